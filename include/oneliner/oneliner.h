@@ -1,0 +1,8 @@
+/* oneliner: remote calls and data streams for lab instruments over ZeroMQ.
+ * The umbrella header: include this one. */
+#pragma once
+
+#include <oneliner/version.h>
+#include <oneliner/error.h>
+#include <oneliner/server.h>
+#include <oneliner/client.h>

@@ -1,0 +1,153 @@
+/* oneliner: OlServer, the instrument side.
+ *
+ * An OlServer exposes registered C callables for remote calls over a ZeroMQ
+ * ROUTER socket. One RPC thread owns that socket for its whole life and runs
+ * every call; many clients may be connected at once and a client that dies
+ * mid-call never wedges the server.
+ *
+ * Callables:
+ *   - plain C functions described by a signature string (see
+ *     docs/SIGNATURES.md and router/signature.h), invoked through libffi;
+ *   - handlers (OlHandler) that take and return jansson values.
+ * Methods belong to an instance (a `void *` with a name); free functions
+ * stand alone. Calls into one instance are serialised by the instance's
+ * mutex, whichever thread makes them, so driver code needs no lock of its
+ * own. A free function is its own instance in that respect.
+ *
+ * Named calls bind a callable with default args and kwargs: args passed by
+ * the caller replace the defaults by position, kwargs passed update the
+ * default kwargs.
+ *
+ * Thread rules: every function here may be called from any thread, except
+ * ol_server_free(), which must not be called from inside a callable.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+G_BEGIN_DECLS
+
+typedef struct OlServer OlServer;
+
+/* A handler: args is a JSON array, kwargs a JSON object (both borrowed,
+ * never NULL). Returns a new reference to the result (NULL with *error set on
+ * failure; NULL without an error is JSON null). The error's domain, code and
+ * message reach the remote caller. */
+typedef json_t *(*OlHandler) (void *instance,
+                              json_t *args,
+                              json_t *kwargs,
+                              void *user_data,
+                              GError **error);
+
+/* The C type every registered plain function is cast to. */
+typedef void (*OlFunc) (void);
+#define OL_FUNC(f) ((OlFunc) (void (*) (void)) (f))
+
+/* Default endpoints (DESIGN.md). */
+#define OL_DEFAULT_RPC_BIND "tcp://*:5555"
+#define OL_DEFAULT_STREAM_BIND "tcp://*:5556"
+#define OL_DEFAULT_RPC_CONNECT "tcp://localhost:5555"
+#define OL_DEFAULT_STREAM_CONNECT "tcp://localhost:5556"
+
+/**
+ * ol_server_new:
+ * @rpc_endpoint: (nullable): where the ROUTER socket binds; NULL for
+ *   OL_DEFAULT_RPC_BIND. "tcp://127.0.0.1:*" binds a free port; read it back
+ *   with ol_server_get_rpc_endpoint() after ol_server_start().
+ * @stream_endpoint: (nullable): where stream data is published; NULL for
+ *   OL_DEFAULT_STREAM_BIND.
+ *
+ * Creates a server that is not yet running: register callables, then call
+ * ol_server_start(). Returns (transfer full); free with ol_server_free().
+ */
+OlServer *ol_server_new (const char *rpc_endpoint, const char *stream_endpoint);
+
+/* Frees the server: stops it first if it runs. Sets *server to NULL. */
+void ol_server_free (OlServer **server);
+static inline void
+ol__server_autofree (OlServer *p)
+{
+  ol_server_free (&p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlServer, ol__server_autofree)
+
+/* Binds the sockets and starts the RPC thread; returns once the thread
+ * serves (or FALSE with OL_ERROR_SOCKET naming the endpoint on failure). */
+gboolean ol_server_start (OlServer *server, GError **error);
+
+/* Stops the server from any thread (but not from inside a callable): the
+ * RPC thread finishes the call it runs, replies, then closes its socket.
+ * Bounded by the duration of the call in progress. Idempotent. */
+void ol_server_stop (OlServer *server);
+
+/* The endpoints actually bound, ports resolved (valid after start).
+ * (transfer none) */
+const char *ol_server_get_rpc_endpoint (OlServer *server);
+const char *ol_server_get_stream_endpoint (OlServer *server);
+
+/* Registers an instance under name (unique among instances and free
+ * functions). The server does not own instance; destroy (nullable) is called
+ * on it when the server is freed. */
+gboolean ol_server_add_instance (OlServer *server, const char *name,
+                                 void *instance, GDestroyNotify destroy,
+                                 GError **error);
+
+/* Registers a plain C function as method of instance. fn receives the
+ * instance pointer first, then the parameters of signature, e.g. for
+ * "(int32 axis, double mm, error) -> double":
+ *   double move_to (void *self, int32_t axis, double mm, GError **error);
+ * Fails with OL_ERROR_SIGNATURE, OL_ERROR_NOT_FOUND (no such instance) or
+ * OL_ERROR_EXISTS. */
+gboolean ol_server_add_method (OlServer *server, const char *instance,
+                               const char *method, const char *signature,
+                               OlFunc fn, GError **error);
+
+/* Registers a handler as method of instance. destroy (nullable) frees
+ * user_data when the server is freed. */
+gboolean ol_server_add_method_handler (OlServer *server, const char *instance,
+                                       const char *method, OlHandler handler,
+                                       void *user_data, GDestroyNotify destroy,
+                                       GError **error);
+
+/* Registers a plain C function without instance (fn gets no self). */
+gboolean ol_server_add_function (OlServer *server, const char *name,
+                                 const char *signature, OlFunc fn,
+                                 GError **error);
+
+/* Registers a handler without instance (its instance argument is NULL). */
+gboolean ol_server_add_function_handler (OlServer *server, const char *name,
+                                         OlHandler handler, void *user_data,
+                                         GDestroyNotify destroy,
+                                         GError **error);
+
+/* Binds a callable under name with default args (JSON array, nullable) and
+ * kwargs (JSON object, nullable); both borrowed (the server keeps its own
+ * references). instance NULL names a free function. The callable must exist. */
+gboolean ol_server_add_named_call (OlServer *server, const char *name,
+                                   const char *instance, const char *method,
+                                   json_t *args, json_t *kwargs,
+                                   GError **error);
+
+/* Calls a callable locally, in the calling thread, with the same conversions,
+ * checks and serialisation as a remote call. Returns a new reference (a bytes
+ * result comes back as {"$base64": "..."}), or NULL with *error set. */
+json_t *ol_server_call (OlServer *server, const char *instance,
+                        const char *method, json_t *args, json_t *kwargs,
+                        GError **error);
+
+/* Applies a JSON configuration file (docs/CONFIG.md): named calls now,
+ * streams later. Instances and functions it names must be registered
+ * already. Fails with OL_ERROR_CONFIG naming the file, the entry and the
+ * problem; nothing of a failed file is applied. */
+gboolean ol_server_load_config (OlServer *server, const char *path,
+                                GError **error);
+
+/* The same from an already parsed JSON object (borrowed). */
+gboolean ol_server_apply_config (OlServer *server, json_t *config,
+                                 GError **error);
+
+/* Statistics: number of requests answered since start. */
+guint64 ol_server_get_calls_served (OlServer *server);
+
+G_END_DECLS

@@ -1,0 +1,160 @@
+/* Server configuration files (docs/CONFIG.md). */
+#include "router/server_private.h"
+
+#include "oneliner/error.h"
+
+static gboolean
+s_check_keys (json_t *object, const char *where, const char *const *known,
+              GError **error)
+{
+  const char *key;
+  json_t *value;
+
+  json_object_foreach (object, key, value)
+    {
+      if (!g_strv_contains (known, key))
+        {
+          g_autofree char *list = g_strjoinv (", ", (char **) known);
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: unknown key \"%s\" (known: %s)", where, key, list);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Validates one named call entry without applying it. */
+static gboolean
+s_check_named_call (OlServer *s, const char *name, json_t *entry,
+                    const char **instance, const char **method, json_t **args,
+                    json_t **kwargs, GError **error)
+{
+  static const char *const known[] = { "object", "method", "args", "kwargs", NULL };
+  g_autofree char *where = g_strdup_printf ("named_calls.%s", name);
+  g_autoptr (GError) local = NULL;
+
+  if (!json_is_object (entry))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: must be an object", where);
+      return FALSE;
+    }
+  if (!s_check_keys (entry, where, known, error))
+    return FALSE;
+  *instance = json_string_value (json_object_get (entry, "object"));
+  *method = json_string_value (json_object_get (entry, "method"));
+  *args = json_object_get (entry, "args");
+  *kwargs = json_object_get (entry, "kwargs");
+  if (*method == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: \"method\" must be a string", where);
+      return FALSE;
+    }
+  if ((*args != NULL && !json_is_array (*args))
+      || (*kwargs != NULL && !json_is_object (*kwargs)))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: \"args\" must be an array and \"kwargs\" an object", where);
+      return FALSE;
+    }
+  if (ol__registry_lookup (s->registry, *instance, *method, &local) == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: %s", where, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ol_server_apply_config (OlServer *s, json_t *config, GError **error)
+{
+  static const char *const known[] = { "rpc", "stream", "named_calls", NULL };
+  json_t *named;
+  json_t *rpc, *stream;
+  const char *name;
+  json_t *entry;
+
+  g_return_val_if_fail (s != NULL && config != NULL, FALSE);
+  if (!json_is_object (config))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "configuration must be a JSON object");
+      return FALSE;
+    }
+  if (!s_check_keys (config, "configuration", known, error))
+    return FALSE;
+  rpc = json_object_get (config, "rpc");
+  stream = json_object_get (config, "stream");
+  if ((rpc != NULL && !json_is_string (rpc)) || (stream != NULL && !json_is_string (stream)))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "\"rpc\" and \"stream\" must be endpoint strings");
+      return FALSE;
+    }
+  if ((rpc != NULL || stream != NULL) && s->rpc_endpoint != NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "endpoints cannot change once the server is started");
+      return FALSE;
+    }
+  named = json_object_get (config, "named_calls");
+  if (named != NULL && !json_is_object (named))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "\"named_calls\" must be an object");
+      return FALSE;
+    }
+
+  /* Check everything first so that nothing of a bad file is applied. */
+  json_object_foreach (named, name, entry)
+    {
+      const char *instance, *method;
+      json_t *args, *kwargs;
+
+      if (!s_check_named_call (s, name, entry, &instance, &method, &args, &kwargs, error))
+        return FALSE;
+    }
+  if (rpc != NULL)
+    {
+      g_free (s->rpc_bind);
+      s->rpc_bind = g_strdup (json_string_value (rpc));
+    }
+  if (stream != NULL)
+    {
+      g_free (s->stream_bind);
+      s->stream_bind = g_strdup (json_string_value (stream));
+    }
+  json_object_foreach (named, name, entry)
+    {
+      const char *instance, *method;
+      json_t *args, *kwargs;
+
+      s_check_named_call (s, name, entry, &instance, &method, &args, &kwargs, NULL);
+      if (!ol_server_add_named_call (s, name, instance, method, args, kwargs, error))
+        {
+          g_prefix_error (error, "named_calls.%s: ", name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+ol_server_load_config (OlServer *s, const char *path, GError **error)
+{
+  json_error_t jerr;
+  g_autoptr (json_t) config = NULL;
+
+  g_return_val_if_fail (s != NULL && path != NULL, FALSE);
+  config = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
+  if (config == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s:%d:%d: %s", path,
+                   jerr.line, jerr.column, jerr.text);
+      return FALSE;
+    }
+  if (!ol_server_apply_config (s, config, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,232 @@
+/* Request dispatch: decodes a request object, runs the operation it names,
+ * and builds the reply object (docs/PROTOCOL.md, "Operations"). Runs on the
+ * RPC thread, or on the caller's thread for ol_server_call(). */
+#include "router/server_private.h"
+
+#include "oneliner/error.h"
+#include "oneliner/version.h"
+
+typedef json_t *(*OpFunc) (OlServer *server, json_t *request,
+                           GPtrArray *frames_in, GPtrArray *frames_out,
+                           GError **error);
+
+json_t *
+ol__value_to_result (OlValue *value, GPtrArray *frames_out)
+{
+  json_t *result;
+
+  if (value->bytes == NULL)
+    {
+      result = value->json ? value->json : json_null ();
+      value->json = NULL;
+      return result;
+    }
+  if (frames_out != NULL)
+    {
+      result = json_pack ("{s:i}", "$frame", (int) frames_out->len);
+      g_ptr_array_add (frames_out, g_steal_pointer (&value->bytes));
+    }
+  else
+    {
+      gsize size;
+      gconstpointer data = g_bytes_get_data (value->bytes, &size);
+      g_autofree char *b64 = g_base64_encode (data, size);
+      result = json_pack ("{s:s}", "$base64", b64);
+    }
+  ol__value_clear (value);
+  return result;
+}
+
+/* Reads an optional member of the given type; absent and null are "not
+ * given". */
+static gboolean
+s_get_member (json_t *request, const char *key, json_type type,
+              json_t **out, GError **error)
+{
+  json_t *m = json_object_get (request, key);
+  static const char *type_names[] = {
+    [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+    [JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
+    [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
+    [JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
+  };
+
+  *out = NULL;
+  if (m == NULL || json_is_null (m))
+    return TRUE;
+  if (json_typeof (m) != type
+      && !(type == JSON_TRUE && json_is_boolean (m)))
+    {
+      g_autofree char *got = ol__json_describe (m);
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "request member \"%s\" must be %s, got %s", key,
+                   type_names[type], got);
+      return FALSE;
+    }
+  *out = m;
+  return TRUE;
+}
+
+static gboolean
+s_get_string (json_t *request, const char *key, gboolean required,
+              const char **out, GError **error)
+{
+  json_t *m;
+
+  if (!s_get_member (request, key, JSON_STRING, &m, error))
+    return FALSE;
+  if (m == NULL && required)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "request lacks the string member \"%s\"", key);
+      return FALSE;
+    }
+  *out = m ? json_string_value (m) : NULL;
+  return TRUE;
+}
+
+static gboolean
+s_get_args (json_t *request, json_t **args, json_t **kwargs, GError **error)
+{
+  return s_get_member (request, "args", JSON_ARRAY, args, error)
+         && s_get_member (request, "kwargs", JSON_OBJECT, kwargs, error);
+}
+
+static json_t *
+s_invoke (OlCallable *c, json_t *args, json_t *kwargs, GPtrArray *frames_in,
+          GPtrArray *frames_out, GError **error)
+{
+  OlValue value;
+
+  if (!ol__callable_invoke (c, args, kwargs, frames_in, &value, error))
+    return NULL;
+  return ol__value_to_result (&value, frames_out);
+}
+
+static json_t *
+s_op_call (OlServer *server, json_t *request, GPtrArray *frames_in,
+           GPtrArray *frames_out, GError **error)
+{
+  const char *object, *method;
+  json_t *args, *kwargs;
+  OlCallable *c;
+
+  if (!s_get_string (request, "object", FALSE, &object, error)
+      || !s_get_string (request, "method", TRUE, &method, error)
+      || !s_get_args (request, &args, &kwargs, error))
+    return NULL;
+  if ((c = ol__registry_lookup (server->registry, object, method, error)) == NULL)
+    return NULL;
+  return s_invoke (c, args, kwargs, frames_in, frames_out, error);
+}
+
+static json_t *
+s_op_call_named (OlServer *server, json_t *request, GPtrArray *frames_in,
+                 GPtrArray *frames_out, GError **error)
+{
+  const char *name;
+  json_t *args, *kwargs;
+  g_autoptr (json_t) merged_args = NULL;
+  g_autoptr (json_t) merged_kwargs = NULL;
+  OlCallable *c;
+
+  if (!s_get_string (request, "name", TRUE, &name, error)
+      || !s_get_args (request, &args, &kwargs, error))
+    return NULL;
+  c = ol__registry_resolve_named (server->registry, name, args, kwargs,
+                                  &merged_args, &merged_kwargs, error);
+  if (c == NULL)
+    return NULL;
+  return s_invoke (c, merged_args, merged_kwargs, frames_in, frames_out, error);
+}
+
+static json_t *
+s_op_list (OlServer *server, json_t *request, GPtrArray *frames_in,
+           GPtrArray *frames_out, GError **error)
+{
+  (void) request, (void) frames_in, (void) frames_out, (void) error;
+  return ol__registry_describe (server->registry);
+}
+
+static json_t *
+s_op_version (OlServer *server, json_t *request, GPtrArray *frames_in,
+              GPtrArray *frames_out, GError **error)
+{
+  (void) server, (void) request, (void) frames_in, (void) frames_out, (void) error;
+  return json_pack ("{s:s, s:i, s:[i]}", "server", OL_VERSION_STRING,
+                    "protocol", OL_PROTOCOL_VERSION,
+                    "protocols", OL_PROTOCOL_VERSION);
+}
+
+static const struct {
+  const char *name;
+  OpFunc func;
+} s_ops[] = {
+  { "call", s_op_call },
+  { "call_named", s_op_call_named },
+  { "list", s_op_list },
+  { "version", s_op_version },
+};
+
+static json_t *
+s_run (OlServer *server, json_t *request, GPtrArray *frames_in,
+       GPtrArray *frames_out, GError **error)
+{
+  json_t *v = json_object_get (request, "v");
+  const char *op;
+
+  if (!json_is_integer (v))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "request lacks the integer member \"v\" (protocol version)");
+      return NULL;
+    }
+  if (json_integer_value (v) != OL_PROTOCOL_VERSION)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_UNSUPPORTED_VERSION,
+                   "protocol version %" JSON_INTEGER_FORMAT " is not supported; "
+                   "this server speaks version %d",
+                   json_integer_value (v), OL_PROTOCOL_VERSION);
+      return NULL;
+    }
+  if (!s_get_string (request, "op", TRUE, &op, error))
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (s_ops); i++)
+    if (strcmp (op, s_ops[i].name) == 0)
+      return s_ops[i].func (server, request, frames_in, frames_out, error);
+  g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL, "unknown operation \"%s\"", op);
+  return NULL;
+}
+
+json_t *
+ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
+                     GPtrArray *frames_out)
+{
+  GError *error = NULL;
+  gint64 ts = ol__wall_time_ns ();
+  json_t *reply = json_object ();
+  json_t *id = json_object_get (request, "id");
+  json_t *result;
+  json_t *want_frames = json_object_get (request, "frames");
+
+  json_object_set_new (reply, "v", json_integer (OL_PROTOCOL_VERSION));
+  json_object_set (reply, "id", id ? id : json_null ());
+  result = s_run (server, request, frames_in,
+                  json_is_true (want_frames) ? frames_out : NULL, &error);
+  if (error == NULL)
+    {
+      json_object_set_new (reply, "ok", json_true ());
+      json_object_set_new (reply, "result", result ? result : json_null ());
+    }
+  else
+    {
+      json_decref (result);
+      json_object_set_new (reply, "ok", json_false ());
+      json_object_set_new (reply, "error", ol__wire_error_to_json (error));
+      g_error_free (error);
+    }
+  if (json_is_true (json_object_get (request, "ts")))
+    json_object_set_new (reply, "ts", json_integer (ts));
+  atomic_fetch_add (&server->calls_served, 1);
+  return reply;
+}

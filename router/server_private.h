@@ -1,0 +1,46 @@
+/* OlServer internals shared by the files that make up the server
+ * (router/server.c, router/dispatch.c, router/config.c). */
+#pragma once
+
+#include <stdatomic.h>
+
+#include "oneliner/server.h"
+#include "router/registry.h"
+#include "router/wire.h"
+
+G_BEGIN_DECLS
+
+struct OlServer {
+  char *rpc_bind;           /* (owned) endpoint to bind, set before start */
+  char *stream_bind;        /* (owned) */
+  char *rpc_endpoint;       /* (owned) resolved after start; read-only then */
+  char *stream_endpoint;    /* (owned) */
+  OlRegistry *registry;     /* (owned) thread-safe by itself */
+
+  GMutex state_lock;        /* guards started, start_error, thread */
+  GCond state_cond;
+  gboolean started;
+  gboolean ready;           /* RPC thread finished its start (ok or not) */
+  GError *start_error;      /* (owned) (nullable) bind failure from the thread */
+  GThread *thread;          /* (owned) the RPC thread */
+
+  int wake_fd;              /* eventfd; written by ol_server_stop() from any thread */
+  gint stop;                /* atomic: non-zero once stop was asked */
+
+  atomic_uint_fast64_t calls_served;          /* requests answered */
+  atomic_uint_fast64_t requests_malformed;    /* dropped: no content frame */
+  atomic_uint_fast64_t replies_undeliverable; /* client gone or not reading */
+};
+
+/* Handles one decoded request and returns the reply object (transfer full).
+ * frames_in holds the request's binary attachments; bytes results are
+ * appended to frames_out when the request asked for frames. */
+json_t *ol__server_dispatch (OlServer *server, json_t *request,
+                             GPtrArray *frames_in, GPtrArray *frames_out);
+
+/* Turns a call's value into its JSON result: bytes become {"$frame": N}
+ * (appended to frames_out) when frames_out is not NULL, else
+ * {"$base64": "..."}. Consumes value. (transfer full) */
+json_t *ol__value_to_result (OlValue *value, GPtrArray *frames_out);
+
+G_END_DECLS

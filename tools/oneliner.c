@@ -1,0 +1,352 @@
+/* oneliner: the command-line client. */
+#include <oneliner/oneliner.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit codes (README, "The oneliner command"). */
+enum {
+  EXIT_OK = 0,
+  EXIT_ERROR = 1,   /* the server answered with an error */
+  EXIT_USAGE = 2,   /* bad command line */
+  EXIT_TIMEOUT = 3, /* no answer within --timeout */
+};
+
+static char *opt_rpc = NULL;
+static char *opt_stream = NULL;
+static int opt_timeout = OL_CLIENT_DEFAULT_TIMEOUT_MS;
+
+static GOptionEntry s_global_entries[] = {
+  { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
+    "Server RPC endpoint (default " OL_DEFAULT_RPC_CONNECT ")", "ENDPOINT" },
+  { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_stream,
+    "Server stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
+  { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout,
+    "Bound of every request in milliseconds (default 5000)", "MS" },
+  { NULL }
+};
+
+typedef int (*CommandFunc) (OlClient *client, int argc, char **argv);
+
+typedef struct {
+  const char *name;
+  const char *params;
+  const char *summary;
+  CommandFunc func;
+  int min_args, max_args;
+  GOptionEntry *entries;
+} Command;
+
+static const Command *s_command;
+
+static int
+s_fail (const char *what, GError *error)
+{
+  if (g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+    {
+      fprintf (stderr, "oneliner: %s: %s\n", what, error->message);
+      return EXIT_TIMEOUT;
+    }
+  fprintf (stderr, "oneliner: %s: %s\n", what, error->message);
+  return EXIT_ERROR;
+}
+
+static int
+s_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+s_usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "oneliner %s: %s (try 'oneliner %s --help')\n", s_command->name, msg,
+           s_command->name);
+  return EXIT_USAGE;
+}
+
+static void
+s_print_json (json_t *value)
+{
+  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  printf ("%s\n", text);
+}
+
+/* Parses an optional ARGS_JSON (array) and KWARGS_JSON (object). */
+static gboolean
+s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
+              int *status)
+{
+  const char *what[2] = { "ARGS_JSON", "KWARGS_JSON" };
+  json_t **out[2] = { args, kwargs };
+
+  *args = *kwargs = NULL;
+  for (int i = 0; i < 2 && first + i < argc; i++)
+    {
+      json_error_t jerr;
+      json_t *v = json_loads (argv[first + i], JSON_DECODE_ANY, &jerr);
+
+      if (v == NULL)
+        {
+          *status = s_usage_error ("%s is not valid JSON: %s (column %d): %s", what[i],
+                                   jerr.text, jerr.column, argv[first + i]);
+          return FALSE;
+        }
+      if (i == 0 ? !json_is_array (v) : !json_is_object (v))
+        {
+          json_decref (v);
+          *status = s_usage_error ("%s must be a JSON %s, e.g. '%s'", what[i],
+                                   i == 0 ? "array" : "object",
+                                   i == 0 ? "[1, 2.5]" : "{\"mm\": 2.5}");
+          return FALSE;
+        }
+      *out[i] = v;
+    }
+  return TRUE;
+}
+
+static int
+s_cmd_call (OlClient *client, int argc, char **argv)
+{
+  const char *object = strcmp (argv[1], "-") == 0 ? NULL : argv[1];
+  const char *method = argv[2];
+  g_autoptr (GError) error = NULL;
+  json_t *args, *kwargs;
+  json_t *result;
+  g_autofree char *what = NULL;
+  int status;
+
+  if (!s_parse_args (argc, argv, 3, &args, &kwargs, &status))
+    return status;
+  what = object ? g_strdup_printf ("call %s.%s", object, method)
+                : g_strdup_printf ("call %s", method);
+  result = ol_client_call (client, object, method, args, kwargs, &error);
+  json_decref (args);
+  json_decref (kwargs);
+  if (result == NULL)
+    return s_fail (what, error);
+  s_print_json (result);
+  json_decref (result);
+  return EXIT_OK;
+}
+
+static int
+s_cmd_call_named (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *what = g_strdup_printf ("call-named %s", argv[1]);
+  json_t *args, *kwargs;
+  json_t *result;
+  int status;
+
+  if (!s_parse_args (argc, argv, 2, &args, &kwargs, &status))
+    return status;
+  result = ol_client_call_named (client, argv[1], args, kwargs, &error);
+  json_decref (args);
+  json_decref (kwargs);
+  if (result == NULL)
+    return s_fail (what, error);
+  s_print_json (result);
+  json_decref (result);
+  return EXIT_OK;
+}
+
+static gboolean opt_list_json = FALSE;
+static GOptionEntry s_list_entries[] = {
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_list_json, "Print the raw JSON description", NULL },
+  { NULL }
+};
+
+static int
+s_compare_keys (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Sorted keys of a JSON object, for stable output. (transfer container) */
+static GPtrArray *
+s_sorted_keys (json_t *object)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  const char *key;
+  json_t *value;
+
+  json_object_foreach (object, key, value)
+    g_ptr_array_add (keys, (gpointer) key);
+  g_ptr_array_sort (keys, s_compare_keys);
+  return keys;
+}
+
+static void
+s_print_callables (const char *prefix, json_t *table)
+{
+  g_autoptr (GPtrArray) keys = s_sorted_keys (table);
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      json_t *d = json_object_get (table, keys->pdata[i]);
+      printf ("%s%s%s\n", prefix, (char *) keys->pdata[i],
+              json_string_value (json_object_get (d, "signature")));
+    }
+}
+
+static int
+s_cmd_list (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  json_t *list = ol_client_list (client, &error);
+  json_t *instances, *named;
+  g_autoptr (GPtrArray) keys = NULL;
+
+  (void) argc, (void) argv;
+  if (list == NULL)
+    return s_fail ("list", error);
+  if (opt_list_json)
+    {
+      s_print_json (list);
+      json_decref (list);
+      return EXIT_OK;
+    }
+  instances = json_object_get (list, "instances");
+  keys = s_sorted_keys (instances);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("%s.", (char *) keys->pdata[i]);
+      s_print_callables (prefix, json_object_get (instances, keys->pdata[i]));
+    }
+  s_print_callables ("", json_object_get (list, "functions"));
+  named = json_object_get (list, "named_calls");
+  g_clear_pointer (&keys, g_ptr_array_unref);
+  keys = s_sorted_keys (named);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      json_t *n = json_object_get (named, keys->pdata[i]);
+      const char *object = json_string_value (json_object_get (n, "object"));
+      g_autofree char *args = json_dumps (json_object_get (n, "args"), JSON_COMPACT);
+      g_autofree char *kwargs = json_dumps (json_object_get (n, "kwargs"), JSON_COMPACT);
+
+      printf ("named %s = %s%s%s %s %s\n", (char *) keys->pdata[i],
+              object ? object : "", object ? "." : "",
+              json_string_value (json_object_get (n, "method")), args, kwargs);
+    }
+  json_decref (list);
+  return EXIT_OK;
+}
+
+static int
+s_cmd_version (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  json_t *v;
+
+  (void) argc, (void) argv;
+  printf ("client %s protocol %d\n", ol_version_string (), OL_PROTOCOL_VERSION);
+  v = ol_client_version (client, &error);
+  if (v == NULL)
+    return s_fail ("version", error);
+  printf ("server %s protocol %d\n", json_string_value (json_object_get (v, "server")),
+          (int) json_integer_value (json_object_get (v, "protocol")));
+  json_decref (v);
+  return EXIT_OK;
+}
+
+static const Command s_commands[] = {
+  { "call", "OBJECT METHOD [ARGS_JSON] [KWARGS_JSON]",
+    "Call METHOD of instance OBJECT ('-' for a free function) and print the\n"
+    "result as JSON. ARGS_JSON is a JSON array, KWARGS_JSON a JSON object:\n"
+    "  oneliner call stage move_to '[1, 12.5]'\n"
+    "  oneliner call stage move_to '[]' '{\"axis\": 1, \"mm\": 12.5}'",
+    s_cmd_call, 2, 4, NULL },
+  { "call-named", "NAME [ARGS_JSON] [KWARGS_JSON]",
+    "Call the named call NAME: ARGS_JSON replaces its default args by position,\n"
+    "KWARGS_JSON updates its default kwargs. Prints the result as JSON.",
+    s_cmd_call_named, 1, 3, NULL },
+  { "list", "", "List every callable with its signature, and the named calls.",
+    s_cmd_list, 0, 0, s_list_entries },
+  { "version", "", "Print the client's and the server's versions.",
+    s_cmd_version, 0, 0, NULL },
+};
+
+static char *
+s_commands_help (void)
+{
+  GString *s = g_string_new ("Commands:\n");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (s_commands); i++)
+    g_string_append_printf (s, "  %-11s %s\n", s_commands[i].name, s_commands[i].params);
+  g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help.\n"
+                      "Exit status: 0 success, 1 error reply, 2 usage, 3 timeout.");
+  return g_string_free (s, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) global = g_option_context_new ("COMMAND [ARGS...]");
+  g_autoptr (GOptionContext) sub = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autofree char *commands_help = s_commands_help ();
+  g_autofree char *sub_param = NULL;
+  int nargs;
+
+  g_option_context_set_summary (global,
+    "Calls and inspects a oneliner server from the command line.");
+  g_option_context_set_description (global, commands_help);
+  g_option_context_add_main_entries (global, s_global_entries, NULL);
+  g_option_context_set_strict_posix (global, TRUE);
+  if (!g_option_context_parse (global, &argc, &argv, &error))
+    {
+      fprintf (stderr, "oneliner: %s (try 'oneliner --help')\n", error->message);
+      return EXIT_USAGE;
+    }
+  if (argc < 2)
+    {
+      fprintf (stderr, "oneliner: no command given (try 'oneliner --help')\n");
+      return EXIT_USAGE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (s_commands); i++)
+    if (strcmp (argv[1], s_commands[i].name) == 0)
+      s_command = &s_commands[i];
+  if (s_command == NULL)
+    {
+      fprintf (stderr, "oneliner: unknown command \"%s\" (try 'oneliner --help')\n", argv[1]);
+      return EXIT_USAGE;
+    }
+  if (opt_timeout < 0)
+    {
+      fprintf (stderr, "oneliner: --timeout must be >= 0\n");
+      return EXIT_USAGE;
+    }
+
+  /* The subcommand's own options and --help. */
+  sub_param = g_strdup_printf ("%s %s", s_command->name, s_command->params);
+  sub = g_option_context_new (sub_param);
+  g_option_context_set_summary (sub, s_command->summary);
+  if (s_command->entries)
+    g_option_context_add_main_entries (sub, s_command->entries, NULL);
+  argv[1] = g_strdup_printf ("oneliner %s", s_command->name);
+  argc -= 1;
+  argv += 1;
+  if (!g_option_context_parse (sub, &argc, &argv, &error))
+    {
+      fprintf (stderr, "oneliner %s: %s\n", s_command->name, error->message);
+      return EXIT_USAGE;
+    }
+  nargs = argc - 1;
+  if (nargs < s_command->min_args || nargs > s_command->max_args)
+    return s_usage_error ("expects %s%s", s_command->params[0] ? s_command->params : "no arguments",
+                          nargs < s_command->min_args ? "" : " (too many arguments)");
+
+  client = ol_client_new (opt_rpc, opt_stream, &error);
+  if (client == NULL)
+    {
+      fprintf (stderr, "oneliner: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  ol_client_set_timeout (client, opt_timeout);
+  return s_command->func (client, argc, argv);
+}
