@@ -42,6 +42,7 @@ typedef union {
 
 typedef struct {
   char *name;
+  gsize name_len;
   OlType type;
   json_t *default_json; /* (owned) (nullable): NULL when no default */
   OlSlot default_value; /* converted default: bytes owned, string and json
@@ -755,7 +756,7 @@ parse_params (Parser *ps, OlSignature *sig, GError **error)
           return FALSE;
         }
       for (guint i = 0; i < sig->n_params; i++)
-        if (strlen (sig->params[i].name) == n && memcmp (sig->params[i].name, at, n) == 0)
+        if (sig->params[i].name_len == n && memcmp (sig->params[i].name, at, n) == 0)
           {
             parse_error (ps, at, error, "duplicate parameter name '%.*s'", (int) n, at);
             return FALSE;
@@ -763,6 +764,7 @@ parse_params (Parser *ps, OlSignature *sig, GError **error)
 
       param = &sig->params[sig->n_params++];
       param->name = g_strndup (at, n);
+      param->name_len = n;
       param->type = type;
       ps->p += n;
 
@@ -1176,8 +1178,8 @@ ol__signature_invoke (const OlSignature *sig,
           guint i;
 
           for (i = 0; i < sig->n_params; i++)
-            if (strncmp (sig->params[i].name, key, key_len) == 0
-                && sig->params[i].name[key_len] == '\0')
+            if (sig->params[i].name_len == key_len
+                && memcmp (sig->params[i].name, key, key_len) == 0)
               break;
           if (i == sig->n_params)
             {
@@ -1195,6 +1197,13 @@ ol__signature_invoke (const OlSignature *sig,
         }
     }
 
+  for (guint i = 0; i < sig->n_params; i++)
+    if (bound[i] == NULL && sig->params[i].default_json == NULL)
+      {
+        set_missing_error (sig, bound, error);
+        return FALSE;
+      }
+
   /* Conversion */
   if (with_self)
     avalues[n++] = &self;
@@ -1203,14 +1212,7 @@ ol__signature_invoke (const OlSignature *sig,
       const OlParam *param = &sig->params[i];
 
       if (bound[i] == NULL)
-        {
-          if (param->default_json == NULL)
-            {
-              set_missing_error (sig, bound, error);
-              goto out;
-            }
-          slots[i] = param->default_value;
-        }
+        slots[i] = param->default_value;
       else
         {
           if (!convert_value (param->type, bound[i], frames, param->name, &slots[i], error))

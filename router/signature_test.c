@@ -536,6 +536,8 @@ test_parse_garbage (void)
     { "((int32 a))", "got '('" },
     { "(int32 a;)", "got ';'" },
     { "(int32 \xc3\xa4)", "got byte 0xc3" },
+    { "(int32 \xff)", "invalid signature \"(int32 \xef\xbf\xbd)\": expected a parameter name "
+                      "after 'int32', got byte 0xff at offset 7" },
     { ") (", "expected '(', got ')'" },
     { "(int32 a)(int32 b)", "got '('" },
     { "(int32 a = 1 -> int32", "invalid default value" },
@@ -1303,6 +1305,7 @@ test_invoke_binding_errors (void)
   call_fails (sig, fn, "[1]", NULL, "missing argument 'b'");
   call_fails (sig, fn, NULL, "{\"c\": 1}", "missing arguments 'a', 'b'");
   call_fails (sig, fn, "[]", NULL, "missing arguments 'a', 'b'");
+  call_fails (sig, fn, "[\"x\"]", NULL, "missing argument 'b'");
   call_fails (sig, fn, "[1, 2]", "{\"a\": 1}", "parameter 'a' given both by position and by keyword");
   call_fails (sig, fn, "[1, 2, 3]", "{\"c\": 1}",
               "parameter 'c' given both by position and by keyword");
@@ -1311,6 +1314,20 @@ test_invoke_binding_errors (void)
   call_fails (sig, fn, "[1, 2]", "[3]", "keyword arguments must be a JSON object, got array [3]");
   /* null is a value, not a missing argument */
   call_fails (sig, fn, "[1, 2, null]", NULL, "parameter 'c' expects int32, got null");
+  /* a key that only starts with a parameter's name does not match it */
+  {
+    g_autoptr (GError) error = NULL;
+    json_t *kwargs = json_object ();
+    json_t *args = load ("[1, 2]");
+    OlValue out = { NULL, NULL };
+
+    json_object_setn_new (kwargs, "c\0x", 3, json_integer (1));
+    g_assert_false (ol__signature_invoke (sig, fn, FALSE, NULL, args, kwargs, NULL, &out, &error));
+    g_assert_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS);
+    g_assert_cmpstr (error->message, ==, "unexpected keyword argument 'c'");
+    json_decref (kwargs);
+    json_decref (args);
+  }
   /* the error flag is not a parameter */
   {
     g_autoptr (OlSignature) with_error = parse_ok ("(int32 x, error) -> string");

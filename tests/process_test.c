@@ -1,0 +1,253 @@
+/* Real processes: oneliner-demo-server and the oneliner command. */
+#include <signal.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "router/json_autoptr.h"
+#include "tests/testutil.h"
+
+typedef struct {
+  TuProcess *server;
+  char *rpc;
+} Demo;
+
+static void
+demo_setup (Demo *d, gconstpointer data)
+{
+  const char *extra[] = { "--speed", "0", NULL };
+  (void) data;
+  d->server = tu_spawn_demo_server (&d->rpc, extra);
+}
+
+static void
+demo_teardown (Demo *d, gconstpointer data)
+{
+  (void) data;
+  tu_process_free (d->server);
+  g_free (d->rpc);
+}
+
+/* Runs `oneliner --rpc RPC args...` and checks exit status and output. */
+static void
+s_cli (Demo *d, int expect_status, const char *expect_out, const char *expect_err,
+       const char *const *args)
+{
+  const char *argv[16] = { "tools/oneliner", "--rpc", d ? d->rpc : "tcp://127.0.0.1:1",
+                           "--timeout", "3000" };
+  int n = 5;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  for (int i = 0; args[i]; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  status = tu_run (argv, 20000, &out, &err);
+  if (status != expect_status
+      || (expect_out && strstr (out, expect_out) == NULL)
+      || (expect_err && strstr (err, expect_err) == NULL))
+    g_error ("oneliner %s ...: status %d (expected %d)\nstdout: %s\nstderr: %s\n"
+             "expected stdout containing: %s\nexpected stderr containing: %s",
+             args[0], status, expect_status, out, err, expect_out ? expect_out : "",
+             expect_err ? expect_err : "");
+  if (expect_status != 0)
+    {
+      /* One clear line on stderr. */
+      g_assert_cmpint (strlen (err), >, 0);
+      g_assert_null (strchr (err, '\n') == err + strlen (err) - 1 ? NULL : strchr (err, '\n'));
+    }
+}
+
+#define CLI(d, status, out, err, ...)                                          \
+  do {                                                                         \
+    const char *a_[] = { __VA_ARGS__, NULL };                                  \
+    s_cli (d, status, out, err, a_);                                           \
+  } while (0)
+
+static void
+test_cli_calls (Demo *d, gconstpointer data)
+{
+  (void) data;
+  CLI (d, 0, "12.5\n", NULL, "call", "stage", "move_to", "[1, 12.5]");
+  CLI (d, 0, "12.5\n", NULL, "call", "stage", "position", "[1]");
+  CLI (d, 0, "40.0\n", NULL, "call", "stage", "move_to", "[]", "{\"axis\": 2, \"mm\": 40}");
+  CLI (d, 0, "null\n", NULL, "call-named", "home_all");
+  CLI (d, 0, "0.0\n", NULL, "call", "stage", "position", "[1]");
+  CLI (d, 0, "stage.move_to(int32 axis, double mm, error) -> double", NULL, "list");
+  CLI (d, 0, "named home_all = stage.home [0] {}", NULL, "list");
+  CLI (d, 0, "\"named_calls\"", NULL, "list", "--json");
+  CLI (d, 0, "server " OL_VERSION_STRING " protocol 1", NULL, "version");
+}
+
+static void
+test_cli_errors (Demo *d, gconstpointer data)
+{
+  (void) data;
+  CLI (d, 1, NULL, "past its travel limits 0..100 mm", "call", "stage", "move_to", "[1, 150]");
+  CLI (d, 1, NULL, "axis 7 does not exist", "call", "stage", "position", "[7]");
+  CLI (d, 1, NULL, "parameter 'axis' expects int32, got string \"x\"", "call", "stage",
+       "move_to", "[\"x\", 1]");
+  CLI (d, 1, NULL, "instance \"stage\" has no method \"fly\"", "call", "stage", "fly");
+  CLI (d, 1, NULL, "no instance named \"camera\"", "call", "camera", "grab");
+  CLI (d, 1, NULL, "no named call \"dance\"", "call-named", "dance");
+  CLI (d, 1, NULL, "unexpected keyword argument 'speed'", "call", "stage", "move_to",
+       "[1, 2]", "{\"speed\": 3}");
+  CLI (d, 2, NULL, "ARGS_JSON is not valid JSON", "call", "stage", "move_to", "[1, 2");
+  CLI (d, 2, NULL, "ARGS_JSON must be a JSON array", "call", "stage", "move_to", "{}");
+  CLI (d, 2, NULL, "KWARGS_JSON must be a JSON object", "call", "stage", "move_to", "[]", "[]");
+  CLI (d, 2, NULL, "expects OBJECT METHOD", "call", "stage");
+  CLI (d, 2, NULL, "unknown command \"fly\"", "fly");
+}
+
+static void
+test_cli_help (void)
+{
+  static const char *const commands[] = { "call", "call-named", "list", "version" };
+
+  CLI (NULL, 0, "call-named", NULL, "--help");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("] %s", commands[i]);
+      CLI (NULL, 0, usage, NULL, commands[i], "--help");
+    }
+}
+
+static void
+test_cli_dead_server (void)
+{
+  g_autofree char *ep = tu_ipc_endpoint ("nobody");
+  const char *argv[] = { "tools/oneliner", "--rpc", ep, "--timeout", "300", "version", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (tu_run (argv, 20000, &out, &err), ==, 3);
+  g_assert_nonnull (strstr (err, "within 300 ms"));
+}
+
+static void
+test_demo_help (void)
+{
+  const char *argv[] = { "tools/oneliner-demo-server", "--help", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (tu_run (argv, 20000, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "--rpc"));
+  g_assert_nonnull (strstr (out, "--config"));
+}
+
+static void
+test_demo_stops_on_signals (void)
+{
+  const int signals[] = { SIGINT, SIGTERM };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      g_autofree char *rpc = NULL;
+      g_autoptr (TuProcess) p = tu_spawn_demo_server (&rpc, NULL);
+      g_autofree char *line = NULL;
+      int status = -1;
+
+      g_assert_true (tu_kill_wait (p, signals[i], 5000, &status));
+      g_assert_cmpint (status, ==, 0);
+      line = tu_wait_line (p, "stopped", 1000);
+      g_assert_nonnull (line);
+    }
+}
+
+static void
+test_demo_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp ("oneliner-config-XXXXXX.json", &path, &error);
+  const char *good = "{\"named_calls\": {\"park\": {\"object\": \"stage\", "
+                     "\"method\": \"move_to\", \"args\": [3, 20]}}}";
+  const char *bad = "{\"named_calls\": {\"park\": {\"object\": \"stage\", "
+                    "\"method\": \"warp\"}}}";
+  const char *extra[] = { "--config", path, "--speed", "0", NULL };
+  g_autofree char *rpc = NULL;
+  g_autoptr (TuProcess) p = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, good, -1, &error));
+  p = tu_spawn_demo_server (&rpc, extra);
+  {
+    Demo d = { p, rpc };
+    CLI (&d, 0, "20.0\n", NULL, "call-named", "park");
+    CLI (&d, 0, "5.0\n", NULL, "call-named", "park", "[3, 5]");
+  }
+  g_assert_true (g_file_set_contents (path, bad, -1, &error));
+  {
+    const char *argv[] = { "tools/oneliner-demo-server", "--rpc", "tcp://127.0.0.1:*",
+                           "--config", path, NULL };
+    g_assert_cmpint (tu_run (argv, 20000, NULL, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "named_calls.park"));
+    g_assert_nonnull (strstr (err, "\"warp\""));
+  }
+  g_unlink (path);
+}
+
+/* A server killed with SIGKILL: calls fail within their bound; a server
+ * restarted on the same endpoint is found again by the same client. */
+static void
+test_server_killed_and_restarted (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ep = tu_ipc_endpoint ("demo");
+  const char *argv[] = { "tools/oneliner-demo-server", "--rpc", ep, "--speed", "0", NULL };
+  g_autoptr (TuProcess) p = tu_spawn (argv);
+  g_autofree char *line = tu_wait_line (p, "serving", 10000);
+  g_autoptr (OlClient) c = ol_client_new (ep, NULL, &error);
+  g_autoptr (TuProcess) p2 = NULL;
+  g_autofree char *line2 = NULL;
+  g_autoptr (json_t) args = json_pack ("[i, f]", 1, 33.0);
+  json_t *r;
+  int attempts = 0;
+
+  g_assert_nonnull (line);
+  ol_client_set_timeout (c, 3000);
+  r = ol_client_call (c, "stage", "move_to", args, NULL, &error);
+  g_assert_no_error (error);
+  json_decref (r);
+
+  g_assert_true (tu_kill_wait (p, SIGKILL, 5000, NULL));
+  ol_client_set_timeout (c, 300);
+  r = ol_client_call (c, "stage", "position", NULL, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, OL_ERROR, OL_ERROR_TIMEOUT);
+  g_clear_error (&error);
+
+  p2 = tu_spawn (argv);
+  line2 = tu_wait_line (p2, "serving", 10000);
+  g_assert_nonnull (line2);
+  ol_client_set_timeout (c, 1000);
+  do
+    {
+      g_autoptr (json_t) a1 = json_pack ("[i]", 1);
+      g_clear_error (&error);
+      r = ol_client_call (c, "stage", "position", a1, NULL, &error);
+    }
+  while (r == NULL && ++attempts < 10);
+  g_assert_no_error (error);
+  /* A new process: its stage starts at home. */
+  g_assert_cmpfloat (json_real_value (r), ==, 0.0);
+  json_decref (r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/process/cli/calls", Demo, NULL, demo_setup, test_cli_calls, demo_teardown);
+  g_test_add ("/process/cli/errors", Demo, NULL, demo_setup, test_cli_errors, demo_teardown);
+  g_test_add_func ("/process/cli/help", test_cli_help);
+  g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);
+  g_test_add_func ("/process/demo/help", test_demo_help);
+  g_test_add_func ("/process/demo/signals", test_demo_stops_on_signals);
+  g_test_add_func ("/process/demo/config", test_demo_config);
+  g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
+  return g_test_run ();
+}

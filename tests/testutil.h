@@ -1,0 +1,49 @@
+/* Helpers shared by the integration tests: processes, endpoints, bounded waits. */
+#pragma once
+
+#include <gio/gio.h>
+#include <oneliner/oneliner.h>
+
+/* Path of a program built in the build tree (OL_BUILD_DIR), e.g.
+ * "tools/oneliner-demo-server". (transfer full) */
+char *tu_build_path (const char *relative);
+
+/* A unique ipc endpoint in a fresh temporary directory. (transfer full) */
+char *tu_ipc_endpoint (const char *name);
+
+/* A process started by tu_spawn. */
+typedef struct {
+  GSubprocess *proc;          /* (owned) */
+  GDataInputStream *out;      /* (owned) its stdout, line by line */
+  GString *lines;             /* every stdout line read so far */
+} TuProcess;
+
+/* Starts argv (NULL-terminated; argv[0] relative to the build dir) with
+ * stdout piped. (transfer full) */
+TuProcess *tu_spawn (const char *const *argv);
+
+/* Reads stdout lines until one contains needle, within timeout_ms. Returns
+ * the line (transfer full) or NULL on timeout or end of output. */
+char *tu_wait_line (TuProcess *p, const char *needle, int timeout_ms);
+
+/* Starts oneliner-demo-server on a free loopback port (extra arguments
+ * appended) and returns it once it serves; *rpc gets its RPC endpoint. */
+TuProcess *tu_spawn_demo_server (char **rpc, const char *const *extra);
+
+/* Sends signal and waits at most timeout_ms for the exit. Returns TRUE if it
+ * exited; *status gets the exit status (or 128 + signal). */
+gboolean tu_kill_wait (TuProcess *p, int signal, int timeout_ms, int *status);
+
+/* Waits for exit without signalling. */
+gboolean tu_wait (TuProcess *p, int timeout_ms, int *status);
+
+void tu_process_free (TuProcess *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TuProcess, tu_process_free)
+
+/* Runs a command to completion within timeout_ms, capturing stdout and stderr.
+ * Returns the exit status, or -1 on timeout (the process is killed). */
+int tu_run (const char *const *argv, int timeout_ms, char **out, char **err);
+
+/* Polls cond(data) every few milliseconds until it is true or timeout_ms
+ * passes, iterating the thread-default main context. */
+gboolean tu_wait_until (gboolean (*cond) (gpointer), gpointer data, int timeout_ms);
