@@ -108,7 +108,8 @@ s_decode (zmq_msg_t *frames, int n, guint64 *id, OlReply **reply, GError **error
   json_t *jid = json_object_get (json, "id");
   json_t *ok = json_object_get (json, "ok");
 
-  if (!json_is_object (json) || !json_is_integer (jid) || !json_is_boolean (ok))
+  if (!json_is_object (json) || !json_is_integer (jid) || !json_is_boolean (ok)
+      || json_integer_value (json_object_get (json, "v")) != OL_PROTOCOL_VERSION)
     {
       json_decref (json);
       return FALSE;
@@ -371,6 +372,15 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
   g_return_if_fail (c != NULL && op != NULL && body != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, ol_client_request_async);
+  if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
+    {
+      g_task_return_new_error (task, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                               "a request carries at most %d binary frames, not %u",
+                               OL_WIRE_MAX_ATTACHMENTS, frames->len);
+      g_object_unref (task);
+      json_decref (body);
+      return;
+    }
   if (timeout_ms < 0)
     timeout_ms = c->timeout_ms;
 
@@ -470,6 +480,14 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
   gboolean sent = FALSE;
 
   g_return_val_if_fail (c != NULL && op != NULL && body != NULL, NULL);
+  if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "a request carries at most %d binary frames, not %u",
+                   OL_WIRE_MAX_ATTACHMENTS, frames->len);
+      json_decref (body);
+      return NULL;
+    }
   if (timeout_ms < 0)
     timeout_ms = c->timeout_ms;
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;

@@ -175,6 +175,12 @@ s_run (OlServer *server, json_t *request, GPtrArray *frames_in,
   json_t *v = json_object_get (request, "v");
   const char *op;
 
+  if (!s_get_string (request, "op", TRUE, &op, error))
+    return NULL;
+  /* "version" answers whatever version the peer speaks: it is how a peer
+   * learns which versions this server speaks. */
+  if (strcmp (op, "version") == 0)
+    return s_op_version (server, request, frames_in, frames_out, error);
   if (!json_is_integer (v))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
@@ -189,8 +195,6 @@ s_run (OlServer *server, json_t *request, GPtrArray *frames_in,
                    json_integer_value (v), OL_PROTOCOL_VERSION);
       return NULL;
     }
-  if (!s_get_string (request, "op", TRUE, &op, error))
-    return NULL;
   for (gsize i = 0; i < G_N_ELEMENTS (s_ops); i++)
     if (strcmp (op, s_ops[i].name) == 0)
       return s_ops[i].func (server, request, frames_in, frames_out, error);

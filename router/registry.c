@@ -2,6 +2,7 @@
 #include "router/registry.h"
 
 #include "oneliner/error.h"
+#include "router/wire.h"
 
 struct OlInstance {
   char *name;             /* (owned) */
@@ -348,14 +349,28 @@ ol__callable_invoke (OlCallable *c, json_t *args, json_t *kwargs,
                                args, kwargs, frames, out, error);
   else
     {
-      g_autoptr (json_t) empty_args = NULL;
-      g_autoptr (json_t) empty_kwargs = NULL;
+      g_autoptr (json_t) own_args = args ? json_incref (args) : json_array ();
+      g_autoptr (json_t) own_kwargs = kwargs ? json_incref (kwargs) : json_object ();
       GError *local = NULL;
 
-      if (args == NULL)
-        args = empty_args = json_array ();
-      if (kwargs == NULL)
-        kwargs = empty_kwargs = json_object ();
+      /* A handler sees no frames: binary arguments reach it inline. */
+      if (frames != NULL && frames->len > 0)
+        {
+          g_clear_pointer (&own_args, json_decref);
+          g_clear_pointer (&own_kwargs, json_decref);
+          own_args = args ? json_deep_copy (args) : json_array ();
+          own_kwargs = kwargs ? json_deep_copy (kwargs) : json_object ();
+          if (!ol__wire_inline_frames (own_args, frames)
+              || !ol__wire_inline_frames (own_kwargs, frames))
+            {
+              g_mutex_unlock (c->lock);
+              g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                           "an argument refers to a binary frame the request lacks");
+              return FALSE;
+            }
+        }
+      args = own_args;
+      kwargs = own_kwargs;
       out->json = c->handler (self, args, kwargs, c->user_data, &local);
       if (local != NULL)
         {

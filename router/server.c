@@ -85,11 +85,14 @@ s_send_reply (OlServer *s, void *router, zmq_msg_t *identity, gboolean delimited
 }
 
 static json_t *
-s_error_reply (OlError code, const char *message)
+s_error_reply (json_t *request, OlError code, const char *message)
 {
   g_autoptr (GError) error = g_error_new_literal (OL_ERROR, code, message);
-  return json_pack ("{s:i, s:n, s:b, s:o}", "v", OL_PROTOCOL_VERSION, "id",
-                    "ok", 0, "error", ol__wire_error_to_json (error));
+  json_t *id = json_is_object (request) ? json_object_get (request, "id") : NULL;
+
+  return json_pack ("{s:i, s:O, s:b, s:o}", "v", OL_PROTOCOL_VERSION,
+                    "id", id ? id : json_null (), "ok", 0,
+                    "error", ol__wire_error_to_json (error));
 }
 
 static void
@@ -104,32 +107,27 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
   g_autoptr (GPtrArray) frames_out = NULL;
 
   /* frames[0] is the peer identity ROUTER adds; a REQ peer adds an empty
-   * delimiter before the body, which the reply repeats. */
+   * delimiter before the body, which the reply repeats. ROUTER always
+   * delivers the identity and at least one frame. */
   delimited = n >= 3 && zmq_msg_size (&frames[1]) == 0;
   body = delimited ? 2 : 1;
-  if (n <= body)
+  g_assert (n > body);
+  request = json_loadb (zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
+                        JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+  if (request == NULL)
     {
-      atomic_fetch_add (&s->requests_malformed, 1);
-      return;
+      g_autofree char *msg = g_strdup_printf (
+        "request is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+        jerr.column);
+      reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, msg);
     }
-  if (truncated)
+  else if (!json_is_object (request))
+    reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, "request is not a JSON object");
+  else if (truncated || n - body - 1 > OL_WIRE_MAX_ATTACHMENTS)
     {
       g_autofree char *msg = g_strdup_printf (
         "request has more than %d binary frames", OL_WIRE_MAX_ATTACHMENTS);
-      reply = s_error_reply (OL_ERROR_PROTOCOL, msg);
-    }
-  else
-    {
-      request = json_loadb (zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
-                            JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-      if (request == NULL || !json_is_object (request))
-        {
-          g_autofree char *msg = request == NULL
-            ? g_strdup_printf ("request is not valid JSON: %s (line %d, column %d)",
-                               jerr.text, jerr.line, jerr.column)
-            : g_strdup ("request is not a JSON object");
-          reply = s_error_reply (OL_ERROR_PROTOCOL, msg);
-        }
+      reply = s_error_reply (request, OL_ERROR_PROTOCOL, msg);
     }
   if (reply == NULL)
     {

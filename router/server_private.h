@@ -28,7 +28,6 @@ struct OlServer {
   gint stop;                /* atomic: non-zero once stop was asked */
 
   atomic_uint_fast64_t calls_served;          /* requests answered */
-  atomic_uint_fast64_t requests_malformed;    /* dropped: no content frame */
   atomic_uint_fast64_t replies_undeliverable; /* client gone or not reading */
 };
 

@@ -182,6 +182,15 @@ test_too_many_frames (Fixture *f, gconstpointer data)
     }
   reply = s_exchange (f->raw, parts, lens, 100);
   s_assert_error (reply, 3, "more than 64 binary frames");
+  /* The id of a refused request that parsed is kept. */
+  g_assert_cmpint (json_integer_value (json_object_get (reply, "id")), ==, 7);
+  g_clear_pointer (&reply, json_decref);
+  /* 65 attachments: one too many; 64: accepted. */
+  reply = s_exchange (f->raw, parts, lens, 66);
+  s_assert_error (reply, 3, "more than 64 binary frames");
+  g_clear_pointer (&reply, json_decref);
+  reply = s_exchange (f->raw, parts, lens, 65);
+  g_assert_true (json_is_true (json_object_get (reply, "ok")));
   s_assert_serving (f);
 }
 

@@ -2,6 +2,7 @@
 #include "tests/testutil.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -25,6 +26,24 @@ tu_ipc_endpoint (const char *name)
   return g_strdup_printf ("ipc://%s/%s", dir, name);
 }
 
+/* Children die with the test: a failed test never leaves a server behind
+ * holding the test runner's pipes open. */
+static void
+s_child_setup (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+s_launch (GPtrArray *args, GSubprocessFlags flags, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, s_child_setup, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, error);
+}
+
 TuProcess *
 tu_spawn (const char *const *argv)
 {
@@ -36,8 +55,7 @@ tu_spawn (const char *const *argv)
   for (int i = 1; argv[i] != NULL; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));
   g_ptr_array_add (args, NULL);
-  p->proc = g_subprocess_newv ((const char *const *) args->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  p->proc = s_launch (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
   p->lines = g_string_new (NULL);
@@ -211,9 +229,8 @@ tu_run (const char *const *argv, int timeout_ms, char **out, char **err)
   for (int i = 1; argv[i] != NULL; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));
   g_ptr_array_add (args, NULL);
-  proc = g_subprocess_newv ((const char *const *) args->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
+  proc = s_launch (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                   &error);
   g_assert_no_error (error);
   timer = g_timeout_source_new (timeout_ms);
   g_source_set_callback (timer, s_timeout_flag, &timed_out, NULL);

@@ -91,6 +91,7 @@ s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
 
       if (v == NULL)
         {
+          g_clear_pointer (args, json_decref);
           *status = s_usage_error ("%s is not valid JSON: %s (column %d): %s", what[i],
                                    jerr.text, jerr.column, argv[first + i]);
           return FALSE;
@@ -98,6 +99,7 @@ s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
       if (i == 0 ? !json_is_array (v) : !json_is_object (v))
         {
           json_decref (v);
+          g_clear_pointer (args, json_decref);
           *status = s_usage_error ("%s must be a JSON %s, e.g. '%s'", what[i],
                                    i == 0 ? "array" : "object",
                                    i == 0 ? "[1, 2.5]" : "{\"mm\": 2.5}");
