@@ -237,6 +237,29 @@ test_server_killed_and_restarted (void)
   json_decref (r);
 }
 
+/* The README's example runs as shown. */
+static void
+test_example_hello (void)
+{
+  const char *sargv[] = { "examples/hello-server", "tcp://127.0.0.1:*", NULL };
+  g_autoptr (TuProcess) server = tu_spawn (sargv);
+  g_autofree char *line = tu_wait_line (server, "serving rpc ", 10000);
+  g_autofree char *rpc = NULL;
+  g_autofree char *out = NULL;
+  int status;
+
+  g_assert_nonnull (line);
+  rpc = g_strdup (strstr (line, "rpc ") + 4);
+  {
+    const char *cargv[] = { "examples/hello-client", rpc, NULL };
+    g_assert_cmpint (tu_run (cargv, 20000, &out, NULL), ==, 0);
+  }
+  g_assert_nonnull (strstr (out, "amplify(1.5) = 3\n"));
+  g_assert_nonnull (strstr (out, "amplify(99) failed: 99 V is outside the input range"));
+  g_assert_true (tu_kill_wait (server, SIGTERM, 5000, &status));
+  g_assert_cmpint (status, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,5 +272,6 @@ main (int argc, char **argv)
   g_test_add_func ("/process/demo/signals", test_demo_stops_on_signals);
   g_test_add_func ("/process/demo/config", test_demo_config);
   g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
+  g_test_add_func ("/process/examples/hello", test_example_hello);
   return g_test_run ();
 }
