@@ -8,12 +8,12 @@ struct OlInstance {
   char *name;             /* (owned) */
   void *ptr;
   GDestroyNotify destroy;
-  GMutex lock;            /* serialises every call into ptr */
+  OlMutex lock;            /* serialises every call into ptr */
   GHashTable *methods;    /* (owned) name -> OlCallable *; guarded by OlRegistry.lock */
 };
 
 struct OlRegistry {
-  GMutex lock;            /* guards the three tables below */
+  OlMutex lock;            /* guards the three tables below */
   GHashTable *instances;  /* (owned) name -> OlInstance * */
   GHashTable *functions;  /* (owned) name -> OlCallable * */
   GHashTable *named;      /* (owned) name -> OlNamedCall * */
@@ -43,7 +43,7 @@ s_callable_free (gpointer data)
   if (c->destroy)
     c->destroy (c->user_data);
   g_clear_pointer (&c->signature, ol__signature_free);
-  g_mutex_clear (&c->own_lock);
+  ol__mutex_clear (&c->own_lock);
   g_free (c->name);
   g_free (c);
 }
@@ -56,7 +56,7 @@ s_instance_free (gpointer data)
   g_hash_table_unref (inst->methods);
   if (inst->destroy)
     inst->destroy (inst->ptr);
-  g_mutex_clear (&inst->lock);
+  ol__mutex_clear (&inst->lock);
   g_free (inst->name);
   g_free (inst);
 }
@@ -79,7 +79,7 @@ ol__registry_new (void)
 {
   OlRegistry *r = g_new0 (OlRegistry, 1);
 
-  g_mutex_init (&r->lock);
+  ol__mutex_init (&r->lock);
   r->instances = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_instance_free);
   r->functions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_callable_free);
   r->named = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_named_free);
@@ -94,7 +94,7 @@ ol__registry_free (OlRegistry *r)
   g_hash_table_unref (r->named);
   g_hash_table_unref (r->functions);
   g_hash_table_unref (r->instances);
-  g_mutex_clear (&r->lock);
+  ol__mutex_clear (&r->lock);
   g_free (r);
 }
 
@@ -110,11 +110,11 @@ ol__registry_add_instance (OlRegistry *r, const char *name, void *ptr,
                    "invalid instance name \"%s\"", name ? name : "(null)");
       return FALSE;
     }
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   if (g_hash_table_contains (r->instances, name)
       || g_hash_table_contains (r->functions, name))
     {
-      g_mutex_unlock (&r->lock);
+      ol__mutex_unlock (&r->lock);
       g_set_error (error, OL_ERROR, OL_ERROR_EXISTS,
                    "the name \"%s\" is already registered", name);
       return FALSE;
@@ -123,10 +123,10 @@ ol__registry_add_instance (OlRegistry *r, const char *name, void *ptr,
   inst->name = g_strdup (name);
   inst->ptr = ptr;
   inst->destroy = destroy;
-  g_mutex_init (&inst->lock);
+  ol__mutex_init (&inst->lock);
   inst->methods = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_callable_free);
   g_hash_table_insert (r->instances, inst->name, inst);
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   return TRUE;
 }
 
@@ -155,13 +155,13 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
       return FALSE;
     }
 
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   if (instance != NULL)
     {
       inst = g_hash_table_lookup (r->instances, instance);
       if (inst == NULL)
         {
-          g_mutex_unlock (&r->lock);
+          ol__mutex_unlock (&r->lock);
           g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
                        "no instance named \"%s\"", instance);
           return FALSE;
@@ -173,7 +173,7 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
       table = r->functions;
       if (g_hash_table_contains (r->instances, name))
         {
-          g_mutex_unlock (&r->lock);
+          ol__mutex_unlock (&r->lock);
           g_set_error (error, OL_ERROR, OL_ERROR_EXISTS,
                        "the name \"%s\" is already registered", name);
           return FALSE;
@@ -181,7 +181,7 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
     }
   if (g_hash_table_contains (table, name))
     {
-      g_mutex_unlock (&r->lock);
+      ol__mutex_unlock (&r->lock);
       g_set_error (error, OL_ERROR, OL_ERROR_EXISTS,
                    "\"%s%s%s\" is already registered", instance ? instance : "",
                    instance ? "." : "", name);
@@ -190,7 +190,7 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
   c = g_new0 (OlCallable, 1);
   c->name = g_strdup (name);
   c->instance = inst;
-  g_mutex_init (&c->own_lock);
+  ol__mutex_init (&c->own_lock);
   c->lock = inst ? &inst->lock : &c->own_lock;
   c->kind = fn ? OL_CALLABLE_FFI : OL_CALLABLE_HANDLER;
   c->signature = g_steal_pointer (&sig);
@@ -199,7 +199,7 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
   c->user_data = user_data;
   c->destroy = destroy;
   g_hash_table_insert (table, c->name, c);
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   return TRUE;
 }
 
@@ -237,9 +237,9 @@ ol__registry_lookup (OlRegistry *r, const char *instance, const char *method,
 {
   OlCallable *c;
 
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   c = s_lookup_locked (r, instance, method, error);
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   return c;
 }
 
@@ -268,16 +268,16 @@ ol__registry_add_named_call (OlRegistry *r, const char *name,
                    "named call \"%s\": default kwargs must be a JSON object", name);
       return FALSE;
     }
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   if (s_lookup_locked (r, instance, method, error) == NULL)
     {
-      g_mutex_unlock (&r->lock);
+      ol__mutex_unlock (&r->lock);
       g_prefix_error (error, "named call \"%s\": ", name);
       return FALSE;
     }
   if (g_hash_table_contains (r->named, name))
     {
-      g_mutex_unlock (&r->lock);
+      ol__mutex_unlock (&r->lock);
       g_set_error (error, OL_ERROR, OL_ERROR_EXISTS,
                    "named call \"%s\" is already registered", name);
       return FALSE;
@@ -289,7 +289,7 @@ ol__registry_add_named_call (OlRegistry *r, const char *name,
   n->args = args ? json_deep_copy (args) : json_array ();
   n->kwargs = kwargs ? json_deep_copy (kwargs) : json_object ();
   g_hash_table_insert (r->named, n->name, n);
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   return TRUE;
 }
 
@@ -305,17 +305,17 @@ ol__registry_resolve_named (OlRegistry *r, const char *name, json_t *args,
   size_t n_passed = args ? json_array_size (args) : 0;
   size_t n_default;
 
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   n = g_hash_table_lookup (r->named, name);
   if (n == NULL)
     {
-      g_mutex_unlock (&r->lock);
+      ol__mutex_unlock (&r->lock);
       g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
                    "no named call \"%s\"", name);
       return NULL;
     }
   c = s_lookup_locked (r, n->instance, n->method, error);
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   if (c == NULL)
     return NULL;
 
@@ -343,7 +343,7 @@ ol__callable_invoke (OlCallable *c, json_t *args, json_t *kwargs,
 
   out->json = NULL;
   out->bytes = NULL;
-  g_mutex_lock (c->lock);
+  ol__mutex_lock (c->lock);
   if (c->kind == OL_CALLABLE_FFI)
     ok = ol__signature_invoke (c->signature, c->fn, c->instance != NULL, self,
                                args, kwargs, frames, out, error);
@@ -363,7 +363,7 @@ ol__callable_invoke (OlCallable *c, json_t *args, json_t *kwargs,
           if (!ol__wire_inline_frames (own_args, frames)
               || !ol__wire_inline_frames (own_kwargs, frames))
             {
-              g_mutex_unlock (c->lock);
+              ol__mutex_unlock (c->lock);
               g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
                            "an argument refers to a binary frame the request lacks");
               return FALSE;
@@ -385,7 +385,7 @@ ol__callable_invoke (OlCallable *c, json_t *args, json_t *kwargs,
           ok = TRUE;
         }
     }
-  g_mutex_unlock (c->lock);
+  ol__mutex_unlock (c->lock);
   return ok;
 }
 
@@ -428,7 +428,7 @@ ol__registry_describe (OlRegistry *r)
   GHashTableIter iter;
   gpointer key, value;
 
-  g_mutex_lock (&r->lock);
+  ol__mutex_lock (&r->lock);
   g_hash_table_iter_init (&iter, r->instances);
   while (g_hash_table_iter_next (&iter, &key, &value))
     json_object_set_new (instances, key,
@@ -443,7 +443,7 @@ ol__registry_describe (OlRegistry *r)
                                       "method", n->method, "args", n->args,
                                       "kwargs", n->kwargs));
     }
-  g_mutex_unlock (&r->lock);
+  ol__mutex_unlock (&r->lock);
   return json_pack ("{s:o, s:o, s:o}", "instances", instances,
                     "functions", functions, "named_calls", named);
 }

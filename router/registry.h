@@ -13,6 +13,8 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "router/lock.h"
+
 #include "oneliner/server.h"
 #include "router/signature.h"
 
@@ -29,8 +31,8 @@ typedef enum {
 typedef struct {
   char *name;            /* (owned) method or function name */
   OlInstance *instance;  /* (nullable) owner; NULL for a free function */
-  GMutex *lock;          /* the instance's mutex, or own_lock */
-  GMutex own_lock;       /* serialises a free function */
+  OlMutex *lock;          /* the instance's mutex, or own_lock */
+  OlMutex own_lock;       /* serialises a free function */
   OlCallableKind kind;
   OlSignature *signature; /* (owned) OL_CALLABLE_FFI only */
   OlFunc fn;

@@ -27,8 +27,8 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->rpc_bind = g_strdup (rpc_endpoint ? rpc_endpoint : OL_DEFAULT_RPC_BIND);
   s->stream_bind = g_strdup (stream_endpoint ? stream_endpoint : OL_DEFAULT_STREAM_BIND);
   s->registry = ol__registry_new ();
-  g_mutex_init (&s->state_lock);
-  g_cond_init (&s->state_cond);
+  ol__mutex_init (&s->state_lock);
+  ol__cond_init (&s->state_cond);
   s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   g_assert (s->wake_fd >= 0);
   return s;
@@ -47,8 +47,8 @@ ol_server_free (OlServer **server)
   ol__registry_free (s->registry);
   close (s->wake_fd);
   g_clear_error (&s->start_error);
-  g_mutex_clear (&s->state_lock);
-  g_cond_clear (&s->state_cond);
+  ol__mutex_clear (&s->state_lock);
+  ol__cond_clear (&s->state_cond);
   g_free (s->rpc_bind);
   g_free (s->stream_bind);
   g_free (s->rpc_endpoint);
@@ -145,11 +145,11 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
 static void
 s_report_ready (OlServer *s, GError *error)
 {
-  g_mutex_lock (&s->state_lock);
+  ol__mutex_lock (&s->state_lock);
   s->start_error = error;
   s->ready = TRUE;
-  g_cond_broadcast (&s->state_cond);
-  g_mutex_unlock (&s->state_lock);
+  ol__cond_broadcast (&s->state_cond);
+  ol__mutex_unlock (&s->state_lock);
 }
 
 static void *
@@ -225,10 +225,10 @@ ol_server_start (OlServer *s, GError **error)
   gboolean ok;
 
   g_return_val_if_fail (s != NULL, FALSE);
-  g_mutex_lock (&s->state_lock);
+  ol__mutex_lock (&s->state_lock);
   if (s->started)
     {
-      g_mutex_unlock (&s->state_lock);
+      ol__mutex_unlock (&s->state_lock);
       g_set_error (error, OL_ERROR, OL_ERROR_FAILED, "server already started");
       return FALSE;
     }
@@ -236,7 +236,7 @@ ol_server_start (OlServer *s, GError **error)
   s->thread = g_thread_new ("ol-rpc", s_rpc_thread, s);
   deadline = g_get_monotonic_time () + START_TIMEOUT_US;
   while (!s->ready)
-    if (!g_cond_wait_until (&s->state_cond, &s->state_lock, deadline))
+    if (!ol__cond_wait_until (&s->state_cond, &s->state_lock, deadline))
       break;
   ok = s->ready && s->start_error == NULL;
   if (s->ready && s->start_error != NULL)
@@ -244,7 +244,7 @@ ol_server_start (OlServer *s, GError **error)
   else if (!s->ready)
     g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
                  "the RPC thread did not start within 5 s");
-  g_mutex_unlock (&s->state_lock);
+  ol__mutex_unlock (&s->state_lock);
   if (!ok)
     ol_server_stop (s);
   return ok;
@@ -260,9 +260,9 @@ ol_server_stop (OlServer *s)
   g_atomic_int_set (&s->stop, 1);
   if (write (s->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
     g_debug ("cannot wake the RPC thread: %s", g_strerror (errno));
-  g_mutex_lock (&s->state_lock);
+  ol__mutex_lock (&s->state_lock);
   thread = g_steal_pointer (&s->thread);
-  g_mutex_unlock (&s->state_lock);
+  ol__mutex_unlock (&s->state_lock);
   if (thread != NULL)
     g_thread_join (thread);
 }

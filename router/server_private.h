@@ -17,8 +17,8 @@ struct OlServer {
   char *stream_endpoint;    /* (owned) */
   OlRegistry *registry;     /* (owned) thread-safe by itself */
 
-  GMutex state_lock;        /* guards started, start_error, thread */
-  GCond state_cond;
+  OlMutex state_lock;        /* guards started, start_error, thread */
+  OlCond state_cond;
   gboolean started;
   gboolean ready;           /* RPC thread finished its start (ok or not) */
   GError *start_error;      /* (owned) (nullable) bind failure from the thread */

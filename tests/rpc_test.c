@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "router/json_autoptr.h"
+#include "router/lock.h"
 #include "tests/testutil.h"
 
 /* ---- the callables under test ------------------------------------------ */
@@ -16,8 +17,8 @@ typedef struct {
   int calls;
   gboolean busy;       /* set while a call runs: detects unserialised calls */
   gboolean overlapped;
-  GMutex gate_lock;
-  GCond gate_cond;
+  OlMutex gate_lock;
+  OlCond gate_cond;
   gboolean entered, released;
 } Thing;
 
@@ -77,12 +78,12 @@ f_bump (Thing *t)
 static void
 f_gate (Thing *t)
 {
-  g_mutex_lock (&t->gate_lock);
+  ol__mutex_lock (&t->gate_lock);
   t->entered = TRUE;
-  g_cond_broadcast (&t->gate_cond);
+  ol__cond_broadcast (&t->gate_cond);
   while (!t->released)
-    g_cond_wait (&t->gate_cond, &t->gate_lock);
-  g_mutex_unlock (&t->gate_lock);
+    ol__cond_wait (&t->gate_cond, &t->gate_lock);
+  ol__mutex_unlock (&t->gate_lock);
 }
 
 static GQuark s_app_error (void) { return g_quark_from_static_string ("test-app-error"); }
@@ -156,8 +157,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   const char *transport = data;
 
   memset (&f->thing, 0, sizeof f->thing);
-  g_mutex_init (&f->thing.gate_lock);
-  g_cond_init (&f->thing.gate_cond);
+  ol__mutex_init (&f->thing.gate_lock);
+  ol__cond_init (&f->thing.gate_cond);
   f->endpoint = strcmp (transport, "ipc") == 0 ? tu_ipc_endpoint ("rpc")
                                                : g_strdup ("tcp://127.0.0.1:*");
   f->server = ol_server_new (f->endpoint, NULL);
@@ -174,8 +175,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   (void) data;
   ol_server_free (&f->server);
   g_assert_null (f->server);
-  g_mutex_clear (&f->thing.gate_lock);
-  g_cond_clear (&f->thing.gate_cond);
+  ol__mutex_clear (&f->thing.gate_lock);
+  ol__cond_clear (&f->thing.gate_cond);
   g_free (f->endpoint);
 }
 
@@ -674,18 +675,18 @@ test_client_killed_mid_call (Fixture *f, gconstpointer data)
 
   (void) data;
   p = tu_spawn (argv);
-  g_mutex_lock (&f->thing.gate_lock);
+  ol__mutex_lock (&f->thing.gate_lock);
   while (!f->thing.entered)
-    if (!g_cond_wait_until (&f->thing.gate_cond, &f->thing.gate_lock, deadline))
+    if (!ol__cond_wait_until (&f->thing.gate_cond, &f->thing.gate_lock, deadline))
       g_error ("the client process never reached the server");
-  g_mutex_unlock (&f->thing.gate_lock);
+  ol__mutex_unlock (&f->thing.gate_lock);
   g_assert_true (tu_kill_wait (p, SIGKILL, 5000, &status));
   g_assert_cmpint (status, ==, 128 + SIGKILL);
 
-  g_mutex_lock (&f->thing.gate_lock);
+  ol__mutex_lock (&f->thing.gate_lock);
   f->thing.released = TRUE;
-  g_cond_broadcast (&f->thing.gate_cond);
-  g_mutex_unlock (&f->thing.gate_lock);
+  ol__cond_broadcast (&f->thing.gate_cond);
+  ol__mutex_unlock (&f->thing.gate_lock);
 
   c = s_client (f);
   r = s_call_ok (c, "thing", "add", "[2, 2]");
