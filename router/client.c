@@ -409,8 +409,11 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
       p->outbox_link.data = p;
       g_queue_push_tail_link (&c->outbox, &p->outbox_link);
     }
-  /* The reply may already be queued: make sure the source looks. */
-  g_main_context_wakeup (c->context);
+  /* The source's prepare() looks at the socket before every wait of the
+   * loop; a loop iterated by another thread than the caller's (a misuse,
+   * but cheap to tolerate) needs a wake-up to see the new deadline. */
+  if (!g_main_context_is_owner (c->context))
+    g_main_context_wakeup (c->context);
 }
 
 OlReply *

@@ -202,35 +202,21 @@ s_run (OlServer *server, json_t *request, GPtrArray *frames_in,
   return NULL;
 }
 
-json_t *
+char *
 ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
-                     GPtrArray *frames_out)
+                     GPtrArray *frames_out, size_t *len)
 {
   GError *error = NULL;
-  gint64 ts = ol__wall_time_ns ();
-  json_t *reply = json_object ();
-  json_t *id = json_object_get (request, "id");
+  gint64 ts = json_is_true (json_object_get (request, "ts")) ? ol__wall_time_ns () : -1;
   json_t *result;
-  json_t *want_frames = json_object_get (request, "frames");
+  char *text;
 
-  json_object_set_new (reply, "v", json_integer (OL_PROTOCOL_VERSION));
-  json_object_set (reply, "id", id ? id : json_null ());
   result = s_run (server, request, frames_in,
-                  json_is_true (want_frames) ? frames_out : NULL, &error);
-  if (error == NULL)
-    {
-      json_object_set_new (reply, "ok", json_true ());
-      json_object_set_new (reply, "result", result ? result : json_null ());
-    }
-  else
-    {
-      json_decref (result);
-      json_object_set_new (reply, "ok", json_false ());
-      json_object_set_new (reply, "error", ol__wire_error_to_json (error));
-      g_error_free (error);
-    }
-  if (json_is_true (json_object_get (request, "ts")))
-    json_object_set_new (reply, "ts", json_integer (ts));
+                  json_is_true (json_object_get (request, "frames")) ? frames_out : NULL,
+                  &error);
+  text = ol__wire_encode_reply (json_object_get (request, "id"), result, error, ts, len);
+  json_decref (result);
+  g_clear_error (&error);
   atomic_fetch_add (&server->calls_served, 1);
-  return reply;
+  return text;
 }

@@ -61,14 +61,10 @@ ol_server_free (OlServer **server)
  * (its queue is full) loses that reply, which is counted. */
 static void
 s_send_reply (OlServer *s, void *router, zmq_msg_t *identity, gboolean delimited,
-              json_t *reply, GPtrArray *frames_out)
+              char *text, size_t len, GPtrArray *frames_out)
 {
-  size_t len;
-  char *text = json_dumps (reply, JSON_COMPACT);
   gboolean more_frames = frames_out != NULL && frames_out->len > 0;
 
-  g_assert_nonnull (text);
-  len = strlen (text);
   if (zmq_msg_send (identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
     {
       free (text);
@@ -84,15 +80,13 @@ s_send_reply (OlServer *s, void *router, zmq_msg_t *identity, gboolean delimited
                          i + 1 < frames_out->len ? ZMQ_SNDMORE : 0);
 }
 
-static json_t *
-s_error_reply (json_t *request, OlError code, const char *message)
+static char *
+s_error_reply (json_t *request, OlError code, const char *message, size_t *len)
 {
   g_autoptr (GError) error = g_error_new_literal (OL_ERROR, code, message);
   json_t *id = json_is_object (request) ? json_object_get (request, "id") : NULL;
 
-  return json_pack ("{s:i, s:O, s:b, s:o}", "v", OL_PROTOCOL_VERSION,
-                    "id", id ? id : json_null (), "ok", 0,
-                    "error", ol__wire_error_to_json (error));
+  return ol__wire_encode_reply (id, NULL, error, -1, len);
 }
 
 static void
@@ -102,7 +96,8 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
   int body;
   json_error_t jerr;
   g_autoptr (json_t) request = NULL;
-  g_autoptr (json_t) reply = NULL;
+  char *reply = NULL;
+  size_t len = 0;
   g_autoptr (GPtrArray) frames_in = NULL;
   g_autoptr (GPtrArray) frames_out = NULL;
 
@@ -119,15 +114,15 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
       g_autofree char *msg = g_strdup_printf (
         "request is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
         jerr.column);
-      reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, msg);
+      reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, msg, &len);
     }
   else if (!json_is_object (request))
-    reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, "request is not a JSON object");
+    reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, "request is not a JSON object", &len);
   else if (truncated || n - body - 1 > OL_WIRE_MAX_ATTACHMENTS)
     {
       g_autofree char *msg = g_strdup_printf (
         "request has more than %d binary frames", OL_WIRE_MAX_ATTACHMENTS);
-      reply = s_error_reply (request, OL_ERROR_PROTOCOL, msg);
+      reply = s_error_reply (request, OL_ERROR_PROTOCOL, msg, &len);
     }
   if (reply == NULL)
     {
@@ -135,11 +130,11 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
       for (int i = body + 1; i < n; i++)
         g_ptr_array_add (frames_in, ol__wire_frame_to_bytes (&frames[i]));
       frames_out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      reply = ol__server_dispatch (s, request, frames_in, frames_out);
+      reply = ol__server_dispatch (s, request, frames_in, frames_out, &len);
     }
   else
     atomic_fetch_add (&s->calls_served, 1);
-  s_send_reply (s, router, &frames[0], delimited, reply, frames_out);
+  s_send_reply (s, router, &frames[0], delimited, reply, len, frames_out);
 }
 
 static void

@@ -31,11 +31,13 @@ struct OlServer {
   atomic_uint_fast64_t replies_undeliverable; /* client gone or not reading */
 };
 
-/* Handles one decoded request and returns the reply object (transfer full).
- * frames_in holds the request's binary attachments; bytes results are
- * appended to frames_out when the request asked for frames. */
-json_t *ol__server_dispatch (OlServer *server, json_t *request,
-                             GPtrArray *frames_in, GPtrArray *frames_out);
+/* Handles one decoded request and returns the reply text (transfer full,
+ * free() it) and its length. frames_in holds the request's binary
+ * attachments; bytes results are appended to frames_out when the request
+ * asked for frames. */
+char *ol__server_dispatch (OlServer *server, json_t *request,
+                           GPtrArray *frames_in, GPtrArray *frames_out,
+                           size_t *len);
 
 /* Turns a call's value into its JSON result: bytes become {"$frame": N}
  * (appended to frames_out) when frames_out is not NULL, else

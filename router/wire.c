@@ -182,6 +182,57 @@ ol__wire_error_to_json (const GError *error)
                     "message", error->message ? error->message : "");
 }
 
+/* Appends the compact JSON text of value (JSON null if NULL). */
+static void
+s_append_json (GString *out, json_t *value)
+{
+  char *text;
+
+  if (value == NULL || json_is_null (value))
+    {
+      g_string_append_len (out, "null", 4);
+      return;
+    }
+  if (json_is_integer (value))
+    {
+      g_string_append_printf (out, "%" JSON_INTEGER_FORMAT, json_integer_value (value));
+      return;
+    }
+  text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  g_string_append (out, text);
+  free (text);
+}
+
+char *
+ol__wire_encode_reply (json_t *id, json_t *result, const GError *error,
+                       gint64 ts, size_t *len)
+{
+  GString *out = g_string_sized_new (128);
+  char *text;
+
+  g_string_append (out, "{\"v\":1,\"id\":");
+  s_append_json (out, id);
+  if (error == NULL)
+    {
+      g_string_append (out, ",\"ok\":true,\"result\":");
+      s_append_json (out, result);
+    }
+  else
+    {
+      json_t *e = ol__wire_error_to_json (error);
+      g_string_append (out, ",\"ok\":false,\"error\":");
+      s_append_json (out, e);
+      json_decref (e);
+    }
+  if (ts >= 0)
+    g_string_append_printf (out, ",\"ts\":%" G_GINT64_FORMAT, ts);
+  g_string_append_c (out, '}');
+  /* Hand over a buffer free() can release: GLib allocates with malloc. */
+  *len = out->len;
+  text = g_string_free (out, FALSE);
+  return text;
+}
+
 GError *
 ol__wire_error_from_json (json_t *member)
 {

@@ -54,6 +54,14 @@ int ol__wire_send_bytes (void *socket, GBytes *bytes, int flags);
  * {"domain": "...", "code": N, "message": "..."} (transfer full). */
 json_t *ol__wire_error_to_json (const GError *error);
 
+/* Encodes a reply (docs/PROTOCOL.md, "Replies") without building a JSON
+ * object: {"v":1,"id":ID,"ok":true,"result":RESULT[,"ts":TS]} or the same
+ * with "ok":false,"error":{...}. id and result (nullable: JSON null) are
+ * borrowed; ts < 0 leaves "ts" out. Returns (transfer full) text to free()
+ * with free(), its length in *len. */
+char *ol__wire_encode_reply (json_t *id, json_t *result, const GError *error,
+                             gint64 ts, size_t *len);
+
 /* Rebuilds a GError from a reply's "error" member. A member that is not of
  * that shape gives OL_ERROR_PROTOCOL. (transfer full) */
 GError *ol__wire_error_from_json (json_t *member);

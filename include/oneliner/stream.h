@@ -1,0 +1,242 @@
+/* oneliner: data streams.
+ *
+ * A server publishes streams on its stream endpoint (a ZeroMQ XPUB socket
+ * behind an XSUB/XPUB proxy). Every message is three frames (docs/PROTOCOL.md,
+ * "Data plane"): the topic "NAME\0", a fixed 48-byte header (sequence number
+ * per stream, wall-clock timestamp, status, encoding, image metadata) and the
+ * payload, raw bytes or JSON text.
+ *
+ * Server side, three kinds of stream:
+ *   - periodic: a registered callable called at a fixed rate on absolute
+ *     deadlines, one thread per frequency;
+ *   - pushed: the application publishes from any of its threads through an
+ *     OlStreamWriter;
+ *   - relayed: re-published from another PUB endpoint (relay issue).
+ * Client side, each stream the client configured is stored either as a cache
+ * (latest message only) or a queue (every message, up to a depth); the client
+ * counts exactly what it missed.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+#include <oneliner/client.h>
+#include <oneliner/server.h>
+
+G_BEGIN_DECLS
+
+/* How a payload is encoded. Values are on the wire. */
+typedef enum {
+  OL_ENCODING_RAW = 0,   /* opaque bytes */
+  OL_ENCODING_JSON = 1,  /* UTF-8 JSON text */
+  OL_ENCODING_IMAGE = 2, /* pixels, described by the header's image fields */
+} OlEncoding;
+
+/* Pixel formats of image payloads. Values are on the wire. */
+typedef enum {
+  OL_PIXEL_NONE = 0,
+  OL_PIXEL_GRAY8 = 1,   /* 1 byte per pixel */
+  OL_PIXEL_GRAY16 = 2,  /* 2 bytes per pixel, little-endian */
+  OL_PIXEL_RGB8 = 3,    /* 3 bytes per pixel, R G B */
+} OlPixelFormat;
+
+/* Message status bits. Values are on the wire. */
+typedef enum {
+  OL_STATUS_OK = 0,
+  OL_STATUS_ERROR = 1 << 0,   /* the payload is a JSON error object
+                                 {"domain", "code", "message"}: the callable failed */
+  OL_STATUS_OVERRUN = 1 << 1, /* this message is late: the stream's thread
+                                 missed at least one deadline before it */
+} OlStatus;
+
+typedef struct {
+  guint32 width;
+  guint32 height;
+  OlPixelFormat format;
+} OlImageInfo;
+
+/* Bytes per pixel of format, 0 for OL_PIXEL_NONE or an unknown format. */
+guint ol_pixel_format_size (OlPixelFormat format);
+
+/* "raw", "json", "image"; NULL for an unknown value. (transfer none) */
+const char *ol_encoding_name (OlEncoding encoding);
+/* Parses a name of ol_encoding_name(); FALSE if unknown. */
+gboolean ol_encoding_from_name (const char *name, OlEncoding *encoding);
+
+/* ------------------------------------------------------------------------ */
+/* Server side. Every function may be called from any thread, before or
+ * after ol_server_start(). Stream names follow the rules of callable names
+ * (printable ASCII, no spaces, at most 255 bytes) and are unique among the
+ * server's streams. */
+
+/**
+ * ol_server_add_stream:
+ * @instance: (nullable): instance of method, NULL for a free function
+ * @args, @kwargs: (nullable): the arguments of every call (borrowed)
+ * @image: (nullable): required for OL_ENCODING_IMAGE: the frame geometry
+ *
+ * Adds a periodic stream that calls method hz times per second on absolute
+ * deadlines. Streams of the same frequency share one thread. The callable is
+ * the same as for remote calls (serialised with them). Its result becomes the
+ * payload: with OL_ENCODING_JSON the JSON result (a bytes result as
+ * {"$base64": ...}); with OL_ENCODING_RAW and OL_ENCODING_IMAGE a bytes
+ * result (an image must have exactly width * height * pixel size bytes). A
+ * call that fails, or returns the wrong kind of result, publishes an error
+ * message carrying the error; the stream goes on. A disabled stream's
+ * callable is not called at all.
+ *
+ * Fails with OL_ERROR_INVALID_ARGS (hz not in (0, 100000], bad name, image
+ * missing), OL_ERROR_NOT_FOUND (no such callable) or OL_ERROR_EXISTS.
+ */
+gboolean ol_server_add_stream (OlServer *server, const char *name, double hz,
+                               const char *instance, const char *method,
+                               json_t *args, json_t *kwargs, gboolean enabled,
+                               OlEncoding encoding, const OlImageInfo *image,
+                               GError **error);
+
+typedef struct OlStreamWriter OlStreamWriter;
+
+/**
+ * ol_server_add_pushed_stream:
+ * @image: (nullable): the geometry of OL_ENCODING_IMAGE messages
+ *
+ * Adds a stream the application publishes itself. Returns a writer
+ * (transfer full: release with ol_stream_writer_unref()) or NULL with
+ * OL_ERROR_INVALID_ARGS or OL_ERROR_EXISTS.
+ */
+OlStreamWriter *ol_server_add_pushed_stream (OlServer *server, const char *name,
+                                             OlEncoding encoding,
+                                             const OlImageInfo *image,
+                                             GError **error);
+
+/* Publishes payload (a reference is taken: the bytes are never copied) from
+ * any thread, several at once. Messages of one writer keep their order.
+ * Fails with OL_ERROR_NOT_FOUND once the stream was removed, OL_ERROR_CLOSED
+ * when the server is stopped, OL_ERROR_INVALID_ARGS for an image of the wrong
+ * size, and OL_ERROR_BUSY when the publishing queue is full (the message is
+ * counted as dropped in the stream's statistics). A disabled stream accepts
+ * and discards the message (returns TRUE, counted as suppressed). */
+gboolean ol_stream_writer_push_bytes (OlStreamWriter *writer, GBytes *payload,
+                                      GError **error);
+/* The same for a JSON value (borrowed; serialised in the calling thread). */
+gboolean ol_stream_writer_push_json (OlStreamWriter *writer, json_t *value,
+                                     GError **error);
+/* The same for a buffer, copied once. */
+gboolean ol_stream_writer_push_data (OlStreamWriter *writer, const void *data,
+                                     gsize size, GError **error);
+/* Publishes an error message (the subscriber gets error as a GError). */
+gboolean ol_stream_writer_push_error (OlStreamWriter *writer,
+                                      const GError *failure, GError **error);
+
+OlStreamWriter *ol_stream_writer_ref (OlStreamWriter *writer);
+void ol_stream_writer_unref (OlStreamWriter *writer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamWriter, ol_stream_writer_unref)
+
+/* Enables or disables a stream; OL_ERROR_NOT_FOUND for an unknown name. */
+gboolean ol_server_set_stream_enabled (OlServer *server, const char *name,
+                                       gboolean enabled, GError **error);
+/* Removes a stream; its writer, if any, then fails with OL_ERROR_NOT_FOUND. */
+gboolean ol_server_remove_stream (OlServer *server, const char *name,
+                                  GError **error);
+/* Every stream's configuration and statistics, as op "streams" returns it
+ * (docs/PROTOCOL.md). (transfer full) */
+json_t *ol_server_list_streams (OlServer *server);
+
+/* ------------------------------------------------------------------------ */
+/* Client side. Same thread rules as the rest of OlClient: these belong to
+ * the client's thread. */
+
+typedef enum {
+  OL_STORAGE_CACHE = 0, /* the latest message only */
+  OL_STORAGE_QUEUE = 1, /* every message in order, up to depth; the oldest
+                           is dropped (and counted) when full */
+} OlStorage;
+
+/* A received message. */
+typedef struct {
+  char *name;           /* (owned) the stream */
+  guint64 sequence;     /* per stream, from 1, contiguous unless messages were lost */
+  gint64 timestamp;     /* server wall clock, ns since the epoch */
+  guint32 status;       /* OlStatus bits */
+  OlEncoding encoding;
+  OlImageInfo image;    /* for OL_ENCODING_IMAGE */
+  guint32 overruns;     /* deadlines the stream's thread had missed so far */
+  GBytes *payload;      /* (owned) raw payload (JSON text for OL_ENCODING_JSON) */
+} OlStreamMessage;
+
+void ol_stream_message_free (OlStreamMessage *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamMessage, ol_stream_message_free)
+
+/* Parses a JSON payload. (transfer full) or NULL with OL_ERROR_PROTOCOL. */
+json_t *ol_stream_message_json (const OlStreamMessage *message, GError **error);
+
+/**
+ * ol_client_configure_stream:
+ * @depth: queue depth (ignored for a cache); 0 means 1024
+ *
+ * Subscribes to stream name (messages of other streams never reach this
+ * client) and sets how its messages are kept. Configuring a stream again
+ * changes its storage and keeps its counters. The client connects to its
+ * stream endpoint on the first call.
+ */
+gboolean ol_client_configure_stream (OlClient *client, const char *name,
+                                     OlStorage storage, guint depth,
+                                     GError **error);
+
+/* Unsubscribes and forgets the stream's messages. */
+gboolean ol_client_unconfigure_stream (OlClient *client, const char *name,
+                                       GError **error);
+
+/**
+ * ol_client_get_stream:
+ * @timeout_ms: how long to wait for a message; 0 does not wait
+ *
+ * Takes the next message of a configured stream: for a cache the latest one
+ * not taken yet, for a queue the oldest. Returns (transfer full) or NULL
+ * with: OL_ERROR_TIMEOUT when none arrived in time, OL_ERROR_NOT_FOUND if the
+ * stream is not configured, or the remote error of an error message (its
+ * domain, code and message; the message is consumed).
+ */
+OlStreamMessage *ol_client_get_stream (OlClient *client, const char *name,
+                                       int timeout_ms, GError **error);
+
+typedef struct {
+  guint64 received;    /* messages that reached this client */
+  guint64 missed;      /* lost before reaching it: gaps in sequence numbers */
+  guint64 overflowed;  /* dropped from a full queue (or replaced in a cache
+                          before being taken) */
+  guint64 errors;      /* error messages received */
+  guint64 last_sequence;
+  guint64 restarts;    /* sequence numbers that went backwards: the stream
+                          was re-created or its server restarted */
+} OlStreamCounters;
+
+/* The counters of a configured stream; FALSE with OL_ERROR_NOT_FOUND if it is
+ * not configured. */
+gboolean ol_client_get_stream_counters (OlClient *client, const char *name,
+                                        OlStreamCounters *counters,
+                                        GError **error);
+
+/* Called on the client's GMainContext when a configured stream has new
+ * messages (calls are coalesced: take them with ol_client_get_stream (...,
+ * 0, ...) until it times out). */
+typedef void (*OlStreamWatchFunc) (OlClient *client, const char *name,
+                                   gpointer user_data);
+
+/* Watches name (NULL: every configured stream). Returns an id > 0 for
+ * ol_client_unwatch_stream(). destroy (nullable) frees user_data. */
+guint ol_client_watch_stream (OlClient *client, const char *name,
+                              OlStreamWatchFunc func, gpointer user_data,
+                              GDestroyNotify destroy);
+void ol_client_unwatch_stream (OlClient *client, guint id);
+
+/* Stream control on the server (blocking, the client's timeout). */
+gboolean ol_client_set_stream_enabled (OlClient *client, const char *name,
+                                       gboolean enabled, GError **error);
+gboolean ol_client_remove_stream (OlClient *client, const char *name,
+                                  GError **error);
+/* Every stream's configuration and statistics. (transfer full) */
+json_t *ol_client_list_streams (OlClient *client, GError **error);
+
+G_END_DECLS
