@@ -8,6 +8,7 @@
 #include "oneliner/error.h"
 #include "oneliner/server.h"
 #include "oneliner/version.h"
+#include "router/client_private.h"
 #include "router/wire.h"
 
 #define CLIENT_MAX_FRAMES (1 + OL_WIRE_MAX_ATTACHMENTS)
@@ -28,6 +29,8 @@ struct OlClient {
   GHashTable *pending;   /* (owned) id -> Pending *, asynchronous calls */
   GQueue deadlines;      /* Pending * sorted by deadline (links embedded) */
   GQueue outbox;         /* Pending * whose request waits for the socket */
+  OlSubscriber *subscriber; /* (owned) (nullable) created on first stream use */
+  GError *subscriber_error; /* (owned) (nullable) why it could not be created */
 };
 
 struct Pending {
@@ -682,6 +685,8 @@ ol_client_free (OlClient **client)
     s_pending_complete (c->deadlines.head->data, NULL,
                         g_error_new_literal (OL_ERROR, OL_ERROR_CLOSED,
                                              "the client was freed"));
+  g_clear_pointer (&c->subscriber, ol__subscriber_free);
+  g_clear_error (&c->subscriber_error);
   g_source_destroy (c->source);
   g_source_unref (c->source);
   g_main_context_unref (c->context);
@@ -725,4 +730,21 @@ ol_client_get_stale_replies (OlClient *c)
 {
   g_return_val_if_fail (c != NULL, 0);
   return c->stale;
+}
+
+OlSubscriber *
+ol__client_subscriber (OlClient *c, GError **error)
+{
+  if (c->subscriber == NULL && c->subscriber_error == NULL)
+    c->subscriber = ol__subscriber_new (c->stream_endpoint, c->context, c,
+                                        &c->subscriber_error);
+  if (c->subscriber == NULL)
+    g_propagate_error (error, g_error_copy (c->subscriber_error));
+  return c->subscriber;
+}
+
+OlSubscriber *
+ol__client_peek_subscriber (OlClient *c)
+{
+  return c->subscriber;
 }

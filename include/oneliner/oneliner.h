@@ -6,3 +6,4 @@
 #include <oneliner/error.h>
 #include <oneliner/server.h>
 #include <oneliner/client.h>
+#include <oneliner/stream.h>
