@@ -68,7 +68,8 @@ s_check_named_call (OlServer *s, const char *name, json_t *entry,
 gboolean
 ol_server_apply_config (OlServer *s, json_t *config, GError **error)
 {
-  static const char *const known[] = { "rpc", "stream", "named_calls", NULL };
+  static const char *const known[] = { "rpc", "stream", "named_calls", "streams", NULL };
+  json_t *streams;
   json_t *named;
   json_t *rpc, *stream;
   const char *name;
@@ -103,6 +104,16 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       return FALSE;
     }
 
+  streams = json_object_get (config, "streams");
+  if (streams != NULL && !json_is_object (streams))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "\"streams\" must be an object");
+      return FALSE;
+    }
+  json_object_foreach (streams, name, entry)
+    if (!ol__streamer_check_config (s->streamer, name, entry, error))
+      return FALSE;
+
   /* Check everything first so that nothing of a bad file is applied. */
   json_object_foreach (named, name, entry)
     {
@@ -134,6 +145,9 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
           return FALSE;
         }
     }
+  json_object_foreach (streams, name, entry)
+    if (!ol__streamer_apply_config (s->streamer, name, entry, error))
+      return FALSE;
   return TRUE;
 }
 

@@ -158,10 +158,56 @@ s_op_version (OlServer *server, json_t *request, GPtrArray *frames_in,
                     "protocols", OL_PROTOCOL_VERSION);
 }
 
+static json_t *
+s_op_streams (OlServer *server, json_t *request, GPtrArray *frames_in,
+              GPtrArray *frames_out, GError **error)
+{
+  (void) request, (void) frames_in, (void) frames_out, (void) error;
+  return ol__streamer_describe (server->streamer);
+}
+
+static json_t *
+s_op_stream_enable (OlServer *server, json_t *request, GPtrArray *frames_in,
+                    GPtrArray *frames_out, GError **error)
+{
+  const char *name;
+  json_t *enabled;
+
+  (void) frames_in, (void) frames_out;
+  if (!s_get_string (request, "name", TRUE, &name, error)
+      || !s_get_member (request, "enabled", JSON_TRUE, &enabled, error))
+    return NULL;
+  if (enabled == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "request lacks the boolean member \"enabled\"");
+      return NULL;
+    }
+  if (!ol__streamer_set_enabled (server->streamer, name, json_is_true (enabled), error))
+    return NULL;
+  return json_null ();
+}
+
+static json_t *
+s_op_stream_remove (OlServer *server, json_t *request, GPtrArray *frames_in,
+                    GPtrArray *frames_out, GError **error)
+{
+  const char *name;
+
+  (void) frames_in, (void) frames_out;
+  if (!s_get_string (request, "name", TRUE, &name, error)
+      || !ol__streamer_remove (server->streamer, name, error))
+    return NULL;
+  return json_null ();
+}
+
 static const struct {
   const char *name;
   OpFunc func;
 } s_ops[] = {
+  { "streams", s_op_streams },
+  { "stream_enable", s_op_stream_enable },
+  { "stream_remove", s_op_stream_remove },
   { "call", s_op_call },
   { "call_named", s_op_call_named },
   { "list", s_op_list },

@@ -27,6 +27,7 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->rpc_bind = g_strdup (rpc_endpoint ? rpc_endpoint : OL_DEFAULT_RPC_BIND);
   s->stream_bind = g_strdup (stream_endpoint ? stream_endpoint : OL_DEFAULT_STREAM_BIND);
   s->registry = ol__registry_new ();
+  s->streamer = ol__streamer_new (s->registry);
   ol__mutex_init (&s->state_lock);
   ol__cond_init (&s->state_cond);
   s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -44,6 +45,8 @@ ol_server_free (OlServer **server)
     return;
   *server = NULL;
   ol_server_stop (s);
+  /* Streams call into the registry's callables: they go first. */
+  ol__streamer_free (s->streamer);
   ol__registry_free (s->registry);
   close (s->wake_fd);
   g_clear_error (&s->start_error);
@@ -240,6 +243,8 @@ ol_server_start (OlServer *s, GError **error)
     g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
                  "the RPC thread did not start within 5 s");
   ol__mutex_unlock (&s->state_lock);
+  if (ok && (ok = ol__streamer_start (s->streamer, s->stream_bind, error)))
+    s->stream_endpoint = g_strdup (ol__streamer_endpoint (s->streamer));
   if (!ok)
     ol_server_stop (s);
   return ok;
@@ -260,6 +265,7 @@ ol_server_stop (OlServer *s)
   ol__mutex_unlock (&s->state_lock);
   if (thread != NULL)
     g_thread_join (thread);
+  ol__streamer_stop (s->streamer);
 }
 
 const char *

@@ -7,6 +7,7 @@
 #include "oneliner/server.h"
 #include "router/registry.h"
 #include "router/wire.h"
+#include "streamer/streamer.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,7 @@ struct OlServer {
   char *rpc_endpoint;       /* (owned) resolved after start; read-only then */
   char *stream_endpoint;    /* (owned) */
   OlRegistry *registry;     /* (owned) thread-safe by itself */
+  OlStreamer *streamer;     /* (owned) thread-safe by itself */
 
   OlMutex state_lock;        /* guards started, start_error, thread */
   OlCond state_cond;

@@ -26,4 +26,8 @@ OlSubscriber *ol__subscriber_new (const char *endpoint, GMainContext *context,
  * 100 ms) and frees everything, pending watch notifications included. */
 void ol__subscriber_free (OlSubscriber *subscriber);
 
+/* Messages dropped because they were not well-formed stream messages (or
+ * arrived for a stream no longer configured). */
+guint64 ol__subscriber_malformed (OlSubscriber *subscriber);
+
 G_END_DECLS

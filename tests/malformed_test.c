@@ -28,7 +28,7 @@ setup (Fixture *f, gconstpointer data)
   int timeout = 5000;
   int linger = 0;
 
-  f->server = ol_server_new ("tcp://127.0.0.1:*", NULL);
+  f->server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
   g_assert_true (ol_server_add_instance (f->server, "calc", NULL, NULL, &error));
   g_assert_true (ol_server_add_method (f->server, "calc", "add", "(int32 a, int32 b) -> int32",
                                        OL_FUNC (f_add), &error));

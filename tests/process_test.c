@@ -89,7 +89,7 @@ test_cli_errors (Demo *d, gconstpointer data)
   CLI (d, 1, NULL, "parameter 'axis' expects int32, got string \"x\"", "call", "stage",
        "move_to", "[\"x\", 1]");
   CLI (d, 1, NULL, "instance \"stage\" has no method \"fly\"", "call", "stage", "fly");
-  CLI (d, 1, NULL, "no instance named \"camera\"", "call", "camera", "grab");
+  CLI (d, 1, NULL, "no instance named \"lamp\"", "call", "lamp", "on");
   CLI (d, 1, NULL, "no named call \"dance\"", "call-named", "dance");
   CLI (d, 1, NULL, "unexpected keyword argument 'speed'", "call", "stage", "move_to",
        "[1, 2]", "{\"speed\": 3}");
@@ -182,7 +182,7 @@ test_demo_config (void)
   g_assert_true (g_file_set_contents (path, bad, -1, &error));
   {
     const char *argv[] = { "tools/oneliner-demo-server", "--rpc", "tcp://127.0.0.1:*",
-                           "--config", path, NULL };
+                           "--stream", "tcp://127.0.0.1:*", "--config", path, NULL };
     g_assert_cmpint (tu_run (argv, 20000, NULL, &err), ==, 1);
     g_assert_nonnull (strstr (err, "named_calls.park"));
     g_assert_nonnull (strstr (err, "\"warp\""));
@@ -197,7 +197,9 @@ test_server_killed_and_restarted (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *ep = tu_ipc_endpoint ("demo");
-  const char *argv[] = { "tools/oneliner-demo-server", "--rpc", ep, "--speed", "0", NULL };
+  g_autofree char *streams = tu_ipc_endpoint ("demo-streams");
+  const char *argv[] = { "tools/oneliner-demo-server", "--rpc", ep, "--stream", streams,
+                         "--speed", "0", NULL };
   g_autoptr (TuProcess) p = tu_spawn (argv);
   g_autofree char *line = tu_wait_line (p, "serving", 10000);
   g_autoptr (OlClient) c = ol_client_new (ep, NULL, &error);
@@ -241,7 +243,8 @@ test_server_killed_and_restarted (void)
 static void
 test_example_hello (void)
 {
-  const char *sargv[] = { "examples/hello-server", "tcp://127.0.0.1:*", NULL };
+  const char *sargv[] = { "examples/hello-server", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
+                          NULL };
   g_autoptr (TuProcess) server = tu_spawn (sargv);
   g_autofree char *line = tu_wait_line (server, "serving rpc ", 10000);
   g_autofree char *rpc = NULL;

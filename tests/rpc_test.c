@@ -161,7 +161,11 @@ fixture_setup (Fixture *f, gconstpointer data)
   ol__cond_init (&f->thing.gate_cond);
   f->endpoint = strcmp (transport, "ipc") == 0 ? tu_ipc_endpoint ("rpc")
                                                : g_strdup ("tcp://127.0.0.1:*");
-  f->server = ol_server_new (f->endpoint, NULL);
+  {
+    g_autofree char *streams = strcmp (transport, "ipc") == 0 ? tu_ipc_endpoint ("streams")
+                                                               : g_strdup ("tcp://127.0.0.1:*");
+    f->server = ol_server_new (f->endpoint, streams);
+  }
   s_register (f->server, &f->thing);
   g_assert_true (ol_server_start (f->server, &error));
   g_assert_no_error (error);
@@ -621,7 +625,8 @@ test_server_restart (void)
   g_autofree char *endpoint = tu_ipc_endpoint ("restart");
   g_autoptr (GError) error = NULL;
   Thing thing = { 0 };
-  OlServer *s = ol_server_new (endpoint, NULL);
+  g_autofree char *streams = tu_ipc_endpoint ("restart-streams");
+  OlServer *s = ol_server_new (endpoint, streams);
   g_autoptr (OlClient) c = NULL;
   json_t *r;
   int attempts = 0;
@@ -642,7 +647,7 @@ test_server_restart (void)
   g_assert_error (error, OL_ERROR, OL_ERROR_TIMEOUT);
   g_clear_error (&error);
 
-  s = ol_server_new (endpoint, NULL);
+  s = ol_server_new (endpoint, streams);
   s_register (s, &thing);
   g_assert_true (ol_server_start (s, &error));
   /* The client reconnects by itself; the first call may still race the

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tools/demo_sensors.h"
 #include "tools/demo_stage.h"
 
 static char *opt_rpc = NULL;
@@ -23,6 +24,42 @@ static GOptionEntry s_entries[] = {
   { NULL }
 };
 
+/* The application thread that publishes events/log: the stage hands it
+ * events through a queue, it pushes them to the stream. */
+typedef struct {
+  GAsyncQueue *events;       /* (owned) json_t * events */
+  OlStreamWriter *writer;    /* (owned) */
+  GThread *thread;           /* (owned) */
+  gint stop;                 /* atomic */
+} EventLog;
+
+static void
+s_stage_moved (int axis, double mm, void *data)
+{
+  EventLog *log = data;
+  g_async_queue_push (log->events, json_pack ("{s:s, s:i, s:f}", "event", "moved",
+                                              "axis", axis, "mm", mm));
+}
+
+static gpointer
+s_event_thread (gpointer data)
+{
+  EventLog *log = data;
+
+  while (!g_atomic_int_get (&log->stop))
+    {
+      json_t *event = g_async_queue_timeout_pop (log->events, 100 * 1000);
+      g_autoptr (GError) error = NULL;
+
+      if (event == NULL)
+        continue;
+      if (!ol_stream_writer_push_json (log->writer, event, &error))
+        g_warning ("events/log: %s", error->message);
+      json_decref (event);
+    }
+  return NULL;
+}
+
 static gboolean
 s_on_signal (gpointer loop)
 {
@@ -39,10 +76,14 @@ main (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   json_t *home_args = NULL;
   gboolean ok;
+  EventLog log = { g_async_queue_new_full ((GDestroyNotify) json_decref), NULL, NULL, 0 };
 
   g_option_context_set_summary (ctx,
-    "Serves a simulated motorised stage (instance \"stage\": move_to, position,\n"
-    "home, describe; named call \"home_all\") for remote calls over oneliner.\n"
+    "Serves a simulated instrument over oneliner: a motorised stage (instance\n"
+    "\"stage\": move_to, position, home, describe; named call \"home_all\"),\n"
+    "sensors and a camera (instances \"sensor\" and \"camera\"), and the streams\n"
+    "sensor/temperature (10 Hz), sensor/sine (100 Hz), camera/frames (30 Hz\n"
+    "640x480 gray8, disabled at start) and events/log (pushed on every move).\n"
     "Stops cleanly on SIGINT or SIGTERM.");
   g_option_context_add_main_entries (ctx, s_entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -63,7 +104,11 @@ main (int argc, char **argv)
 
   server = ol_server_new (opt_rpc, opt_stream);
   home_args = json_pack ("[i]", 0);
-  ok = demo_stage_register (server, "stage", demo_stage_new (opt_speed, NULL, NULL), &error)
+  log.writer = ol_server_add_pushed_stream (server, "events/log", OL_ENCODING_JSON, NULL, &error);
+  ok = log.writer != NULL
+    && demo_stage_register (server, "stage", demo_stage_new (opt_speed, s_stage_moved, &log),
+                            &error)
+    && demo_sensors_register (server, &error)
     && ol_server_add_named_call (server, "home_all", "stage", "home", home_args, NULL, &error)
     && (opt_config == NULL || ol_server_load_config (server, opt_config, &error))
     && ol_server_start (server, &error);
@@ -71,16 +116,24 @@ main (int argc, char **argv)
   if (!ok)
     {
       fprintf (stderr, "oneliner-demo-server: %s\n", error->message);
+      g_clear_pointer (&log.writer, ol_stream_writer_unref);
+      g_async_queue_unref (log.events);
       return 1;
     }
 
+  log.thread = g_thread_new ("event-log", s_event_thread, &log);
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, s_on_signal, loop);
   g_unix_signal_add (SIGTERM, s_on_signal, loop);
-  printf ("oneliner-demo-server: serving rpc %s\n", ol_server_get_rpc_endpoint (server));
+  printf ("oneliner-demo-server: serving rpc %s stream %s\n",
+          ol_server_get_rpc_endpoint (server), ol_server_get_stream_endpoint (server));
   fflush (stdout);
   g_main_loop_run (loop);
+  g_atomic_int_set (&log.stop, 1);
+  g_thread_join (log.thread);
   ol_server_free (&server);
+  ol_stream_writer_unref (log.writer);
+  g_async_queue_unref (log.events);
   printf ("oneliner-demo-server: stopped\n");
   return 0;
 }

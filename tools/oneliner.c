@@ -1,4 +1,6 @@
 /* oneliner: the command-line client. */
+#include <glib-unix.h>
+#include <math.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +257,270 @@ s_cmd_version (OlClient *client, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* ---- streams ------------------------------------------------------------ */
+
+static int
+s_cmd_streams (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  json_t *streams = ol_client_list_streams (client, &error);
+  g_autoptr (GPtrArray) keys = NULL;
+
+  (void) argc, (void) argv;
+  if (streams == NULL)
+    return s_fail ("streams", error);
+  keys = s_sorted_keys (streams);
+  printf ("%-24s %-8s %9s %-8s %-8s %10s %9s %8s\n", "NAME", "KIND", "HZ", "ENABLED",
+          "ENCODING", "RATE", "OVERRUNS", "DROPPED");
+  for (guint i = 0; i < keys->len; i++)
+    {
+      json_t *d = json_object_get (streams, keys->pdata[i]);
+      json_t *stats = json_object_get (d, "stats");
+      json_t *hz = json_object_get (d, "hz");
+      g_autofree char *hz_text = hz ? g_strdup_printf ("%.2f", json_number_value (hz))
+                                    : g_strdup ("-");
+
+      printf ("%-24s %-8s %9s %-8s %-8s %8.2f/s %9" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT "\n",
+              (char *) keys->pdata[i], json_string_value (json_object_get (d, "kind")),
+              hz_text, json_is_true (json_object_get (d, "enabled")) ? "yes" : "no",
+              json_string_value (json_object_get (d, "encoding")),
+              json_number_value (json_object_get (stats, "rate")),
+              json_integer_value (json_object_get (stats, "overruns")),
+              json_integer_value (json_object_get (stats, "dropped")));
+    }
+  json_decref (streams);
+  return EXIT_OK;
+}
+
+static int
+s_set_enabled (OlClient *client, const char *name, gboolean enabled)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *what = g_strdup_printf ("%s %s", enabled ? "enable" : "disable", name);
+
+  if (!ol_client_set_stream_enabled (client, name, enabled, &error))
+    return s_fail (what, error);
+  printf ("%s: %s\n", name, enabled ? "enabled" : "disabled");
+  return EXIT_OK;
+}
+
+static int
+s_cmd_enable (OlClient *client, int argc, char **argv)
+{
+  (void) argc;
+  return s_set_enabled (client, argv[1], TRUE);
+}
+
+static int
+s_cmd_disable (OlClient *client, int argc, char **argv)
+{
+  (void) argc;
+  return s_set_enabled (client, argv[1], FALSE);
+}
+
+static volatile gboolean s_interrupted = FALSE;
+
+static gboolean
+s_on_interrupt (gpointer data)
+{
+  (void) data;
+  s_interrupted = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A short view of a payload for one line of output. (transfer full) */
+static char *
+s_payload_view (const OlStreamMessage *m)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (m->payload, &size);
+
+  if (m->encoding == OL_ENCODING_JSON)
+    {
+      if (size <= 100)
+        return g_strndup ((const char *) data, size);
+      return g_strdup_printf ("%.*s... (%" G_GSIZE_FORMAT " bytes)", 100, (const char *) data, size);
+    }
+  if (m->encoding == OL_ENCODING_IMAGE)
+    {
+      static const char *const formats[] = { "none", "gray8", "gray16", "rgb8" };
+      return g_strdup_printf ("image %ux%u %s, %" G_GSIZE_FORMAT " bytes", m->image.width,
+                              m->image.height,
+                              (guint) m->image.format < G_N_ELEMENTS (formats)
+                                ? formats[m->image.format] : "unknown", size);
+    }
+  {
+    GString *view = g_string_new (NULL);
+
+    g_string_printf (view, "%" G_GSIZE_FORMAT " bytes: ", size);
+    for (gsize i = 0; i < MIN (size, 16); i++)
+      g_string_append_printf (view, "%02x", data[i]);
+    if (size > 16)
+      g_string_append (view, "...");
+    return g_string_free (view, FALSE);
+  }
+}
+
+static int opt_echo_count = 0;
+static int opt_echo_timeout = 5000;
+static GOptionEntry s_echo_entries[] = {
+  { "count", 'n', 0, G_OPTION_ARG_INT, &opt_echo_count, "Stop after N messages (default: until Ctrl-C)", "N" },
+  { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_echo_timeout,
+    "Fail if no message arrives within MS milliseconds (default 5000)", "MS" },
+  { NULL }
+};
+
+static int
+s_cmd_echo (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  const char *name = argv[1];
+  int shown = 0;
+
+  (void) argc;
+  if (opt_echo_count < 0 || opt_echo_timeout < 0)
+    return s_usage_error ("--count and --timeout must be >= 0");
+  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 100000, &error))
+    return s_fail (name, error);
+  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
+  while (!s_interrupted && (opt_echo_count == 0 || shown < opt_echo_count))
+    {
+      g_autoptr (OlStreamMessage) m = NULL;
+      gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
+
+      /* Wait in slices so that Ctrl-C is seen. */
+      while (m == NULL && !s_interrupted)
+        {
+          gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+          g_clear_error (&error);
+          g_main_context_iteration (NULL, FALSE);
+          m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
+          if (m == NULL && !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+            break;
+          if (m == NULL && left <= 0)
+            break;
+        }
+      if (s_interrupted)
+        break;
+      if (m == NULL && g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+        {
+          fprintf (stderr, "oneliner: echo %s: no message within %d ms\n", name, opt_echo_timeout);
+          return EXIT_TIMEOUT;
+        }
+      if (m == NULL)
+        {
+          /* An error message of the stream: show it and go on. */
+          printf ("error: %s\n", error->message);
+          shown++;
+          continue;
+        }
+      {
+        g_autofree char *view = s_payload_view (m);
+        gint64 s = m->timestamp / 1000000000;
+        g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (s);
+        g_autofree char *when = g_date_time_format (dt, "%H:%M:%S");
+
+        printf ("%s.%06d seq %" G_GUINT64_FORMAT "%s %s\n", when,
+                (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
+                (m->status & OL_STATUS_OVERRUN) ? " late" : "", view);
+        fflush (stdout);
+      }
+      shown++;
+    }
+  return EXIT_OK;
+}
+
+static double opt_hz_duration = 5.0;
+static GOptionEntry s_hz_entries[] = {
+  { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &opt_hz_duration,
+    "Measure for S seconds (default 5)", "S" },
+  { NULL }
+};
+
+static int
+s_compare_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static int
+s_cmd_hz (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) stamps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *name = argv[1];
+  gint64 start, end, second;
+  guint64 in_second = 0;
+  OlStreamCounters counters;
+  double duration, rate, mean, p99 = 0;
+
+  (void) argc;
+  if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
+    return s_usage_error ("--duration must be a number of seconds > 0");
+  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 1000000, &error))
+    return s_fail (name, error);
+  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
+  start = g_get_monotonic_time ();
+  end = start + (gint64) (opt_hz_duration * G_USEC_PER_SEC);
+  second = start + G_USEC_PER_SEC;
+  while (!s_interrupted)
+    {
+      gint64 now = g_get_monotonic_time ();
+      g_autoptr (OlStreamMessage) m = NULL;
+
+      if (now >= second)
+        {
+          printf ("rate: %.2f Hz\n", (double) in_second * G_USEC_PER_SEC / (now - second + G_USEC_PER_SEC));
+          fflush (stdout);
+          in_second = 0;
+          second += G_USEC_PER_SEC;
+        }
+      if (now >= end)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_clear_error (&error);
+      m = ol_client_get_stream (client, name, (int) MAX (1, MIN (second, end) - now) / 1000 + 1,
+                                &error);
+      if (m != NULL)
+        {
+          g_array_append_val (stamps, m->timestamp);
+          in_second++;
+        }
+      else if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+        in_second++; /* an error message is a message too */
+    }
+  duration = (double) (MIN (g_get_monotonic_time (), end) - start) / G_USEC_PER_SEC;
+  if (!ol_client_get_stream_counters (client, name, &counters, &error))
+    return s_fail (name, error);
+  if (stamps->len < 2)
+    {
+      fprintf (stderr, "oneliner: hz %s: %u messages in %.1f s: too few to measure\n", name,
+               stamps->len, duration);
+      return stamps->len == 0 ? EXIT_TIMEOUT : EXIT_ERROR;
+    }
+  /* Rate and jitter from the server's timestamps: the stream's own schedule. */
+  {
+    gint64 first = g_array_index (stamps, gint64, 0);
+    gint64 last = g_array_index (stamps, gint64, stamps->len - 1);
+    g_autoptr (GArray) dev = g_array_new (FALSE, FALSE, sizeof (double));
+
+    mean = (double) (last - first) / (stamps->len - 1);
+    rate = 1e9 / mean;
+    for (guint i = 1; i < stamps->len; i++)
+      {
+        double d = fabs ((double) (g_array_index (stamps, gint64, i)
+                                   - g_array_index (stamps, gint64, i - 1)) - mean);
+        g_array_append_val (dev, d);
+      }
+    g_array_sort (dev, s_compare_double);
+    p99 = g_array_index (dev, double, (guint) ((dev->len - 1) * 0.99));
+  }
+  printf ("average rate: %.2f Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %.0f us\n", rate,
+          counters.missed + counters.overflowed, p99 / 1000.0);
+  return EXIT_OK;
+}
+
 static const Command s_commands[] = {
   { "call", "OBJECT METHOD [ARGS_JSON] [KWARGS_JSON]",
     "Call METHOD of instance OBJECT ('-' for a free function) and print the\n"
@@ -270,6 +536,17 @@ static const Command s_commands[] = {
     s_cmd_list, 0, 0, s_list_entries },
   { "version", "", "Print the client's and the server's versions.",
     s_cmd_version, 0, 0, NULL },
+  { "streams", "", "List every stream: kind, rate, enabled, encoding, measured rate, "
+    "overruns, dropped.", s_cmd_streams, 0, 0, NULL },
+  { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
+    "view of the payload. Exits 3 if no message arrives within --timeout.",
+    s_cmd_echo, 1, 1, s_echo_entries },
+  { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
+    "rate, the messages dropped and the p99 jitter of the period.",
+    s_cmd_hz, 1, 1, s_hz_entries },
+  { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL },
+  { "disable", "NAME", "Disable stream NAME on the server: a periodic stream's callable is\n"
+    "then not called at all.", s_cmd_disable, 1, 1, NULL },
 };
 
 static char *

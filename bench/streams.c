@@ -1,0 +1,1298 @@
+/* bench-streams: oneliner data streams against raw libzmq, measured in one
+ * run over tcp loopback.
+ *
+ *   1. Throughput of a pushed stream for 64 B, 64 KiB and 1 MiB payloads: a
+ *      producer thread pushes N messages of one pre-written GBytes with
+ *      ol_stream_writer_push_bytes() (no copy; OL_ERROR_BUSY is answered with
+ *      a short back-off and a retry, counted), an OlClient keeps them in a
+ *      queue and the main thread takes them with ol_client_get_stream().
+ *      Against raw libzmq with the same shape: a PUB thread connected over
+ *      inproc to an XSUB/XPUB proxy thread whose XPUB is bound on tcp
+ *      loopback, a SUB socket in the main thread, every message three frames
+ *      [topic "NAME\0", 48-byte header, payload], the payload written once
+ *      before the run and sent without a copy. The raw PUB and the raw
+ *      proxy's XPUB are ZMQ_XPUB_NODROP with the same high-water marks as
+ *      oneliner's sockets; a refused send is retried after the same back-off,
+ *      so raw libzmq loses nothing. A run is timed from the first send to the
+ *      last receive; lost messages are counted on both sides (sequence
+ *      numbers; for oneliner also the client's counters and the server's
+ *      statistics).
+ *
+ *   2. Rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz with 0
+ *      and 2 ms of work per call (a plain C function "(int32 work_us) ->
+ *      int64" that busy-waits): from the tick timestamps of the messages,
+ *      the achieved rate, its error against the nominal one, the jitter of
+ *      the periods and the overruns (deadlines missed) reported by the
+ *      server.
+ *
+ * Every throughput measurement is preceded by a warm-up run and repeated; the
+ * median of the repetitions is printed with the ratio oneliner / raw.
+ *
+ * Every ZeroMQ socket here is created, used and closed by one thread. Every
+ * wait is bounded by WAIT_MS; a message that does not come aborts the run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+#include <jansson.h>
+#include <zmq.h>
+
+#include "oneliner/client.h"
+#include "oneliner/error.h"
+#include "oneliner/server.h"
+#include "oneliner/stream.h"
+
+/* The bound of every wait for a message, a thread or a subscription. */
+#define WAIT_MS 5000
+/* Once the producer is done, a run ends when nothing came for this long:
+ * the messages still missing were lost. */
+#define QUIET_MS 1000
+/* Receive loops look at their deadlines at least this often. */
+#define POLL_MS 100
+/* Raw threads look at their stop flag at least this often. */
+#define RAW_POLL_MS 100
+/* The high-water marks of oneliner's stream sockets (feeder PUB, proxy
+ * XSUB and XPUB, client SUB), used for the raw sockets as well. */
+#define HWM 100000
+/* The back-off of a producer whose send was refused (queue or HWM full). */
+#define BACKOFF_US 20
+/* Probes go out this often until the subscriber sees one. */
+#define PROBE_MS 2
+/* The data-plane header (docs/PROTOCOL.md, "Data plane"). */
+#define HEADER_SIZE 48
+#define N_SIZES 3
+#define N_RATES 4
+#define N_WORKS 2
+
+static const gsize s_sizes[N_SIZES] = { 64, 64 * 1024, 1024 * 1024 };
+static const char *const s_size_names[N_SIZES] = { "64 B", "64 KiB", "1 MiB" };
+static const guint s_counts[N_SIZES] = { 500000, 20000, 1500 };
+static const guint s_quick_counts[N_SIZES] = { 20000, 1000, 100 };
+
+static const double s_rates[N_RATES] = { 10, 100, 1000, 5000 };
+static const double s_rate_seconds[N_RATES] = { 6, 4, 3, 3 };
+static const double s_quick_rate_seconds[N_RATES] = { 1, 0.5, 0.5, 0.5 };
+static const int s_works_us[N_WORKS] = { 0, 2000 };
+
+G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
+die (const char *format, ...)
+{
+  va_list ap;
+
+  fflush (stdout);
+  fprintf (stderr, "bench-streams: ");
+  va_start (ap, format);
+  vfprintf (stderr, format, ap);
+  va_end (ap);
+  fprintf (stderr, "\n");
+  exit (1);
+}
+
+static inline gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static inline gint64
+wall_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* The median of n values (sorts them). */
+static double
+s_median (double *values, int n)
+{
+  qsort (values, n, sizeof *values, s_cmp_double);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* The p-th percentile of n sorted values (nearest rank below). */
+static double
+s_percentile (const double *sorted, guint n, int p)
+{
+  return n == 0 ? 0.0 : sorted[(gsize) (n - 1) * p / 100];
+}
+
+/* A payload of size bytes, every byte written. */
+static void *
+s_payload_new (gsize size)
+{
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) (i * 131 + 7);
+  return data;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Throughput results */
+
+typedef struct {
+  double msgs_per_s;
+  double mb_per_s;
+  guint64 sent;            /* messages the producer published */
+  guint64 received;        /* of them, taken by the subscriber */
+  guint64 retries;         /* refused sends retried after a back-off */
+  guint64 missed;          /* oneliner: client counter, gaps in sequences */
+  guint64 overflowed;      /* oneliner: client counter, full queue */
+  guint64 server_dropped;  /* oneliner: lost in the server (BUSY excluded) */
+} Tput;
+
+static Tput
+s_tput (guint64 sent, guint64 received, gint64 elapsed_ns, gsize size)
+{
+  Tput t = { 0 };
+
+  if (received == 0 || elapsed_ns <= 0)
+    die ("a throughput run received nothing");
+  t.sent = sent;
+  t.received = received;
+  t.msgs_per_s = (double) received * 1e9 / (double) elapsed_ns;
+  t.mb_per_s = t.msgs_per_s * (double) size / 1e6;
+  return t;
+}
+
+/* The medians of the rates and the sums of the counts of n repetitions. */
+static Tput
+s_tput_median (const Tput *reps, int n)
+{
+  double *v = g_new (double, n);
+  Tput m = { 0 };
+
+  for (int i = 0; i < n; i++)
+    v[i] = reps[i].msgs_per_s;
+  m.msgs_per_s = s_median (v, n);
+  for (int i = 0; i < n; i++)
+    v[i] = reps[i].mb_per_s;
+  m.mb_per_s = s_median (v, n);
+  for (int i = 0; i < n; i++)
+    {
+      m.sent += reps[i].sent;
+      m.received += reps[i].received;
+      m.retries += reps[i].retries;
+      m.missed += reps[i].missed;
+      m.overflowed += reps[i].overflowed;
+      m.server_dropped += reps[i].server_dropped;
+    }
+  g_free (v);
+  return m;
+}
+
+/* ------------------------------------------------------------------------ */
+/* oneliner: a server with one pushed stream per payload size, a client with
+ * a queue for each */
+
+typedef struct {
+  OlServer *server;
+  OlClient *client;
+  OlStreamWriter *writers[N_SIZES];
+  GBytes *payloads[N_SIZES];
+  char names[N_SIZES][32];
+} OlSide;
+
+/* A statistic of stream name from ol_server_list_streams(). */
+static guint64
+s_stream_stat (OlServer *server, const char *name, const char *key)
+{
+  json_t *all = ol_server_list_streams (server);
+  json_t *v = json_object_get (json_object_get (json_object_get (all, name), "stats"), key);
+  guint64 value;
+
+  if (!json_is_integer (v))
+    die ("ol_server_list_streams: stream \"%s\" has no integer stats.%s", name, key);
+  value = (guint64) json_integer_value (v);
+  json_decref (all);
+  return value;
+}
+
+static void
+s_counters (OlClient *client, const char *name, OlStreamCounters *c)
+{
+  GError *error = NULL;
+
+  if (!ol_client_get_stream_counters (client, name, c, &error))
+    die ("stream \"%s\": %s", name, error->message);
+}
+
+/* Pushes until the subscription is live: the client took one message. The
+ * probes left on their way are told from the timed messages by their
+ * sequence numbers. */
+static void
+s_oneliner_probe (OlSide *o, int k)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      GError *error = NULL;
+      OlStreamMessage *m;
+
+      if (!ol_stream_writer_push_bytes (o->writers[k], o->payloads[k], &error))
+        {
+          if (!g_error_matches (error, OL_ERROR, OL_ERROR_BUSY))
+            die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+          g_clear_error (&error);
+        }
+      m = ol_client_get_stream (o->client, o->names[k], PROBE_MS, &error);
+      if (m != NULL)
+        {
+          ol_stream_message_free (m);
+          return;
+        }
+      if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+        die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+      g_clear_error (&error);
+      if (g_get_monotonic_time () > deadline)
+        die ("oneliner: the subscription to stream \"%s\" was not live within %d ms",
+             o->names[k], WAIT_MS);
+    }
+}
+
+static void
+s_oneliner_setup (OlSide *o, const guint *counts)
+{
+  GError *error = NULL;
+  const char *stream_endpoint;
+
+  o->server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  for (int k = 0; k < N_SIZES; k++)
+    {
+      g_snprintf (o->names[k], sizeof o->names[k], "bytes%" G_GSIZE_FORMAT, s_sizes[k]);
+      o->writers[k] = ol_server_add_pushed_stream (o->server, o->names[k],
+                                                   OL_ENCODING_RAW, NULL, &error);
+      if (o->writers[k] == NULL)
+        die ("oneliner pushed stream \"%s\": %s", o->names[k], error->message);
+      o->payloads[k] = g_bytes_new_take (s_payload_new (s_sizes[k]), s_sizes[k]);
+    }
+  if (!ol_server_start (o->server, &error))
+    die ("oneliner server: %s", error->message);
+  stream_endpoint = ol_server_get_stream_endpoint (o->server);
+  o->client = ol_client_new (ol_server_get_rpc_endpoint (o->server), stream_endpoint,
+                             &error);
+  if (o->client == NULL)
+    die ("oneliner client: %s", error->message);
+  for (int k = 0; k < N_SIZES; k++)
+    {
+      /* Deep enough for a whole run: a full queue is not what is measured. */
+      if (!ol_client_configure_stream (o->client, o->names[k], OL_STORAGE_QUEUE,
+                                       counts[k] + 1024, &error))
+        die ("oneliner client: stream \"%s\": %s", o->names[k], error->message);
+    }
+  for (int k = 0; k < N_SIZES; k++)
+    s_oneliner_probe (o, k);
+}
+
+static void
+s_oneliner_teardown (OlSide *o)
+{
+  ol_client_free (&o->client);
+  for (int k = 0; k < N_SIZES; k++)
+    {
+      ol_stream_writer_unref (o->writers[k]);
+      g_bytes_unref (o->payloads[k]);
+    }
+  ol_server_free (&o->server);
+}
+
+typedef struct {
+  OlStreamWriter *writer;
+  GBytes *payload;
+  guint n;
+  gint64 start_ns;     /* monotonic, just before the first push */
+  guint64 retries;     /* pushes refused with OL_ERROR_BUSY and retried */
+  GError *error;       /* (owned) (nullable) a failure other than BUSY */
+  gint done;           /* atomic */
+} Producer;
+
+static gpointer
+s_producer_thread (gpointer data)
+{
+  Producer *p = data;
+
+  p->start_ns = now_ns ();
+  for (guint i = 0; i < p->n; i++)
+    {
+      GError *error = NULL;
+      gint64 busy_since = 0;
+
+      while (!ol_stream_writer_push_bytes (p->writer, p->payload, &error))
+        {
+          gint64 now;
+
+          if (!g_error_matches (error, OL_ERROR, OL_ERROR_BUSY))
+            {
+              p->error = error;
+              goto out;
+            }
+          g_clear_error (&error);
+          p->retries++;
+          now = now_ns ();
+          if (busy_since == 0)
+            busy_since = now;
+          else if (now - busy_since > (gint64) WAIT_MS * 1000000)
+            {
+              p->error = g_error_new (OL_ERROR, OL_ERROR_TIMEOUT,
+                                      "the publishing queue stayed full for %d ms",
+                                      WAIT_MS);
+              goto out;
+            }
+          g_usleep (BACKOFF_US);
+        }
+    }
+out:
+  g_atomic_int_set (&p->done, 1);
+  return NULL;
+}
+
+/* One timed run of n messages of size k. */
+static Tput
+s_oneliner_run (OlSide *o, int k, guint n)
+{
+  const char *name = o->names[k];
+  guint64 first_seq = s_stream_stat (o->server, name, "sequence") + 1;
+  guint64 last_seq = first_seq + n - 1;
+  guint64 dropped0 = s_stream_stat (o->server, name, "dropped");
+  guint64 dropped1;
+  OlStreamCounters c0, c1;
+  Producer p = { 0 };
+  GThread *thread;
+  guint64 received = 0;
+  gint64 last_rx = 0;
+  gint64 last_progress = g_get_monotonic_time ();
+  Tput t;
+
+  s_counters (o->client, name, &c0);
+  p.writer = o->writers[k];
+  p.payload = o->payloads[k];
+  p.n = n;
+  thread = g_thread_new ("bench-producer", s_producer_thread, &p);
+  for (;;)
+    {
+      GError *error = NULL;
+      OlStreamMessage *m = ol_client_get_stream (o->client, name, POLL_MS, &error);
+      guint64 seq;
+      gint64 idle;
+
+      if (m == NULL)
+        {
+          if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+            die ("oneliner stream \"%s\": %s", name, error->message);
+          g_error_free (error);
+          idle = g_get_monotonic_time () - last_progress;
+          if (g_atomic_int_get (&p.done) && idle > QUIET_MS * G_TIME_SPAN_MILLISECOND)
+            break; /* the rest was lost */
+          if (idle > WAIT_MS * G_TIME_SPAN_MILLISECOND)
+            die ("oneliner stream \"%s\": no message within %d ms", name, WAIT_MS);
+          continue;
+        }
+      seq = m->sequence;
+      if (g_bytes_get_size (m->payload) != s_sizes[k])
+        die ("oneliner stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", name,
+             g_bytes_get_size (m->payload));
+      ol_stream_message_free (m);
+      if (seq < first_seq)
+        continue; /* a probe or a warm-up message */
+      received++;
+      last_rx = now_ns ();
+      last_progress = g_get_monotonic_time ();
+      if (seq >= last_seq)
+        break;
+    }
+  g_thread_join (thread);
+  if (p.error != NULL)
+    die ("oneliner producer of stream \"%s\": %s", name, p.error->message);
+  s_counters (o->client, name, &c1);
+  dropped1 = s_stream_stat (o->server, name, "dropped");
+
+  t = s_tput (n, received, last_rx - p.start_ns, s_sizes[k]);
+  t.retries = p.retries;
+  t.missed = c1.missed - c0.missed;
+  t.overflowed = c1.overflowed - c0.overflowed;
+  /* A push refused with BUSY counts as dropped in the server's statistics;
+   * the producer retried it. What remains was lost inside the server. */
+  t.server_dropped = dropped1 - dropped0 - MIN (dropped1 - dropped0, p.retries);
+  return t;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Raw libzmq: PUB thread -> inproc -> XSUB/XPUB proxy thread -> tcp -> SUB
+ * in the main thread */
+
+#define RAW_INPROC "inproc://bench-streams-raw"
+
+typedef enum {
+  JOB_NONE,
+  JOB_PROBE,  /* send probes (sequence 0) until the subscriber saw one */
+  JOB_RUN,    /* send sequences 1..n */
+  JOB_STOP,
+} JobKind;
+
+typedef struct {
+  void *ctx;
+  GThread *proxy_thread;
+  GThread *pub_thread;
+  char endpoint[256];       /* the proxy's XPUB, set before proxy_ready */
+  void *payloads[N_SIZES];  /* (owned) written once */
+  char topics[N_SIZES][32];
+
+  GMutex lock;              /* guards everything below */
+  GCond cond;
+  gboolean proxy_ready;
+  gboolean pub_ready;
+  JobKind job;
+  int job_size;             /* index into s_sizes */
+  guint job_n;
+  gboolean job_done;
+  gint64 start_ns;          /* of the last run: before its first send */
+  guint64 retries;          /* of the last run */
+
+  gint live;                /* atomic: the subscriber saw a probe */
+  gint stop;                /* atomic: the proxy stops */
+  gint pub_done;            /* atomic: the current job is finished */
+} Raw;
+
+static void
+s_set_linger (void *socket)
+{
+  int linger = 0;
+
+  zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
+}
+
+static void *
+s_socket (void *ctx, int type)
+{
+  void *socket = zmq_socket (ctx, type);
+
+  if (socket == NULL)
+    die ("cannot create a socket: %s", zmq_strerror (errno));
+  s_set_linger (socket);
+  return socket;
+}
+
+static void
+s_header_encode (guint8 out[HEADER_SIZE], guint64 sequence, gint64 timestamp)
+{
+  guint64 seq_le = GUINT64_TO_LE (sequence);
+  guint64 ts_le = GUINT64_TO_LE ((guint64) timestamp);
+
+  memset (out, 0, HEADER_SIZE);
+  out[0] = 1; /* data-plane version */
+  memcpy (out + 8, &seq_le, 8);
+  memcpy (out + 16, &ts_le, 8);
+}
+
+static guint64
+s_header_sequence (const guint8 *header)
+{
+  guint64 v;
+
+  memcpy (&v, header + 8, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+/* Moves one whole message from src to dst; FALSE when src had none. The
+ * XPUB is ZMQ_XPUB_NODROP with a send timeout: a send waits for room, and a
+ * subscriber that takes nothing for WAIT_MS aborts the run. */
+static gboolean
+s_raw_forward (void *src, void *dst)
+{
+  int more = 1;
+  gboolean first = TRUE;
+
+  while (more)
+    {
+      zmq_msg_t msg;
+
+      zmq_msg_init (&msg);
+      if (zmq_msg_recv (&msg, src, first ? ZMQ_DONTWAIT : 0) < 0)
+        {
+          int saved = errno;
+
+          zmq_msg_close (&msg);
+          if (saved == EAGAIN && first)
+            return FALSE;
+          die ("raw proxy: cannot receive: %s", zmq_strerror (saved));
+        }
+      first = FALSE;
+      more = zmq_msg_more (&msg);
+      if (zmq_msg_send (&msg, dst, more ? ZMQ_SNDMORE : 0) < 0)
+        die ("raw proxy: cannot forward a message within %d ms: %s", WAIT_MS,
+             zmq_strerror (errno));
+    }
+  return TRUE;
+}
+
+static gpointer
+s_raw_proxy_thread (gpointer data)
+{
+  Raw *r = data;
+  void *xsub = s_socket (r->ctx, ZMQ_XSUB);
+  void *xpub = s_socket (r->ctx, ZMQ_XPUB);
+  int hwm = HWM, nodrop = 1, timeout = WAIT_MS;
+  size_t len = sizeof r->endpoint;
+
+  zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  zmq_setsockopt (xpub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+  zmq_setsockopt (xpub, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+  if (zmq_bind (xsub, RAW_INPROC) != 0)
+    die ("raw proxy: cannot bind %s: %s", RAW_INPROC, zmq_strerror (errno));
+  if (zmq_bind (xpub, "tcp://127.0.0.1:*") != 0)
+    die ("raw proxy: cannot bind tcp://127.0.0.1:*: %s", zmq_strerror (errno));
+  if (zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
+    die ("raw proxy: cannot read the bound endpoint: %s", zmq_strerror (errno));
+  g_mutex_lock (&r->lock);
+  r->proxy_ready = TRUE;
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
+
+  /* The same loop as oneliner's proxy: poll, then forward in batches. */
+  while (!g_atomic_int_get (&r->stop))
+    {
+      zmq_pollitem_t items[2] = {
+        { xsub, 0, ZMQ_POLLIN, 0 },
+        { xpub, 0, ZMQ_POLLIN, 0 },
+      };
+
+      if (zmq_poll (items, 2, RAW_POLL_MS) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          die ("raw proxy: zmq_poll failed: %s", zmq_strerror (errno));
+        }
+      for (int i = 0; i < 1024; i++)
+        if (!s_raw_forward (xsub, xpub))
+          break;
+      for (int i = 0; i < 1024; i++)
+        if (!s_raw_forward (xpub, xsub))
+          break;
+    }
+  zmq_close (xsub);
+  zmq_close (xpub);
+  return NULL;
+}
+
+static void
+s_no_free (void *data, void *hint)
+{
+  (void) data;
+  (void) hint;
+}
+
+/* Sends [topic, header, payload]; the payload is the pre-written buffer,
+ * not copied. Returns FALSE if the PUB refused the message (at its HWM). */
+static gboolean
+s_raw_send (void *pub, const char *topic, void *payload, gsize size, guint64 seq)
+{
+  guint8 header[HEADER_SIZE];
+  zmq_msg_t msg;
+
+  if (zmq_send (pub, topic, strlen (topic) + 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    {
+      if (errno == EAGAIN)
+        return FALSE;
+      die ("raw PUB: cannot send: %s", zmq_strerror (errno));
+    }
+  /* Once the first frame is accepted, the rest of the message is. */
+  s_header_encode (header, seq, wall_ns ());
+  if (zmq_send (pub, header, sizeof header, ZMQ_SNDMORE) < 0)
+    die ("raw PUB: cannot send the header: %s", zmq_strerror (errno));
+  zmq_msg_init_data (&msg, payload, size, s_no_free, NULL);
+  if (zmq_msg_send (&msg, pub, 0) < 0)
+    die ("raw PUB: cannot send the payload: %s", zmq_strerror (errno));
+  return TRUE;
+}
+
+static void
+s_raw_pub_probe (Raw *r, void *pub, int k)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (!g_atomic_int_get (&r->live) && g_get_monotonic_time () < deadline)
+    {
+      s_raw_send (pub, r->topics[k], r->payloads[k], s_sizes[k], 0);
+      g_usleep (PROBE_MS * 1000);
+    }
+}
+
+static void
+s_raw_pub_run (Raw *r, void *pub, int k, guint n)
+{
+  guint64 retries = 0;
+  gint64 start = now_ns ();
+
+  for (guint64 seq = 1; seq <= n; seq++)
+    {
+      gint64 busy_since = 0;
+
+      while (!s_raw_send (pub, r->topics[k], r->payloads[k], s_sizes[k], seq))
+        {
+          gint64 now = now_ns ();
+
+          retries++;
+          if (busy_since == 0)
+            busy_since = now;
+          else if (now - busy_since > (gint64) WAIT_MS * 1000000)
+            die ("raw PUB: the socket refused a message for %d ms", WAIT_MS);
+          g_usleep (BACKOFF_US);
+        }
+    }
+  g_mutex_lock (&r->lock);
+  r->start_ns = start;
+  r->retries = retries;
+  g_mutex_unlock (&r->lock);
+}
+
+static gpointer
+s_raw_pub_thread (gpointer data)
+{
+  Raw *r = data;
+  void *pub = s_socket (r->ctx, ZMQ_PUB);
+  int hwm = HWM, nodrop = 1;
+
+  zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+  if (zmq_connect (pub, RAW_INPROC) != 0)
+    die ("raw PUB: cannot connect %s: %s", RAW_INPROC, zmq_strerror (errno));
+  g_mutex_lock (&r->lock);
+  r->pub_ready = TRUE;
+  g_cond_broadcast (&r->cond);
+  for (;;)
+    {
+      JobKind job;
+      int k;
+      guint n;
+
+      while (r->job == JOB_NONE)
+        g_cond_wait (&r->cond, &r->lock);
+      job = r->job;
+      k = r->job_size;
+      n = r->job_n;
+      g_mutex_unlock (&r->lock);
+      if (job == JOB_STOP)
+        break;
+      if (job == JOB_PROBE)
+        s_raw_pub_probe (r, pub, k);
+      else
+        s_raw_pub_run (r, pub, k, n);
+      g_atomic_int_set (&r->pub_done, 1);
+      g_mutex_lock (&r->lock);
+      r->job = JOB_NONE;
+      r->job_done = TRUE;
+      g_cond_broadcast (&r->cond);
+    }
+  zmq_close (pub);
+  return NULL;
+}
+
+static void
+s_raw_wait (Raw *r, gboolean *flag, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&r->lock);
+  while (!*flag)
+    if (!g_cond_wait_until (&r->cond, &r->lock, deadline))
+      die ("raw: %s within %d ms", what, WAIT_MS);
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+s_raw_post (Raw *r, JobKind job, int k, guint n)
+{
+  g_mutex_lock (&r->lock);
+  r->job = job;
+  r->job_size = k;
+  r->job_n = n;
+  r->job_done = FALSE;
+  g_atomic_int_set (&r->pub_done, 0);
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
+}
+
+/* Receives one whole message without waiting; FALSE if none was there. The
+ * header's sequence number goes to *seq and the payload size to *size. */
+static gboolean
+s_raw_recv (void *sub, guint64 *seq, gsize *size)
+{
+  zmq_msg_t frames[3];
+  int n = 0;
+  int more = 1;
+
+  while (more)
+    {
+      zmq_msg_t *frame = &frames[n];
+
+      if (n == 3)
+        die ("raw SUB: a message of more than 3 frames, not [topic, header, payload]");
+      zmq_msg_init (frame);
+      if (zmq_msg_recv (frame, sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
+        {
+          int saved = errno;
+
+          zmq_msg_close (frame);
+          if (saved == EAGAIN && n == 0)
+            return FALSE;
+          die ("raw SUB: cannot receive: %s", zmq_strerror (saved));
+        }
+      more = zmq_msg_more (frame);
+      n++;
+    }
+  if (n != 3)
+    die ("raw SUB: a message of %d frames, not [topic, header, payload]", n);
+  if (zmq_msg_size (&frames[1]) != HEADER_SIZE)
+    die ("raw SUB: a header of %zu bytes, not %d", zmq_msg_size (&frames[1]),
+         HEADER_SIZE);
+  *seq = s_header_sequence (zmq_msg_data (&frames[1]));
+  *size = zmq_msg_size (&frames[2]);
+  for (int i = 0; i < 3; i++)
+    zmq_msg_close (&frames[i]);
+  return TRUE;
+}
+
+static void
+s_raw_wait_readable (void *sub, int timeout_ms)
+{
+  zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+
+  if (zmq_poll (&item, 1, timeout_ms) < 0 && errno != EINTR)
+    die ("raw SUB: zmq_poll failed: %s", zmq_strerror (errno));
+}
+
+static void
+s_raw_probe (Raw *r, void *sub, int k)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  guint64 seq;
+  gsize size;
+
+  g_atomic_int_set (&r->live, 0);
+  s_raw_post (r, JOB_PROBE, k, 0);
+  while (!s_raw_recv (sub, &seq, &size))
+    {
+      if (g_get_monotonic_time () > deadline)
+        die ("raw: the subscription to \"%s\" was not live within %d ms",
+             r->topics[k], WAIT_MS);
+      s_raw_wait_readable (sub, PROBE_MS);
+    }
+  g_atomic_int_set (&r->live, 1);
+  s_raw_wait (r, &r->job_done, "the PUB thread did not end its probes");
+  /* The probes left on their way carry sequence 0 and are skipped. */
+}
+
+static void
+s_raw_setup (Raw *r, void **sub_out)
+{
+  int hwm = HWM;
+  void *sub;
+
+  r->ctx = zmq_ctx_new ();
+  if (r->ctx == NULL)
+    die ("cannot create a ZeroMQ context: %s", zmq_strerror (errno));
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->cond);
+  for (int k = 0; k < N_SIZES; k++)
+    {
+      g_snprintf (r->topics[k], sizeof r->topics[k], "bytes%" G_GSIZE_FORMAT, s_sizes[k]);
+      r->payloads[k] = s_payload_new (s_sizes[k]);
+    }
+  r->proxy_thread = g_thread_new ("raw-proxy", s_raw_proxy_thread, r);
+  s_raw_wait (r, &r->proxy_ready, "the proxy did not start");
+  r->pub_thread = g_thread_new ("raw-pub", s_raw_pub_thread, r);
+  s_raw_wait (r, &r->pub_ready, "the PUB thread did not start");
+
+  sub = s_socket (r->ctx, ZMQ_SUB);
+  zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  if (zmq_connect (sub, r->endpoint) != 0)
+    die ("raw SUB: cannot connect %s: %s", r->endpoint, zmq_strerror (errno));
+  for (int k = 0; k < N_SIZES; k++)
+    if (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, r->topics[k], strlen (r->topics[k]) + 1) != 0)
+      die ("raw SUB: cannot subscribe: %s", zmq_strerror (errno));
+  for (int k = 0; k < N_SIZES; k++)
+    s_raw_probe (r, sub, k);
+  *sub_out = sub;
+}
+
+static void
+s_raw_teardown (Raw *r, void *sub)
+{
+  zmq_close (sub);
+  s_raw_post (r, JOB_STOP, 0, 0);
+  g_thread_join (r->pub_thread);
+  g_atomic_int_set (&r->stop, 1);
+  g_thread_join (r->proxy_thread);
+  zmq_ctx_term (r->ctx);
+  for (int k = 0; k < N_SIZES; k++)
+    g_free (r->payloads[k]);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->cond);
+}
+
+static Tput
+s_raw_run (Raw *r, void *sub, int k, guint n)
+{
+  guint64 received = 0;
+  gint64 last_rx = 0;
+  gint64 last_progress = g_get_monotonic_time ();
+  Tput t;
+
+  s_raw_post (r, JOB_RUN, k, n);
+  for (;;)
+    {
+      guint64 seq;
+      gsize size;
+
+      if (!s_raw_recv (sub, &seq, &size))
+        {
+          gint64 idle = g_get_monotonic_time () - last_progress;
+
+          if (g_atomic_int_get (&r->pub_done) && idle > QUIET_MS * G_TIME_SPAN_MILLISECOND)
+            break; /* the rest was lost */
+          if (idle > WAIT_MS * G_TIME_SPAN_MILLISECOND)
+            die ("raw stream \"%s\": no message within %d ms", r->topics[k], WAIT_MS);
+          s_raw_wait_readable (sub, POLL_MS);
+          continue;
+        }
+      if (seq == 0)
+        continue; /* a probe */
+      if (size != s_sizes[k])
+        die ("raw stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", r->topics[k],
+             size);
+      received++;
+      last_rx = now_ns ();
+      last_progress = g_get_monotonic_time ();
+      if (seq >= n)
+        break;
+    }
+  s_raw_wait (r, &r->job_done, "the PUB thread did not finish its run");
+  t = s_tput (n, received, last_rx - r->start_ns, s_sizes[k]);
+  t.retries = r->retries;
+  return t;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rate fidelity of periodic streams */
+
+static atomic_int_fast64_t s_work_calls;
+
+/* The registered "(int32 work_us) -> int64": busy-waits work_us
+ * microseconds on CLOCK_MONOTONIC and returns how often it was called. */
+static int64_t
+s_work (int32_t work_us)
+{
+  if (work_us > 0)
+    {
+      gint64 end = now_ns () + (gint64) work_us * 1000;
+
+      while (now_ns () < end)
+        ;
+    }
+  return atomic_fetch_add (&s_work_calls, 1) + 1;
+}
+
+typedef struct {
+  double hz;
+  int work_us;
+  double seconds;
+  guint64 messages;        /* received in the window */
+  guint64 span_ticks;      /* last sequence - first sequence */
+  double achieved_hz;
+  double error_pct;
+  double expected_hz;      /* what absolute deadlines that skip missed ticks give */
+  double p50_us, p99_us, max_us; /* |period - nominal| */
+  guint64 overruns;        /* deadlines missed within the window (headers) */
+  guint64 overruns_total;  /* the server's statistics for the stream's life */
+  guint64 late_messages;   /* messages flagged OL_STATUS_OVERRUN */
+  guint64 missed;          /* lost on the way (client counter) */
+} RateResult;
+
+/* The rate of a thread that wakes on multiples of the period and skips the
+ * deadlines its work made it miss: every tick takes floor(work / period) + 1
+ * periods. */
+static double
+s_expected_hz (double hz, int work_us)
+{
+  double period_us = 1e6 / hz;
+
+  if (work_us < period_us)
+    return hz;
+  return hz / (floor (work_us / period_us) + 1);
+}
+
+static RateResult
+s_rate_run (double hz, int work_us, double seconds)
+{
+  GError *error = NULL;
+  OlServer *server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  OlClient *client;
+  const char *name = "rate";
+  json_t *args = json_pack ("[i]", work_us);
+  guint capacity = (guint) (hz * seconds * 2) + 1024;
+  GArray *ts = g_array_sized_new (FALSE, FALSE, sizeof (gint64), capacity);
+  GArray *seqs = g_array_sized_new (FALSE, FALSE, sizeof (guint64), capacity);
+  double *jitter;
+  guint n_jitter = 0;
+  guint32 first_overruns = 0, last_overruns = 0;
+  OlStreamCounters c0, c1;
+  RateResult res = { 0 };
+  gint64 span_ns;
+
+  res.hz = hz;
+  res.work_us = work_us;
+  res.seconds = seconds;
+  res.expected_hz = s_expected_hz (hz, work_us);
+  if (!ol_server_add_function (server, "work", "(int32 work_us) -> int64",
+                               OL_FUNC (s_work), &error)
+      || !ol_server_start (server, &error))
+    die ("oneliner server: %s", error->message);
+  client = ol_client_new (ol_server_get_rpc_endpoint (server),
+                          ol_server_get_stream_endpoint (server), &error);
+  if (client == NULL)
+    die ("oneliner client: %s", error->message);
+  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, capacity, &error))
+    die ("oneliner client: %s", error->message);
+  if (!ol_server_add_stream (server, name, hz, NULL, "work", args, NULL, TRUE,
+                             OL_ENCODING_JSON, NULL, &error))
+    die ("periodic stream at %g Hz: %s", hz, error->message);
+
+  /* From the first message on (the subscription is live), every message
+   * whose tick lies within the window. */
+  for (;;)
+    {
+      OlStreamMessage *m = ol_client_get_stream (client, name, WAIT_MS, &error);
+      gint64 first;
+
+      if (m == NULL)
+        die ("periodic stream at %g Hz with %d us of work: %s", hz, work_us,
+             error->message);
+      if (ts->len == 0)
+        {
+          s_counters (client, name, &c0);
+          first_overruns = m->overruns;
+        }
+      if (m->status & OL_STATUS_OVERRUN)
+        res.late_messages++;
+      last_overruns = m->overruns;
+      g_array_append_val (ts, m->timestamp);
+      g_array_append_val (seqs, m->sequence);
+      first = g_array_index (ts, gint64, 0);
+      ol_stream_message_free (m);
+      if (g_array_index (ts, gint64, ts->len - 1) - first >= (gint64) (seconds * 1e9))
+        break;
+    }
+  s_counters (client, name, &c1);
+  res.overruns_total = s_stream_stat (server, name, "overruns");
+  ol_client_free (&client);
+  ol_server_free (&server);
+  json_decref (args);
+
+  res.messages = ts->len;
+  res.missed = c1.missed - c0.missed;
+  res.overruns = last_overruns - first_overruns;
+  /* (messages - 1) / (last - first), counted by sequence numbers so that a
+   * message lost on the way does not lower the rate the server kept. */
+  res.span_ticks = g_array_index (seqs, guint64, seqs->len - 1) - g_array_index (seqs, guint64, 0);
+  span_ns = g_array_index (ts, gint64, ts->len - 1) - g_array_index (ts, gint64, 0);
+  if (res.span_ticks == 0 || span_ns <= 0)
+    die ("periodic stream at %g Hz: too few messages to measure", hz);
+  res.achieved_hz = (double) res.span_ticks * 1e9 / (double) span_ns;
+  res.error_pct = (res.achieved_hz - hz) / hz * 100.0;
+
+  /* Jitter: every period between two consecutive messages. */
+  jitter = g_new (double, ts->len);
+  for (guint i = 1; i < ts->len; i++)
+    {
+      gint64 period;
+
+      if (g_array_index (seqs, guint64, i) != g_array_index (seqs, guint64, i - 1) + 1)
+        continue;
+      period = g_array_index (ts, gint64, i) - g_array_index (ts, gint64, i - 1);
+      jitter[n_jitter++] = fabs ((double) period - 1e9 / hz) / 1e3;
+    }
+  qsort (jitter, n_jitter, sizeof *jitter, s_cmp_double);
+  res.p50_us = s_percentile (jitter, n_jitter, 50);
+  res.p99_us = s_percentile (jitter, n_jitter, 99);
+  res.max_us = n_jitter ? jitter[n_jitter - 1] : 0.0;
+  g_free (jitter);
+  g_array_unref (ts);
+  g_array_unref (seqs);
+  return res;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Report */
+
+static const char *
+s_met (gboolean met)
+{
+  return met ? "met" : "NOT MET";
+}
+
+static json_t *
+s_tput_json (Tput t, gboolean oneliner)
+{
+  json_t *j = json_pack ("{s:f, s:f, s:I, s:I, s:I, s:I}",
+                         "msgs_per_s", t.msgs_per_s, "mb_per_s", t.mb_per_s,
+                         "sent", (json_int_t) t.sent,
+                         "received", (json_int_t) t.received,
+                         "lost", (json_int_t) (t.sent - t.received),
+                         "retries", (json_int_t) t.retries);
+
+  if (oneliner)
+    {
+      json_object_set_new (j, "client_missed", json_integer ((json_int_t) t.missed));
+      json_object_set_new (j, "client_overflowed", json_integer ((json_int_t) t.overflowed));
+      json_object_set_new (j, "server_dropped", json_integer ((json_int_t) t.server_dropped));
+    }
+  return j;
+}
+
+static void
+s_print_losses (const char *who, Tput t, gboolean oneliner)
+{
+  guint64 lost = t.sent - t.received;
+
+  printf ("    %-8s lost %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, who, lost, t.sent);
+  if (oneliner)
+    printf (" (client: missed %" G_GUINT64_FORMAT ", overflowed %" G_GUINT64_FORMAT
+            "; server: dropped %" G_GUINT64_FORMAT ")", t.missed, t.overflowed,
+            t.server_dropped);
+  printf ("; sends refused and retried after %d us: %" G_GUINT64_FORMAT "\n", BACKOFF_US,
+          t.retries);
+}
+
+/* ------------------------------------------------------------------------ */
+
+int
+main (int argc, char **argv)
+{
+  gboolean quick = FALSE, json_out = FALSE, verbose = FALSE;
+  gboolean no_throughput = FALSE, no_rate = FALSE;
+  int reps = 5;
+  double scale = 1.0, rate_seconds = 0.0;
+  GOptionEntry entries[] = {
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
+      "Small counts and short rate runs: a smoke run of a few seconds", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json_out,
+      "Also print the results as one JSON line at the end", NULL },
+    { "reps", 'r', 0, G_OPTION_ARG_INT, &reps,
+      "Repetitions of each throughput measurement; the median is printed (default 5)",
+      "N" },
+    { "scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
+      "Multiply the message counts of the throughput runs by F (default 1)", "F" },
+    { "rate-seconds", 't', 0, G_OPTION_ARG_DOUBLE, &rate_seconds,
+      "Duration of every rate run in seconds (default: 6, 4, 3, 3 s for 10, 100, "
+      "1000, 5000 Hz)", "S" },
+    { "no-throughput", 0, 0, G_OPTION_ARG_NONE, &no_throughput,
+      "Skip the throughput measurements", NULL },
+    { "no-rate", 0, 0, G_OPTION_ARG_NONE, &no_rate,
+      "Skip the rate fidelity measurements", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      "Print every repetition on stderr", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionContext *options = g_option_context_new ("- oneliner streams against raw libzmq");
+  GError *error = NULL;
+  guint counts[N_SIZES];
+  Tput *reps_o[N_SIZES], *reps_r[N_SIZES], med_o[N_SIZES], med_r[N_SIZES];
+  RateResult rates[N_RATES][N_WORKS];
+  json_t *jtput = json_array (), *jrate = json_array ();
+
+  g_option_context_set_summary (options,
+    "Measures, over tcp loopback in one run:\n"
+    "  1. the throughput of a oneliner pushed stream (64 B, 64 KiB, 1 MiB payloads)\n"
+    "     against raw libzmq PUB -> inproc XSUB/XPUB proxy -> tcp -> SUB with the\n"
+    "     same frames, median of the repetitions, with the ratio oneliner / raw;\n"
+    "  2. the rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz\n"
+    "     with 0 and 2 ms of work per call.");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      fprintf (stderr, "bench-streams: %s\n", error->message);
+      g_error_free (error);
+      g_option_context_free (options);
+      return 2;
+    }
+  g_option_context_free (options);
+  if (reps < 1 || !(scale > 0) || rate_seconds < 0)
+    die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
+  for (int k = 0; k < N_SIZES; k++)
+    counts[k] = MAX (10u, (guint) ((quick ? s_quick_counts[k] : s_counts[k]) * scale));
+
+  printf ("oneliner streams benchmark: tcp loopback\n");
+
+  if (!no_throughput)
+    {
+      OlSide o = { 0 };
+      Raw r = { 0 };
+      void *sub = NULL;
+
+      printf ("\n1. Throughput of a pushed stream, median of %d repetitions\n", reps);
+      printf ("   oneliner: producer thread -> ol_stream_writer_push_bytes -> pusher thread"
+              " -> inproc proxy -> tcp -> OlClient queue -> ol_client_get_stream\n");
+      printf ("   raw:      PUB thread -> inproc XSUB/XPUB proxy thread -> tcp -> SUB"
+              " (main thread), [topic, 48-byte header, payload], XPUB_NODROP\n");
+      printf ("   messages per repetition:");
+      for (int k = 0; k < N_SIZES; k++)
+        printf (" %s x %u%s", s_size_names[k], counts[k], k + 1 < N_SIZES ? "," : "\n");
+      fflush (stdout);
+
+      s_oneliner_setup (&o, counts);
+      s_raw_setup (&r, &sub);
+      for (int k = 0; k < N_SIZES; k++)
+        {
+          guint warmup = MAX (10u, counts[k] / 5);
+
+          reps_o[k] = g_new (Tput, reps);
+          reps_r[k] = g_new (Tput, reps);
+          s_oneliner_run (&o, k, warmup);
+          s_raw_run (&r, sub, k, warmup);
+          /* The kinds alternate within each repetition so that a slow phase
+           * of the machine hits both alike. */
+          for (int i = 0; i < reps; i++)
+            {
+              reps_o[k][i] = s_oneliner_run (&o, k, counts[k]);
+              reps_r[k][i] = s_raw_run (&r, sub, k, counts[k]);
+              if (verbose)
+                fprintf (stderr, "rep %d: %-6s oneliner %10.0f msgs/s %9.1f MB/s lost %"
+                         G_GUINT64_FORMAT " retries %" G_GUINT64_FORMAT "   raw %10.0f "
+                         "msgs/s %9.1f MB/s lost %" G_GUINT64_FORMAT " retries %"
+                         G_GUINT64_FORMAT "\n", i + 1, s_size_names[k],
+                         reps_o[k][i].msgs_per_s, reps_o[k][i].mb_per_s,
+                         reps_o[k][i].sent - reps_o[k][i].received, reps_o[k][i].retries,
+                         reps_r[k][i].msgs_per_s, reps_r[k][i].mb_per_s,
+                         reps_r[k][i].sent - reps_r[k][i].received, reps_r[k][i].retries);
+            }
+          med_o[k] = s_tput_median (reps_o[k], reps);
+          med_r[k] = s_tput_median (reps_r[k], reps);
+          g_free (reps_o[k]);
+          g_free (reps_r[k]);
+        }
+      s_raw_teardown (&r, sub);
+      s_oneliner_teardown (&o);
+
+      printf ("\n   %-7s %-24s %-24s %s\n", "payload", "oneliner", "raw libzmq",
+              "ratio oneliner/raw");
+      for (int k = 0; k < N_SIZES; k++)
+        {
+          double rm = med_o[k].msgs_per_s / med_r[k].msgs_per_s;
+          double rb = med_o[k].mb_per_s / med_r[k].mb_per_s;
+
+          printf ("   %-7s %10.0f msgs/s %9s %10.0f msgs/s %9s %.2fx", s_size_names[k],
+                  med_o[k].msgs_per_s, "", med_r[k].msgs_per_s, "", rm);
+          if (k == 0)
+            printf ("  (target >= 0.8x: %s)", s_met (rm >= 0.8));
+          printf ("\n   %-7s %10.1f MB/s %11s %10.1f MB/s %11s %.2fx", "",
+                  med_o[k].mb_per_s, "", med_r[k].mb_per_s, "", rb);
+          if (k == N_SIZES - 1)
+            printf ("  (target >= 0.9x: %s)", s_met (rb >= 0.9));
+          printf ("\n");
+          s_print_losses ("oneliner", med_o[k], TRUE);
+          s_print_losses ("raw", med_r[k], FALSE);
+          json_array_append_new (jtput, json_pack (
+            "{s:I, s:i, s:o, s:o, s:f, s:f}", "payload_bytes", (json_int_t) s_sizes[k],
+            "messages", (int) counts[k], "oneliner", s_tput_json (med_o[k], TRUE),
+            "raw", s_tput_json (med_r[k], FALSE), "ratio_msgs", rm, "ratio_mb", rb));
+        }
+      printf ("   (losses and retries: sums over the repetitions)\n");
+      fflush (stdout);
+    }
+
+  if (!no_rate)
+    {
+      printf ("\n2. Rate fidelity of periodic streams: one thread per frequency on "
+              "absolute deadlines, JSON result of \"(int32 work_us) -> int64\"\n");
+      printf ("   from the tick timestamps of the messages: achieved = (messages-1)/"
+              "(last-first); jitter = |period - 1/rate|\n");
+      fflush (stdout);
+      for (int f = 0; f < N_RATES; f++)
+        for (int w = 0; w < N_WORKS; w++)
+          {
+            double seconds = rate_seconds > 0 ? rate_seconds
+                             : quick ? s_quick_rate_seconds[f] : s_rate_seconds[f];
+
+            rates[f][w] = s_rate_run (s_rates[f], s_works_us[w], seconds);
+            if (verbose)
+              fprintf (stderr, "rate %g Hz work %d us: %.4f Hz\n", s_rates[f],
+                       s_works_us[w], rates[f][w].achieved_hz);
+          }
+
+      printf ("\n   %7s %7s %5s %7s %12s %9s %11s %9s %9s %9s %9s %7s\n", "rate", "work",
+              "secs", "msgs", "achieved Hz", "error %", "expected Hz", "jit p50",
+              "jit p99", "jit max", "overruns", "missed");
+      for (int f = 0; f < N_RATES; f++)
+        for (int w = 0; w < N_WORKS; w++)
+          {
+            RateResult *x = &rates[f][w];
+
+            printf ("   %4.0f Hz %4d us %5.1f %7" G_GUINT64_FORMAT " %12.3f %+9.3f %11.1f "
+                    "%6.1f us %6.1f us %6.0f us %9" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT,
+                    x->hz, x->work_us, x->seconds, x->messages, x->achieved_hz,
+                    x->error_pct, x->expected_hz, x->p50_us, x->p99_us, x->max_us,
+                    x->overruns, x->missed);
+            if (x->hz == 1000 && x->work_us == 0)
+              printf ("  (target |error| < 0.1%%: %s)", s_met (fabs (x->error_pct) < 0.1));
+            else if (x->work_us >= 1e6 / x->hz)
+              printf ("  (work > period: overruns)");
+            printf ("\n");
+            json_array_append_new (jrate, json_pack (
+              "{s:f, s:i, s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I}",
+              "hz", x->hz, "work_us", x->work_us, "seconds", x->seconds,
+              "messages", (json_int_t) x->messages, "achieved_hz", x->achieved_hz,
+              "error_pct", x->error_pct, "expected_hz", x->expected_hz,
+              "jitter_p50_us", x->p50_us, "jitter_p99_us", x->p99_us,
+              "jitter_max_us", x->max_us, "overruns", (json_int_t) x->overruns,
+              "overruns_total", (json_int_t) x->overruns_total,
+              "late_messages", (json_int_t) x->late_messages,
+              "missed", (json_int_t) x->missed));
+          }
+      printf ("   overruns: deadlines missed within the window (from the headers); "
+              "expected Hz: a thread that\n   skips missed deadlines runs every "
+              "floor(work/period)+1 periods when the work does not fit.\n");
+    }
+
+  if (json_out)
+    {
+      json_t *out = json_pack ("{s:s, s:b, s:i, s:o, s:o}", "bench", "streams",
+                               "quick", quick, "reps", reps, "throughput", jtput,
+                               "rate", jrate);
+      char *text;
+
+      if (out == NULL)
+        die ("cannot build the JSON summary");
+      text = json_dumps (out, JSON_COMPACT | JSON_REAL_PRECISION (6));
+      printf ("%s\n", text);
+      free (text);
+      json_decref (out);
+    }
+  else
+    {
+      json_decref (jtput);
+      json_decref (jrate);
+    }
+  return 0;
+}

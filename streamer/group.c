@@ -1,0 +1,223 @@
+/* A frequency group thread: periodic streams on absolute deadlines. */
+#include "streamer/group.h"
+
+#include <errno.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "oneliner/error.h"
+#include "router/lock.h"
+#include "router/wire.h"
+#include "streamer/proxy.h"
+
+/* The thread checks its stop flag at least this often while it waits. */
+#define GROUP_MAX_SLEEP_NS (50 * 1000 * 1000)
+
+struct OlGroup {
+  double hz;
+  gint64 period_ns;
+  char *inproc;           /* (owned) */
+  GThread *thread;        /* (owned) */
+  atomic_bool stop;
+
+  OlMutex lock;           /* guards streams, ready, error */
+  OlCond cond;
+  GPtrArray *streams;     /* (owned) OlStream * references */
+  gboolean ready;
+  GError *error;          /* (owned) (nullable) */
+};
+
+static gint64
+s_now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Sleeps until deadline (monotonic ns), waking at least every 50 ms to check
+ * the stop flag. Returns FALSE if asked to stop. */
+static gboolean
+s_sleep_until (OlGroup *g, gint64 deadline)
+{
+  for (;;)
+    {
+      gint64 now = s_now_ns ();
+      gint64 target;
+      struct timespec ts;
+
+      if (atomic_load (&g->stop))
+        return FALSE;
+      if (now >= deadline)
+        return TRUE;
+      target = MIN (deadline, now + GROUP_MAX_SLEEP_NS);
+      ts.tv_sec = target / 1000000000;
+      ts.tv_nsec = target % 1000000000;
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    }
+}
+
+static void
+s_publish (OlStream *st, void *pub, gint64 timestamp, gboolean late)
+{
+  GError *failure = NULL;
+  OlValue value = { NULL, NULL };
+  OlHeader header = { 0 };
+  g_autoptr (GBytes) payload = NULL;
+
+  ol__callable_invoke (st->callable, st->args, st->kwargs, NULL, &value, &failure);
+  payload = ol__stream_payload (st, &value, failure, &header.status, &header.encoding);
+  g_clear_error (&failure);
+  if (late)
+    header.status |= OL_STATUS_OVERRUN;
+  if (header.encoding == OL_ENCODING_IMAGE)
+    header.image = st->image;
+  header.overruns = (guint32) MIN (atomic_load (&st->overruns), G_MAXUINT32);
+  header.sequence = atomic_fetch_add (&st->sequence, 1) + 1;
+  header.timestamp = timestamp;
+  ol__stream_send (st, pub, &header, payload);
+}
+
+static void
+s_ready (OlGroup *g, GError *error)
+{
+  ol__mutex_lock (&g->lock);
+  g->error = error;
+  g->ready = TRUE;
+  ol__cond_broadcast (&g->cond);
+  ol__mutex_unlock (&g->lock);
+}
+
+static gpointer
+s_thread (gpointer data)
+{
+  OlGroup *g = data;
+  void *pub = zmq_socket (ol__zmq_context (), ZMQ_PUB);
+  gint64 next;
+  gboolean late = FALSE;
+
+  ol__proxy_set_feeder_options (pub);
+  if (zmq_connect (pub, g->inproc) != 0)
+    {
+      s_ready (g, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot connect %s: %s",
+                               g->inproc, zmq_strerror (errno)));
+      zmq_close (pub);
+      return NULL;
+    }
+  s_ready (g, NULL);
+
+  next = s_now_ns () + g->period_ns;
+  while (s_sleep_until (g, next))
+    {
+      gint64 timestamp = ol__wall_time_ns ();
+      gint64 now;
+
+      ol__mutex_lock (&g->lock);
+      for (guint i = 0; i < g->streams->len; i++)
+        {
+          OlStream *st = g->streams->pdata[i];
+
+          /* A disabled stream's callable is not called at all. */
+          if (atomic_load (&st->enabled))
+            s_publish (st, pub, timestamp, late);
+        }
+      late = FALSE;
+      now = s_now_ns ();
+      next += g->period_ns;
+      if (now >= next)
+        {
+          /* Deadlines missed: skip them, keeping the phase. */
+          gint64 missed = (now - next) / g->period_ns + 1;
+
+          next += missed * g->period_ns;
+          for (guint i = 0; i < g->streams->len; i++)
+            atomic_fetch_add (&((OlStream *) g->streams->pdata[i])->overruns,
+                              (guint64) missed);
+          late = TRUE;
+        }
+      ol__mutex_unlock (&g->lock);
+    }
+  zmq_close (pub);
+  return NULL;
+}
+
+OlGroup *
+ol__group_start (double hz, const char *inproc_endpoint, GError **error)
+{
+  OlGroup *g = g_new0 (OlGroup, 1);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  GError *failure;
+  g_autofree char *name = g_strdup_printf ("ol-%gHz", hz);
+
+  g->hz = hz;
+  g->period_ns = (gint64) (1e9 / hz + 0.5);
+  g->inproc = g_strdup (inproc_endpoint);
+  g->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__stream_unref);
+  ol__mutex_init (&g->lock);
+  ol__cond_init (&g->cond);
+  g->thread = g_thread_new (name, s_thread, g);
+  ol__mutex_lock (&g->lock);
+  while (!g->ready)
+    if (!ol__cond_wait_until (&g->cond, &g->lock, deadline))
+      break;
+  failure = g->ready ? g_steal_pointer (&g->error)
+                     : g_error_new (OL_ERROR, OL_ERROR_SOCKET,
+                                    "the %g Hz stream thread did not start within 5 s", hz);
+  ol__mutex_unlock (&g->lock);
+  if (failure != NULL)
+    {
+      g_propagate_error (error, failure);
+      ol__group_free (g);
+      return NULL;
+    }
+  return g;
+}
+
+double
+ol__group_hz (OlGroup *g)
+{
+  return g->hz;
+}
+
+void
+ol__group_add (OlGroup *g, OlStream *st)
+{
+  ol__mutex_lock (&g->lock);
+  g_ptr_array_add (g->streams, ol__stream_ref (st));
+  ol__mutex_unlock (&g->lock);
+}
+
+void
+ol__group_remove (OlGroup *g, OlStream *st)
+{
+  ol__mutex_lock (&g->lock);
+  g_ptr_array_remove (g->streams, st);
+  ol__mutex_unlock (&g->lock);
+}
+
+guint
+ol__group_size (OlGroup *g)
+{
+  guint n;
+
+  ol__mutex_lock (&g->lock);
+  n = g->streams->len;
+  ol__mutex_unlock (&g->lock);
+  return n;
+}
+
+void
+ol__group_free (OlGroup *g)
+{
+  if (g == NULL)
+    return;
+  atomic_store (&g->stop, TRUE);
+  g_thread_join (g->thread);
+  g_ptr_array_unref (g->streams);
+  g_clear_error (&g->error);
+  ol__mutex_clear (&g->lock);
+  ol__cond_clear (&g->cond);
+  g_free (g->inproc);
+  g_free (g);
+}

@@ -1,0 +1,37 @@
+/* A frequency group: one thread that publishes every periodic stream of one
+ * frequency through its own PUB socket, on absolute deadlines.
+ *
+ * The thread wakes at t0 + k * period (CLOCK_MONOTONIC, clock_nanosleep with
+ * TIMER_ABSTIME), so the period never stretches by the work time. When the
+ * work of a tick makes it miss one or more deadlines, the missed ticks are
+ * skipped (never bunched up), counted as overruns of every stream of the
+ * group, and the next message of each stream carries OL_STATUS_OVERRUN.
+ *
+ * Thread rules: add/remove from any thread; the streams array is guarded by
+ * OlGroup's mutex, which the thread holds for the duration of a tick.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "streamer/stream.h"
+
+G_BEGIN_DECLS
+
+typedef struct OlGroup OlGroup;
+
+/* Starts a group for hz whose PUB socket connects to inproc_endpoint. Returns
+ * NULL with OL_ERROR_SOCKET if the connection fails. */
+OlGroup *ol__group_start (double hz, const char *inproc_endpoint, GError **error);
+double ol__group_hz (OlGroup *group);
+
+/* Adds (a reference to) or removes a stream. */
+void ol__group_add (OlGroup *group, OlStream *stream);
+void ol__group_remove (OlGroup *group, OlStream *stream);
+guint ol__group_size (OlGroup *group);
+
+/* Stops the thread (bounded: it sleeps at most 50 ms at a time and checks
+ * its stop flag) and frees the group. */
+void ol__group_free (OlGroup *group);
+
+G_END_DECLS

@@ -1,0 +1,207 @@
+/* The XSUB/XPUB stream proxy thread. */
+#include "streamer/proxy.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "oneliner/error.h"
+#include "router/lock.h"
+#include "router/wire.h"
+
+#define PROXY_POLL_MS 100
+#define PROXY_BATCH 1024
+#define PROXY_HWM 100000
+
+struct OlProxy {
+  char *inproc;          /* (owned) */
+  char *bind;            /* (owned) */
+  char *endpoint;        /* (owned) resolved public endpoint; set before ready */
+  GThread *thread;       /* (owned) */
+  int wake_fd;
+  atomic_bool stop;
+  atomic_uint_fast64_t forwarded;
+
+  OlMutex lock;          /* guards ready and error during the start handshake */
+  OlCond cond;
+  gboolean ready;
+  GError *error;         /* (owned) (nullable) */
+};
+
+void
+ol__proxy_set_feeder_options (void *pub)
+{
+  int hwm = PROXY_HWM;
+  int nodrop = 1;
+  int linger = 0;
+
+  zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+  zmq_setsockopt (pub, ZMQ_LINGER, &linger, sizeof linger);
+}
+
+/* Moves one whole multipart message from src to dst. Returns FALSE when src
+ * had nothing. */
+static gboolean
+s_forward (void *src, void *dst, atomic_uint_fast64_t *count)
+{
+  zmq_msg_t msg;
+  int more = 1;
+  gboolean first = TRUE;
+
+  while (more)
+    {
+      zmq_msg_init (&msg);
+      if (zmq_msg_recv (&msg, src, first ? ZMQ_DONTWAIT : 0) < 0)
+        {
+          zmq_msg_close (&msg);
+          return FALSE;
+        }
+      first = FALSE;
+      more = zmq_msg_more (&msg);
+      /* XPUB never blocks: a subscriber whose queue is full misses the
+       * message, which it sees as a gap in the stream's sequence numbers. */
+      if (zmq_msg_send (&msg, dst, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
+        zmq_msg_close (&msg);
+    }
+  if (count)
+    atomic_fetch_add (count, 1);
+  return TRUE;
+}
+
+static void
+s_ready (OlProxy *p, GError *error)
+{
+  ol__mutex_lock (&p->lock);
+  p->error = error;
+  p->ready = TRUE;
+  ol__cond_broadcast (&p->cond);
+  ol__mutex_unlock (&p->lock);
+}
+
+static gpointer
+s_thread (gpointer data)
+{
+  OlProxy *p = data;
+  void *ctx = ol__zmq_context ();
+  void *xsub = zmq_socket (ctx, ZMQ_XSUB);
+  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
+  int hwm = PROXY_HWM;
+  char endpoint[1024];
+  size_t len = sizeof endpoint;
+
+  ol__socket_set_common (xsub);
+  ol__socket_set_common (xpub);
+  zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  if (zmq_bind (xsub, p->inproc) != 0)
+    {
+      s_ready (p, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot bind %s: %s", p->inproc,
+                               zmq_strerror (errno)));
+      goto out;
+    }
+  if (zmq_bind (xpub, p->bind) != 0)
+    {
+      s_ready (p, g_error_new (OL_ERROR, OL_ERROR_SOCKET,
+                               "cannot bind stream endpoint %s: %s", p->bind,
+                               zmq_strerror (errno)));
+      goto out;
+    }
+  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
+  p->endpoint = g_strdup (endpoint);
+  s_ready (p, NULL);
+
+  while (!atomic_load (&p->stop))
+    {
+      zmq_pollitem_t items[3] = {
+        { xsub, 0, ZMQ_POLLIN, 0 },
+        { xpub, 0, ZMQ_POLLIN, 0 },
+        { NULL, p->wake_fd, ZMQ_POLLIN, 0 },
+      };
+
+      if (zmq_poll (items, 3, PROXY_POLL_MS) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_warning ("stream proxy: zmq_poll failed: %s", zmq_strerror (errno));
+          break;
+        }
+      for (int k = 0; k < PROXY_BATCH; k++)
+        if (!s_forward (xsub, xpub, &p->forwarded))
+          break;
+      /* Subscriptions and unsubscriptions travel upstream. */
+      for (int k = 0; k < PROXY_BATCH; k++)
+        if (!s_forward (xpub, xsub, NULL))
+          break;
+    }
+out:
+  zmq_close (xsub);
+  zmq_close (xpub);
+  return NULL;
+}
+
+OlProxy *
+ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
+                 GError **error)
+{
+  OlProxy *p = g_new0 (OlProxy, 1);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  GError *failure;
+
+  p->inproc = g_strdup (inproc_endpoint);
+  p->bind = g_strdup (public_endpoint);
+  p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ol__mutex_init (&p->lock);
+  ol__cond_init (&p->cond);
+  p->thread = g_thread_new ("ol-proxy", s_thread, p);
+  ol__mutex_lock (&p->lock);
+  while (!p->ready)
+    if (!ol__cond_wait_until (&p->cond, &p->lock, deadline))
+      break;
+  failure = p->ready ? g_steal_pointer (&p->error)
+                     : g_error_new (OL_ERROR, OL_ERROR_SOCKET,
+                                    "the stream proxy did not start within 5 s");
+  ol__mutex_unlock (&p->lock);
+  if (failure != NULL)
+    {
+      g_propagate_error (error, failure);
+      ol__proxy_free (p);
+      return NULL;
+    }
+  return p;
+}
+
+const char *
+ol__proxy_endpoint (OlProxy *p)
+{
+  return p->endpoint;
+}
+
+guint64
+ol__proxy_forwarded (OlProxy *p)
+{
+  return atomic_load (&p->forwarded);
+}
+
+void
+ol__proxy_free (OlProxy *p)
+{
+  uint64_t one = 1;
+
+  if (p == NULL)
+    return;
+  atomic_store (&p->stop, TRUE);
+  if (write (p->wake_fd, &one, sizeof one) < 0)
+    g_debug ("cannot wake the stream proxy: %s", g_strerror (errno));
+  g_thread_join (p->thread);
+  close (p->wake_fd);
+  g_clear_error (&p->error);
+  ol__mutex_clear (&p->lock);
+  ol__cond_clear (&p->cond);
+  g_free (p->inproc);
+  g_free (p->bind);
+  g_free (p->endpoint);
+  g_free (p);
+}

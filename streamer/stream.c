@@ -1,0 +1,240 @@
+/* One stream of a server: configuration, counters, message building. */
+#include "streamer/stream.h"
+
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "oneliner/error.h"
+#include "router/wire.h"
+
+OlStream *
+ol__stream_new (const char *name, OlStreamKind kind, OlEncoding encoding,
+                const OlImageInfo *image)
+{
+  OlStream *st = g_new0 (OlStream, 1);
+
+  atomic_init (&st->refcount, 1);
+  st->name = g_strdup (name);
+  st->topic_len = strlen (name) + 1;
+  st->topic = g_memdup2 (name, st->topic_len);
+  st->kind = kind;
+  st->encoding = encoding;
+  if (image != NULL)
+    st->image = *image;
+  atomic_init (&st->enabled, TRUE);
+  atomic_init (&st->rate_window_start, g_get_monotonic_time ());
+  return st;
+}
+
+OlStream *
+ol__stream_ref (OlStream *st)
+{
+  atomic_fetch_add (&st->refcount, 1);
+  return st;
+}
+
+void
+ol__stream_unref (OlStream *st)
+{
+  if (st == NULL || atomic_fetch_sub (&st->refcount, 1) != 1)
+    return;
+  g_free (st->name);
+  g_free (st->topic);
+  g_free (st->instance);
+  g_free (st->method);
+  json_decref (st->args);
+  json_decref (st->kwargs);
+  g_free (st);
+}
+
+void
+ol__stream_count_sent (OlStream *st, gboolean is_error)
+{
+  guint64 sent = atomic_fetch_add (&st->sent, 1) + 1;
+  gint64 now = g_get_monotonic_time ();
+  gint64 start = atomic_load (&st->rate_window_start);
+
+  if (is_error)
+    atomic_fetch_add (&st->errors, 1);
+  if (now - start >= G_USEC_PER_SEC)
+    {
+      guint64 base = atomic_load (&st->rate_window_sent);
+      double rate = (double) (sent - base) * G_USEC_PER_SEC / (double) (now - start);
+
+      atomic_store (&st->rate_milli, (guint64) (rate * 1000.0 + 0.5));
+      atomic_store (&st->rate_window_sent, sent);
+      atomic_store (&st->rate_window_start, now);
+    }
+}
+
+static const char *const s_pixel_names[] = {
+  [OL_PIXEL_NONE] = "none", [OL_PIXEL_GRAY8] = "gray8",
+  [OL_PIXEL_GRAY16] = "gray16", [OL_PIXEL_RGB8] = "rgb8",
+};
+
+const char *
+ol__pixel_format_name (OlPixelFormat format)
+{
+  return (guint) format < G_N_ELEMENTS (s_pixel_names) ? s_pixel_names[format] : "unknown";
+}
+
+gboolean
+ol__pixel_format_from_name (const char *name, OlPixelFormat *format)
+{
+  for (guint i = 1; i < G_N_ELEMENTS (s_pixel_names); i++)
+    if (g_strcmp0 (name, s_pixel_names[i]) == 0)
+      {
+        *format = (OlPixelFormat) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static const char *
+s_kind_name (OlStreamKind kind)
+{
+  switch (kind)
+    {
+    case OL_STREAM_PERIODIC: return "periodic";
+    case OL_STREAM_PUSHED: return "pushed";
+    case OL_STREAM_RELAYED: return "relayed";
+    }
+  return "unknown";
+}
+
+json_t *
+ol__stream_describe (OlStream *st)
+{
+  json_t *d = json_object ();
+  gint64 idle = g_get_monotonic_time () - atomic_load (&st->rate_window_start);
+  /* A stream that stopped sending has no rate, whatever its last window said. */
+  double rate = idle > 2 * G_USEC_PER_SEC ? 0.0 : atomic_load (&st->rate_milli) / 1000.0;
+
+  json_object_set_new (d, "kind", json_string (s_kind_name (st->kind)));
+  json_object_set_new (d, "enabled", json_boolean (atomic_load (&st->enabled)));
+  json_object_set_new (d, "encoding", json_string (ol_encoding_name (st->encoding)));
+  if (st->kind == OL_STREAM_PERIODIC)
+    {
+      json_object_set_new (d, "hz", json_real (st->hz));
+      json_object_set_new (d, "object", st->instance ? json_string (st->instance) : json_null ());
+      json_object_set_new (d, "method", json_string (st->method));
+      json_object_set (d, "args", st->args);
+      json_object_set (d, "kwargs", st->kwargs);
+    }
+  if (st->encoding == OL_ENCODING_IMAGE)
+    json_object_set_new (d, "image",
+                         json_pack ("{s:I, s:I, s:s}", "width", (json_int_t) st->image.width,
+                                    "height", (json_int_t) st->image.height, "format",
+                                    ol__pixel_format_name (st->image.format)));
+  json_object_set_new (d, "stats",
+                       json_pack ("{s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+                                  "sent", (json_int_t) atomic_load (&st->sent),
+                                  "rate", rate,
+                                  "overruns", (json_int_t) atomic_load (&st->overruns),
+                                  "errors", (json_int_t) atomic_load (&st->errors),
+                                  "dropped", (json_int_t) atomic_load (&st->dropped),
+                                  "suppressed", (json_int_t) atomic_load (&st->suppressed),
+                                  "sequence", (json_int_t) atomic_load (&st->sequence)));
+  return d;
+}
+
+static void
+s_free_text (gpointer text)
+{
+  free (text);
+}
+
+static GBytes *
+s_error_payload (const GError *failure)
+{
+  json_t *e = ol__wire_error_to_json (failure);
+  char *text = json_dumps (e, JSON_COMPACT);
+
+  json_decref (e);
+  return g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
+}
+
+GBytes *
+ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
+                    guint8 *status, OlEncoding *encoding)
+{
+  g_autoptr (GError) wrong = NULL;
+  GBytes *payload = NULL;
+
+  *status = OL_STATUS_OK;
+  *encoding = st->encoding;
+  if (failure == NULL)
+    {
+      switch (st->encoding)
+        {
+        case OL_ENCODING_JSON:
+          if (value->bytes != NULL)
+            {
+              gsize size;
+              gconstpointer data = g_bytes_get_data (value->bytes, &size);
+              g_autofree char *b64 = g_base64_encode (data, size);
+              char *text = g_strdup_printf ("{\"$base64\":\"%s\"}", b64);
+              payload = g_bytes_new_take (text, strlen (text));
+            }
+          else
+            {
+              char *text = json_dumps (value->json, JSON_ENCODE_ANY | JSON_COMPACT);
+              if (text == NULL)
+                wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED,
+                                     "stream \"%s\": the result cannot be encoded as JSON",
+                                     st->name);
+              else
+                payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
+            }
+          break;
+        case OL_ENCODING_RAW:
+        case OL_ENCODING_IMAGE:
+          if (value->bytes == NULL)
+            wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED,
+                                 "stream \"%s\" has encoding %s and needs a bytes result, "
+                                 "not JSON", st->name, ol_encoding_name (st->encoding));
+          else if (st->encoding == OL_ENCODING_IMAGE
+                   && g_bytes_get_size (value->bytes)
+                        != (gsize) st->image.width * st->image.height
+                             * ol_pixel_format_size (st->image.format))
+            wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED,
+                                 "stream \"%s\": an image of %ux%u %s needs %" G_GSIZE_FORMAT
+                                 " bytes, the callable returned %" G_GSIZE_FORMAT, st->name,
+                                 st->image.width, st->image.height,
+                                 ol__pixel_format_name (st->image.format),
+                                 (gsize) st->image.width * st->image.height
+                                   * ol_pixel_format_size (st->image.format),
+                                 g_bytes_get_size (value->bytes));
+          else
+            payload = g_bytes_ref (value->bytes);
+          break;
+        }
+    }
+  ol__value_clear (value);
+  if (payload != NULL)
+    return payload;
+  *status = OL_STATUS_ERROR;
+  *encoding = OL_ENCODING_JSON;
+  return s_error_payload (failure ? failure : wrong);
+}
+
+gboolean
+ol__stream_send (OlStream *st, void *pub, const OlHeader *header, GBytes *payload)
+{
+  guint8 head[OL_HEADER_SIZE];
+
+  ol__header_encode (header, head);
+  /* The three frames go together: once the first is accepted, libzmq takes
+   * the rest of the message. */
+  if (zmq_send (pub, st->topic, st->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    {
+      atomic_fetch_add (&st->dropped, 1);
+      g_debug ("stream %s: message dropped: %s", st->name, zmq_strerror (errno));
+      return FALSE;
+    }
+  zmq_send (pub, head, sizeof head, ZMQ_SNDMORE);
+  ol__wire_send_bytes (pub, payload, 0);
+  ol__stream_count_sent (st, (header->status & OL_STATUS_ERROR) != 0);
+  return TRUE;
+}

@@ -1,0 +1,92 @@
+/* One stream of a server: its configuration, sequence counter and
+ * statistics, shared by the threads that publish it and the threads that
+ * read its state (RPC thread, application threads).
+ *
+ * Thread rules: the immutable fields are set before the stream is shared;
+ * the mutable ones are atomics, so no lock is needed to read or update them.
+ * sequence is advanced only by the one thread that publishes the stream (the
+ * group thread of a periodic stream) or under the pusher's lock (a pushed
+ * stream).
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+#include <stdatomic.h>
+
+#include "oneliner/stream.h"
+#include "router/registry.h"
+#include "streamer/header.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OL_STREAM_PERIODIC,
+  OL_STREAM_PUSHED,
+  OL_STREAM_RELAYED,
+} OlStreamKind;
+
+typedef struct {
+  atomic_int refcount;
+  /* Immutable once shared: */
+  char *name;               /* (owned) */
+  char *topic;              /* (owned) name followed by its NUL */
+  gsize topic_len;          /* strlen (name) + 1 */
+  OlStreamKind kind;
+  OlEncoding encoding;
+  OlImageInfo image;
+  double hz;                /* periodic only */
+  OlCallable *callable;     /* periodic only; owned by the registry */
+  char *instance;           /* (owned) (nullable) periodic only, for describe */
+  char *method;             /* (owned) periodic only */
+  json_t *args;             /* (owned) periodic only */
+  json_t *kwargs;           /* (owned) periodic only */
+
+  /* Mutable: */
+  atomic_bool enabled;
+  atomic_bool removed;
+  atomic_uint_fast64_t sequence;   /* last sequence number used; see above */
+  atomic_uint_fast64_t sent;       /* messages handed to the proxy */
+  atomic_uint_fast64_t errors;     /* error messages among them */
+  atomic_uint_fast64_t overruns;   /* deadlines missed by the stream's thread */
+  atomic_uint_fast64_t dropped;    /* lost inside the server (queue full, send refused) */
+  atomic_uint_fast64_t suppressed; /* pushed while disabled: discarded */
+  atomic_int_fast64_t rate_window_start; /* monotonic us of the current 1 s window */
+  atomic_uint_fast64_t rate_window_sent; /* sent at rate_window_start */
+  atomic_uint_fast64_t rate_milli;       /* messages/s over the last window, x1000 */
+} OlStream;
+
+OlStream *ol__stream_new (const char *name, OlStreamKind kind, OlEncoding encoding,
+                          const OlImageInfo *image);
+OlStream *ol__stream_ref (OlStream *stream);
+void ol__stream_unref (OlStream *stream);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStream, ol__stream_unref)
+
+/* Counts one message sent and updates the rate (called by the publishing
+ * thread after a successful send). */
+void ol__stream_count_sent (OlStream *stream, gboolean is_error);
+
+/* Configuration and statistics as JSON (docs/PROTOCOL.md, op "streams").
+ * (transfer full) */
+json_t *ol__stream_describe (OlStream *stream);
+
+/* Builds the payload of a stream message from a call's outcome, following the
+ * stream's encoding. On failure of the call (failure set) or a result of the
+ * wrong kind, builds an error message instead: *status gets OL_STATUS_ERROR
+ * and the payload is the JSON error object. value is consumed. The payload is
+ * (transfer full). */
+GBytes *ol__stream_payload (OlStream *stream, OlValue *value,
+                            const GError *failure, guint8 *status,
+                            OlEncoding *encoding);
+
+/* Sends one message (topic, header, payload) on a PUB socket without
+ * blocking; the payload is not copied. Returns FALSE if the socket refused
+ * it (counted as dropped). */
+gboolean ol__stream_send (OlStream *stream, void *pub, const OlHeader *header,
+                          GBytes *payload);
+
+/* Pixel format names for JSON: "gray8", "gray16", "rgb8". */
+const char *ol__pixel_format_name (OlPixelFormat format);
+gboolean ol__pixel_format_from_name (const char *name, OlPixelFormat *format);
+
+G_END_DECLS

@@ -1,0 +1,443 @@
+/* The streams of one server: table, frequency groups, pusher, proxy. */
+#include "streamer/streamer.h"
+
+#include <math.h>
+
+#include "oneliner/error.h"
+#include "router/lock.h"
+#include "streamer/group.h"
+#include "streamer/proxy.h"
+#include "streamer/pusher.h"
+
+#define OL_MAX_HZ 100000.0
+
+struct OlStreamer {
+  OlRegistry *registry;   /* the server's; not owned */
+  char *inproc;           /* (owned) inproc endpoint of the proxy's XSUB */
+  OlPusher *pusher;       /* (owned) */
+
+  OlMutex lock;           /* guards everything below */
+  GHashTable *streams;    /* (owned) name -> OlStream * */
+  GPtrArray *groups;      /* (owned) OlGroup *, running ones only */
+  OlProxy *proxy;         /* (owned) (nullable) NULL unless started */
+};
+
+OlStreamer *
+ol__streamer_new (OlRegistry *registry)
+{
+  OlStreamer *s = g_new0 (OlStreamer, 1);
+
+  s->registry = registry;
+  s->inproc = g_strdup_printf ("inproc://oneliner-streams-%p", (void *) s);
+  s->pusher = ol__pusher_new ();
+  ol__mutex_init (&s->lock);
+  s->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                      (GDestroyNotify) ol__stream_unref);
+  s->groups = g_ptr_array_new ();
+  return s;
+}
+
+void
+ol__streamer_free (OlStreamer *s)
+{
+  if (s == NULL)
+    return;
+  ol__streamer_stop (s);
+  ol__pusher_unref (s->pusher);
+  g_hash_table_unref (s->streams);
+  g_ptr_array_unref (s->groups);
+  ol__mutex_clear (&s->lock);
+  g_free (s->inproc);
+  g_free (s);
+}
+
+/* The running group of hz, started if needed (lock held). */
+static OlGroup *
+s_group_locked (OlStreamer *s, double hz, GError **error)
+{
+  OlGroup *g;
+
+  for (guint i = 0; i < s->groups->len; i++)
+    if (ol__group_hz (s->groups->pdata[i]) == hz)
+      return s->groups->pdata[i];
+  if ((g = ol__group_start (hz, s->inproc, error)) == NULL)
+    return NULL;
+  g_ptr_array_add (s->groups, g);
+  return g;
+}
+
+gboolean
+ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  ol__mutex_lock (&s->lock);
+  if (s->proxy != NULL)
+    {
+      ol__mutex_unlock (&s->lock);
+      g_set_error (error, OL_ERROR, OL_ERROR_FAILED, "the streams are already started");
+      return FALSE;
+    }
+  s->proxy = ol__proxy_start (s->inproc, endpoint, error);
+  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
+    {
+      ol__mutex_unlock (&s->lock);
+      ol__streamer_stop (s);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, s->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      OlStream *st = value;
+      OlGroup *g;
+
+      if (st->kind != OL_STREAM_PERIODIC)
+        continue;
+      if ((g = s_group_locked (s, st->hz, error)) == NULL)
+        {
+          ol__mutex_unlock (&s->lock);
+          ol__streamer_stop (s);
+          return FALSE;
+        }
+      ol__group_add (g, st);
+    }
+  ol__mutex_unlock (&s->lock);
+  return TRUE;
+}
+
+const char *
+ol__streamer_endpoint (OlStreamer *s)
+{
+  const char *endpoint;
+
+  ol__mutex_lock (&s->lock);
+  endpoint = s->proxy ? ol__proxy_endpoint (s->proxy) : NULL;
+  ol__mutex_unlock (&s->lock);
+  return endpoint;
+}
+
+void
+ol__streamer_stop (OlStreamer *s)
+{
+  g_autoptr (GPtrArray) groups = NULL;
+  OlProxy *proxy;
+
+  ol__mutex_lock (&s->lock);
+  groups = g_steal_pointer (&s->groups);
+  s->groups = g_ptr_array_new ();
+  proxy = g_steal_pointer (&s->proxy);
+  ol__mutex_unlock (&s->lock);
+  /* Publishers first, so that the proxy forwards what they sent last. */
+  for (guint i = 0; i < groups->len; i++)
+    ol__group_free (groups->pdata[i]);
+  ol__pusher_close (s->pusher);
+  ol__proxy_free (proxy);
+}
+
+static gboolean
+s_check_new (OlStreamer *s, const char *name, OlEncoding encoding,
+             const OlImageInfo *image, GError **error)
+{
+  if (!ol__name_is_valid (name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "invalid stream name \"%s\": printable ASCII without spaces, "
+                   "at most 255 bytes", name ? name : "(null)");
+      return FALSE;
+    }
+  if (ol_encoding_name (encoding) == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream \"%s\": unknown encoding %d", name, (int) encoding);
+      return FALSE;
+    }
+  if (encoding == OL_ENCODING_IMAGE
+      && (image == NULL || image->width == 0 || image->height == 0
+          || ol_pixel_format_size (image->format) == 0))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream \"%s\": encoding image needs a width, a height and a pixel "
+                   "format", name);
+      return FALSE;
+    }
+  if (g_hash_table_contains (s->streams, name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "stream \"%s\" already exists", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ol__streamer_add_periodic (OlStreamer *s, const char *name, double hz,
+                           const char *instance, const char *method, json_t *args,
+                           json_t *kwargs, gboolean enabled, OlEncoding encoding,
+                           const OlImageInfo *image, GError **error)
+{
+  OlCallable *callable;
+  OlStream *st;
+
+  if (!(hz > 0 && hz <= OL_MAX_HZ) || !isfinite (hz))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream \"%s\": %g Hz is not a rate in (0, %g]", name ? name : "",
+                   hz, OL_MAX_HZ);
+      return FALSE;
+    }
+  if ((args != NULL && !json_is_array (args)) || (kwargs != NULL && !json_is_object (kwargs)))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream \"%s\": args must be a JSON array and kwargs an object",
+                   name ? name : "");
+      return FALSE;
+    }
+  callable = ol__registry_lookup (s->registry, instance, method, error);
+  if (callable == NULL)
+    {
+      g_prefix_error (error, "stream \"%s\": ", name ? name : "");
+      return FALSE;
+    }
+  ol__mutex_lock (&s->lock);
+  if (!s_check_new (s, name, encoding, image, error))
+    {
+      ol__mutex_unlock (&s->lock);
+      return FALSE;
+    }
+  st = ol__stream_new (name, OL_STREAM_PERIODIC, encoding, image);
+  st->hz = hz;
+  st->callable = callable;
+  st->instance = g_strdup (instance);
+  st->method = g_strdup (method);
+  st->args = args ? json_deep_copy (args) : json_array ();
+  st->kwargs = kwargs ? json_deep_copy (kwargs) : json_object ();
+  atomic_store (&st->enabled, enabled);
+  if (s->proxy != NULL)
+    {
+      OlGroup *g = s_group_locked (s, hz, error);
+      if (g == NULL)
+        {
+          ol__mutex_unlock (&s->lock);
+          ol__stream_unref (st);
+          return FALSE;
+        }
+      ol__group_add (g, st);
+    }
+  g_hash_table_insert (s->streams, st->name, st);
+  ol__mutex_unlock (&s->lock);
+  return TRUE;
+}
+
+OlStreamWriter *
+ol__streamer_add_pushed (OlStreamer *s, const char *name, OlEncoding encoding,
+                         const OlImageInfo *image, GError **error)
+{
+  OlStream *st;
+
+  ol__mutex_lock (&s->lock);
+  if (!s_check_new (s, name, encoding, image, error))
+    {
+      ol__mutex_unlock (&s->lock);
+      return NULL;
+    }
+  st = ol__stream_new (name, OL_STREAM_PUSHED, encoding, image);
+  g_hash_table_insert (s->streams, st->name, st);
+  ol__mutex_unlock (&s->lock);
+  return ol__stream_writer_new (s->pusher, st);
+}
+
+static OlStream *
+s_lookup_locked (OlStreamer *s, const char *name, GError **error)
+{
+  OlStream *st = name ? g_hash_table_lookup (s->streams, name) : NULL;
+
+  if (st == NULL)
+    g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no stream named \"%s\"",
+                 name ? name : "(null)");
+  return st;
+}
+
+gboolean
+ol__streamer_set_enabled (OlStreamer *s, const char *name, gboolean enabled,
+                          GError **error)
+{
+  OlStream *st;
+
+  ol__mutex_lock (&s->lock);
+  st = s_lookup_locked (s, name, error);
+  if (st != NULL)
+    atomic_store (&st->enabled, enabled);
+  ol__mutex_unlock (&s->lock);
+  return st != NULL;
+}
+
+gboolean
+ol__streamer_remove (OlStreamer *s, const char *name, GError **error)
+{
+  OlStream *st;
+
+  ol__mutex_lock (&s->lock);
+  st = s_lookup_locked (s, name, error);
+  if (st == NULL)
+    {
+      ol__mutex_unlock (&s->lock);
+      return FALSE;
+    }
+  atomic_store (&st->removed, TRUE);
+  for (guint i = 0; i < s->groups->len; i++)
+    ol__group_remove (s->groups->pdata[i], st);
+  g_hash_table_remove (s->streams, name);
+  ol__mutex_unlock (&s->lock);
+  return TRUE;
+}
+
+json_t *
+ol__streamer_describe (OlStreamer *s)
+{
+  json_t *out = json_object ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  ol__mutex_lock (&s->lock);
+  g_hash_table_iter_init (&iter, s->streams);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_new (out, key, ol__stream_describe (value));
+  ol__mutex_unlock (&s->lock);
+  return out;
+}
+
+/* Reads a stream entry of a configuration file. */
+static gboolean
+s_parse_config (const char *name, json_t *entry, double *hz, const char **instance,
+                const char **method, json_t **args, json_t **kwargs, gboolean *enabled,
+                OlEncoding *encoding, OlImageInfo *image, gboolean *has_image,
+                GError **error)
+{
+  static const char *const known[] = { "object", "method", "hz", "args", "kwargs",
+                                       "enabled", "encoding", "image", NULL };
+  const char *key;
+  json_t *v;
+  json_t *img;
+  const char *enc_name;
+
+  if (!json_is_object (entry))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: must be an object", name);
+      return FALSE;
+    }
+  json_object_foreach (entry, key, v)
+    if (!g_strv_contains (known, key))
+      {
+        g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                     "streams.%s: unknown key \"%s\" (known: object, method, hz, args, "
+                     "kwargs, enabled, encoding, image)", name, key);
+        return FALSE;
+      }
+  v = json_object_get (entry, "hz");
+  if (!json_is_number (v))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: \"hz\" must be a number", name);
+      return FALSE;
+    }
+  *hz = json_number_value (v);
+  *instance = json_string_value (json_object_get (entry, "object"));
+  *method = json_string_value (json_object_get (entry, "method"));
+  if (*method == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "streams.%s: \"method\" must be a string", name);
+      return FALSE;
+    }
+  *args = json_object_get (entry, "args");
+  *kwargs = json_object_get (entry, "kwargs");
+  v = json_object_get (entry, "enabled");
+  if (v != NULL && !json_is_boolean (v))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "streams.%s: \"enabled\" must be true or false", name);
+      return FALSE;
+    }
+  *enabled = v == NULL || json_is_true (v);
+  enc_name = json_string_value (json_object_get (entry, "encoding"));
+  *encoding = OL_ENCODING_JSON;
+  if (json_object_get (entry, "encoding") != NULL && !ol_encoding_from_name (enc_name, encoding))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "streams.%s: \"encoding\" must be \"json\", \"raw\" or \"image\"", name);
+      return FALSE;
+    }
+  img = json_object_get (entry, "image");
+  *has_image = img != NULL;
+  if (img != NULL)
+    {
+      json_int_t w = 0, h = 0;
+      const char *format = NULL;
+
+      if (json_unpack (img, "{s:I, s:I, s:s}", "width", &w, "height", &h, "format", &format) != 0
+          || w <= 0 || h <= 0 || w > G_MAXUINT16 || h > G_MAXUINT16
+          || !ol__pixel_format_from_name (format, &image->format))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "streams.%s: \"image\" must be {\"width\": W, \"height\": H, "
+                       "\"format\": \"gray8\"|\"gray16\"|\"rgb8\"}", name);
+          return FALSE;
+        }
+      image->width = (guint32) w;
+      image->height = (guint32) h;
+    }
+  return TRUE;
+}
+
+gboolean
+ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GError **error)
+{
+  double hz;
+  const char *instance, *method;
+  json_t *args, *kwargs;
+  gboolean enabled, has_image;
+  OlEncoding encoding;
+  OlImageInfo image = { 0 };
+  g_autoptr (GError) local = NULL;
+  gboolean exists;
+
+  if (!s_parse_config (name, entry, &hz, &instance, &method, &args, &kwargs, &enabled,
+                       &encoding, &image, &has_image, error))
+    return FALSE;
+  if (ol__registry_lookup (s->registry, instance, method, &local) == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: %s", name, local->message);
+      return FALSE;
+    }
+  ol__mutex_lock (&s->lock);
+  exists = g_hash_table_contains (s->streams, name);
+  ol__mutex_unlock (&s->lock);
+  if (exists)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: the stream already exists",
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ol__streamer_apply_config (OlStreamer *s, const char *name, json_t *entry, GError **error)
+{
+  double hz;
+  const char *instance, *method;
+  json_t *args, *kwargs;
+  gboolean enabled, has_image;
+  OlEncoding encoding;
+  OlImageInfo image = { 0 };
+
+  if (!s_parse_config (name, entry, &hz, &instance, &method, &args, &kwargs, &enabled,
+                       &encoding, &image, &has_image, error))
+    return FALSE;
+  if (!ol__streamer_add_periodic (s, name, hz, instance, method, args, kwargs, enabled,
+                                  encoding, has_image ? &image : NULL, error))
+    {
+      g_prefix_error (error, "streams.%s: ", name);
+      return FALSE;
+    }
+  return TRUE;
+}

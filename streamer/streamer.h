@@ -1,0 +1,56 @@
+/* The streams of one server: the table of streams by name, the frequency
+ * groups that publish periodic streams, the pusher of pushed streams and the
+ * proxy that joins them on the public stream endpoint.
+ *
+ * Thread rules: every function may be called from any thread; the table and
+ * the group list are guarded by OlStreamer's mutex. start/stop follow the
+ * server's.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "router/registry.h"
+#include "streamer/stream.h"
+
+G_BEGIN_DECLS
+
+typedef struct OlStreamer OlStreamer;
+
+OlStreamer *ol__streamer_new (OlRegistry *registry);
+void ol__streamer_free (OlStreamer *streamer);
+
+/* Binds the public endpoint, starts the proxy, the pusher and a group per
+ * frequency of the streams added so far. */
+gboolean ol__streamer_start (OlStreamer *streamer, const char *endpoint,
+                             GError **error);
+/* The bound endpoint, or NULL before start. (transfer none) */
+const char *ol__streamer_endpoint (OlStreamer *streamer);
+/* Stops every thread; streams stay configured. */
+void ol__streamer_stop (OlStreamer *streamer);
+
+gboolean ol__streamer_add_periodic (OlStreamer *streamer, const char *name,
+                                    double hz, const char *instance,
+                                    const char *method, json_t *args,
+                                    json_t *kwargs, gboolean enabled,
+                                    OlEncoding encoding,
+                                    const OlImageInfo *image, GError **error);
+OlStreamWriter *ol__streamer_add_pushed (OlStreamer *streamer, const char *name,
+                                         OlEncoding encoding,
+                                         const OlImageInfo *image, GError **error);
+gboolean ol__streamer_set_enabled (OlStreamer *streamer, const char *name,
+                                   gboolean enabled, GError **error);
+gboolean ol__streamer_remove (OlStreamer *streamer, const char *name,
+                              GError **error);
+/* {NAME: {...}, ...} (transfer full) */
+json_t *ol__streamer_describe (OlStreamer *streamer);
+
+/* Checks a stream configuration entry of a config file (docs/CONFIG.md)
+ * without applying it, then applies it. where names it in errors. */
+gboolean ol__streamer_check_config (OlStreamer *streamer, const char *name,
+                                    json_t *entry, GError **error);
+gboolean ol__streamer_apply_config (OlStreamer *streamer, const char *name,
+                                    json_t *entry, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,961 @@
+/* The stream side of OlClient: the receiver thread and its SUB socket, the
+ * per-stream storage (cache or queue) and counters, watches dispatched on
+ * the client's GMainContext, and the stream control requests. */
+#include "streamer/subscriber.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "oneliner/error.h"
+#include "oneliner/stream.h"
+#include "router/client_private.h"
+#include "router/lock.h"
+#include "router/wire.h"
+#include "streamer/header.h"
+
+/* The receiver polls its stop signal at least this often. */
+#define SUB_POLL_MS 100
+/* Messages received per wake-up before the stop flag is looked at again
+ * (the loop goes on draining right after). */
+#define SUB_BATCH 1024
+/* Messages libzmq queues for this client before it drops the newest. */
+#define SUB_RCVHWM 100000
+/* Connecting is local (ZeroMQ connects lazily): the start is fast. */
+#define START_TIMEOUT_US (5 * G_TIME_SPAN_SECOND)
+/* Queue depth used when the caller passes 0. */
+#define DEFAULT_DEPTH 1024
+
+typedef struct {
+  char *name;                /* (owned) also the key in OlSubscriber.streams */
+  OlStorage storage;
+  guint capacity;            /* 1 for a cache, the depth for a queue */
+  GQueue messages;           /* OlStreamMessage *, oldest first */
+  OlStreamCounters counters;
+  gboolean has_baseline;     /* counters.last_sequence is meaningful */
+  gboolean watched;          /* a watch names this stream */
+  gboolean notify_pending;   /* new messages not yet announced to watches */
+  guint waiters;             /* ol_client_get_stream() calls waiting on it */
+} Stream;
+
+typedef struct {
+  gboolean subscribe;        /* else unsubscribe */
+  char *name;                /* (owned) */
+} Command;
+
+typedef struct {
+  grefcount ref;             /* the watch list and running dispatches */
+  guint id;
+  char *name;                /* (owned) (nullable) NULL: every stream */
+  OlStreamWatchFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+  gboolean removed;
+} Watch;
+
+struct OlSubscriber {
+  /* Read-only while the receiver runs. */
+  char *endpoint;            /* (owned) */
+  GMainContext *context;     /* (owned) where watches are called */
+  OlClient *client;          /* (unowned) passed to watches */
+  GThread *thread;           /* (owned) the receiver */
+  int wake_fd;               /* eventfd: commands are queued or stop is asked */
+
+  gint stop;                 /* atomic */
+  _Atomic guint64 malformed; /* messages dropped as malformed */
+
+  OlMutex lock;              /* guards everything down to dispatch */
+  OlCond cond;               /* start handshake; messages for waiters */
+  gboolean ready;            /* the receiver finished its start */
+  GError *start_error;       /* (owned) (nullable) */
+  GHashTable *streams;       /* (owned) name -> Stream * */
+  GQueue commands;           /* Command * for the receiver, in order */
+  guint watch_all;           /* watches with a NULL name */
+  GSource *dispatch;         /* (owned) (nullable) the one scheduled dispatch */
+
+  /* The client's thread only. */
+  grefcount ref;             /* ol__subscriber_new and running dispatches */
+  GPtrArray *watches;        /* (owned) Watch *, in the order they were added */
+  guint next_watch_id;
+  gboolean closed;           /* ol__subscriber_free() ran */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Messages */
+
+void
+ol_stream_message_free (OlStreamMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_free (message->name);
+  g_clear_pointer (&message->payload, g_bytes_unref);
+  g_free (message);
+}
+
+json_t *
+ol_stream_message_json (const OlStreamMessage *message, GError **error)
+{
+  json_error_t jerr;
+  gsize size = 0;
+  const char *data;
+  json_t *json;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  data = message->payload ? g_bytes_get_data (message->payload, &size) : NULL;
+  /* Any JSON value: a periodic stream may well publish a bare number. */
+  json = data ? json_loadb (data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr) : NULL;
+  if (json == NULL)
+    g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                 "payload of stream \"%s\" is not JSON: %s (line %d, column %d)",
+                 message->name, data ? jerr.text : "empty payload",
+                 data ? jerr.line : 0, data ? jerr.column : 0);
+  return json;
+}
+
+/* The GError carried by an error message. */
+static GError *
+s_message_error (const OlStreamMessage *m)
+{
+  gsize size = 0;
+  const char *data = m->payload ? g_bytes_get_data (m->payload, &size) : NULL;
+  json_t *json = data ? json_loadb (data, size, 0, NULL) : NULL;
+  const char *domain, *text;
+  json_int_t code;
+  GError *e;
+
+  if (json_unpack (json, "{s:s, s:I, s:s}", "domain", &domain, "code", &code,
+                   "message", &text) != 0)
+    e = g_error_new (OL_ERROR, OL_ERROR_PROTOCOL,
+                     "error message %" G_GUINT64_FORMAT " of stream \"%s\" does not "
+                     "carry a JSON error object {\"domain\", \"code\", \"message\"}",
+                     m->sequence, m->name);
+  else
+    e = ol__wire_error_from_json (json);
+  json_decref (json);
+  return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Storage (callers hold the lock) */
+
+static void
+s_stream_free (gpointer data)
+{
+  Stream *st = data;
+
+  g_queue_clear_full (&st->messages, (GDestroyNotify) ol_stream_message_free);
+  g_free (st->name);
+  g_free (st);
+}
+
+/* Drops the oldest messages beyond the capacity; each counts as overflowed. */
+static void
+s_trim_locked (Stream *st)
+{
+  while (st->messages.length > st->capacity)
+    {
+      ol_stream_message_free (g_queue_pop_head (&st->messages));
+      st->counters.overflowed++;
+    }
+}
+
+static void
+s_dispatch_schedule_locked (OlSubscriber *s);
+
+/* Counts and keeps m (transfer full).
+ *
+ * Sequence numbers: the first message a stream delivers after it was
+ * configured sets the baseline and nothing before it counts as missed, even
+ * when its sequence number is above 1: those messages were published before
+ * this client subscribed and were never meant for it. After that, a jump
+ * from last to seq > last + 1 counts seq - last - 1 missed messages. A
+ * sequence number <= last means the stream was re-created or its server
+ * restarted: restarts goes up, the baseline restarts from seq, and nothing
+ * counts as missed (the new stream's earlier messages were published before
+ * this client's subscription reached the new publisher). */
+static void
+s_store_locked (OlSubscriber *s, Stream *st, OlStreamMessage *m)
+{
+  OlStreamCounters *c = &st->counters;
+
+  c->received++;
+  if (m->status & OL_STATUS_ERROR)
+    c->errors++;
+  if (st->has_baseline)
+    {
+      if (m->sequence <= c->last_sequence)
+        c->restarts++;
+      else if (m->sequence > c->last_sequence + 1)
+        c->missed += m->sequence - c->last_sequence - 1;
+    }
+  c->last_sequence = m->sequence;
+  st->has_baseline = TRUE;
+  g_queue_push_tail (&st->messages, m);
+  s_trim_locked (st);
+  if (st->waiters > 0)
+    ol__cond_broadcast (&s->cond);
+  if ((st->watched || s->watch_all > 0) && !st->notify_pending)
+    {
+      st->notify_pending = TRUE;
+      if (s->dispatch == NULL)
+        s_dispatch_schedule_locked (s);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The receiver thread */
+
+static void G_GNUC_PRINTF (2, 3)
+s_drop (OlSubscriber *s, const char *format, ...)
+{
+  va_list ap;
+  char *text;
+
+  atomic_fetch_add (&s->malformed, 1);
+  va_start (ap, format);
+  text = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_debug ("stream subscriber (%s): dropped %s", s->endpoint, text);
+  g_free (text);
+}
+
+/* Handles one received message of n frames; frames stay the caller's (the
+ * payload frame is moved out when the message is kept). */
+static void
+s_handle (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
+{
+  GError *error = NULL;
+  OlHeader h;
+  gsize name_len;
+  const char *name;
+  OlStreamMessage *m;
+  Stream *st;
+
+  if (n != 3 || truncated)
+    {
+      s_drop (s, "a message of %s%d frames, not 3", truncated ? "more than " : "", n);
+      return;
+    }
+  if (!ol__topic_check (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), &name_len))
+    {
+      s_drop (s, "a message whose topic is not a stream name followed by one NUL");
+      return;
+    }
+  name = zmq_msg_data (&frames[0]); /* NUL-terminated: checked above */
+  if (!ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &h,
+                          &error))
+    {
+      s_drop (s, "a message of stream \"%s\": %s", name, error->message);
+      g_error_free (error);
+      return;
+    }
+  /* Readers may trust an image's geometry: its payload has exactly
+   * width * height * pixel size bytes. */
+  if (h.encoding == OL_ENCODING_IMAGE && !(h.status & OL_STATUS_ERROR))
+    {
+      guint64 expected = (guint64) h.image.width * h.image.height;
+      gboolean fits = g_uint64_checked_mul (&expected, expected,
+                                            ol_pixel_format_size (h.image.format));
+
+      if (!fits || expected == 0 || zmq_msg_size (&frames[2]) != expected)
+        {
+          s_drop (s, "an image of stream \"%s\" whose %zu bytes do not match "
+                  "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT " pixels of format %d",
+                  name, zmq_msg_size (&frames[2]), h.image.width, h.image.height,
+                  (int) h.image.format);
+          return;
+        }
+    }
+
+  m = g_new (OlStreamMessage, 1);
+  m->name = g_strndup (name, name_len);
+  m->sequence = h.sequence;
+  m->timestamp = h.timestamp;
+  m->status = h.status;
+  m->encoding = h.encoding;
+  m->image = h.image;
+  m->overruns = h.overruns;
+  m->payload = ol__wire_frame_to_bytes (&frames[2]);
+
+  ol__mutex_lock (&s->lock);
+  st = g_hash_table_lookup (s->streams, m->name);
+  if (st != NULL)
+    s_store_locked (s, st, g_steal_pointer (&m));
+  ol__mutex_unlock (&s->lock);
+  if (m != NULL)
+    {
+      /* Unsubscribed a moment ago: the message was already on its way. */
+      s_drop (s, "a message of stream \"%s\", which is not configured", m->name);
+      ol_stream_message_free (m);
+    }
+}
+
+static void
+s_apply_commands (OlSubscriber *s, void *sub)
+{
+  GQueue commands = G_QUEUE_INIT;
+  Command *cmd;
+
+  ol__mutex_lock (&s->lock);
+  commands = s->commands;
+  g_queue_init (&s->commands);
+  ol__mutex_unlock (&s->lock);
+  while ((cmd = g_queue_pop_head (&commands)) != NULL)
+    {
+      /* "NAME\0": with its NUL, so that "frame" never matches "frame_2". */
+      if (zmq_setsockopt (sub, cmd->subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE,
+                          cmd->name, strlen (cmd->name) + 1) != 0)
+        g_warning ("stream subscriber (%s): cannot %s \"%s\": %s", s->endpoint,
+                   cmd->subscribe ? "subscribe to" : "unsubscribe from", cmd->name,
+                   zmq_strerror (errno));
+      g_free (cmd->name);
+      g_free (cmd);
+    }
+}
+
+static void
+s_report_ready (OlSubscriber *s, GError *error)
+{
+  ol__mutex_lock (&s->lock);
+  s->start_error = error;
+  s->ready = TRUE;
+  ol__cond_broadcast (&s->cond);
+  ol__mutex_unlock (&s->lock);
+}
+
+static void *
+s_connect (OlSubscriber *s, GError **error)
+{
+  void *sub = zmq_socket (ol__zmq_context (), ZMQ_SUB);
+  int hwm = SUB_RCVHWM;
+
+  if (sub == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot create a SUB socket: %s",
+                   zmq_strerror (errno));
+      return NULL;
+    }
+  ol__socket_set_common (sub);
+  zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  if (zmq_connect (sub, s->endpoint) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot connect to stream endpoint %s: %s", s->endpoint,
+                   zmq_strerror (errno));
+      zmq_close (sub);
+      return NULL;
+    }
+  return sub;
+}
+
+static gpointer
+s_thread (gpointer data)
+{
+  OlSubscriber *s = data;
+  GError *error = NULL;
+  void *sub = s_connect (s, &error);
+
+  s_report_ready (s, error);
+  if (sub == NULL)
+    return NULL;
+
+  while (!g_atomic_int_get (&s->stop))
+    {
+      zmq_pollitem_t items[2] = {
+        { sub, 0, ZMQ_POLLIN, 0 },
+        { NULL, s->wake_fd, ZMQ_POLLIN, 0 },
+      };
+
+      if (zmq_poll (items, 2, SUB_POLL_MS) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_warning ("stream subscriber (%s): zmq_poll failed: %s", s->endpoint,
+                     zmq_strerror (errno));
+          break;
+        }
+      if (items[1].revents & ZMQ_POLLIN)
+        {
+          guint64 count;
+
+          if (read (s->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+            g_debug ("stream subscriber: cannot read its eventfd: %s",
+                     g_strerror (errno));
+          s_apply_commands (s, sub);
+        }
+      if (items[0].revents & ZMQ_POLLIN)
+        for (int k = 0; k < SUB_BATCH; k++)
+          {
+            zmq_msg_t frames[3];
+            gboolean truncated;
+            int n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+
+            if (n < 0)
+              break;
+            s_handle (s, frames, n, truncated);
+            ol__wire_close_frames (frames, n);
+          }
+    }
+  zmq_close (sub);
+  return NULL;
+}
+
+static void
+s_wake (OlSubscriber *s)
+{
+  guint64 one = 1;
+
+  if (write (s->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    g_warning ("cannot wake the stream subscriber: %s", g_strerror (errno));
+}
+
+/* Queues a subscription change for the receiver; the caller holds the lock
+ * and calls s_wake() after releasing it. */
+static void
+s_command_locked (OlSubscriber *s, gboolean subscribe, const char *name)
+{
+  Command *cmd = g_new (Command, 1);
+
+  cmd->subscribe = subscribe;
+  cmd->name = g_strdup (name);
+  g_queue_push_tail (&s->commands, cmd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Watches */
+
+static void
+s_watch_unref (Watch *w)
+{
+  if (!g_ref_count_dec (&w->ref))
+    return;
+  if (w->destroy != NULL)
+    w->destroy (w->user_data);
+  g_free (w->name);
+  g_free (w);
+}
+
+/* Whether a watch names this stream. Client thread. */
+static gboolean
+s_name_watched (OlSubscriber *s, const char *name)
+{
+  for (guint i = 0; i < s->watches->len; i++)
+    {
+      Watch *w = s->watches->pdata[i];
+      if (w->name != NULL && strcmp (w->name, name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+s_unref (OlSubscriber *s)
+{
+  if (!g_ref_count_dec (&s->ref))
+    return;
+  ol__mutex_clear (&s->lock);
+  ol__cond_clear (&s->cond);
+  g_free (s);
+}
+
+static gboolean
+s_is_configured (OlSubscriber *s, const char *name)
+{
+  gboolean configured;
+
+  ol__mutex_lock (&s->lock);
+  configured = g_hash_table_contains (s->streams, name);
+  ol__mutex_unlock (&s->lock);
+  return configured;
+}
+
+/* Runs on the client's thread: calls every watch once for each stream that
+ * received messages since the last dispatch. A callback may unwatch (any
+ * watch), unconfigure streams or free the client. */
+static gboolean
+s_dispatch (gpointer data)
+{
+  OlSubscriber *s = data;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) watches = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  GSource *self;
+
+  ol__mutex_lock (&s->lock);
+  /* From here on the receiver schedules a new dispatch for new messages. */
+  self = g_steal_pointer (&s->dispatch);
+  g_hash_table_iter_init (&iter, s->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Stream *st = value;
+      if (st->notify_pending)
+        {
+          st->notify_pending = FALSE;
+          g_ptr_array_add (names, g_strdup (st->name));
+        }
+    }
+  ol__mutex_unlock (&s->lock);
+  /* The context keeps its own reference while this runs. */
+  if (self != NULL)
+    g_source_unref (self);
+
+  watches = g_ptr_array_new_full (s->watches->len, (GDestroyNotify) s_watch_unref);
+  for (guint i = 0; i < s->watches->len; i++)
+    {
+      Watch *w = s->watches->pdata[i];
+      g_ref_count_inc (&w->ref);
+      g_ptr_array_add (watches, w);
+    }
+  g_ref_count_inc (&s->ref);
+  for (guint n = 0; n < names->len && !s->closed; n++)
+    {
+      const char *name = names->pdata[n];
+
+      for (guint i = 0; i < watches->len && !s->closed; i++)
+        {
+          Watch *w = watches->pdata[i];
+
+          if (w->removed || (w->name != NULL && strcmp (w->name, name) != 0))
+            continue;
+          if (!s_is_configured (s, name))
+            break;
+          w->func (s->client, name, w->user_data);
+        }
+    }
+  /* Releasing the watches may call their destroy notifies. */
+  g_clear_pointer (&watches, g_ptr_array_unref);
+  s_unref (s);
+  return G_SOURCE_REMOVE;
+}
+
+/* Schedules one dispatch on the client's context; the caller holds the lock
+ * and checked that none is pending (at most one is, whatever the rate). */
+static void
+s_dispatch_schedule_locked (OlSubscriber *s)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, "OlSubscriber watches");
+  g_source_set_callback (source, s_dispatch, s, NULL);
+  g_source_attach (source, s->context);
+  s->dispatch = source;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Life cycle */
+
+OlSubscriber *
+ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *client,
+                    GError **error)
+{
+  OlSubscriber *s;
+  gint64 deadline;
+  GError *start_error = NULL;
+
+  g_return_val_if_fail (endpoint != NULL && context != NULL, NULL);
+  s = g_new0 (OlSubscriber, 1);
+  g_ref_count_init (&s->ref);
+  s->endpoint = g_strdup (endpoint);
+  s->context = g_main_context_ref (context);
+  s->client = client;
+  s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  atomic_init (&s->malformed, 0);
+  ol__mutex_init (&s->lock);
+  ol__cond_init (&s->cond);
+  s->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_stream_free);
+  g_queue_init (&s->commands);
+  s->watches = g_ptr_array_new ();
+  s->next_watch_id = 1;
+  if (s->wake_fd < 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot create the stream subscriber's eventfd: %s",
+                   g_strerror (errno));
+      ol__subscriber_free (s);
+      return NULL;
+    }
+  s->thread = g_thread_try_new ("ol-subscriber", s_thread, s, error);
+  if (s->thread == NULL)
+    {
+      ol__subscriber_free (s);
+      return NULL;
+    }
+
+  ol__mutex_lock (&s->lock);
+  deadline = g_get_monotonic_time () + START_TIMEOUT_US;
+  while (!s->ready)
+    if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
+      break;
+  if (!s->ready)
+    start_error = g_error_new (OL_ERROR, OL_ERROR_SOCKET,
+                               "the stream subscriber did not start within 5 s");
+  else
+    start_error = g_steal_pointer (&s->start_error);
+  ol__mutex_unlock (&s->lock);
+  if (start_error != NULL)
+    {
+      g_propagate_error (error, start_error);
+      ol__subscriber_free (s);
+      return NULL;
+    }
+  return s;
+}
+
+void
+ol__subscriber_free (OlSubscriber *s)
+{
+  if (s == NULL)
+    return;
+  g_atomic_int_set (&s->stop, 1);
+  if (s->thread != NULL)
+    {
+      s_wake (s);
+      g_thread_join (g_steal_pointer (&s->thread));
+    }
+
+  ol__mutex_lock (&s->lock);
+  /* A pending dispatch must never run: it would find s freed. */
+  if (s->dispatch != NULL)
+    {
+      g_source_destroy (s->dispatch);
+      g_clear_pointer (&s->dispatch, g_source_unref);
+    }
+  ol__mutex_unlock (&s->lock);
+  s->closed = TRUE;
+
+  for (guint i = 0; i < s->watches->len; i++)
+    {
+      Watch *w = s->watches->pdata[i];
+      w->removed = TRUE;
+      s_watch_unref (w);
+    }
+  g_clear_pointer (&s->watches, g_ptr_array_unref);
+  g_clear_pointer (&s->streams, g_hash_table_unref);
+  while (s->commands.head != NULL)
+    {
+      Command *cmd = g_queue_pop_head (&s->commands);
+      g_free (cmd->name);
+      g_free (cmd);
+    }
+  if (s->wake_fd >= 0)
+    close (s->wake_fd);
+  g_clear_error (&s->start_error);
+  g_main_context_unref (s->context);
+  g_free (s->endpoint);
+  /* A dispatch running further up this thread's stack frees s last. */
+  s_unref (s);
+}
+
+/* The count of messages dropped as malformed (wrong frame count, bad topic
+ * or header, image of the wrong size, stream not configured). For tests and
+ * diagnostics; any thread. */
+
+guint64
+ol__subscriber_malformed (OlSubscriber *s)
+{
+  return atomic_load (&s->malformed);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The client's stream API */
+
+/* Stream names: 1 to OL_STREAM_NAME_MAX bytes of printable ASCII without
+ * spaces (the rule of ol__topic_check). */
+static gboolean
+s_check_name (const char *name, GError **error)
+{
+  size_t len = strnlen (name, OL_STREAM_NAME_MAX + 1);
+
+  if (len == 0 || len > OL_STREAM_NAME_MAX)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "a stream name has 1 to %d bytes, not %s", OL_STREAM_NAME_MAX,
+                   len == 0 ? "0" : "more");
+      return FALSE;
+    }
+  for (size_t i = 0; i < len; i++)
+    if ((guchar) name[i] <= ' ' || (guchar) name[i] > '~')
+      {
+        g_autofree char *escaped = g_strescape (name, NULL);
+        g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                     "stream name \"%s\" is not printable ASCII without spaces "
+                     "(byte %zu)", escaped, i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+s_not_configured (const char *name, GError **error)
+{
+  g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "stream \"%s\" is not configured",
+               name);
+}
+
+gboolean
+ol_client_configure_stream (OlClient *client, const char *name, OlStorage storage,
+                            guint depth, GError **error)
+{
+  OlSubscriber *s;
+  Stream *st;
+  gboolean created;
+
+  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
+  if (!s_check_name (name, error))
+    return FALSE;
+  if (storage != OL_STORAGE_CACHE && storage != OL_STORAGE_QUEUE)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream storage %d is neither cache nor queue", (int) storage);
+      return FALSE;
+    }
+  if ((s = ol__client_subscriber (client, error)) == NULL)
+    return FALSE;
+
+  ol__mutex_lock (&s->lock);
+  st = g_hash_table_lookup (s->streams, name);
+  created = st == NULL;
+  if (created)
+    {
+      st = g_new0 (Stream, 1);
+      st->name = g_strdup (name);
+      g_queue_init (&st->messages);
+      st->watched = s_name_watched (s, name);
+      g_hash_table_insert (s->streams, st->name, st);
+      s_command_locked (s, TRUE, name);
+    }
+  st->storage = storage;
+  st->capacity = storage == OL_STORAGE_CACHE ? 1 : depth > 0 ? depth : DEFAULT_DEPTH;
+  /* A smaller queue, or a queue turned into a cache, keeps its newest
+   * messages; the others are dropped before being taken: overflowed. */
+  s_trim_locked (st);
+  ol__mutex_unlock (&s->lock);
+  if (created)
+    s_wake (s);
+  return TRUE;
+}
+
+gboolean
+ol_client_unconfigure_stream (OlClient *client, const char *name, GError **error)
+{
+  OlSubscriber *s;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
+  if ((s = ol__client_peek_subscriber (client)) != NULL)
+    {
+      ol__mutex_lock (&s->lock);
+      found = g_hash_table_remove (s->streams, name);
+      if (found)
+        s_command_locked (s, FALSE, name);
+      ol__mutex_unlock (&s->lock);
+    }
+  if (!found)
+    {
+      s_not_configured (name, error);
+      return FALSE;
+    }
+  s_wake (s);
+  return TRUE;
+}
+
+OlStreamMessage *
+ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
+                      GError **error)
+{
+  OlSubscriber *s;
+  OlStreamMessage *m = NULL;
+  Stream *st;
+  gint64 deadline;
+
+  g_return_val_if_fail (client != NULL && name != NULL, NULL);
+  if ((s = ol__client_peek_subscriber (client)) == NULL)
+    {
+      s_not_configured (name, error);
+      return NULL;
+    }
+  /* A negative bound means the client's timeout: never wait forever. */
+  if (timeout_ms < 0)
+    timeout_ms = ol_client_get_timeout (client);
+  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  ol__mutex_lock (&s->lock);
+  /* Only this thread removes streams: st stays valid while it waits. */
+  if ((st = g_hash_table_lookup (s->streams, name)) == NULL)
+    {
+      ol__mutex_unlock (&s->lock);
+      s_not_configured (name, error);
+      return NULL;
+    }
+  st->waiters++;
+  while (st->messages.length == 0 && timeout_ms > 0)
+    if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
+      break;
+  st->waiters--;
+  m = g_queue_pop_head (&st->messages);
+  ol__mutex_unlock (&s->lock);
+
+  if (m == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_TIMEOUT,
+                   "no message on stream \"%s\" within %d ms", name, timeout_ms);
+      return NULL;
+    }
+  if (m->status & OL_STATUS_ERROR)
+    {
+      g_propagate_error (error, s_message_error (m));
+      ol_stream_message_free (m);
+      return NULL;
+    }
+  return m;
+}
+
+gboolean
+ol_client_get_stream_counters (OlClient *client, const char *name,
+                               OlStreamCounters *counters, GError **error)
+{
+  OlSubscriber *s;
+  Stream *st = NULL;
+
+  g_return_val_if_fail (client != NULL && name != NULL && counters != NULL, FALSE);
+  if ((s = ol__client_peek_subscriber (client)) != NULL)
+    {
+      ol__mutex_lock (&s->lock);
+      if ((st = g_hash_table_lookup (s->streams, name)) != NULL)
+        *counters = st->counters;
+      ol__mutex_unlock (&s->lock);
+    }
+  if (st == NULL)
+    {
+      s_not_configured (name, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint
+ol_client_watch_stream (OlClient *client, const char *name, OlStreamWatchFunc func,
+                        gpointer user_data, GDestroyNotify destroy)
+{
+  g_autoptr (GError) error = NULL;
+  OlSubscriber *s;
+  Watch *w;
+  Stream *st;
+
+  g_return_val_if_fail (client != NULL && func != NULL, 0);
+  if ((name != NULL && !s_check_name (name, &error))
+      || (s = ol__client_subscriber (client, &error)) == NULL)
+    {
+      /* user_data was handed over: release it as an unwatch would. */
+      g_warning ("cannot watch stream %s%s%s: %s", name ? "\"" : "",
+                 name ? name : "(every stream)", name ? "\"" : "", error->message);
+      if (destroy != NULL)
+        destroy (user_data);
+      return 0;
+    }
+
+  w = g_new0 (Watch, 1);
+  g_ref_count_init (&w->ref);
+  w->id = s->next_watch_id++;
+  if (s->next_watch_id == 0)
+    s->next_watch_id = 1;
+  w->name = g_strdup (name);
+  w->func = func;
+  w->user_data = user_data;
+  w->destroy = destroy;
+  g_ptr_array_add (s->watches, w);
+
+  ol__mutex_lock (&s->lock);
+  if (name == NULL)
+    s->watch_all++;
+  else if ((st = g_hash_table_lookup (s->streams, name)) != NULL)
+    st->watched = TRUE;
+  ol__mutex_unlock (&s->lock);
+  return w->id;
+}
+
+void
+ol_client_unwatch_stream (OlClient *client, guint id)
+{
+  OlSubscriber *s;
+  Watch *w = NULL;
+  Stream *st;
+
+  g_return_if_fail (client != NULL && id > 0);
+  if ((s = ol__client_peek_subscriber (client)) == NULL)
+    return;
+  for (guint i = 0; i < s->watches->len; i++)
+    if (((Watch *) s->watches->pdata[i])->id == id)
+      {
+        w = g_ptr_array_steal_index (s->watches, i);
+        break;
+      }
+  if (w == NULL)
+    {
+      g_debug ("no stream watch with id %u", id);
+      return;
+    }
+  /* A dispatch that runs this callback right now skips it from here on; its
+   * user_data is released once that dispatch lets go of it. */
+  w->removed = TRUE;
+  ol__mutex_lock (&s->lock);
+  if (w->name == NULL)
+    s->watch_all--;
+  else if ((st = g_hash_table_lookup (s->streams, w->name)) != NULL)
+    st->watched = s_name_watched (s, w->name);
+  ol__mutex_unlock (&s->lock);
+  s_watch_unref (w);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stream control on the server */
+
+gboolean
+ol_client_set_stream_enabled (OlClient *client, const char *name, gboolean enabled,
+                              GError **error)
+{
+  g_autoptr (OlReply) reply = NULL;
+
+  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
+  if (!s_check_name (name, error))
+    return FALSE;
+  reply = ol_client_request (client, "stream_enable",
+                             json_pack ("{s:s, s:b}", "name", name, "enabled", enabled),
+                             NULL, OL_CALL_NONE, -1, error);
+  return reply != NULL;
+}
+
+gboolean
+ol_client_remove_stream (OlClient *client, const char *name, GError **error)
+{
+  g_autoptr (OlReply) reply = NULL;
+
+  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
+  if (!s_check_name (name, error))
+    return FALSE;
+  reply = ol_client_request (client, "stream_remove", json_pack ("{s:s}", "name", name),
+                             NULL, OL_CALL_NONE, -1, error);
+  return reply != NULL;
+}
+
+json_t *
+ol_client_list_streams (OlClient *client, GError **error)
+{
+  OlReply *reply;
+  json_t *result;
+
+  g_return_val_if_fail (client != NULL, NULL);
+  reply = ol_client_request (client, "streams", json_object (), NULL, OL_CALL_NONE, -1,
+                             error);
+  if (reply == NULL)
+    return NULL;
+  result = g_steal_pointer (&reply->result);
+  ol_reply_free (reply);
+  return result;
+}
