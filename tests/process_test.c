@@ -10,6 +10,7 @@
 typedef struct {
   TuProcess *server;
   char *rpc;
+  char *stream;
 } Demo;
 
 static void
@@ -18,6 +19,7 @@ demo_setup (Demo *d, gconstpointer data)
   const char *extra[] = { "--speed", "0", NULL };
   (void) data;
   d->server = tu_spawn_demo_server (&d->rpc, extra);
+  d->stream = tu_demo_stream_endpoint (d->server);
 }
 
 static void
@@ -26,6 +28,7 @@ demo_teardown (Demo *d, gconstpointer data)
   (void) data;
   tu_process_free (d->server);
   g_free (d->rpc);
+  g_free (d->stream);
 }
 
 /* Runs `oneliner --rpc RPC args...` and checks exit status and output. */
@@ -33,9 +36,10 @@ static void
 s_cli (Demo *d, int expect_status, const char *expect_out, const char *expect_err,
        const char *const *args)
 {
-  const char *argv[16] = { "tools/oneliner", "--rpc", d ? d->rpc : "tcp://127.0.0.1:1",
+  const char *argv[24] = { "tools/oneliner", "--rpc", d ? d->rpc : "tcp://127.0.0.1:1",
+                           "--stream", d && d->stream ? d->stream : "tcp://127.0.0.1:1",
                            "--timeout", "3000" };
-  int n = 5;
+  int n = 7;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   int status;
@@ -100,10 +104,113 @@ test_cli_errors (Demo *d, gconstpointer data)
   CLI (d, 2, NULL, "unknown command \"fly\"", "fly");
 }
 
+/* Runs the CLI and returns its stdout (asserting the exit status). */
+static char *
+s_cli_out (Demo *d, int expect_status, const char *const *args)
+{
+  const char *argv[24] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream,
+                           "--timeout", "5000" };
+  int n = 7;
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  for (int i = 0; args[i]; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  status = tu_run (argv, 30000, &out, &err);
+  if (status != expect_status)
+    g_error ("oneliner %s: status %d, expected %d; stderr: %s", args[0], status,
+             expect_status, err);
+  return out;
+}
+
+#define CLI_OUT(d, status, ...)                                                \
+  ({ const char *a_[] = { __VA_ARGS__, NULL }; s_cli_out (d, status, a_); })
+
+static gint64
+s_frames_made (Demo *d)
+{
+  g_autofree char *out = CLI_OUT (d, 0, "call", "camera", "frames_made");
+  return g_ascii_strtoll (out, NULL, 10);
+}
+
+static void
+test_cli_streams (Demo *d, gconstpointer data)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *echo = NULL;
+  g_autofree char *hz = NULL;
+  g_auto (GStrv) lines = NULL;
+  gint64 before, after;
+
+  (void) data;
+  list = CLI_OUT (d, 0, "streams");
+  g_assert_nonnull (strstr (list, "sensor/sine"));
+  g_assert_true (g_regex_match_simple ("camera/frames +periodic +30.00 +no +image", list, 0, 0));
+  g_assert_true (g_regex_match_simple ("events/log +pushed +- +yes +json", list, 0, 0));
+
+  /* echo: one line per message, sequence numbers contiguous. */
+  echo = CLI_OUT (d, 0, "echo", "sensor/sine", "--count", "5");
+  lines = g_strsplit (g_strstrip (echo), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  for (int i = 1; i < 5; i++)
+    {
+      guint64 a = g_ascii_strtoull (strstr (lines[i - 1], "seq ") + 4, NULL, 10);
+      guint64 b = g_ascii_strtoull (strstr (lines[i], "seq ") + 4, NULL, 10);
+      g_assert_cmpuint (b, ==, a + 1);
+    }
+
+  /* The camera is idle while disabled: its frame function is not called. */
+  before = s_frames_made (d);
+  g_assert_cmpint (before, ==, 0);
+  {
+    g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
+                                  "--timeout", "300");
+  }
+  g_assert_cmpint (s_frames_made (d), ==, 0);
+
+  {
+    g_autofree char *o = CLI_OUT (d, 0, "enable", "camera/frames");
+    g_assert_cmpstr (o, ==, "camera/frames: enabled\n");
+  }
+  {
+    g_autofree char *frames = CLI_OUT (d, 0, "echo", "camera/frames", "--count", "2");
+    g_assert_nonnull (strstr (frames, "image 640x480 gray8, 307200 bytes"));
+  }
+  hz = CLI_OUT (d, 0, "hz", "camera/frames", "--duration", "2");
+  g_assert_true (g_regex_match_simple ("^rate: [0-9.]+ Hz$", hz, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^average rate: [0-9.]+ Hz, dropped [0-9]+, p99 jitter [0-9]+ us$",
+                                       hz, G_REGEX_MULTILINE, 0));
+  {
+    g_autofree char *o = CLI_OUT (d, 0, "disable", "camera/frames");
+  }
+  after = s_frames_made (d);
+  g_assert_cmpint (after, >, 0);
+  /* Once disabled the count stays put (a tick in progress may still finish:
+   * read the count once more after a full period). */
+  {
+    g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
+                                  "--timeout", "200");
+  }
+  after = s_frames_made (d);
+  {
+    g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
+                                  "--timeout", "300");
+  }
+  g_assert_cmpint (s_frames_made (d), ==, after);
+
+  /* Unknown names are clear errors. */
+  CLI (d, 1, NULL, "no stream named \"nope\"", "enable", "nope");
+  CLI (d, 1, NULL, "no stream named \"nope\"", "disable", "nope");
+  CLI (d, 3, NULL, "no message within 200 ms", "echo", "nope", "--timeout", "200");
+}
+
 static void
 test_cli_help (void)
 {
-  static const char *const commands[] = { "call", "call-named", "list", "version" };
+  static const char *const commands[] = { "call", "call-named", "list", "version", "streams",
+                                          "echo", "hz", "enable", "disable" };
 
   CLI (NULL, 0, "call-named", NULL, "--help");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -175,7 +282,7 @@ test_demo_config (void)
   g_assert_true (g_file_set_contents (path, good, -1, &error));
   p = tu_spawn_demo_server (&rpc, extra);
   {
-    Demo d = { p, rpc };
+    Demo d = { p, rpc, NULL };
     CLI (&d, 0, "20.0\n", NULL, "call-named", "park");
     CLI (&d, 0, "5.0\n", NULL, "call-named", "park", "[3, 5]");
   }
@@ -269,6 +376,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/process/cli/calls", Demo, NULL, demo_setup, test_cli_calls, demo_teardown);
   g_test_add ("/process/cli/errors", Demo, NULL, demo_setup, test_cli_errors, demo_teardown);
+  g_test_add ("/process/cli/streams", Demo, NULL, demo_setup, test_cli_streams, demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);
   g_test_add_func ("/process/demo/help", test_demo_help);

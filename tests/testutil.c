@@ -153,6 +153,15 @@ tu_spawn_demo_server (char **rpc, const char *const *extra)
   return p;
 }
 
+char *
+tu_demo_stream_endpoint (TuProcess *p)
+{
+  const char *at = strstr (p->lines->str, " stream ");
+
+  g_assert_nonnull (at);
+  return g_strndup (at + 8, strcspn (at + 8, " \n"));
+}
+
 gboolean
 tu_wait (TuProcess *p, int timeout_ms, int *status)
 {

@@ -30,6 +30,10 @@ char *tu_wait_line (TuProcess *p, const char *needle, int timeout_ms);
  * appended) and returns it once it serves; *rpc gets its RPC endpoint. */
 TuProcess *tu_spawn_demo_server (char **rpc, const char *const *extra);
 
+/* The stream endpoint a demo server printed on its "serving" line.
+ * (transfer full) */
+char *tu_demo_stream_endpoint (TuProcess *p);
+
 /* Sends signal and waits at most timeout_ms for the exit. Returns TRUE if it
  * exited; *status gets the exit status (or 128 + signal). */
 gboolean tu_kill_wait (TuProcess *p, int signal, int timeout_ms, int *status);
