@@ -12,6 +12,11 @@
 
 /* The thread checks its stop flag at least this often while it waits. */
 #define GROUP_MAX_SLEEP_NS (50 * 1000 * 1000)
+/* A thread that wakes or finishes late by less than this runs the ticks it
+ * missed at once instead of skipping them: a scheduler hiccup of a few
+ * milliseconds then costs no message. Beyond it, missed ticks are skipped
+ * (never bunched up without bound). */
+#define GROUP_CATCH_UP_NS (10 * 1000 * 1000)
 
 struct OlGroup {
   double hz;
@@ -127,10 +132,17 @@ s_thread (gpointer data)
       next += g->period_ns;
       if (now >= next)
         {
-          /* Deadlines missed: skip them, keeping the phase. */
-          gint64 missed = (now - next) / g->period_ns + 1;
+          /* The next deadline is already gone: an overrun. A little late,
+           * its tick runs at once (counted once); far behind, the missed
+           * ticks are skipped, keeping the phase (each counted). */
+          gint64 behind = now - next;
+          gint64 missed = 1;
 
-          next += missed * g->period_ns;
+          if (behind >= GROUP_CATCH_UP_NS)
+            {
+              missed = behind / g->period_ns + 1;
+              next += missed * g->period_ns;
+            }
           for (guint i = 0; i < g->streams->len; i++)
             atomic_fetch_add (&((OlStream *) g->streams->pdata[i])->overruns,
                               (guint64) missed);

@@ -2,10 +2,12 @@
  * frequency through its own PUB socket, on absolute deadlines.
  *
  * The thread wakes at t0 + k * period (CLOCK_MONOTONIC, clock_nanosleep with
- * TIMER_ABSTIME), so the period never stretches by the work time. When the
- * work of a tick makes it miss one or more deadlines, the missed ticks are
- * skipped (never bunched up), counted as overruns of every stream of the
- * group, and the next message of each stream carries OL_STATUS_OVERRUN.
+ * TIMER_ABSTIME), so the period never stretches by the work time. A tick
+ * that ends after the next deadline is an overrun, counted for every stream
+ * of the group and flagged OL_STATUS_OVERRUN on the next message of each.
+ * Less than 10 ms late, the next tick runs at once, so that a scheduler
+ * hiccup costs no message; further behind, the missed ticks are skipped
+ * (each counted), never bunched up.
  *
  * Thread rules: add/remove from any thread; the streams array is guarded by
  * OlGroup's mutex, which the thread holds for the duration of a tick.

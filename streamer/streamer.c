@@ -28,7 +28,12 @@ ol__streamer_new (OlRegistry *registry)
   OlStreamer *s = g_new0 (OlStreamer, 1);
 
   s->registry = registry;
-  s->inproc = g_strdup_printf ("inproc://oneliner-streams-%p", (void *) s);
+  static atomic_uint next_id;
+
+  /* Not the object's address: malloc reuses it, and libzmq releases a closed
+   * inproc name asynchronously, so a new server could find it taken. */
+  s->inproc = g_strdup_printf ("inproc://oneliner-streams-%u",
+                               atomic_fetch_add (&next_id, 1));
   s->pusher = ol__pusher_new ();
   ol__mutex_init (&s->lock);
   s->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,

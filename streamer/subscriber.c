@@ -22,6 +22,8 @@
 /* Messages received per wake-up before the stop flag is looked at again
  * (the loop goes on draining right after). */
 #define SUB_BATCH 1024
+/* Messages stored under one lock. */
+#define SUB_STORE_BATCH 64
 /* Messages libzmq queues for this client before it drops the newest. */
 #define SUB_RCVHWM 100000
 /* Connecting is local (ZeroMQ connects lazily): the start is fast. */
@@ -177,7 +179,7 @@ s_dispatch_schedule_locked (OlSubscriber *s);
  * restarted: restarts goes up, the baseline restarts from seq, and nothing
  * counts as missed (the new stream's earlier messages were published before
  * this client's subscription reached the new publisher). */
-static void
+static gboolean
 s_store_locked (OlSubscriber *s, Stream *st, OlStreamMessage *m)
 {
   OlStreamCounters *c = &st->counters;
@@ -196,14 +198,14 @@ s_store_locked (OlSubscriber *s, Stream *st, OlStreamMessage *m)
   st->has_baseline = TRUE;
   g_queue_push_tail (&st->messages, m);
   s_trim_locked (st);
-  if (st->waiters > 0)
-    ol__cond_broadcast (&s->cond);
   if ((st->watched || s->watch_all > 0) && !st->notify_pending)
     {
       st->notify_pending = TRUE;
       if (s->dispatch == NULL)
         s_dispatch_schedule_locked (s);
     }
+  /* The caller wakes the waiting readers once for its whole batch. */
+  return st->waiters > 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -223,27 +225,27 @@ s_drop (OlSubscriber *s, const char *format, ...)
   g_free (text);
 }
 
-/* Handles one received message of n frames; frames stay the caller's (the
- * payload frame is moved out when the message is kept). */
-static void
-s_handle (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
+/* Checks and decodes one received message of n frames. Returns the message
+ * (transfer full; the payload frame is moved into it) or NULL when it was
+ * dropped. frames stay the caller's. */
+static OlStreamMessage *
+s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
 {
   GError *error = NULL;
   OlHeader h;
   gsize name_len;
   const char *name;
   OlStreamMessage *m;
-  Stream *st;
 
   if (n != 3 || truncated)
     {
       s_drop (s, "a message of %s%d frames, not 3", truncated ? "more than " : "", n);
-      return;
+      return NULL;
     }
   if (!ol__topic_check (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), &name_len))
     {
       s_drop (s, "a message whose topic is not a stream name followed by one NUL");
-      return;
+      return NULL;
     }
   name = zmq_msg_data (&frames[0]); /* NUL-terminated: checked above */
   if (!ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &h,
@@ -251,7 +253,7 @@ s_handle (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
     {
       s_drop (s, "a message of stream \"%s\": %s", name, error->message);
       g_error_free (error);
-      return;
+      return NULL;
     }
   /* Readers may trust an image's geometry: its payload has exactly
    * width * height * pixel size bytes. */
@@ -267,7 +269,7 @@ s_handle (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
                   "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT " pixels of format %d",
                   name, zmq_msg_size (&frames[2]), h.image.width, h.image.height,
                   (int) h.image.format);
-          return;
+          return NULL;
         }
     }
 
@@ -280,18 +282,38 @@ s_handle (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
   m->image = h.image;
   m->overruns = h.overruns;
   m->payload = ol__wire_frame_to_bytes (&frames[2]);
+  return m;
+}
+
+/* Stores a batch of parsed messages under one lock and wakes the readers
+ * once: the reader and the receiver do not contend per message. */
+static void
+s_store_batch (OlSubscriber *s, OlStreamMessage **batch, guint n)
+{
+  gboolean wake = FALSE;
+  guint kept = 0;
 
   ol__mutex_lock (&s->lock);
-  st = g_hash_table_lookup (s->streams, m->name);
-  if (st != NULL)
-    s_store_locked (s, st, g_steal_pointer (&m));
-  ol__mutex_unlock (&s->lock);
-  if (m != NULL)
+  for (guint i = 0; i < n; i++)
     {
-      /* Unsubscribed a moment ago: the message was already on its way. */
-      s_drop (s, "a message of stream \"%s\", which is not configured", m->name);
-      ol_stream_message_free (m);
+      Stream *st = g_hash_table_lookup (s->streams, batch[i]->name);
+
+      if (st == NULL)
+        continue;
+      wake |= s_store_locked (s, st, batch[i]);
+      batch[i] = NULL;
+      kept++;
     }
+  if (wake)
+    ol__cond_broadcast (&s->cond);
+  ol__mutex_unlock (&s->lock);
+  for (guint i = 0; kept < n && i < n; i++)
+    if (batch[i] != NULL)
+      {
+        /* Unsubscribed a moment ago: the message was already on its way. */
+        s_drop (s, "a message of stream \"%s\", which is not configured", batch[i]->name);
+        ol_stream_message_free (batch[i]);
+      }
 }
 
 static void
@@ -388,16 +410,30 @@ s_thread (gpointer data)
           s_apply_commands (s, sub);
         }
       if (items[0].revents & ZMQ_POLLIN)
-        for (int k = 0; k < SUB_BATCH; k++)
+        for (int k = 0; k < SUB_BATCH; k += SUB_STORE_BATCH)
           {
-            zmq_msg_t frames[3];
-            gboolean truncated;
-            int n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+            OlStreamMessage *batch[SUB_STORE_BATCH];
+            guint got = 0;
+            gboolean more = TRUE;
 
-            if (n < 0)
+            while (got < SUB_STORE_BATCH)
+              {
+                zmq_msg_t frames[3];
+                gboolean truncated;
+                int n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+
+                if (n < 0)
+                  {
+                    more = FALSE;
+                    break;
+                  }
+                if ((batch[got] = s_parse (s, frames, n, truncated)) != NULL)
+                  got++;
+                ol__wire_close_frames (frames, n);
+              }
+            s_store_batch (s, batch, got);
+            if (!more)
               break;
-            s_handle (s, frames, n, truncated);
-            ol__wire_close_frames (frames, n);
           }
     }
   zmq_close (sub);
