@@ -16,8 +16,6 @@
 #define RPC_BATCH 512
 /* Identity + delimiter + JSON + attachments. */
 #define RPC_MAX_FRAMES (3 + OL_WIRE_MAX_ATTACHMENTS)
-/* The start handshake is bounded: binding is local and fast. */
-#define START_TIMEOUT_US (5 * G_TIME_SPAN_SECOND)
 
 OlServer *
 ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
@@ -29,7 +27,7 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->registry = ol__registry_new ();
   s->streamer = ol__streamer_new (s->registry);
   ol__mutex_init (&s->state_lock);
-  ol__cond_init (&s->state_cond);
+  ol__startup_init (&s->startup);
   s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   g_assert (s->wake_fd >= 0);
   return s;
@@ -49,9 +47,8 @@ ol_server_free (OlServer **server)
   ol__streamer_free (s->streamer);
   ol__registry_free (s->registry);
   close (s->wake_fd);
-  g_clear_error (&s->start_error);
+  ol__startup_clear (&s->startup);
   ol__mutex_clear (&s->state_lock);
-  ol__cond_clear (&s->state_cond);
   g_free (s->rpc_bind);
   g_free (s->stream_bind);
   g_free (s->rpc_endpoint);
@@ -140,16 +137,6 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
   s_send_reply (s, router, &frames[0], delimited, reply, len, frames_out);
 }
 
-static void
-s_report_ready (OlServer *s, GError *error)
-{
-  ol__mutex_lock (&s->state_lock);
-  s->start_error = error;
-  s->ready = TRUE;
-  ol__cond_broadcast (&s->state_cond);
-  ol__mutex_unlock (&s->state_lock);
-}
-
 static void *
 s_bind_router (OlServer *s, GError **error)
 {
@@ -183,7 +170,7 @@ s_rpc_thread (gpointer data)
   void *router = s_bind_router (s, &error);
   zmq_msg_t frames[RPC_MAX_FRAMES];
 
-  s_report_ready (s, error);
+  ol__startup_report (&s->startup, error);
   if (router == NULL)
     return NULL;
 
@@ -219,7 +206,6 @@ s_rpc_thread (gpointer data)
 gboolean
 ol_server_start (OlServer *s, GError **error)
 {
-  gint64 deadline;
   gboolean ok;
 
   g_return_val_if_fail (s != NULL, FALSE);
@@ -232,17 +218,8 @@ ol_server_start (OlServer *s, GError **error)
     }
   s->started = TRUE;
   s->thread = g_thread_new ("ol-rpc", s_rpc_thread, s);
-  deadline = g_get_monotonic_time () + START_TIMEOUT_US;
-  while (!s->ready)
-    if (!ol__cond_wait_until (&s->state_cond, &s->state_lock, deadline))
-      break;
-  ok = s->ready && s->start_error == NULL;
-  if (s->ready && s->start_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&s->start_error));
-  else if (!s->ready)
-    g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
-                 "the RPC thread did not start within 5 s");
   ol__mutex_unlock (&s->state_lock);
+  ok = ol__startup_wait (&s->startup, "the RPC thread", error);
   if (ok && (ok = ol__streamer_start (s->streamer, s->stream_bind, error)))
     s->stream_endpoint = g_strdup (ol__streamer_endpoint (s->streamer));
   if (!ok)

@@ -6,6 +6,7 @@
 
 #include "oneliner/server.h"
 #include "router/registry.h"
+#include "router/startup.h"
 #include "router/wire.h"
 #include "streamer/streamer.h"
 
@@ -19,11 +20,9 @@ struct OlServer {
   OlRegistry *registry;     /* (owned) thread-safe by itself */
   OlStreamer *streamer;     /* (owned) thread-safe by itself */
 
-  OlMutex state_lock;        /* guards started, start_error, thread */
-  OlCond state_cond;
+  OlStartup startup;        /* the RPC thread's start handshake */
+  OlMutex state_lock;       /* guards started, thread */
   gboolean started;
-  gboolean ready;           /* RPC thread finished its start (ok or not) */
-  GError *start_error;      /* (owned) (nullable) bind failure from the thread */
   GThread *thread;          /* (owned) the RPC thread */
 
   int wake_fd;              /* eventfd; written by ol_server_stop() from any thread */

@@ -6,7 +6,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "router/lock.h"
+#include "router/startup.h"
 #include "router/wire.h"
 #include "streamer/proxy.h"
 
@@ -25,11 +25,9 @@ struct OlGroup {
   GThread *thread;        /* (owned) */
   atomic_bool stop;
 
-  OlMutex lock;           /* guards streams, ready, error */
-  OlCond cond;
+  OlStartup startup;
+  OlMutex lock;           /* guards streams */
   GPtrArray *streams;     /* (owned) OlStream * references */
-  gboolean ready;
-  GError *error;          /* (owned) (nullable) */
 };
 
 static gint64
@@ -84,16 +82,6 @@ s_publish (OlStream *st, void *pub, gint64 timestamp, gboolean late)
   ol__stream_send (st, pub, &header, payload);
 }
 
-static void
-s_ready (OlGroup *g, GError *error)
-{
-  ol__mutex_lock (&g->lock);
-  g->error = error;
-  g->ready = TRUE;
-  ol__cond_broadcast (&g->cond);
-  ol__mutex_unlock (&g->lock);
-}
-
 static gpointer
 s_thread (gpointer data)
 {
@@ -105,12 +93,12 @@ s_thread (gpointer data)
   ol__proxy_set_feeder_options (pub);
   if (zmq_connect (pub, g->inproc) != 0)
     {
-      s_ready (g, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot connect %s: %s",
+      ol__startup_report (&g->startup, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot connect %s: %s",
                                g->inproc, zmq_strerror (errno)));
       zmq_close (pub);
       return NULL;
     }
-  s_ready (g, NULL);
+  ol__startup_report (&g->startup, NULL);
 
   next = s_now_ns () + g->period_ns;
   while (s_sleep_until (g, next))
@@ -158,8 +146,6 @@ OlGroup *
 ol__group_start (double hz, const char *inproc_endpoint, GError **error)
 {
   OlGroup *g = g_new0 (OlGroup, 1);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  GError *failure;
   g_autofree char *name = g_strdup_printf ("ol-%gHz", hz);
 
   g->hz = hz;
@@ -167,19 +153,10 @@ ol__group_start (double hz, const char *inproc_endpoint, GError **error)
   g->inproc = g_strdup (inproc_endpoint);
   g->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__stream_unref);
   ol__mutex_init (&g->lock);
-  ol__cond_init (&g->cond);
+  ol__startup_init (&g->startup);
   g->thread = g_thread_new (name, s_thread, g);
-  ol__mutex_lock (&g->lock);
-  while (!g->ready)
-    if (!ol__cond_wait_until (&g->cond, &g->lock, deadline))
-      break;
-  failure = g->ready ? g_steal_pointer (&g->error)
-                     : g_error_new (OL_ERROR, OL_ERROR_SOCKET,
-                                    "the %g Hz stream thread did not start within 5 s", hz);
-  ol__mutex_unlock (&g->lock);
-  if (failure != NULL)
+  if (!ol__startup_wait (&g->startup, "a stream thread", error))
     {
-      g_propagate_error (error, failure);
       ol__group_free (g);
       return NULL;
     }
@@ -227,9 +204,8 @@ ol__group_free (OlGroup *g)
   atomic_store (&g->stop, TRUE);
   g_thread_join (g->thread);
   g_ptr_array_unref (g->streams);
-  g_clear_error (&g->error);
+  ol__startup_clear (&g->startup);
   ol__mutex_clear (&g->lock);
-  ol__cond_clear (&g->cond);
   g_free (g->inproc);
   g_free (g);
 }

@@ -8,7 +8,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "router/lock.h"
+#include "router/startup.h"
 #include "router/wire.h"
 
 #define PROXY_POLL_MS 100
@@ -24,10 +24,7 @@ struct OlProxy {
   atomic_bool stop;
   atomic_uint_fast64_t forwarded;
 
-  OlMutex lock;          /* guards ready and error during the start handshake */
-  OlCond cond;
-  gboolean ready;
-  GError *error;         /* (owned) (nullable) */
+  OlStartup startup;
 };
 
 void
@@ -71,16 +68,6 @@ s_forward (void *src, void *dst, atomic_uint_fast64_t *count)
   return TRUE;
 }
 
-static void
-s_ready (OlProxy *p, GError *error)
-{
-  ol__mutex_lock (&p->lock);
-  p->error = error;
-  p->ready = TRUE;
-  ol__cond_broadcast (&p->cond);
-  ol__mutex_unlock (&p->lock);
-}
-
 static gpointer
 s_thread (gpointer data)
 {
@@ -98,20 +85,20 @@ s_thread (gpointer data)
   zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
   if (zmq_bind (xsub, p->inproc) != 0)
     {
-      s_ready (p, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot bind %s: %s", p->inproc,
+      ol__startup_report (&p->startup, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot bind %s: %s", p->inproc,
                                zmq_strerror (errno)));
       goto out;
     }
   if (zmq_bind (xpub, p->bind) != 0)
     {
-      s_ready (p, g_error_new (OL_ERROR, OL_ERROR_SOCKET,
+      ol__startup_report (&p->startup, g_error_new (OL_ERROR, OL_ERROR_SOCKET,
                                "cannot bind stream endpoint %s: %s", p->bind,
                                zmq_strerror (errno)));
       goto out;
     }
   zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
   p->endpoint = g_strdup (endpoint);
-  s_ready (p, NULL);
+  ol__startup_report (&p->startup, NULL);
 
   while (!atomic_load (&p->stop))
     {
@@ -147,26 +134,14 @@ ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
                  GError **error)
 {
   OlProxy *p = g_new0 (OlProxy, 1);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  GError *failure;
 
   p->inproc = g_strdup (inproc_endpoint);
   p->bind = g_strdup (public_endpoint);
   p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  ol__mutex_init (&p->lock);
-  ol__cond_init (&p->cond);
+  ol__startup_init (&p->startup);
   p->thread = g_thread_new ("ol-proxy", s_thread, p);
-  ol__mutex_lock (&p->lock);
-  while (!p->ready)
-    if (!ol__cond_wait_until (&p->cond, &p->lock, deadline))
-      break;
-  failure = p->ready ? g_steal_pointer (&p->error)
-                     : g_error_new (OL_ERROR, OL_ERROR_SOCKET,
-                                    "the stream proxy did not start within 5 s");
-  ol__mutex_unlock (&p->lock);
-  if (failure != NULL)
+  if (!ol__startup_wait (&p->startup, "the stream proxy", error))
     {
-      g_propagate_error (error, failure);
       ol__proxy_free (p);
       return NULL;
     }
@@ -197,9 +172,7 @@ ol__proxy_free (OlProxy *p)
     g_debug ("cannot wake the stream proxy: %s", g_strerror (errno));
   g_thread_join (p->thread);
   close (p->wake_fd);
-  g_clear_error (&p->error);
-  ol__mutex_clear (&p->lock);
-  ol__cond_clear (&p->cond);
+  ol__startup_clear (&p->startup);
   g_free (p->inproc);
   g_free (p->bind);
   g_free (p->endpoint);

@@ -8,7 +8,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "router/lock.h"
+#include "router/startup.h"
 #include "router/wire.h"
 #include "streamer/proxy.h"
 
@@ -27,12 +27,10 @@ struct OlPusher {
   GThread *thread;      /* (owned) (nullable) */
   atomic_bool stop;
 
-  OlMutex lock;         /* guards queue, closed, ready, error */
-  OlCond cond;
+  OlStartup startup;
+  OlMutex lock;         /* guards queue, closed, thread */
   GQueue queue;         /* PushItem * waiting to be sent */
   gboolean closed;      /* no more pushes accepted */
-  gboolean ready;
-  GError *error;        /* (owned) (nullable) start failure */
 };
 
 struct OlStreamWriter {
@@ -57,7 +55,7 @@ ol__pusher_new (void)
   atomic_init (&p->refcount, 1);
   p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   ol__mutex_init (&p->lock);
-  ol__cond_init (&p->cond);
+  ol__startup_init (&p->startup);
   g_queue_init (&p->queue);
   return p;
 }
@@ -78,9 +76,8 @@ ol__pusher_unref (OlPusher *p)
   g_queue_clear_full (&p->queue, (GDestroyNotify) s_item_free);
   close (p->wake_fd);
   g_free (p->inproc);
-  g_clear_error (&p->error);
+  ol__startup_clear (&p->startup);
   ol__mutex_clear (&p->lock);
-  ol__cond_clear (&p->cond);
   g_free (p);
 }
 
@@ -117,11 +114,7 @@ s_thread (gpointer data)
   if (zmq_connect (pub, p->inproc) != 0)
     error = g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot connect %s: %s",
                          p->inproc, zmq_strerror (errno));
-  ol__mutex_lock (&p->lock);
-  p->error = error;
-  p->ready = TRUE;
-  ol__cond_broadcast (&p->cond);
-  ol__mutex_unlock (&p->lock);
+  ol__startup_report (&p->startup, error);
   if (error != NULL)
     {
       zmq_close (pub);
@@ -147,23 +140,16 @@ s_thread (gpointer data)
 gboolean
 ol__pusher_start (OlPusher *p, const char *inproc_endpoint, GError **error)
 {
-  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-  GError *failure;
+  GThread *thread;
 
   g_return_val_if_fail (p->thread == NULL, FALSE);
   p->inproc = g_strdup (inproc_endpoint);
-  p->thread = g_thread_new ("ol-push", s_thread, p);
+  thread = g_thread_new ("ol-push", s_thread, p);
   ol__mutex_lock (&p->lock);
-  while (!p->ready)
-    if (!ol__cond_wait_until (&p->cond, &p->lock, deadline))
-      break;
-  failure = p->ready ? g_steal_pointer (&p->error)
-                     : g_error_new (OL_ERROR, OL_ERROR_SOCKET,
-                                    "the push thread did not start within 5 s");
+  p->thread = thread;
   ol__mutex_unlock (&p->lock);
-  if (failure != NULL)
+  if (!ol__startup_wait (&p->startup, "the push thread", error))
     {
-      g_propagate_error (error, failure);
       ol__pusher_close (p);
       return FALSE;
     }

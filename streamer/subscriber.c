@@ -14,6 +14,7 @@
 #include "oneliner/stream.h"
 #include "router/client_private.h"
 #include "router/lock.h"
+#include "router/startup.h"
 #include "router/wire.h"
 #include "streamer/header.h"
 
@@ -27,7 +28,6 @@
 /* Messages libzmq queues for this client before it drops the newest. */
 #define SUB_RCVHWM 100000
 /* Connecting is local (ZeroMQ connects lazily): the start is fast. */
-#define START_TIMEOUT_US (5 * G_TIME_SPAN_SECOND)
 /* Queue depth used when the caller passes 0. */
 #define DEFAULT_DEPTH 1024
 
@@ -71,8 +71,7 @@ struct OlSubscriber {
 
   OlMutex lock;              /* guards everything down to dispatch */
   OlCond cond;               /* start handshake; messages for waiters */
-  gboolean ready;            /* the receiver finished its start */
-  GError *start_error;       /* (owned) (nullable) */
+  OlStartup startup;         /* the receiver's start handshake */
   GHashTable *streams;       /* (owned) name -> Stream * */
   GQueue commands;           /* Command * for the receiver, in order */
   guint watch_all;           /* watches with a NULL name */
@@ -339,16 +338,6 @@ s_apply_commands (OlSubscriber *s, void *sub)
     }
 }
 
-static void
-s_report_ready (OlSubscriber *s, GError *error)
-{
-  ol__mutex_lock (&s->lock);
-  s->start_error = error;
-  s->ready = TRUE;
-  ol__cond_broadcast (&s->cond);
-  ol__mutex_unlock (&s->lock);
-}
-
 static void *
 s_connect (OlSubscriber *s, GError **error)
 {
@@ -381,7 +370,7 @@ s_thread (gpointer data)
   GError *error = NULL;
   void *sub = s_connect (s, &error);
 
-  s_report_ready (s, error);
+  ol__startup_report (&s->startup, error);
   if (sub == NULL)
     return NULL;
 
@@ -591,8 +580,6 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
                     GError **error)
 {
   OlSubscriber *s;
-  gint64 deadline;
-  GError *start_error = NULL;
 
   g_return_val_if_fail (endpoint != NULL && context != NULL, NULL);
   s = g_new0 (OlSubscriber, 1);
@@ -604,6 +591,7 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
   atomic_init (&s->malformed, 0);
   ol__mutex_init (&s->lock);
   ol__cond_init (&s->cond);
+  ol__startup_init (&s->startup);
   s->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_stream_free);
   g_queue_init (&s->commands);
   s->watches = g_ptr_array_new ();
@@ -623,20 +611,8 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
       return NULL;
     }
 
-  ol__mutex_lock (&s->lock);
-  deadline = g_get_monotonic_time () + START_TIMEOUT_US;
-  while (!s->ready)
-    if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
-      break;
-  if (!s->ready)
-    start_error = g_error_new (OL_ERROR, OL_ERROR_SOCKET,
-                               "the stream subscriber did not start within 5 s");
-  else
-    start_error = g_steal_pointer (&s->start_error);
-  ol__mutex_unlock (&s->lock);
-  if (start_error != NULL)
+  if (!ol__startup_wait (&s->startup, "the stream subscriber", error))
     {
-      g_propagate_error (error, start_error);
       ol__subscriber_free (s);
       return NULL;
     }
@@ -681,7 +657,7 @@ ol__subscriber_free (OlSubscriber *s)
     }
   if (s->wake_fd >= 0)
     close (s->wake_fd);
-  g_clear_error (&s->start_error);
+  ol__startup_clear (&s->startup);
   g_main_context_unref (s->context);
   g_free (s->endpoint);
   /* A dispatch running further up this thread's stack frees s last. */
