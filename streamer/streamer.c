@@ -2,6 +2,7 @@
 #include "streamer/streamer.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "oneliner/error.h"
 #include "router/lock.h"
@@ -311,12 +312,23 @@ ol__streamer_describe (OlStreamer *s)
   return out;
 }
 
+/* A stream entry of a configuration file; the strings and JSON values are
+ * borrowed from the entry. */
+typedef struct {
+  double hz;
+  const char *instance;
+  const char *method;
+  json_t *args;
+  json_t *kwargs;
+  gboolean enabled;
+  OlEncoding encoding;
+  OlImageInfo image;
+  gboolean has_image;
+} StreamConfig;
+
 /* Reads a stream entry of a configuration file. */
 static gboolean
-s_parse_config (const char *name, json_t *entry, double *hz, const char **instance,
-                const char **method, json_t **args, json_t **kwargs, gboolean *enabled,
-                OlEncoding *encoding, OlImageInfo *image, gboolean *has_image,
-                GError **error)
+s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error)
 {
   static const char *const known[] = { "object", "method", "hz", "args", "kwargs",
                                        "enabled", "encoding", "image", NULL };
@@ -325,6 +337,7 @@ s_parse_config (const char *name, json_t *entry, double *hz, const char **instan
   json_t *img;
   const char *enc_name;
 
+  memset (c, 0, sizeof *c);
   if (!json_is_object (entry))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: must be an object", name);
@@ -344,17 +357,17 @@ s_parse_config (const char *name, json_t *entry, double *hz, const char **instan
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: \"hz\" must be a number", name);
       return FALSE;
     }
-  *hz = json_number_value (v);
-  *instance = json_string_value (json_object_get (entry, "object"));
-  *method = json_string_value (json_object_get (entry, "method"));
-  if (*method == NULL)
+  c->hz = json_number_value (v);
+  c->instance = json_string_value (json_object_get (entry, "object"));
+  c->method = json_string_value (json_object_get (entry, "method"));
+  if (c->method == NULL)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
                    "streams.%s: \"method\" must be a string", name);
       return FALSE;
     }
-  *args = json_object_get (entry, "args");
-  *kwargs = json_object_get (entry, "kwargs");
+  c->args = json_object_get (entry, "args");
+  c->kwargs = json_object_get (entry, "kwargs");
   v = json_object_get (entry, "enabled");
   if (v != NULL && !json_is_boolean (v))
     {
@@ -362,17 +375,18 @@ s_parse_config (const char *name, json_t *entry, double *hz, const char **instan
                    "streams.%s: \"enabled\" must be true or false", name);
       return FALSE;
     }
-  *enabled = v == NULL || json_is_true (v);
+  c->enabled = v == NULL || json_is_true (v);
   enc_name = json_string_value (json_object_get (entry, "encoding"));
-  *encoding = OL_ENCODING_JSON;
-  if (json_object_get (entry, "encoding") != NULL && !ol_encoding_from_name (enc_name, encoding))
+  c->encoding = OL_ENCODING_JSON;
+  if (json_object_get (entry, "encoding") != NULL
+      && !ol_encoding_from_name (enc_name, &c->encoding))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
                    "streams.%s: \"encoding\" must be \"json\", \"raw\" or \"image\"", name);
       return FALSE;
     }
   img = json_object_get (entry, "image");
-  *has_image = img != NULL;
+  c->has_image = img != NULL;
   if (img != NULL)
     {
       json_int_t w = 0, h = 0;
@@ -380,15 +394,15 @@ s_parse_config (const char *name, json_t *entry, double *hz, const char **instan
 
       if (json_unpack (img, "{s:I, s:I, s:s}", "width", &w, "height", &h, "format", &format) != 0
           || w <= 0 || h <= 0 || w > G_MAXUINT16 || h > G_MAXUINT16
-          || !ol__pixel_format_from_name (format, &image->format))
+          || !ol__pixel_format_from_name (format, &c->image.format))
         {
           g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
                        "streams.%s: \"image\" must be {\"width\": W, \"height\": H, "
                        "\"format\": \"gray8\"|\"gray16\"|\"rgb8\"}", name);
           return FALSE;
         }
-      image->width = (guint32) w;
-      image->height = (guint32) h;
+      c->image.width = (guint32) w;
+      c->image.height = (guint32) h;
     }
   return TRUE;
 }
@@ -396,19 +410,13 @@ s_parse_config (const char *name, json_t *entry, double *hz, const char **instan
 gboolean
 ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GError **error)
 {
-  double hz;
-  const char *instance, *method;
-  json_t *args, *kwargs;
-  gboolean enabled, has_image;
-  OlEncoding encoding;
-  OlImageInfo image = { 0 };
+  StreamConfig c;
   g_autoptr (GError) local = NULL;
   gboolean exists;
 
-  if (!s_parse_config (name, entry, &hz, &instance, &method, &args, &kwargs, &enabled,
-                       &encoding, &image, &has_image, error))
+  if (!s_parse_config (name, entry, &c, error))
     return FALSE;
-  if (ol__registry_lookup (s->registry, instance, method, &local) == NULL)
+  if (ol__registry_lookup (s->registry, c.instance, c.method, &local) == NULL)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: %s", name, local->message);
       return FALSE;
@@ -428,18 +436,12 @@ ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GErro
 gboolean
 ol__streamer_apply_config (OlStreamer *s, const char *name, json_t *entry, GError **error)
 {
-  double hz;
-  const char *instance, *method;
-  json_t *args, *kwargs;
-  gboolean enabled, has_image;
-  OlEncoding encoding;
-  OlImageInfo image = { 0 };
+  StreamConfig c;
 
-  if (!s_parse_config (name, entry, &hz, &instance, &method, &args, &kwargs, &enabled,
-                       &encoding, &image, &has_image, error))
+  if (!s_parse_config (name, entry, &c, error))
     return FALSE;
-  if (!ol__streamer_add_periodic (s, name, hz, instance, method, args, kwargs, enabled,
-                                  encoding, has_image ? &image : NULL, error))
+  if (!ol__streamer_add_periodic (s, name, c.hz, c.instance, c.method, c.args, c.kwargs,
+                                  c.enabled, c.encoding, c.has_image ? &c.image : NULL, error))
     {
       g_prefix_error (error, "streams.%s: ", name);
       return FALSE;
