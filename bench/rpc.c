@@ -14,12 +14,9 @@
  * wait is bounded by WAIT_MS; a reply that does not come aborts the run.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -28,6 +25,8 @@
 #include "oneliner/client.h"
 #include "oneliner/error.h"
 #include "oneliner/server.h"
+
+#include "bench_util.h"
 
 /* The bound of every wait for a reply or a connection. */
 #define WAIT_MS 5000
@@ -38,29 +37,6 @@
 
 static const int s_windows[N_WINDOWS] = { 16, 256 };
 
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-die (const char *format, ...)
-{
-  va_list ap;
-
-  fflush (stdout);
-  fprintf (stderr, "bench-rpc: ");
-  va_start (ap, format);
-  vfprintf (stderr, format, ap);
-  va_end (ap);
-  fprintf (stderr, "\n");
-  exit (1);
-}
-
-static inline gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Results */
 
@@ -70,20 +46,6 @@ typedef struct {
   double p99_us;
 } Latency;
 
-static int
-s_cmp_gint64 (const void *a, const void *b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return (x > y) - (x < y);
-}
-
-static int
-s_cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
 /* Sorts samples (ns) and fills the percentiles; total_ns is the wall time of
  * all n calls. */
 static Latency
@@ -91,37 +53,21 @@ s_latency (gint64 *samples, guint n, gint64 total_ns)
 {
   Latency l;
 
-  qsort (samples, n, sizeof *samples, s_cmp_gint64);
+  bench_sort_i64 (samples, n);
   l.calls_per_s = (double) n * 1e9 / (double) total_ns;
-  l.p50_us = (double) samples[(n - 1) * 50 / 100] / 1e3;
-  l.p99_us = (double) samples[(n - 1) * 99 / 100] / 1e3;
+  l.p50_us = (double) bench_percentile_i64 (samples, n, 50) / 1e3;
+  l.p99_us = (double) bench_percentile_i64 (samples, n, 99) / 1e3;
   return l;
-}
-
-/* The median of n values (sorts them). */
-static double
-s_median (double *values, int n)
-{
-  qsort (values, n, sizeof *values, s_cmp_double);
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 static Latency
 s_latency_median (const Latency *reps, int n)
 {
-  double *v = g_new (double, n);
   Latency m;
 
-  for (int i = 0; i < n; i++)
-    v[i] = reps[i].calls_per_s;
-  m.calls_per_s = s_median (v, n);
-  for (int i = 0; i < n; i++)
-    v[i] = reps[i].p50_us;
-  m.p50_us = s_median (v, n);
-  for (int i = 0; i < n; i++)
-    v[i] = reps[i].p99_us;
-  m.p99_us = s_median (v, n);
-  g_free (v);
+  m.calls_per_s = BENCH_MEDIAN_FIELD (reps, n, Latency, calls_per_s);
+  m.p50_us = BENCH_MEDIAN_FIELD (reps, n, Latency, p50_us);
+  m.p99_us = BENCH_MEDIAN_FIELD (reps, n, Latency, p99_us);
   return m;
 }
 
@@ -133,18 +79,20 @@ typedef struct {
   size_t len;
 } Payload;
 
-static void
-s_set_common (void *socket)
+/* A new socket with linger 0, the high-water marks HWM and a send timeout
+ * of WAIT_MS. */
+static void *
+s_socket (void *ctx, int type)
 {
-  int linger = 0;
+  void *socket = bench_socket (ctx, type);
   int hwm = HWM;
   int timeout = WAIT_MS;
 
-  zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
   zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
   /* Bounds a send that waits for a peer. */
   zmq_setsockopt (socket, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+  return socket;
 }
 
 /* Sends payload as one frame, writing a fresh message buffer first as any
@@ -160,7 +108,7 @@ s_send_payload (void *socket, const Payload *p, int flags, const char *what)
     {
       int saved = errno;
       zmq_msg_close (&msg);
-      die ("%s: cannot send: %s", what, zmq_strerror (saved));
+      bench_die ("%s: cannot send: %s", what, zmq_strerror (saved));
     }
 }
 
@@ -172,12 +120,10 @@ s_wait_readable (void *socket, const char *what)
   int rc;
 
   do
-    rc = zmq_poll (&item, 1, WAIT_MS);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0)
-    die ("%s: zmq_poll failed: %s", what, zmq_strerror (errno));
+    rc = bench_poll (&item, 1, WAIT_MS, what);
+  while (rc < 0);
   if (rc == 0)
-    die ("%s: no reply within %d ms", what, WAIT_MS);
+    bench_die ("%s: no reply within %d ms", what, WAIT_MS);
 }
 
 /* Receives one whole message (all its frames), not waiting; returns FALSE if
@@ -185,26 +131,20 @@ s_wait_readable (void *socket, const char *what)
 static gboolean
 s_recv_message (void *socket, size_t *last_size, const char *what)
 {
-  zmq_msg_t msg;
-  int flags = ZMQ_DONTWAIT;
+  gboolean first = TRUE;
   int more = 1;
 
   while (more)
     {
-      zmq_msg_init (&msg);
-      if (zmq_msg_recv (&msg, socket, flags) < 0)
-        {
-          int saved = errno;
-          zmq_msg_close (&msg);
-          if (saved == EAGAIN && flags == ZMQ_DONTWAIT)
-            return FALSE;
-          die ("%s: cannot receive: %s", what, zmq_strerror (saved));
-        }
+      zmq_msg_t msg;
+
+      if (!bench_recv_frame (socket, &msg, first, what))
+        return FALSE;
       more = zmq_msg_more (&msg);
       if (last_size)
         *last_size = zmq_msg_size (&msg);
       zmq_msg_close (&msg);
-      flags = 0; /* the rest of a message is there once its first frame is */
+      first = FALSE; /* the rest of a message is there once its first frame is */
     }
   return TRUE;
 }
@@ -218,35 +158,14 @@ s_recv_one (void *socket, const char *what)
   while (!s_recv_message (socket, &size, what))
     s_wait_readable (socket, what);
   if (size == 0)
-    die ("%s: empty reply", what);
-}
-
-static void *
-s_socket (void *ctx, int type)
-{
-  void *socket = zmq_socket (ctx, type);
-
-  if (socket == NULL)
-    die ("cannot create a socket: %s", zmq_strerror (errno));
-  s_set_common (socket);
-  return socket;
+    bench_die ("%s: empty reply", what);
 }
 
 static void
 s_connect (void *socket, const char *endpoint)
 {
   if (zmq_connect (socket, endpoint) != 0)
-    die ("cannot connect to %s: %s", endpoint, zmq_strerror (errno));
-}
-
-/* Binds a free loopback port; writes the resolved endpoint. */
-static void
-s_bind_any (void *socket, char *endpoint, size_t size)
-{
-  if (zmq_bind (socket, "tcp://127.0.0.1:*") != 0)
-    die ("cannot bind tcp://127.0.0.1:*: %s", zmq_strerror (errno));
-  if (zmq_getsockopt (socket, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0)
-    die ("cannot read the bound endpoint: %s", zmq_strerror (errno));
+    bench_die ("cannot connect to %s: %s", endpoint, zmq_strerror (errno));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -275,7 +194,7 @@ static void
 s_raw_serve_one_router (RawServer *s, void *socket, zmq_msg_t *identity)
 {
   if (zmq_msg_send (identity, socket, ZMQ_SNDMORE) < 0)
-    die ("raw ROUTER server: cannot send identity: %s", zmq_strerror (errno));
+    bench_die ("raw ROUTER server: cannot send identity: %s", zmq_strerror (errno));
   s_send_payload (socket, &s->reply, 0, "raw ROUTER server");
 }
 
@@ -291,39 +210,25 @@ s_raw_server_thread (gpointer data)
       int mandatory = 1;
       zmq_setsockopt (socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     }
-  g_mutex_lock (&s->lock);
-  s_bind_any (socket, s->endpoint, sizeof s->endpoint);
-  s->ready = TRUE;
-  g_cond_broadcast (&s->cond);
-  g_mutex_unlock (&s->lock);
+  bench_bind_any (socket, s->endpoint, sizeof s->endpoint, NULL);
+  bench_set_flag (&s->lock, &s->cond, &s->ready);
 
   while (!g_atomic_int_get (&s->stop))
     {
       zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
 
-      if (zmq_poll (&item, 1, SERVER_POLL_MS) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          die ("%s: zmq_poll failed: %s", what, zmq_strerror (errno));
-        }
+      if (bench_poll (&item, 1, SERVER_POLL_MS, what) < 0)
+        continue;
       for (;;)
         {
           zmq_msg_t first;
           int more;
 
-          zmq_msg_init (&first);
-          if (zmq_msg_recv (&first, socket, ZMQ_DONTWAIT) < 0)
-            {
-              int saved = errno;
-              zmq_msg_close (&first);
-              if (saved == EAGAIN)
-                break;
-              die ("%s: cannot receive: %s", what, zmq_strerror (saved));
-            }
+          if (!bench_recv_frame (socket, &first, TRUE, what))
+            break;
           more = zmq_msg_more (&first);
           if (more && !s_recv_message (socket, NULL, what))
-            die ("%s: truncated request", what);
+            bench_die ("%s: truncated request", what);
           if (s->type == ZMQ_REP)
             s_raw_serve_one_rep (s, socket);
           else
@@ -339,7 +244,6 @@ static RawServer *
 s_raw_server_start (void *ctx, int type, Payload reply)
 {
   RawServer *s = g_new0 (RawServer, 1);
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   s->ctx = ctx;
   s->type = type;
@@ -347,11 +251,8 @@ s_raw_server_start (void *ctx, int type, Payload reply)
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
   s->thread = g_thread_new ("raw-server", s_raw_server_thread, s);
-  g_mutex_lock (&s->lock);
-  while (!s->ready)
-    if (!g_cond_wait_until (&s->cond, &s->lock, deadline))
-      die ("raw server did not start within %d ms", WAIT_MS);
-  g_mutex_unlock (&s->lock);
+  if (!bench_wait_flag (&s->lock, &s->cond, &s->ready, WAIT_MS))
+    bench_die ("raw server did not start within %d ms", WAIT_MS);
   return s;
 }
 
@@ -378,9 +279,9 @@ static void
 s_check_result (json_t *result, GError *error, const char *what)
 {
   if (result == NULL)
-    die ("%s: call failed: %s", what, error ? error->message : "no error");
+    bench_die ("%s: call failed: %s", what, error ? error->message : "no error");
   if (!json_is_integer (result) || json_integer_value (result) != 3)
-    die ("%s: unexpected result", what);
+    bench_die ("%s: unexpected result", what);
 }
 
 static Latency
@@ -392,18 +293,18 @@ s_oneliner_blocking (OlClient *client, json_t *args, gint64 *samples, guint n,
   for (guint i = 0; i < warmup + n; i++)
     {
       GError *error = NULL;
-      gint64 t0 = now_ns ();
+      gint64 t0 = bench_now_ns ();
       json_t *result;
 
       if (i == warmup)
         start = t0;
       result = ol_client_call (client, NULL, "add", args, NULL, &error);
       if (i >= warmup)
-        samples[i - warmup] = now_ns () - t0;
+        samples[i - warmup] = bench_now_ns () - t0;
       s_check_result (result, error, "oneliner blocking call");
       json_decref (result);
     }
-  return s_latency (samples, n, now_ns () - start);
+  return s_latency (samples, n, bench_now_ns () - start);
 }
 
 /* One raw round trip on a REQ or DEALER socket. */
@@ -415,16 +316,16 @@ s_raw_blocking (void *socket, const Payload *request, gint64 *samples, guint n,
 
   for (guint i = 0; i < warmup + n; i++)
     {
-      gint64 t0 = now_ns ();
+      gint64 t0 = bench_now_ns ();
 
       if (i == warmup)
         start = t0;
       s_send_payload (socket, request, 0, what);
       s_recv_one (socket, what);
       if (i >= warmup)
-        samples[i - warmup] = now_ns () - t0;
+        samples[i - warmup] = bench_now_ns () - t0;
     }
-  return s_latency (samples, n, now_ns () - start);
+  return s_latency (samples, n, bench_now_ns () - start);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -478,7 +379,7 @@ s_oneliner_pipelined_run (GMainContext *ctx, OlClient *client, json_t *args,
   Pipe p = { client, args, 0, 0, n };
   guint last_done = 0;
   gint64 last_progress = g_get_monotonic_time ();
-  gint64 start = now_ns ();
+  gint64 start = bench_now_ns ();
 
   for (guint i = 0; i < window && i < n; i++)
     s_pipe_issue (&p);
@@ -492,9 +393,9 @@ s_oneliner_pipelined_run (GMainContext *ctx, OlClient *client, json_t *args,
         }
       else if (g_get_monotonic_time () - last_progress
                > WAIT_MS * G_TIME_SPAN_MILLISECOND)
-        die ("oneliner pipelined calls: no reply within %d ms", WAIT_MS);
+        bench_die ("oneliner pipelined calls: no reply within %d ms", WAIT_MS);
     }
-  return now_ns () - start;
+  return bench_now_ns () - start;
 }
 
 static double
@@ -511,7 +412,7 @@ s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n
 {
   const char *what = "raw pipelined DEALER/ROUTER";
   guint sent = 0, received = 0;
-  gint64 start = now_ns ();
+  gint64 start = bench_now_ns ();
 
   for (; sent < window && sent < n; sent++)
     s_send_payload (dealer, request, 0, what);
@@ -525,7 +426,7 @@ s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n
           continue;
         }
       if (size == 0)
-        die ("%s: empty reply", what);
+        bench_die ("%s: empty reply", what);
       received++;
       if (sent < n)
         {
@@ -533,7 +434,7 @@ s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n
           sent++;
         }
     }
-  return now_ns () - start;
+  return bench_now_ns () - start;
 }
 
 static double
@@ -572,7 +473,7 @@ s_router_recv (void *router, zmq_msg_t *identity, zmq_msg_t *body)
   zmq_msg_init (body);
   if (zmq_msg_recv (identity, router, 0) < 0 || !zmq_msg_more (identity)
       || zmq_msg_recv (body, router, 0) < 0 || zmq_msg_more (body))
-    die ("capture: unexpected request framing");
+    bench_die ("capture: unexpected request framing");
 }
 
 /* Sends the call once through a ROUTER of our own to read the request text,
@@ -592,11 +493,11 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
   GError *error = NULL;
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
-  s_bind_any (router, endpoint, sizeof endpoint);
+  bench_bind_any (router, endpoint, sizeof endpoint, NULL);
   s_connect (dealer, server_endpoint);
   c.client = ol_client_new (endpoint, NULL, &error);
   if (c.client == NULL)
-    die ("capture: %s", error->message);
+    bench_die ("capture: %s", error->message);
   ol_client_call_async (c.client, NULL, "add", args, NULL, NULL, s_capture_reply, &c);
   for (;;)
     {
@@ -605,7 +506,7 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
       if (zmq_poll (&item, 1, 10) > 0)
         break;
       if (g_get_monotonic_time () > deadline)
-        die ("capture: the oneliner client sent nothing within %d ms", WAIT_MS);
+        bench_die ("capture: the oneliner client sent nothing within %d ms", WAIT_MS);
     }
   s_router_recv (router, &identity, &body);
   *request_len = zmq_msg_size (&body);
@@ -613,24 +514,24 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
 
   /* The real reply to those very bytes. */
   if (zmq_msg_send (&body, dealer, 0) < 0)
-    die ("capture: cannot send to the server: %s", zmq_strerror (errno));
+    bench_die ("capture: cannot send to the server: %s", zmq_strerror (errno));
   s_wait_readable (dealer, "capture");
   zmq_msg_init (&answer);
   if (zmq_msg_recv (&answer, dealer, 0) < 0 || zmq_msg_more (&answer))
-    die ("capture: unexpected reply framing");
+    bench_die ("capture: unexpected reply framing");
   *reply_len = zmq_msg_size (&answer);
   *reply = g_strndup (zmq_msg_data (&answer), *reply_len);
 
   /* Complete the call with it. */
   if (zmq_msg_send (&identity, router, ZMQ_SNDMORE) < 0
       || zmq_msg_send (&answer, router, 0) < 0)
-    die ("capture: cannot answer the client: %s", zmq_strerror (errno));
+    bench_die ("capture: cannot answer the client: %s", zmq_strerror (errno));
   deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
   while (!c.done)
     {
       g_main_context_iteration (main_ctx, FALSE);
       if (g_get_monotonic_time () > deadline)
-        die ("capture: the call did not complete within %d ms", WAIT_MS);
+        bench_die ("capture: the call did not complete within %d ms", WAIT_MS);
       g_usleep (100);
     }
   s_check_result (c.result, c.error, "capture");
@@ -676,21 +577,17 @@ main (int argc, char **argv)
   gboolean quick = FALSE, json_out = FALSE, verbose = FALSE;
   int reps = 5, calls = 0, pipelined_calls = 0;
   GOptionEntry entries[] = {
-    { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
-      "Small counts: a smoke run of a few seconds", NULL },
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json_out,
-      "Also print the results as one JSON line at the end", NULL },
-    { "reps", 'r', 0, G_OPTION_ARG_INT, &reps,
-      "Repetitions of each measurement; the median is printed (default 5)", "N" },
+    BENCH_OPTION_QUICK (&quick, "Small counts: a smoke run of a few seconds"),
+    BENCH_OPTION_JSON (&json_out),
+    BENCH_OPTION_REPS (&reps,
+      "Repetitions of each measurement; the median is printed (default 5)"),
     { "calls", 'n', 0, G_OPTION_ARG_INT, &calls,
       "Blocking calls per repetition", "N" },
     { "pipelined-calls", 'p', 0, G_OPTION_ARG_INT, &pipelined_calls,
       "Pipelined calls per repetition and window", "N" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-      "Print every repetition on stderr", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    BENCH_OPTION_VERBOSE (&verbose),
+    BENCH_OPTION_END,
   };
-  GOptionContext *options = g_option_context_new ("- oneliner RPC against raw libzmq");
   GError *error = NULL;
   void *ctx;
   OlServer *server;
@@ -707,21 +604,14 @@ main (int argc, char **argv)
   Latency *lat[3], med[3];
   double *tput[N_WINDOWS][2], tmed[N_WINDOWS][2];
 
-  g_option_context_set_summary (options,
+  bench_set_program_name ("bench-rpc");
+  bench_parse_options (&argc, &argv, "- oneliner RPC against raw libzmq",
     "Measures blocking and pipelined oneliner calls over tcp loopback against\n"
     "raw libzmq REQ/REP and DEALER/ROUTER with the same payload bytes, and\n"
-    "prints the median of the repetitions with the ratio oneliner / raw.");
-  g_option_context_add_main_entries (options, entries, NULL);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    {
-      fprintf (stderr, "bench-rpc: %s\n", error->message);
-      g_error_free (error);
-      g_option_context_free (options);
-      return 2;
-    }
-  g_option_context_free (options);
+    "prints the median of the repetitions with the ratio oneliner / raw.",
+    entries);
   if (reps < 1 || calls < 0 || pipelined_calls < 0)
-    die ("--reps must be at least 1, counts not negative");
+    bench_die ("--reps must be at least 1, counts not negative");
   if (calls == 0)
     calls = quick ? 1000 : 10000;
   if (pipelined_calls == 0)
@@ -734,7 +624,7 @@ main (int argc, char **argv)
   if (!ol_server_add_function (server, "add", "(int32 a, int32 b) -> int32",
                                OL_FUNC (s_add), &error)
       || !ol_server_start (server, &error))
-    die ("oneliner server: %s", error->message);
+    bench_die ("oneliner server: %s", error->message);
   main_ctx = g_main_context_new ();
   g_main_context_push_thread_default (main_ctx);
   watchdog = g_timeout_source_new (1000);
@@ -742,9 +632,7 @@ main (int argc, char **argv)
   g_source_attach (watchdog, main_ctx);
   args = json_pack ("[i, i]", 1, 2);
 
-  ctx = zmq_ctx_new ();
-  if (ctx == NULL)
-    die ("cannot create a ZeroMQ context: %s", zmq_strerror (errno));
+  ctx = bench_zmq_ctx_new ();
   s_capture_payloads (ctx, main_ctx, ol_server_get_rpc_endpoint (server), args,
                       &request_text, &request.len, &reply_text, &reply.len);
   request.data = request_text;
@@ -752,7 +640,7 @@ main (int argc, char **argv)
 
   client = ol_client_new (ol_server_get_rpc_endpoint (server), NULL, &error);
   if (client == NULL)
-    die ("oneliner client: %s", error->message);
+    bench_die ("oneliner client: %s", error->message);
   rep_server = s_raw_server_start (ctx, ZMQ_REP, reply);
   router_server = s_raw_server_start (ctx, ZMQ_ROUTER, reply);
   req = s_socket (ctx, ZMQ_REQ);
@@ -808,7 +696,7 @@ main (int argc, char **argv)
     med[k] = s_latency_median (lat[k], reps);
   for (int w = 0; w < N_WINDOWS; w++)
     for (int k = 0; k < 2; k++)
-      tmed[w][k] = s_median (tput[w][k], reps);
+      tmed[w][k] = bench_median (tput[w][k], reps);
 
   printf ("%-30s %-30s %s\n", "  oneliner", "  raw libzmq", "  ratio oneliner/raw");
   s_print_latency_row (s_blocking_names[1], med[0], med[1]);
@@ -822,32 +710,25 @@ main (int argc, char **argv)
   if (json_out)
     {
       json_t *pipelined = json_array ();
-      json_t *out;
-      char *text;
 
       for (int w = 0; w < N_WINDOWS; w++)
         json_array_append_new (pipelined, json_pack (
           "{s:i, s:f, s:f, s:f}", "window", s_windows[w],
           "oneliner_calls_per_s", tmed[w][0], "raw_calls_per_s", tmed[w][1],
           "ratio", tmed[w][0] / tmed[w][1]));
-      out = json_pack ("{s:s, s:b, s:i, s:i, s:i, s:I, s:I, s:{s:o, s:o, s:o, s:f, s:f}, s:o}",
-                       "bench", "rpc", "quick", quick, "reps", reps,
-                       "calls", calls, "pipelined_calls", pipelined_calls,
-                       "request_bytes", (json_int_t) request.len,
-                       "reply_bytes", (json_int_t) reply.len,
-                       "blocking",
-                       "oneliner", s_latency_json (med[0]),
-                       "raw_req_rep", s_latency_json (med[1]),
-                       "raw_dealer_router", s_latency_json (med[2]),
-                       "p50_ratio_req_rep", med[0].p50_us / med[1].p50_us,
-                       "p50_ratio_dealer_router", med[0].p50_us / med[2].p50_us,
-                       "pipelined", pipelined);
-      if (out == NULL)
-        die ("cannot build the JSON summary");
-      text = json_dumps (out, JSON_COMPACT | JSON_REAL_PRECISION (6));
-      printf ("%s\n", text);
-      free (text);
-      json_decref (out);
+      bench_print_json (json_pack (
+        "{s:s, s:b, s:i, s:i, s:i, s:I, s:I, s:{s:o, s:o, s:o, s:f, s:f}, s:o}",
+        "bench", "rpc", "quick", quick, "reps", reps,
+        "calls", calls, "pipelined_calls", pipelined_calls,
+        "request_bytes", (json_int_t) request.len,
+        "reply_bytes", (json_int_t) reply.len,
+        "blocking",
+        "oneliner", s_latency_json (med[0]),
+        "raw_req_rep", s_latency_json (med[1]),
+        "raw_dealer_router", s_latency_json (med[2]),
+        "p50_ratio_req_rep", med[0].p50_us / med[1].p50_us,
+        "p50_ratio_dealer_router", med[0].p50_us / med[2].p50_us,
+        "pipelined", pipelined));
     }
 
   for (int k = 0; k < 3; k++)

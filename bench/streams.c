@@ -37,13 +37,10 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -53,6 +50,8 @@
 #include "oneliner/error.h"
 #include "oneliner/server.h"
 #include "oneliner/stream.h"
+
+#include "bench_util.h"
 
 /* The bound of every wait for a message, a thread or a subscription. */
 #define WAIT_MS 5000
@@ -86,60 +85,6 @@ static const double s_rate_seconds[N_RATES] = { 8, 4, 3, 3 };
 static const double s_quick_rate_seconds[N_RATES] = { 1, 0.5, 0.5, 0.5 };
 static const int s_works_us[N_WORKS] = { 0, 2000 };
 
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-die (const char *format, ...)
-{
-  va_list ap;
-
-  fflush (stdout);
-  fprintf (stderr, "bench-streams: ");
-  va_start (ap, format);
-  vfprintf (stderr, format, ap);
-  va_end (ap);
-  fprintf (stderr, "\n");
-  exit (1);
-}
-
-static inline gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-static inline gint64
-wall_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-static int
-s_cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-/* The median of n values (sorts them). */
-static double
-s_median (double *values, int n)
-{
-  qsort (values, n, sizeof *values, s_cmp_double);
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-/* The p-th percentile of n sorted values (nearest rank below). */
-static double
-s_percentile (const double *sorted, guint n, int p)
-{
-  return n == 0 ? 0.0 : sorted[(gsize) (n - 1) * p / 100];
-}
-
 /* A payload of size bytes, every byte written. */
 static void *
 s_payload_new (gsize size)
@@ -171,7 +116,7 @@ s_tput (guint64 sent, guint64 received, gint64 elapsed_ns, gsize size)
   Tput t = { 0 };
 
   if (received == 0 || elapsed_ns <= 0)
-    die ("a throughput run received nothing");
+    bench_die ("a throughput run received nothing");
   t.sent = sent;
   t.received = received;
   t.msgs_per_s = (double) received * 1e9 / (double) elapsed_ns;
@@ -183,15 +128,10 @@ s_tput (guint64 sent, guint64 received, gint64 elapsed_ns, gsize size)
 static Tput
 s_tput_median (const Tput *reps, int n)
 {
-  double *v = g_new (double, n);
   Tput m = { 0 };
 
-  for (int i = 0; i < n; i++)
-    v[i] = reps[i].msgs_per_s;
-  m.msgs_per_s = s_median (v, n);
-  for (int i = 0; i < n; i++)
-    v[i] = reps[i].mb_per_s;
-  m.mb_per_s = s_median (v, n);
+  m.msgs_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, msgs_per_s);
+  m.mb_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, mb_per_s);
   for (int i = 0; i < n; i++)
     {
       m.sent += reps[i].sent;
@@ -201,7 +141,6 @@ s_tput_median (const Tput *reps, int n)
       m.overflowed += reps[i].overflowed;
       m.server_dropped += reps[i].server_dropped;
     }
-  g_free (v);
   return m;
 }
 
@@ -226,7 +165,7 @@ s_stream_stat (OlServer *server, const char *name, const char *key)
   guint64 value;
 
   if (!json_is_integer (v))
-    die ("ol_server_list_streams: stream \"%s\" has no integer stats.%s", name, key);
+    bench_die ("ol_server_list_streams: stream \"%s\" has no integer stats.%s", name, key);
   value = (guint64) json_integer_value (v);
   json_decref (all);
   return value;
@@ -238,7 +177,7 @@ s_counters (OlClient *client, const char *name, OlStreamCounters *c)
   GError *error = NULL;
 
   if (!ol_client_get_stream_counters (client, name, c, &error))
-    die ("stream \"%s\": %s", name, error->message);
+    bench_die ("stream \"%s\": %s", name, error->message);
 }
 
 /* Pushes until the subscription is live: the client took one message. The
@@ -257,7 +196,7 @@ s_oneliner_probe (OlSide *o, int k)
       if (!ol_stream_writer_push_bytes (o->writers[k], o->payloads[k], &error))
         {
           if (!g_error_matches (error, OL_ERROR, OL_ERROR_BUSY))
-            die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+            bench_die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
           g_clear_error (&error);
         }
       m = ol_client_get_stream (o->client, o->names[k], PROBE_MS, &error);
@@ -267,11 +206,11 @@ s_oneliner_probe (OlSide *o, int k)
           return;
         }
       if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-        die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+        bench_die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
       g_clear_error (&error);
       if (g_get_monotonic_time () > deadline)
-        die ("oneliner: the subscription to stream \"%s\" was not live within %d ms",
-             o->names[k], WAIT_MS);
+        bench_die ("oneliner: the subscription to stream \"%s\" was not live within %d ms",
+                   o->names[k], WAIT_MS);
     }
 }
 
@@ -309,11 +248,11 @@ s_oneliner_setup (OlSide *o)
       o->writers[k] = ol_server_add_pushed_stream (o->server, o->names[k],
                                                    OL_ENCODING_RAW, NULL, &error);
       if (o->writers[k] == NULL)
-        die ("oneliner pushed stream \"%s\": %s", o->names[k], error->message);
+        bench_die ("oneliner pushed stream \"%s\": %s", o->names[k], error->message);
       o->payloads[k] = g_bytes_new_take (s_payload_new (s_sizes[k]), s_sizes[k]);
     }
   if (!ol_server_start (o->server, &error))
-    die ("oneliner server: %s", error->message);
+    bench_die ("oneliner server: %s", error->message);
 }
 
 /* A new client, so a new TCP connection, subscribed to stream k with a
@@ -326,10 +265,10 @@ s_oneliner_connect (OlSide *o, int k, guint depth)
   o->client = ol_client_new (ol_server_get_rpc_endpoint (o->server),
                              ol_server_get_stream_endpoint (o->server), &error);
   if (o->client == NULL)
-    die ("oneliner client: %s", error->message);
+    bench_die ("oneliner client: %s", error->message);
   if (!ol_client_configure_stream (o->client, o->names[k], OL_STORAGE_QUEUE, depth,
                                    &error))
-    die ("oneliner client: stream \"%s\": %s", o->names[k], error->message);
+    bench_die ("oneliner client: stream \"%s\": %s", o->names[k], error->message);
   s_oneliner_probe (o, k);
 }
 
@@ -359,7 +298,7 @@ s_producer_thread (gpointer data)
 {
   Producer *p = data;
 
-  p->start_ns = now_ns ();
+  p->start_ns = bench_now_ns ();
   for (guint i = 0; i < p->n; i++)
     {
       GError *error = NULL;
@@ -376,7 +315,7 @@ s_producer_thread (gpointer data)
             }
           g_clear_error (&error);
           p->retries++;
-          now = now_ns ();
+          now = bench_now_ns ();
           if (busy_since == 0)
             busy_since = now;
           else if (now - busy_since > (gint64) WAIT_MS * 1000000)
@@ -408,7 +347,7 @@ s_oneliner_run (OlSide *o, int k, guint n)
   GThread *thread;
   guint64 received = 0;
   gint64 last_rx = 0;
-  gint64 last_progress = now_ns (); /* of the last message, or the start */
+  gint64 last_progress = bench_now_ns (); /* of the last message, or the start */
   Tput t;
 
   s_counters (o->client, name, &c0);
@@ -426,30 +365,30 @@ s_oneliner_run (OlSide *o, int k, guint n)
       if (m == NULL)
         {
           if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-            die ("oneliner stream \"%s\": %s", name, error->message);
+            bench_die ("oneliner stream \"%s\": %s", name, error->message);
           g_error_free (error);
-          idle = now_ns () - last_progress;
+          idle = bench_now_ns () - last_progress;
           if (g_atomic_int_get (&p.done) && idle > (gint64) QUIET_MS * 1000000)
             break; /* the rest was lost */
           if (idle > (gint64) WAIT_MS * 1000000)
-            die ("oneliner stream \"%s\": no message within %d ms", name, WAIT_MS);
+            bench_die ("oneliner stream \"%s\": no message within %d ms", name, WAIT_MS);
           continue;
         }
       seq = m->sequence;
       if (g_bytes_get_size (m->payload) != s_sizes[k])
-        die ("oneliner stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", name,
-             g_bytes_get_size (m->payload));
+        bench_die ("oneliner stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", name,
+                   g_bytes_get_size (m->payload));
       ol_stream_message_free (m);
       if (seq < first_seq)
         continue; /* a probe or a warm-up message */
       received++;
-      last_rx = last_progress = now_ns ();
+      last_rx = last_progress = bench_now_ns ();
       if (seq >= last_seq)
         break;
     }
   g_thread_join (thread);
   if (p.error != NULL)
-    die ("oneliner producer of stream \"%s\": %s", name, p.error->message);
+    bench_die ("oneliner producer of stream \"%s\": %s", name, p.error->message);
   s_counters (o->client, name, &c1);
   dropped1 = s_stream_stat (o->server, name, "dropped");
 
@@ -501,25 +440,6 @@ typedef struct {
 } Raw;
 
 static void
-s_set_linger (void *socket)
-{
-  int linger = 0;
-
-  zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
-}
-
-static void *
-s_socket (void *ctx, int type)
-{
-  void *socket = zmq_socket (ctx, type);
-
-  if (socket == NULL)
-    die ("cannot create a socket: %s", zmq_strerror (errno));
-  s_set_linger (socket);
-  return socket;
-}
-
-static void
 s_header_encode (guint8 out[HEADER_SIZE], guint64 sequence, gint64 timestamp)
 {
   guint64 seq_le = GUINT64_TO_LE (sequence);
@@ -553,21 +473,13 @@ s_raw_forward (void *src, void *dst)
     {
       zmq_msg_t msg;
 
-      zmq_msg_init (&msg);
-      if (zmq_msg_recv (&msg, src, first ? ZMQ_DONTWAIT : 0) < 0)
-        {
-          int saved = errno;
-
-          zmq_msg_close (&msg);
-          if (saved == EAGAIN && first)
-            return FALSE;
-          die ("raw proxy: cannot receive: %s", zmq_strerror (saved));
-        }
+      if (!bench_recv_frame (src, &msg, first, "raw proxy"))
+        return FALSE;
       first = FALSE;
       more = zmq_msg_more (&msg);
       if (zmq_msg_send (&msg, dst, more ? ZMQ_SNDMORE : 0) < 0)
-        die ("raw proxy: cannot forward a message within %d ms: %s", WAIT_MS,
-             zmq_strerror (errno));
+        bench_die ("raw proxy: cannot forward a message within %d ms: %s", WAIT_MS,
+                   zmq_strerror (errno));
     }
   return TRUE;
 }
@@ -576,25 +488,18 @@ static gpointer
 s_raw_proxy_thread (gpointer data)
 {
   Raw *r = data;
-  void *xsub = s_socket (r->ctx, ZMQ_XSUB);
-  void *xpub = s_socket (r->ctx, ZMQ_XPUB);
+  void *xsub = bench_socket (r->ctx, ZMQ_XSUB);
+  void *xpub = bench_socket (r->ctx, ZMQ_XPUB);
   int hwm = HWM, nodrop = 1, timeout = WAIT_MS;
-  size_t len = sizeof r->endpoint;
 
   zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
   zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (xpub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
   zmq_setsockopt (xpub, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
   if (zmq_bind (xsub, RAW_INPROC) != 0)
-    die ("raw proxy: cannot bind %s: %s", RAW_INPROC, zmq_strerror (errno));
-  if (zmq_bind (xpub, "tcp://127.0.0.1:*") != 0)
-    die ("raw proxy: cannot bind tcp://127.0.0.1:*: %s", zmq_strerror (errno));
-  if (zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, r->endpoint, &len) != 0)
-    die ("raw proxy: cannot read the bound endpoint: %s", zmq_strerror (errno));
-  g_mutex_lock (&r->lock);
-  r->proxy_ready = TRUE;
-  g_cond_broadcast (&r->cond);
-  g_mutex_unlock (&r->lock);
+    bench_die ("raw proxy: cannot bind %s: %s", RAW_INPROC, zmq_strerror (errno));
+  bench_bind_any (xpub, r->endpoint, sizeof r->endpoint, "raw proxy");
+  bench_set_flag (&r->lock, &r->cond, &r->proxy_ready);
 
   /* The same loop as oneliner's proxy: poll, then forward in batches. */
   while (!g_atomic_int_get (&r->stop))
@@ -604,12 +509,8 @@ s_raw_proxy_thread (gpointer data)
         { xpub, 0, ZMQ_POLLIN, 0 },
       };
 
-      if (zmq_poll (items, 2, RAW_POLL_MS) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          die ("raw proxy: zmq_poll failed: %s", zmq_strerror (errno));
-        }
+      if (bench_poll (items, 2, RAW_POLL_MS, "raw proxy") < 0)
+        continue;
       for (int i = 0; i < 1024; i++)
         if (!s_raw_forward (xsub, xpub))
           break;
@@ -641,15 +542,15 @@ s_raw_send (void *pub, const char *topic, void *payload, gsize size, guint64 seq
     {
       if (errno == EAGAIN)
         return FALSE;
-      die ("raw PUB: cannot send: %s", zmq_strerror (errno));
+      bench_die ("raw PUB: cannot send: %s", zmq_strerror (errno));
     }
   /* Once the first frame is accepted, the rest of the message is. */
-  s_header_encode (header, seq, wall_ns ());
+  s_header_encode (header, seq, bench_wall_ns ());
   if (zmq_send (pub, header, sizeof header, ZMQ_SNDMORE) < 0)
-    die ("raw PUB: cannot send the header: %s", zmq_strerror (errno));
+    bench_die ("raw PUB: cannot send the header: %s", zmq_strerror (errno));
   zmq_msg_init_data (&msg, payload, size, s_no_free, NULL);
   if (zmq_msg_send (&msg, pub, 0) < 0)
-    die ("raw PUB: cannot send the payload: %s", zmq_strerror (errno));
+    bench_die ("raw PUB: cannot send the payload: %s", zmq_strerror (errno));
   return TRUE;
 }
 
@@ -669,7 +570,7 @@ static void
 s_raw_pub_run (Raw *r, void *pub, int k, guint n)
 {
   guint64 retries = 0;
-  gint64 start = now_ns ();
+  gint64 start = bench_now_ns ();
 
   for (guint64 seq = 1; seq <= n; seq++)
     {
@@ -677,13 +578,13 @@ s_raw_pub_run (Raw *r, void *pub, int k, guint n)
 
       while (!s_raw_send (pub, r->topics[k], r->payloads[k], s_sizes[k], seq))
         {
-          gint64 now = now_ns ();
+          gint64 now = bench_now_ns ();
 
           retries++;
           if (busy_since == 0)
             busy_since = now;
           else if (now - busy_since > (gint64) WAIT_MS * 1000000)
-            die ("raw PUB: the socket refused a message for %d ms", WAIT_MS);
+            bench_die ("raw PUB: the socket refused a message for %d ms", WAIT_MS);
           g_usleep (BACKOFF_US);
         }
     }
@@ -697,13 +598,13 @@ static gpointer
 s_raw_pub_thread (gpointer data)
 {
   Raw *r = data;
-  void *pub = s_socket (r->ctx, ZMQ_PUB);
+  void *pub = bench_socket (r->ctx, ZMQ_PUB);
   int hwm = HWM, nodrop = 1;
 
   zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
   if (zmq_connect (pub, RAW_INPROC) != 0)
-    die ("raw PUB: cannot connect %s: %s", RAW_INPROC, zmq_strerror (errno));
+    bench_die ("raw PUB: cannot connect %s: %s", RAW_INPROC, zmq_strerror (errno));
   g_mutex_lock (&r->lock);
   r->pub_ready = TRUE;
   g_cond_broadcast (&r->cond);
@@ -736,15 +637,10 @@ s_raw_pub_thread (gpointer data)
 }
 
 static void
-s_raw_wait (Raw *r, gboolean *flag, const char *what)
+s_raw_wait (Raw *r, const gboolean *flag, const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-  g_mutex_lock (&r->lock);
-  while (!*flag)
-    if (!g_cond_wait_until (&r->cond, &r->lock, deadline))
-      die ("raw: %s within %d ms", what, WAIT_MS);
-  g_mutex_unlock (&r->lock);
+  if (!bench_wait_flag (&r->lock, &r->cond, flag, WAIT_MS))
+    bench_die ("raw: %s within %d ms", what, WAIT_MS);
 }
 
 static void
@@ -774,25 +670,18 @@ s_raw_recv (void *sub, guint64 *seq, gsize *size)
       zmq_msg_t *frame = &frames[n];
 
       if (n == 3)
-        die ("raw SUB: a message of more than 3 frames, not [topic, header, payload]");
-      zmq_msg_init (frame);
-      if (zmq_msg_recv (frame, sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
-        {
-          int saved = errno;
-
-          zmq_msg_close (frame);
-          if (saved == EAGAIN && n == 0)
-            return FALSE;
-          die ("raw SUB: cannot receive: %s", zmq_strerror (saved));
-        }
+        bench_die ("raw SUB: a message of more than 3 frames, not "
+                   "[topic, header, payload]");
+      if (!bench_recv_frame (sub, frame, n == 0, "raw SUB"))
+        return FALSE;
       more = zmq_msg_more (frame);
       n++;
     }
   if (n != 3)
-    die ("raw SUB: a message of %d frames, not [topic, header, payload]", n);
+    bench_die ("raw SUB: a message of %d frames, not [topic, header, payload]", n);
   if (zmq_msg_size (&frames[1]) != HEADER_SIZE)
-    die ("raw SUB: a header of %zu bytes, not %d", zmq_msg_size (&frames[1]),
-         HEADER_SIZE);
+    bench_die ("raw SUB: a header of %zu bytes, not %d", zmq_msg_size (&frames[1]),
+               HEADER_SIZE);
   *seq = s_header_sequence (zmq_msg_data (&frames[1]));
   *size = zmq_msg_size (&frames[2]);
   for (int i = 0; i < 3; i++)
@@ -805,8 +694,7 @@ s_raw_wait_readable (void *sub, int timeout_ms)
 {
   zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
 
-  if (zmq_poll (&item, 1, timeout_ms) < 0 && errno != EINTR)
-    die ("raw SUB: zmq_poll failed: %s", zmq_strerror (errno));
+  bench_poll (&item, 1, timeout_ms, "raw SUB");
 }
 
 static void
@@ -821,8 +709,8 @@ s_raw_probe (Raw *r, void *sub, int k)
   while (!s_raw_recv (sub, &seq, &size))
     {
       if (g_get_monotonic_time () > deadline)
-        die ("raw: the subscription to \"%s\" was not live within %d ms",
-             r->topics[k], WAIT_MS);
+        bench_die ("raw: the subscription to \"%s\" was not live within %d ms",
+                   r->topics[k], WAIT_MS);
       s_raw_wait_readable (sub, PROBE_MS);
     }
   g_atomic_int_set (&r->live, 1);
@@ -833,9 +721,7 @@ s_raw_probe (Raw *r, void *sub, int k)
 static void
 s_raw_setup (Raw *r)
 {
-  r->ctx = zmq_ctx_new ();
-  if (r->ctx == NULL)
-    die ("cannot create a ZeroMQ context: %s", zmq_strerror (errno));
+  r->ctx = bench_zmq_ctx_new ();
   g_mutex_init (&r->lock);
   g_cond_init (&r->cond);
   for (int k = 0; k < N_SIZES; k++)
@@ -855,13 +741,13 @@ static void *
 s_raw_connect (Raw *r, int k)
 {
   int hwm = HWM;
-  void *sub = s_socket (r->ctx, ZMQ_SUB);
+  void *sub = bench_socket (r->ctx, ZMQ_SUB);
 
   zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
   if (zmq_connect (sub, r->endpoint) != 0)
-    die ("raw SUB: cannot connect %s: %s", r->endpoint, zmq_strerror (errno));
+    bench_die ("raw SUB: cannot connect %s: %s", r->endpoint, zmq_strerror (errno));
   if (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, r->topics[k], strlen (r->topics[k]) + 1) != 0)
-    die ("raw SUB: cannot subscribe: %s", zmq_strerror (errno));
+    bench_die ("raw SUB: cannot subscribe: %s", zmq_strerror (errno));
   s_raw_probe (r, sub, k);
   return sub;
 }
@@ -885,7 +771,7 @@ s_raw_run (Raw *r, void *sub, int k, guint n)
 {
   guint64 received = 0;
   gint64 last_rx = 0;
-  gint64 last_progress = now_ns (); /* of the last message, or the start */
+  gint64 last_progress = bench_now_ns (); /* of the last message, or the start */
   Tput t;
 
   s_raw_post (r, JOB_RUN, k, n);
@@ -896,22 +782,22 @@ s_raw_run (Raw *r, void *sub, int k, guint n)
 
       if (!s_raw_recv (sub, &seq, &size))
         {
-          gint64 idle = now_ns () - last_progress;
+          gint64 idle = bench_now_ns () - last_progress;
 
           if (g_atomic_int_get (&r->pub_done) && idle > (gint64) QUIET_MS * 1000000)
             break; /* the rest was lost */
           if (idle > (gint64) WAIT_MS * 1000000)
-            die ("raw stream \"%s\": no message within %d ms", r->topics[k], WAIT_MS);
+            bench_die ("raw stream \"%s\": no message within %d ms", r->topics[k], WAIT_MS);
           s_raw_wait_readable (sub, POLL_MS);
           continue;
         }
       if (seq == 0)
         continue; /* a probe */
       if (size != s_sizes[k])
-        die ("raw stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", r->topics[k],
-             size);
+        bench_die ("raw stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes",
+                   r->topics[k], size);
       received++;
-      last_rx = last_progress = now_ns ();
+      last_rx = last_progress = bench_now_ns ();
       if (seq >= n)
         break;
     }
@@ -933,9 +819,9 @@ s_work (int32_t work_us)
 {
   if (work_us > 0)
     {
-      gint64 end = now_ns () + (gint64) work_us * 1000;
+      gint64 end = bench_now_ns () + (gint64) work_us * 1000;
 
-      while (now_ns () < end)
+      while (bench_now_ns () < end)
         ;
     }
   return atomic_fetch_add (&s_work_calls, 1) + 1;
@@ -995,16 +881,16 @@ s_rate_run (double hz, int work_us, double seconds)
   if (!ol_server_add_function (server, "work", "(int32 work_us) -> int64",
                                OL_FUNC (s_work), &error)
       || !ol_server_start (server, &error))
-    die ("oneliner server: %s", error->message);
+    bench_die ("oneliner server: %s", error->message);
   client = ol_client_new (ol_server_get_rpc_endpoint (server),
                           ol_server_get_stream_endpoint (server), &error);
   if (client == NULL)
-    die ("oneliner client: %s", error->message);
+    bench_die ("oneliner client: %s", error->message);
   if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, capacity, &error))
-    die ("oneliner client: %s", error->message);
+    bench_die ("oneliner client: %s", error->message);
   if (!ol_server_add_stream (server, name, hz, NULL, "work", args, NULL, TRUE,
                              OL_ENCODING_JSON, NULL, &error))
-    die ("periodic stream at %g Hz: %s", hz, error->message);
+    bench_die ("periodic stream at %g Hz: %s", hz, error->message);
 
   /* From the first message on (the subscription is live), every message
    * whose tick lies within the window. */
@@ -1014,8 +900,8 @@ s_rate_run (double hz, int work_us, double seconds)
       gint64 first;
 
       if (m == NULL)
-        die ("periodic stream at %g Hz with %d us of work: %s", hz, work_us,
-             error->message);
+        bench_die ("periodic stream at %g Hz with %d us of work: %s", hz, work_us,
+                   error->message);
       if (ts->len == 0)
         {
           s_counters (client, name, &c0);
@@ -1045,7 +931,7 @@ s_rate_run (double hz, int work_us, double seconds)
   res.span_ticks = g_array_index (seqs, guint64, seqs->len - 1) - g_array_index (seqs, guint64, 0);
   span_ns = g_array_index (ts, gint64, ts->len - 1) - g_array_index (ts, gint64, 0);
   if (res.span_ticks == 0 || span_ns <= 0)
-    die ("periodic stream at %g Hz: too few messages to measure", hz);
+    bench_die ("periodic stream at %g Hz: too few messages to measure", hz);
   res.achieved_hz = (double) res.span_ticks * 1e9 / (double) span_ns;
   res.error_pct = (res.achieved_hz - hz) / hz * 100.0;
 
@@ -1060,9 +946,9 @@ s_rate_run (double hz, int work_us, double seconds)
       period = g_array_index (ts, gint64, i) - g_array_index (ts, gint64, i - 1);
       jitter[n_jitter++] = fabs ((double) period - 1e9 / hz) / 1e3;
     }
-  qsort (jitter, n_jitter, sizeof *jitter, s_cmp_double);
-  res.p50_us = s_percentile (jitter, n_jitter, 50);
-  res.p99_us = s_percentile (jitter, n_jitter, 99);
+  bench_sort_doubles (jitter, n_jitter);
+  res.p50_us = bench_percentile (jitter, n_jitter, 50);
+  res.p99_us = bench_percentile (jitter, n_jitter, 99);
   res.max_us = n_jitter ? jitter[n_jitter - 1] : 0.0;
   g_free (jitter);
   g_array_unref (ts);
@@ -1144,13 +1030,11 @@ main (int argc, char **argv)
   int only_size = 0;
   char *side = NULL;
   GOptionEntry entries[] = {
-    { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
-      "Small counts and short rate runs: a smoke run of a few seconds", NULL },
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json_out,
-      "Also print the results as one JSON line at the end", NULL },
-    { "reps", 'r', 0, G_OPTION_ARG_INT, &reps,
-      "Repetitions of each throughput measurement; the median is printed (default 5)",
-      "N" },
+    BENCH_OPTION_QUICK (&quick,
+      "Small counts and short rate runs: a smoke run of a few seconds"),
+    BENCH_OPTION_JSON (&json_out),
+    BENCH_OPTION_REPS (&reps,
+      "Repetitions of each throughput measurement; the median is printed (default 5)"),
     { "scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
       "Multiply the message counts of the throughput runs by F (default 1)", "F" },
     { "rate-seconds", 't', 0, G_OPTION_ARG_DOUBLE, &rate_seconds,
@@ -1166,12 +1050,9 @@ main (int argc, char **argv)
       "Skip the throughput measurements", NULL },
     { "no-rate", 0, 0, G_OPTION_ARG_NONE, &no_rate,
       "Skip the rate fidelity measurements", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-      "Print every repetition on stderr", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    BENCH_OPTION_VERBOSE (&verbose),
+    BENCH_OPTION_END,
   };
-  GOptionContext *options = g_option_context_new ("- oneliner streams against raw libzmq");
-  GError *error = NULL;
   guint counts[N_SIZES];
   Tput med_o[N_SIZES] = { { 0 } }, med_r[N_SIZES] = { { 0 } };
   gboolean run_o, run_r;
@@ -1179,30 +1060,23 @@ main (int argc, char **argv)
   json_t *jtput = json_array (), *jrate = json_array ();
   char *cc = s_congestion_control ();
 
+  bench_set_program_name ("bench-streams");
   s_retired_servers = g_ptr_array_new_with_free_func (s_server_free_retired);
 
-  g_option_context_set_summary (options,
+  bench_parse_options (&argc, &argv, "- oneliner streams against raw libzmq",
     "Measures, over tcp loopback in one run:\n"
     "  1. the throughput of a oneliner pushed stream (64 B, 64 KiB, 1 MiB payloads)\n"
     "     against raw libzmq PUB -> inproc XSUB/XPUB proxy -> tcp -> SUB with the\n"
     "     same frames, median of the repetitions, with the ratio oneliner / raw;\n"
     "  2. the rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz\n"
-    "     with 0 and 2 ms of work per call.");
-  g_option_context_add_main_entries (options, entries, NULL);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    {
-      fprintf (stderr, "bench-streams: %s\n", error->message);
-      g_error_free (error);
-      g_option_context_free (options);
-      return 2;
-    }
-  g_option_context_free (options);
+    "     with 0 and 2 ms of work per call.",
+    entries);
   if (reps < 1 || !(scale > 0) || rate_seconds < 0)
-    die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
+    bench_die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
   if (only_size != 0 && only_size != 64 && only_size != 65536 && only_size != 1048576)
-    die ("--size must be 64, 65536 or 1048576");
+    bench_die ("--size must be 64, 65536 or 1048576");
   if (side != NULL && g_strcmp0 (side, "oneliner") != 0 && g_strcmp0 (side, "raw") != 0)
-    die ("--side must be oneliner or raw");
+    bench_die ("--side must be oneliner or raw");
   run_o = side == NULL || g_strcmp0 (side, "oneliner") == 0;
   run_r = side == NULL || g_strcmp0 (side, "raw") == 0;
   g_free (side);
@@ -1373,19 +1247,11 @@ main (int argc, char **argv)
 
   if (json_out)
     {
-      json_t *out = json_pack ("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}", "bench", "streams",
-                               "quick", quick, "reps", reps,
-                               "cpus", g_get_num_processors (),
-                               "tcp_congestion_control", cc,
-                               "throughput", jtput, "rate", jrate);
-      char *text;
-
-      if (out == NULL)
-        die ("cannot build the JSON summary");
-      text = json_dumps (out, JSON_COMPACT | JSON_REAL_PRECISION (6));
-      printf ("%s\n", text);
-      free (text);
-      json_decref (out);
+      bench_print_json (json_pack ("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}",
+                                   "bench", "streams", "quick", quick, "reps", reps,
+                                   "cpus", g_get_num_processors (),
+                                   "tcp_congestion_control", cc,
+                                   "throughput", jtput, "rate", jrate));
     }
   else
     {
