@@ -37,12 +37,28 @@ ol__wall_time_ns (void)
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
+/* How long a silent peer counts as alive: 1500 ms, so that a dead peer is
+ * known within 2 s. ONELINER_HEARTBEAT_TIMEOUT_MS overrides it for machines
+ * where threads can stall for longer than that (sanitizer builds under load,
+ * say): a connection that misses its heartbeats is dropped with the requests
+ * in flight on it. */
+static gpointer
+s_heartbeat_timeout (gpointer unused)
+{
+  const char *env = g_getenv ("ONELINER_HEARTBEAT_TIMEOUT_MS");
+  gint64 ms = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+
+  (void) unused;
+  return GINT_TO_POINTER (ms >= 1000 && ms <= 600000 ? (int) ms : 1500);
+}
+
 void
 ol__socket_set_common (void *socket)
 {
+  static GOnce once = G_ONCE_INIT;
   int linger = 0;
-  int hb_ivl = 500;     /* a dead peer is known within 2 s */
-  int hb_timeout = 1500;
+  int hb_ivl = 500;
+  int hb_timeout = GPOINTER_TO_INT (g_once (&once, s_heartbeat_timeout, NULL));
   int reconnect = 100;
   int reconnect_max = 1000;
   int64_t maxmsg = OL_WIRE_MAX_MESSAGE_SIZE;
