@@ -50,6 +50,7 @@ struct Pending {
 typedef struct {
   GSource source;
   OlClient *client;
+  gpointer fd_tag;       /* the DEALER's ZMQ_FD in the source */
 } ClientSource;
 
 void
@@ -65,23 +66,52 @@ ol_reply_free (OlReply *reply)
 /* ------------------------------------------------------------------------ */
 /* Encoding and decoding */
 
-static char *
-s_encode (OlClient *c, guint64 id, const char *op, json_t *body,
-          OlCallFlags flags, size_t *len)
+/* Operation names are short lower-case identifiers ("call", "stream_enable"):
+ * they go into the request text without escaping. */
+static gboolean
+s_op_is_valid (const char *op)
 {
-  char *text;
+  if (op == NULL || op[0] == '\0')
+    return FALSE;
+  for (const char *p = op; *p; p++)
+    if (!g_ascii_islower (*p) && *p != '_' && !g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
 
-  json_object_set_new (body, "v", json_integer (OL_PROTOCOL_VERSION));
-  json_object_set_new (body, "id", json_integer ((json_int_t) id));
-  json_object_set_new (body, "op", json_string (op));
+/* Encodes a request: the envelope members are written as text in front of
+ * the body's own members, which saves building them as JSON values on every
+ * call. The result is (transfer full) for free(). */
+static char *
+s_encode (guint64 id, const char *op, json_t *body, OlCallFlags flags, size_t *len)
+{
+  char *members = json_dumps (body, JSON_COMPACT);
+  size_t members_len = strlen (members);
+  GString *out = g_string_sized_new (members_len + 96);
+
+  g_string_append_printf (out, "{\"v\":%d,\"id\":%" G_GUINT64_FORMAT ",\"op\":",
+                          OL_PROTOCOL_VERSION, id);
+  {
+    /* op names are plain ASCII identifiers of this library: no escaping. */
+    g_string_append_c (out, '"');
+    g_string_append (out, op);
+    g_string_append_c (out, '"');
+  }
   if (flags & OL_CALL_TIMESTAMP)
-    json_object_set_new (body, "ts", json_true ());
+    g_string_append (out, ",\"ts\":true");
   if (flags & OL_CALL_FRAMES)
-    json_object_set_new (body, "frames", json_true ());
-  (void) c;
-  text = json_dumps (body, JSON_COMPACT);
-  *len = text ? strlen (text) : 0;
-  return text;
+    g_string_append (out, ",\"frames\":true");
+  /* members is "{}" or "{...}": append its inside after a comma. */
+  if (members_len > 2)
+    {
+      g_string_append_c (out, ',');
+      g_string_append_len (out, members + 1, members_len - 1);
+    }
+  else
+    g_string_append_c (out, '}');
+  free (members);
+  *len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 /* Sends an encoded request without waiting. Returns 0, or -1 with errno
@@ -306,8 +336,19 @@ s_source_prepare (GSource *source, gint *timeout)
 static gboolean
 s_source_check (GSource *source)
 {
+  ClientSource *cs = (ClientSource *) source;
+  OlClient *c = cs->client;
   int timeout;
-  return s_source_ready (((ClientSource *) source)->client, &timeout);
+
+  /* Nothing was sent or received since prepare() looked at the socket, so
+   * unless its fd fired, only a deadline can have made us ready. */
+  if (!(g_source_query_unix_fd (source, cs->fd_tag) & G_IO_IN) && c->outbox.head == NULL)
+    {
+      if (c->deadlines.head == NULL)
+        return FALSE;
+      return ((Pending *) c->deadlines.head->data)->deadline <= g_get_monotonic_time ();
+    }
+  return s_source_ready (c, &timeout);
 }
 
 static gboolean
@@ -372,7 +413,7 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
   size_t len;
   GTask *task;
 
-  g_return_if_fail (c != NULL && op != NULL && body != NULL);
+  g_return_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body));
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, ol_client_request_async);
   if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
@@ -393,7 +434,7 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
   p->timeout_ms = timeout_ms;
   p->deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   p->task = task;
-  p->text = s_encode (c, p->id, op, body, flags, &len);
+  p->text = s_encode (p->id, op, body, flags, &len);
   json_decref (body);
   g_hash_table_insert (c->pending, &p->id, p);
   s_insert_deadline (c, p);
@@ -485,7 +526,7 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
   char *text;
   gboolean sent = FALSE;
 
-  g_return_val_if_fail (c != NULL && op != NULL && body != NULL, NULL);
+  g_return_val_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body), NULL);
   if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
@@ -498,7 +539,7 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
     timeout_ms = c->timeout_ms;
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   id = ++c->next_id;
-  text = s_encode (c, id, op, body, flags, &len);
+  text = s_encode (id, op, body, flags, &len);
   json_decref (body);
 
   /* Send, waiting for a connection at most until the deadline. */
@@ -667,7 +708,7 @@ ol_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **e
   ((ClientSource *) c->source)->client = c;
   g_source_set_name (c->source, "OlClient");
   zmq_getsockopt (dealer, ZMQ_FD, &fd, &fd_len);
-  g_source_add_unix_fd (c->source, fd, G_IO_IN);
+  ((ClientSource *) c->source)->fd_tag = g_source_add_unix_fd (c->source, fd, G_IO_IN);
   g_source_attach (c->source, c->context);
   return c;
 }

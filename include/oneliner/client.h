@@ -89,8 +89,9 @@ typedef enum {
 /**
  * ol_client_request:
  * @op: "call", "call_named" or another operation of docs/PROTOCOL.md
- * @body: (transfer full): the request's fields (object, method, name, args,
- *   kwargs...); the client adds "v", "id" and "op".
+ * @body: (transfer full): a JSON object with the request's fields (object,
+ *   method, name, args, kwargs...); the client adds "v", "id" and "op" (and
+ *   "ts", "frames" from flags), which body must not hold.
  * @frames: (nullable): GBytes * sent as binary frames after the JSON frame,
  *   which args refer to as {"$frame": N}. Borrowed.
  * @timeout_ms: bound of this call; -1 for the client's timeout.
