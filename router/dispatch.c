@@ -140,12 +140,51 @@ s_op_call_named (OlServer *server, json_t *request, GPtrArray *frames_in,
   return s_invoke (c, merged_args, merged_kwargs, frames_in, frames_out, error);
 }
 
+/* Adds each member of every mount's description (prefixed names) to out. */
+static void
+s_merge_mounts (OlServer *server, json_t *out, json_t *(*get) (OlMount *),
+                const char *const *sections)
+{
+  for (guint i = 0; i < server->mounts->len; i++)
+    {
+      g_autoptr (json_t) upstream = get (server->mounts->pdata[i]);
+
+      if (upstream == NULL)
+        continue;
+      if (sections == NULL)
+        json_object_update_missing (out, upstream);
+      else
+        for (int k = 0; sections[k]; k++)
+          json_object_update_missing (json_object_get (out, sections[k]),
+                                      json_object_get (upstream, sections[k]));
+    }
+}
+
 static json_t *
 s_op_list (OlServer *server, json_t *request, GPtrArray *frames_in,
            GPtrArray *frames_out, GError **error)
 {
+  static const char *const sections[] = { "instances", "functions", "named_calls", NULL };
+  json_t *out = ol__registry_describe (server->registry);
+
   (void) request, (void) frames_in, (void) frames_out, (void) error;
-  return ol__registry_describe (server->registry);
+  /* What the mounted servers serve, as they last described it (refreshed
+   * every second). */
+  s_merge_mounts (server, out, ol__mount_list, sections);
+  return out;
+}
+
+static json_t *
+s_op_mounts (OlServer *server, json_t *request, GPtrArray *frames_in,
+             GPtrArray *frames_out, GError **error)
+{
+  json_t *out = json_object ();
+
+  (void) request, (void) frames_in, (void) frames_out, (void) error;
+  for (guint i = 0; i < server->mounts->len; i++)
+    json_object_set_new (out, ol__mount_prefix (server->mounts->pdata[i]),
+                         ol__mount_describe (server->mounts->pdata[i]));
+  return out;
 }
 
 static json_t *
@@ -162,8 +201,11 @@ static json_t *
 s_op_streams (OlServer *server, json_t *request, GPtrArray *frames_in,
               GPtrArray *frames_out, GError **error)
 {
+  json_t *out = ol__streamer_describe (server->streamer);
+
   (void) request, (void) frames_in, (void) frames_out, (void) error;
-  return ol__streamer_describe (server->streamer);
+  s_merge_mounts (server, out, ol__mount_streams, NULL);
+  return out;
 }
 
 static json_t *
@@ -206,6 +248,7 @@ static const struct {
   OpFunc func;
 } s_ops[] = {
   { "streams", s_op_streams },
+  { "mounts", s_op_mounts },
   { "stream_enable", s_op_stream_enable },
   { "stream_remove", s_op_stream_remove },
   { "call", s_op_call },

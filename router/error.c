@@ -21,6 +21,7 @@ ol_error_code_name (int code)
     case OL_ERROR_CONFIG: return "CONFIG";
     case OL_ERROR_SIGNATURE: return "SIGNATURE";
     case OL_ERROR_BUSY: return "BUSY";
+    case OL_ERROR_UNREACHABLE: return "UNREACHABLE";
     }
   return "UNKNOWN";
 }

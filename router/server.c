@@ -25,7 +25,8 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->rpc_bind = g_strdup (rpc_endpoint ? rpc_endpoint : OL_DEFAULT_RPC_BIND);
   s->stream_bind = g_strdup (stream_endpoint ? stream_endpoint : OL_DEFAULT_STREAM_BIND);
   s->registry = ol__registry_new ();
-  s->streamer = ol__streamer_new (s->registry);
+  s->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__mount_free);
+  s->streamer = ol__streamer_new (s->registry, s->mounts);
   ol__mutex_init (&s->state_lock);
   ol__startup_init (&s->startup);
   s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -45,6 +46,7 @@ ol_server_free (OlServer **server)
   ol_server_stop (s);
   /* Streams call into the registry's callables: they go first. */
   ol__streamer_free (s->streamer);
+  g_ptr_array_unref (s->mounts);
   ol__registry_free (s->registry);
   close (s->wake_fd);
   ol__startup_clear (&s->startup);
@@ -60,12 +62,12 @@ ol_server_free (OlServer **server)
  * never blocks here: a client that is gone or does not read its replies
  * (its queue is full) loses that reply, which is counted. */
 static void
-s_send_reply (OlServer *s, void *router, zmq_msg_t *identity, gboolean delimited,
-              char *text, size_t len, GPtrArray *frames_out)
+s_send_reply (OlServer *s, void *router, const void *identity, size_t identity_len,
+              gboolean delimited, char *text, size_t len, GPtrArray *frames_out)
 {
   gboolean more_frames = frames_out != NULL && frames_out->len > 0;
 
-  if (zmq_msg_send (identity, router, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+  if (zmq_send (router, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
     {
       free (text);
       atomic_fetch_add (&s->replies_undeliverable, 1);
@@ -87,6 +89,71 @@ s_error_reply (json_t *request, OlError code, const char *message, size_t *len)
   json_t *id = json_is_object (request) ? json_object_get (request, "id") : NULL;
 
   return ol__wire_encode_reply (id, NULL, error, -1, len);
+}
+
+/* Sends the reply of a forwarded call (relay/mount.c). */
+static void
+s_mount_reply (void *router, GBytes *identity, gboolean delimited, char *text, size_t len,
+               GPtrArray *frames, gpointer data)
+{
+  gsize id_len;
+  gconstpointer id = g_bytes_get_data (identity, &id_len);
+
+  s_send_reply (data, router, id, id_len, delimited, text, len, frames);
+}
+
+/* The name a request routes by: the object of a call (or its free
+ * function), the name of a named call or of a stream. */
+static const char *
+s_route_member (json_t *request, const char **member)
+{
+  const char *op = json_string_value (json_object_get (request, "op"));
+  json_t *object;
+
+  if (op == NULL)
+    return NULL;
+  if (strcmp (op, "call") == 0)
+    {
+      object = json_object_get (request, "object");
+      *member = json_is_string (object) ? "object" : "method";
+    }
+  else if (strcmp (op, "call_named") == 0 || strcmp (op, "stream_enable") == 0
+           || strcmp (op, "stream_remove") == 0)
+    *member = "name";
+  else
+    return NULL;
+  return json_string_value (json_object_get (request, *member));
+}
+
+/* Forwards request to the mount its name routes to, if any. Returns TRUE
+ * when it is taken care of (forwarded, or answered with an error). */
+static gboolean
+s_route (OlServer *s, void *router, json_t *request, zmq_msg_t *identity, gboolean delimited,
+         zmq_msg_t *attachments, int n_attachments)
+{
+  const char *member = NULL;
+  const char *name = s_route_member (request, &member);
+  const char *rest = NULL;
+  OlMount *mount = ol__mount_match (s->mounts, name, &rest);
+  g_autoptr (GBytes) who = NULL;
+  g_autoptr (GPtrArray) frames = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (mount == NULL)
+    return FALSE;
+  json_object_set_new (request, member, json_string (rest));
+  who = g_bytes_new (zmq_msg_data (identity), zmq_msg_size (identity));
+  frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (int i = 0; i < n_attachments; i++)
+    g_ptr_array_add (frames, ol__wire_frame_to_bytes (&attachments[i]));
+  if (!ol__mount_forward (mount, request, who, delimited, frames, &error))
+    {
+      size_t len;
+      char *text = ol__wire_encode_reply (json_object_get (request, "id"), NULL, error, -1, &len);
+      s_send_reply (s, router, zmq_msg_data (identity), zmq_msg_size (identity), delimited,
+                    text, len, NULL);
+    }
+  return TRUE;
 }
 
 static void
@@ -124,6 +191,9 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
         "request has more than %d binary frames", OL_WIRE_MAX_ATTACHMENTS);
       reply = s_error_reply (request, OL_ERROR_PROTOCOL, msg, &len);
     }
+  if (reply == NULL && s->mounts->len > 0
+      && s_route (s, router, request, &frames[0], delimited, &frames[body + 1], n - body - 1))
+    return;
   if (reply == NULL)
     {
       frames_in = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -134,7 +204,8 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
     }
   else
     atomic_fetch_add (&s->calls_served, 1);
-  s_send_reply (s, router, &frames[0], delimited, reply, len, frames_out);
+  s_send_reply (s, router, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), delimited,
+                reply, len, frames_out);
 }
 
 static void *
@@ -170,18 +241,28 @@ s_rpc_thread (gpointer data)
   void *router = s_bind_router (s, &error);
   zmq_msg_t frames[RPC_MAX_FRAMES];
 
+  guint n_items = 2 + s->mounts->len * OL_MOUNT_POLL_ITEMS;
+  g_autofree zmq_pollitem_t *items = g_new0 (zmq_pollitem_t, n_items);
+
+  for (guint i = 0; router != NULL && i < s->mounts->len; i++)
+    if (!ol__mount_open (s->mounts->pdata[i], &error))
+      {
+        for (guint j = 0; j < i; j++)
+          ol__mount_close (s->mounts->pdata[j]);
+        g_clear_pointer (&router, zmq_close);
+      }
   ol__startup_report (&s->startup, error);
   if (router == NULL)
     return NULL;
 
   while (!g_atomic_int_get (&s->stop))
     {
-      zmq_pollitem_t items[2] = {
-        { router, 0, ZMQ_POLLIN, 0 },
-        { NULL, s->wake_fd, ZMQ_POLLIN, 0 },
-      };
+      items[0] = (zmq_pollitem_t) { router, 0, ZMQ_POLLIN, 0 };
+      items[1] = (zmq_pollitem_t) { NULL, s->wake_fd, ZMQ_POLLIN, 0 };
+      for (guint i = 0; i < s->mounts->len; i++)
+        ol__mount_poll_items (s->mounts->pdata[i], &items[2 + i * OL_MOUNT_POLL_ITEMS]);
 
-      if (zmq_poll (items, 2, RPC_POLL_MS) < 0)
+      if (zmq_poll (items, (int) n_items, RPC_POLL_MS) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -198,7 +279,11 @@ s_rpc_thread (gpointer data)
           s_handle (s, router, frames, n, truncated);
           ol__wire_close_frames (frames, n);
         }
+      for (guint i = 0; i < s->mounts->len; i++)
+        ol__mount_service (s->mounts->pdata[i], router, s_mount_reply, s);
     }
+  for (guint i = 0; i < s->mounts->len; i++)
+    ol__mount_close (s->mounts->pdata[i]);
   zmq_close (router);
   return NULL;
 }
@@ -337,4 +422,37 @@ ol_server_call (OlServer *s, const char *instance, const char *method,
   if (!ol__callable_invoke (c, args, kwargs, NULL, &value, error))
     return NULL;
   return ol__value_to_result (&value, NULL);
+}
+
+gboolean
+ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
+                 const char *stream_endpoint, GError **error)
+{
+  gboolean started;
+
+  g_return_val_if_fail (s != NULL && rpc_endpoint != NULL && stream_endpoint != NULL, FALSE);
+  if (!ol__mount_prefix_is_valid (prefix))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "invalid mount prefix \"%s\": a name of printable ASCII without "
+                   "spaces that neither starts nor ends with '/'", prefix ? prefix : "(null)");
+      return FALSE;
+    }
+  ol__mutex_lock (&s->state_lock);
+  started = s->started;
+  ol__mutex_unlock (&s->state_lock);
+  if (started)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_FAILED,
+                   "mount \"%s\": mounts are added before ol_server_start()", prefix);
+      return FALSE;
+    }
+  for (guint i = 0; i < s->mounts->len; i++)
+    if (strcmp (ol__mount_prefix (s->mounts->pdata[i]), prefix) == 0)
+      {
+        g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "mount \"%s\" already exists", prefix);
+        return FALSE;
+      }
+  g_ptr_array_add (s->mounts, ol__mount_new (prefix, rpc_endpoint, stream_endpoint));
+  return TRUE;
 }

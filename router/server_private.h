@@ -7,6 +7,7 @@
 #include "oneliner/server.h"
 #include "router/registry.h"
 #include "router/startup.h"
+#include "relay/mount.h"
 #include "router/wire.h"
 #include "streamer/streamer.h"
 
@@ -19,6 +20,7 @@ struct OlServer {
   char *stream_endpoint;    /* (owned) */
   OlRegistry *registry;     /* (owned) thread-safe by itself */
   OlStreamer *streamer;     /* (owned) thread-safe by itself */
+  GPtrArray *mounts;        /* (owned) OlMount *; fixed once started */
 
   OlStartup startup;        /* the RPC thread's start handshake */
   OlMutex state_lock;       /* guards started, thread */

@@ -22,6 +22,14 @@ ol_server_add_pushed_stream (OlServer *server, const char *name,
 }
 
 gboolean
+ol_server_add_zmq_stream (OlServer *server, const char *name, const char *endpoint,
+                          const char *topic, gboolean enabled, GError **error)
+{
+  g_return_val_if_fail (server != NULL, FALSE);
+  return ol__streamer_add_relayed (server->streamer, name, endpoint, topic, enabled, error);
+}
+
+gboolean
 ol_server_set_stream_enabled (OlServer *server, const char *name,
                               gboolean enabled, GError **error)
 {

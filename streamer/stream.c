@@ -45,6 +45,8 @@ ol__stream_unref (OlStream *st)
   g_free (st->method);
   json_decref (st->args);
   json_decref (st->kwargs);
+  g_free (st->endpoint);
+  g_free (st->upstream_topic);
   g_free (st);
 }
 
@@ -121,6 +123,11 @@ ol__stream_describe (OlStream *st)
       json_object_set_new (d, "method", json_string (st->method));
       json_object_set (d, "args", st->args);
       json_object_set (d, "kwargs", st->kwargs);
+    }
+  if (st->kind == OL_STREAM_RELAYED)
+    {
+      json_object_set_new (d, "endpoint", json_string (st->endpoint));
+      json_object_set_new (d, "topic", json_string (st->upstream_topic));
     }
   if (st->encoding == OL_ENCODING_IMAGE)
     json_object_set_new (d, "image",

@@ -41,6 +41,8 @@ typedef struct {
   char *method;             /* (owned) periodic only */
   json_t *args;             /* (owned) periodic only */
   json_t *kwargs;           /* (owned) periodic only */
+  char *endpoint;           /* (owned) relayed only: the PUB socket relayed */
+  char *upstream_topic;     /* (owned) relayed only: its subscription, "" for all */
 
   /* Mutable: */
   atomic_bool enabled;

@@ -6,6 +6,7 @@
 
 #include "oneliner/error.h"
 #include "router/lock.h"
+#include "relay/relay.h"
 #include "streamer/group.h"
 #include "streamer/proxy.h"
 #include "streamer/pusher.h"
@@ -21,14 +22,17 @@ struct OlStreamer {
   GHashTable *streams;    /* (owned) name -> OlStream * */
   GPtrArray *groups;      /* (owned) OlGroup *, running ones only */
   OlProxy *proxy;         /* (owned) (nullable) NULL unless started */
+  OlRelay *relay;         /* (owned) (nullable) NULL unless started */
+  GPtrArray *mounts;      /* the server's OlMount *, borrowed; fixed once started */
 };
 
 OlStreamer *
-ol__streamer_new (OlRegistry *registry)
+ol__streamer_new (OlRegistry *registry, GPtrArray *mounts)
 {
   OlStreamer *s = g_new0 (OlStreamer, 1);
 
   s->registry = registry;
+  s->mounts = mounts;
   static atomic_uint next_id;
 
   /* Not the object's address: malloc reuses it, and libzmq releases a closed
@@ -86,7 +90,8 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       return FALSE;
     }
   s->proxy = ol__proxy_start (s->inproc, endpoint, error);
-  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
+  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error)
+      || (s->relay = ol__relay_start (s->inproc, s->mounts, error)) == NULL)
     {
       ol__mutex_unlock (&s->lock);
       ol__streamer_stop (s);
@@ -98,6 +103,8 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       OlStream *st = value;
       OlGroup *g;
 
+      if (st->kind == OL_STREAM_RELAYED)
+        ol__relay_add (s->relay, st, st->endpoint, st->upstream_topic);
       if (st->kind != OL_STREAM_PERIODIC)
         continue;
       if ((g = s_group_locked (s, st->hz, error)) == NULL)
@@ -128,13 +135,16 @@ ol__streamer_stop (OlStreamer *s)
 {
   g_autoptr (GPtrArray) groups = NULL;
   OlProxy *proxy;
+  OlRelay *relay;
 
   ol__mutex_lock (&s->lock);
   groups = g_steal_pointer (&s->groups);
   s->groups = g_ptr_array_new ();
   proxy = g_steal_pointer (&s->proxy);
+  relay = g_steal_pointer (&s->relay);
   ol__mutex_unlock (&s->lock);
   /* Publishers first, so that the proxy forwards what they sent last. */
+  ol__relay_free (relay);
   for (guint i = 0; i < groups->len; i++)
     ol__group_free (groups->pdata[i]);
   ol__pusher_close (s->pusher);
@@ -252,6 +262,35 @@ ol__streamer_add_pushed (OlStreamer *s, const char *name, OlEncoding encoding,
   return ol__stream_writer_new (s->pusher, st);
 }
 
+gboolean
+ol__streamer_add_relayed (OlStreamer *s, const char *name, const char *endpoint,
+                          const char *topic, gboolean enabled, GError **error)
+{
+  OlStream *st;
+
+  if (endpoint == NULL || endpoint[0] == '\0')
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "relayed stream \"%s\" needs an endpoint", name ? name : "");
+      return FALSE;
+    }
+  ol__mutex_lock (&s->lock);
+  if (!s_check_new (s, name, OL_ENCODING_RAW, NULL, error))
+    {
+      ol__mutex_unlock (&s->lock);
+      return FALSE;
+    }
+  st = ol__stream_new (name, OL_STREAM_RELAYED, OL_ENCODING_RAW, NULL);
+  st->endpoint = g_strdup (endpoint);
+  st->upstream_topic = g_strdup (topic ? topic : "");
+  atomic_store (&st->enabled, enabled);
+  g_hash_table_insert (s->streams, st->name, st);
+  if (s->relay != NULL)
+    ol__relay_add (s->relay, st, st->endpoint, st->upstream_topic);
+  ol__mutex_unlock (&s->lock);
+  return TRUE;
+}
+
 static OlStream *
 s_lookup_locked (OlStreamer *s, const char *name, GError **error)
 {
@@ -273,6 +312,8 @@ ol__streamer_set_enabled (OlStreamer *s, const char *name, gboolean enabled,
   st = s_lookup_locked (s, name, error);
   if (st != NULL)
     atomic_store (&st->enabled, enabled);
+  if (st != NULL && st->kind == OL_STREAM_RELAYED && s->relay != NULL)
+    ol__relay_refresh (s->relay);
   ol__mutex_unlock (&s->lock);
   return st != NULL;
 }
@@ -290,6 +331,8 @@ ol__streamer_remove (OlStreamer *s, const char *name, GError **error)
       return FALSE;
     }
   atomic_store (&st->removed, TRUE);
+  if (st->kind == OL_STREAM_RELAYED && s->relay != NULL)
+    ol__relay_remove (s->relay, st);
   for (guint i = 0; i < s->groups->len; i++)
     ol__group_remove (s->groups->pdata[i], st);
   g_hash_table_remove (s->streams, name);

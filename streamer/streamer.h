@@ -18,7 +18,9 @@ G_BEGIN_DECLS
 
 typedef struct OlStreamer OlStreamer;
 
-OlStreamer *ol__streamer_new (OlRegistry *registry);
+/* mounts: the server's OlMount * (borrowed), whose streams the relay thread
+ * re-publishes. */
+OlStreamer *ol__streamer_new (OlRegistry *registry, GPtrArray *mounts);
 void ol__streamer_free (OlStreamer *streamer);
 
 /* Binds the public endpoint, starts the proxy, the pusher and a group per
@@ -39,6 +41,9 @@ gboolean ol__streamer_add_periodic (OlStreamer *streamer, const char *name,
 OlStreamWriter *ol__streamer_add_pushed (OlStreamer *streamer, const char *name,
                                          OlEncoding encoding,
                                          const OlImageInfo *image, GError **error);
+gboolean ol__streamer_add_relayed (OlStreamer *streamer, const char *name,
+                                   const char *endpoint, const char *topic,
+                                   gboolean enabled, GError **error);
 gboolean ol__streamer_set_enabled (OlStreamer *streamer, const char *name,
                                    gboolean enabled, GError **error);
 gboolean ol__streamer_remove (OlStreamer *streamer, const char *name,

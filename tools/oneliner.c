@@ -293,6 +293,40 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
 }
 
 static int
+s_cmd_mounts (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlReply) reply = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
+  json_t *mounts;
+
+  (void) argc, (void) argv;
+  reply = ol_client_request (client, "mounts", json_object (), NULL, OL_CALL_NONE, -1, &error);
+  if (reply == NULL)
+    return s_fail ("mounts", error);
+  mounts = reply->result;
+  keys = s_sorted_keys (mounts);
+  printf ("%-16s %-5s %10s %10s %11s %10s  %s\n", "MOUNT", "STATE", "FORWARDED", "REPLIES",
+          "UNREACHABLE", "RELAYED", "UPSTREAM");
+  for (guint i = 0; i < keys->len; i++)
+    {
+      json_t *m = json_object_get (mounts, keys->pdata[i]);
+
+      printf ("%-16s %-5s %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT " %11"
+              JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT "  %s %s\n",
+              (char *) keys->pdata[i],
+              json_is_true (json_object_get (m, "connected")) ? "up" : "down",
+              json_integer_value (json_object_get (m, "calls_forwarded")),
+              json_integer_value (json_object_get (m, "replies")),
+              json_integer_value (json_object_get (m, "unreachable")),
+              json_integer_value (json_object_get (m, "messages_relayed")),
+              json_string_value (json_object_get (m, "rpc")),
+              json_string_value (json_object_get (m, "stream")));
+    }
+  return EXIT_OK;
+}
+
+static int
 s_set_enabled (OlClient *client, const char *name, gboolean enabled)
 {
   g_autoptr (GError) error = NULL;
@@ -545,6 +579,9 @@ static const Command s_commands[] = {
     "rate, the messages dropped and the p99 jitter of the period.",
     s_cmd_hz, 1, 1, s_hz_entries },
   { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL },
+  { "mounts", "", "List the servers a relay mounts: state (up/down), calls forwarded,\n"
+    "replies, calls refused because the upstream was unreachable, stream messages\n"
+    "relayed.", s_cmd_mounts, 0, 0, NULL },
   { "disable", "NAME", "Disable stream NAME on the server: a periodic stream's callable is\n"
     "then not called at all.", s_cmd_disable, 1, 1, NULL },
 };

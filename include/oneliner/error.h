@@ -32,6 +32,7 @@ typedef enum {
   OL_ERROR_CONFIG = 10,             /* bad configuration file or option */
   OL_ERROR_SIGNATURE = 11,          /* a signature string that does not parse */
   OL_ERROR_BUSY = 12,               /* a queue is full: the item was dropped and counted */
+  OL_ERROR_UNREACHABLE = 13,        /* a mounted upstream server is not connected */
 } OlError;
 
 GQuark ol_error_quark (void);

@@ -147,6 +147,22 @@ gboolean ol_server_load_config (OlServer *server, const char *path,
 gboolean ol_server_apply_config (OlServer *server, json_t *config,
                                  GError **error);
 
+/**
+ * ol_server_mount:
+ * @prefix: the name under which the other server appears here, e.g. "lab1"
+ *
+ * Mounts another oneliner server: a call of "PREFIX/stage" here calls
+ * "stage" there, "PREFIX/sensor/sine" is its stream "sensor/sine", and
+ * listing, stream control and introspection pass through. Mounts nest.
+ * Calls to an upstream that is not connected fail at once with
+ * OL_ERROR_UNREACHABLE; the mount reconnects by itself. Add mounts before
+ * ol_server_start(). Fails with OL_ERROR_INVALID_ARGS (bad prefix),
+ * OL_ERROR_EXISTS, or OL_ERROR_FAILED after start.
+ */
+gboolean ol_server_mount (OlServer *server, const char *prefix,
+                          const char *rpc_endpoint, const char *stream_endpoint,
+                          GError **error);
+
 /* Statistics: number of requests answered since start. */
 guint64 ol_server_get_calls_served (OlServer *server);
 

@@ -133,6 +133,24 @@ OlStreamWriter *ol_stream_writer_ref (OlStreamWriter *writer);
 void ol_stream_writer_unref (OlStreamWriter *writer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamWriter, ol_stream_writer_unref)
 
+/**
+ * ol_server_add_zmq_stream:
+ * @endpoint: a ZeroMQ PUB endpoint of any program
+ * @topic: (nullable): the subscription prefix there; NULL or "" for every
+ *   message
+ *
+ * Adds a relayed stream: every message of that PUB socket becomes a message
+ * of stream name, its frames as a raw payload (a single frame as it is; of
+ * several, the first is taken as the publisher's topic and the others,
+ * joined, as the payload) under this server's own header and sequence
+ * numbers. While the stream is disabled the relay unsubscribes there, so
+ * nothing crosses the network for it. (Another oneliner server is mounted
+ * with ol_server_mount() instead, which keeps its headers.)
+ */
+gboolean ol_server_add_zmq_stream (OlServer *server, const char *name,
+                                   const char *endpoint, const char *topic,
+                                   gboolean enabled, GError **error);
+
 /* Enables or disables a stream; OL_ERROR_NOT_FOUND for an unknown name. */
 gboolean ol_server_set_stream_enabled (OlServer *server, const char *name,
                                        gboolean enabled, GError **error);
@@ -153,9 +171,13 @@ typedef enum {
                            is dropped (and counted) when full */
 } OlStorage;
 
-/* A received message. */
+/* A received message, as ol_client_get_stream() returns it; release it with
+ * ol_stream_message_free() (its payload may be kept longer with
+ * g_bytes_ref()). */
 typedef struct {
-  char *name;           /* (owned) the stream */
+  const char *name;     /* the stream: an interned string (g_intern_string()),
+                           valid for the life of the process; compare with
+                           strcmp(), or by address with another interned string */
   guint64 sequence;     /* per stream, from 1, contiguous unless messages were lost */
   gint64 timestamp;     /* server wall clock, ns since the epoch */
   guint32 status;       /* OlStatus bits */

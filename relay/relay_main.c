@@ -1,0 +1,129 @@
+/* oneliner-relay: a server with no instruments of its own that gathers the
+ * calls and streams of other servers (mounts) and plain PUB sockets (relays). */
+#include <glib-unix.h>
+#include <oneliner/oneliner.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *opt_rpc = NULL;
+static char *opt_stream = NULL;
+static char *opt_config = NULL;
+static char **opt_mounts = NULL;
+static char **opt_relays = NULL;
+
+static GOptionEntry s_entries[] = {
+  { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
+    "Endpoint the RPC socket binds (default " OL_DEFAULT_RPC_BIND ")", "ENDPOINT" },
+  { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_stream,
+    "Endpoint the stream socket binds (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
+  { "mount", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opt_mounts,
+    "Mount a oneliner server under NAME (repeatable)", "NAME=RPC_ENDPOINT,STREAM_ENDPOINT" },
+  { "relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_relays,
+    "Re-publish a plain PUB socket as stream NAME, optionally only TOPIC (repeatable)",
+    "NAME=PUB_ENDPOINT[,TOPIC]" },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+    "JSON configuration file: endpoints, mounts, relays (README, \"Cascading\")", "FILE" },
+  { NULL }
+};
+
+static gboolean
+s_on_signal (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Splits "NAME=A[,B]". */
+static gboolean
+s_split (const char *option, const char *spec, char **name, char **a, char **b,
+         gboolean b_required, GError **error)
+{
+  const char *eq = strchr (spec, '=');
+  const char *comma;
+
+  if (eq == NULL || eq == spec || eq[1] == '\0')
+    goto bad;
+  *name = g_strndup (spec, (gsize) (eq - spec));
+  comma = strchr (eq + 1, ',');
+  *a = comma ? g_strndup (eq + 1, (gsize) (comma - eq - 1)) : g_strdup (eq + 1);
+  *b = comma && comma[1] ? g_strdup (comma + 1) : NULL;
+  if ((*a)[0] == '\0' || (b_required && *b == NULL))
+    {
+      g_clear_pointer (name, g_free);
+      g_clear_pointer (a, g_free);
+      g_clear_pointer (b, g_free);
+      goto bad;
+    }
+  return TRUE;
+bad:
+  g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "--%s %s: expected %s", option, spec,
+               b_required ? "NAME=RPC_ENDPOINT,STREAM_ENDPOINT" : "NAME=PUB_ENDPOINT[,TOPIC]");
+  return FALSE;
+}
+
+static gboolean
+s_setup (OlServer *server, GError **error)
+{
+  if (opt_config && !ol_server_load_config (server, opt_config, error))
+    return FALSE;
+  for (int i = 0; opt_mounts && opt_mounts[i]; i++)
+    {
+      g_autofree char *name = NULL, *rpc = NULL, *stream = NULL;
+
+      if (!s_split ("mount", opt_mounts[i], &name, &rpc, &stream, TRUE, error)
+          || !ol_server_mount (server, name, rpc, stream, error))
+        return FALSE;
+    }
+  for (int i = 0; opt_relays && opt_relays[i]; i++)
+    {
+      g_autofree char *name = NULL, *endpoint = NULL, *topic = NULL;
+
+      if (!s_split ("relay", opt_relays[i], &name, &endpoint, &topic, FALSE, error)
+          || !ol_server_add_zmq_stream (server, name, endpoint, topic, TRUE, error))
+        return FALSE;
+    }
+  return ol_server_start (server, error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- gather oneliner servers");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlServer) server = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+
+  g_option_context_set_summary (ctx,
+    "Serves the calls and streams of other oneliner servers under a prefix each\n"
+    "(--mount lab1=tcp://pc1:5555,tcp://pc1:5556 makes \"lab1/stage\" call \"stage\"\n"
+    "on pc1) and re-publishes plain ZeroMQ PUB sockets as streams (--relay).\n"
+    "Mounts nest: a relay can mount another relay. 'oneliner mounts' shows each\n"
+    "mount's state and counters. Stops cleanly on SIGINT or SIGTERM.");
+  g_option_context_add_main_entries (ctx, s_entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "oneliner-relay: %s (try --help)\n", error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      fprintf (stderr, "oneliner-relay: unexpected argument \"%s\" (try --help)\n", argv[1]);
+      return 2;
+    }
+  server = ol_server_new (opt_rpc, opt_stream);
+  if (!s_setup (server, &error))
+    {
+      fprintf (stderr, "oneliner-relay: %s\n", error->message);
+      return g_error_matches (error, OL_ERROR, OL_ERROR_CONFIG) ? 2 : 1;
+    }
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, s_on_signal, loop);
+  g_unix_signal_add (SIGTERM, s_on_signal, loop);
+  printf ("oneliner-relay: serving rpc %s stream %s\n", ol_server_get_rpc_endpoint (server),
+          ol_server_get_stream_endpoint (server));
+  fflush (stdout);
+  g_main_loop_run (loop);
+  ol_server_free (&server);
+  printf ("oneliner-relay: stopped\n");
+  return 0;
+}
