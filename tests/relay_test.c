@@ -1,0 +1,474 @@
+/* Relays with real processes: oneliner-demo-server behind one and two
+ * oneliner-relay processes, a foreign PUB socket relayed, and (where the
+ * machine allows it) servers on separate network namespaces. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "router/json_autoptr.h"
+#include "tests/testutil.h"
+
+/* Starts a relay with the given arguments; *rpc and *stream get its endpoints. */
+static TuProcess *
+s_spawn_relay (char **rpc, char **stream, const char *const *extra)
+{
+  const char *argv[32] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                           "tcp://127.0.0.1:*" };
+  int n = 5;
+  TuProcess *p;
+  g_autofree char *line = NULL;
+  const char *at;
+
+  for (int i = 0; extra && extra[i]; i++)
+    argv[n++] = extra[i];
+  argv[n] = NULL;
+  p = tu_spawn (argv);
+  line = tu_wait_line (p, "serving", 10000);
+  if (line == NULL)
+    g_error ("the relay did not start; it printed:\n%s", p->lines->str);
+  at = strstr (line, "rpc ");
+  *rpc = g_strndup (at + 4, strcspn (at + 4, " \n"));
+  *stream = tu_demo_stream_endpoint (p);
+  return p;
+}
+
+typedef struct {
+  char *demo_rpc, *demo_stream;   /* ipc: the same after a restart */
+  TuProcess *demo;
+  TuProcess *a, *b;
+  char *a_rpc, *a_stream, *b_rpc, *b_stream;
+  OlClient *client;               /* connected to relay b */
+} Chain;
+
+static TuProcess *
+s_spawn_demo (Chain *c)
+{
+  const char *argv[] = { "tools/oneliner-demo-server", "--rpc", c->demo_rpc, "--stream",
+                         c->demo_stream, "--speed", "0", NULL };
+  TuProcess *p = tu_spawn (argv);
+  g_autofree char *line = tu_wait_line (p, "serving", 10000);
+
+  g_assert_nonnull (line);
+  return p;
+}
+
+static void
+chain_setup (Chain *c, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *mount_a = NULL;
+  g_autofree char *mount_b = NULL;
+
+  (void) data;
+  c->demo_rpc = tu_ipc_endpoint ("demo-rpc");
+  c->demo_stream = tu_ipc_endpoint ("demo-stream");
+  c->demo = s_spawn_demo (c);
+  mount_a = g_strdup_printf ("lab=%s,%s", c->demo_rpc, c->demo_stream);
+  {
+    const char *extra[] = { "--mount", mount_a, NULL };
+    c->a = s_spawn_relay (&c->a_rpc, &c->a_stream, extra);
+  }
+  mount_b = g_strdup_printf ("pc=%s,%s", c->a_rpc, c->a_stream);
+  {
+    const char *extra[] = { "--mount", mount_b, NULL };
+    c->b = s_spawn_relay (&c->b_rpc, &c->b_stream, extra);
+  }
+  c->client = ol_client_new (c->b_rpc, c->b_stream, &error);
+  g_assert_no_error (error);
+  ol_client_set_timeout (c->client, 5000);
+}
+
+static void
+chain_teardown (Chain *c, gconstpointer data)
+{
+  (void) data;
+  ol_client_free (&c->client);
+  tu_process_free (c->b);
+  tu_process_free (c->a);
+  tu_process_free (c->demo);
+  g_free (c->demo_rpc);
+  g_free (c->demo_stream);
+  g_free (c->a_rpc);
+  g_free (c->a_stream);
+  g_free (c->b_rpc);
+  g_free (c->b_stream);
+}
+
+/* Calls through the chain, retrying while the relays connect (bounded). */
+static json_t *
+s_call (Chain *c, const char *object, const char *method, const char *args_text, GError **error)
+{
+  g_autoptr (json_t) args = args_text ? json_loads (args_text, 0, NULL) : NULL;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+
+  for (;;)
+    {
+      GError *e = NULL;
+      json_t *r = ol_client_call (c->client, object, method, args, NULL, &e);
+
+      if (r != NULL || g_get_monotonic_time () > deadline
+          || !(g_error_matches (e, OL_ERROR, OL_ERROR_UNREACHABLE)
+               || g_error_matches (e, OL_ERROR, OL_ERROR_TIMEOUT)))
+        {
+          if (e != NULL)
+            g_propagate_error (error, e);
+          return r;
+        }
+      g_error_free (e);
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+test_chain_calls (Chain *c, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) moved = s_call (c, "pc/lab/stage", "move_to", "[1, 12.5]", &error);
+  g_autoptr (json_t) list = NULL;
+  g_autoptr (GError) e2 = NULL;
+  json_t *r;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_real_value (moved), ==, 12.5);
+  r = ol_client_call_named (c->client, "pc/lab/home_all", NULL, NULL, &error);
+  g_assert_no_error (error);
+  json_decref (r);
+  r = s_call (c, "pc/lab/stage", "position", "[1]", &error);
+  g_assert_cmpfloat (json_real_value (r), ==, 0.0);
+  json_decref (r);
+  /* Remote errors pass through with their text. */
+  r = s_call (c, "pc/lab/stage", "move_to", "[1, 500]", &e2);
+  g_assert_null (r);
+  g_assert_error (e2, OL_ERROR, OL_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (e2->message, "past its travel limits"));
+  /* Introspection passes through (refreshed every second). */
+  for (int k = 0; k < 100; k++)
+    {
+      g_clear_pointer (&list, json_decref);
+      list = ol_client_list (c->client, &error);
+      g_assert_no_error (error);
+      if (json_object_get (json_object_get (list, "instances"), "pc/lab/stage") != NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_assert_nonnull (json_object_get (json_object_get (json_object_get (list, "instances"),
+                                                      "pc/lab/stage"), "move_to"));
+  g_assert_nonnull (json_object_get (json_object_get (list, "named_calls"), "pc/lab/home_all"));
+}
+
+static void
+test_chain_streams (Chain *c, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  OlStreamCounters counters;
+  guint64 last = 0;
+  gint64 made;
+  g_autoptr (json_t) made_json = NULL;
+
+  (void) data;
+  /* sensor/sine through two relays: headers kept, so sequence numbers stay
+   * contiguous end to end. */
+  g_assert_true (ol_client_configure_stream (c->client, "pc/lab/sensor/sine", OL_STORAGE_QUEUE,
+                                             10000, &error));
+  for (int i = 0; i < 100; i++)
+    {
+      g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client, "pc/lab/sensor/sine",
+                                                            15000, &error);
+      g_assert_no_error (error);
+      if (last != 0)
+        g_assert_cmpuint (m->sequence, ==, last + 1);
+      last = m->sequence;
+    }
+  g_assert_true (ol_client_get_stream_counters (c->client, "pc/lab/sensor/sine", &counters, &error));
+  g_assert_cmpuint (counters.missed, ==, 0);
+
+  /* Enable through the chain reaches the source: the camera starts. */
+  g_assert_true (ol_client_configure_stream (c->client, "pc/lab/camera/frames", OL_STORAGE_CACHE,
+                                             0, &error));
+  g_assert_true (ol_client_set_stream_enabled (c->client, "pc/lab/camera/frames", TRUE, &error));
+  {
+    g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client, "pc/lab/camera/frames",
+                                                          15000, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (m->image.width, ==, 640);
+    g_assert_cmpuint (m->image.height, ==, 480);
+  }
+  g_assert_true (ol_client_set_stream_enabled (c->client, "pc/lab/camera/frames", FALSE, &error));
+  made_json = s_call (c, "pc/lab/camera", "frames_made", NULL, &error);
+  made = json_integer_value (made_json);
+  g_assert_cmpint (made, >, 0);
+  /* Unknown names pass through as clear errors. */
+  {
+    g_autoptr (GError) e = NULL;
+    g_assert_false (ol_client_set_stream_enabled (c->client, "pc/lab/nothing", TRUE, &e));
+    g_assert_error (e, OL_ERROR, OL_ERROR_NOT_FOUND);
+  }
+}
+
+static void
+test_upstream_killed (Chain *c, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) r = s_call (c, "pc/lab/stage", "move_to", "[2, 7]", &error);
+  json_t *after;
+  gint64 start;
+  int attempts = 0;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_true (tu_kill_wait (c->demo, SIGKILL, 5000, NULL));
+
+  /* Calls through the chain fail clearly, within their bound. */
+  ol_client_set_timeout (c->client, 3000);
+  start = g_get_monotonic_time ();
+  after = ol_client_call (c->client, "pc/lab/stage", "position", NULL, NULL, &error);
+  g_assert_null (after);
+  g_assert_true (g_error_matches (error, OL_ERROR, OL_ERROR_UNREACHABLE)
+                 || g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
+  g_clear_error (&error);
+  /* Both relays keep serving. */
+  {
+    g_autoptr (json_t) v = ol_client_version (c->client, &error);
+    g_assert_no_error (error);
+  }
+
+  /* The upstream comes back: the chain picks it up without restarts. */
+  tu_process_free (c->demo);
+  c->demo = s_spawn_demo (c);
+  do
+    {
+      g_autoptr (json_t) args = json_pack ("[i]", 2);
+      g_clear_error (&error);
+      after = ol_client_call (c->client, "pc/lab/stage", "position", args, NULL, &error);
+      if (after == NULL)
+        g_usleep (100 * 1000);
+    }
+  while (after == NULL && ++attempts < 150);
+  g_assert_no_error (error);
+  /* A new process: its stage starts at home. */
+  g_assert_cmpfloat (json_real_value (after), ==, 0.0);
+  json_decref (after);
+  /* Streams come back too. */
+  g_assert_true (ol_client_configure_stream (c->client, "pc/lab/sensor/temperature",
+                                             OL_STORAGE_CACHE, 0, &error));
+  {
+    g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client, "pc/lab/sensor/temperature",
+                                                          15000, &error);
+    g_assert_no_error (error);
+  }
+}
+
+static void
+test_mounts_cli (Chain *c, gconstpointer data)
+{
+  g_autoptr (json_t) r = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "tools/oneliner", "--rpc", c->b_rpc, "mounts", NULL };
+  g_autofree char *out = NULL;
+
+  (void) data;
+  r = s_call (c, "pc/lab/stage", "position", "[1]", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tu_run (argv, 20000, &out, NULL), ==, 0);
+  g_assert_true (g_regex_match_simple ("^pc +up +[1-9][0-9]* +[1-9]", out, G_REGEX_MULTILINE, 0));
+}
+
+/* ---- a foreign PUB socket ------------------------------------------------- */
+
+/* Waits (bounded) for a (un)subscription message on the test's XPUB. */
+static gboolean
+s_expect_subscription (void *xpub, gboolean subscribe, const char *topic)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      char buf[256];
+      zmq_pollitem_t item = { xpub, 0, ZMQ_POLLIN, 0 };
+      int n;
+
+      if (zmq_poll (&item, 1, 100) <= 0)
+        continue;
+      n = zmq_recv (xpub, buf, sizeof buf, 0);
+      if (n >= 1 && buf[0] == (subscribe ? 1 : 0) && (size_t) (n - 1) == strlen (topic)
+          && memcmp (buf + 1, topic, (size_t) (n - 1)) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_foreign_pub (void)
+{
+  g_autoptr (GError) error = NULL;
+  void *ctx = zmq_ctx_new ();
+  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
+  char endpoint[256];
+  size_t len = sizeof endpoint;
+  int linger = 0, verbose = 1;
+  g_autofree char *relay_spec = NULL;
+  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autoptr (TuProcess) relay = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autoptr (json_t) streams = NULL;
+  OlStreamMessage *m = NULL;
+
+  zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
+  g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
+  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
+  relay_spec = g_strdup_printf ("ext=%s,temp", endpoint);
+  {
+    const char *extra[] = { "--relay", relay_spec, NULL };
+    relay = s_spawn_relay (&rpc, &stream, extra);
+  }
+  /* The relay subscribes to the topic it was given. */
+  g_assert_true (s_expect_subscription (xpub, TRUE, "temp"));
+
+  client = ol_client_new (rpc, stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_client_configure_stream (client, "ext", OL_STORAGE_QUEUE, 1000, &error));
+  for (int k = 0; k < 500 && m == NULL; k++)
+    {
+      zmq_send (xpub, "temp", 4, ZMQ_SNDMORE);
+      zmq_send (xpub, "21.5", 4, 0);
+      zmq_send (xpub, "other", 5, ZMQ_SNDMORE); /* not subscribed: never relayed */
+      zmq_send (xpub, "x", 1, 0);
+      m = ol_client_get_stream (client, "ext", 20, NULL);
+    }
+  g_assert_nonnull (m);
+  g_assert_cmpint (m->encoding, ==, OL_ENCODING_RAW);
+  g_assert_cmpmem (g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload), "21.5", 4);
+  g_assert_cmpuint (m->sequence, >=, 1);
+  ol_stream_message_free (m);
+
+  streams = ol_client_list_streams (client, &error);
+  g_assert_cmpstr (json_string_value (json_object_get (json_object_get (streams, "ext"), "kind")),
+                   ==, "relayed");
+  g_assert_cmpstr (json_string_value (json_object_get (json_object_get (streams, "ext"), "topic")),
+                   ==, "temp");
+
+  /* Disabled: the relay unsubscribes upstream; enabled again: subscribes. */
+  g_assert_true (ol_client_set_stream_enabled (client, "ext", FALSE, &error));
+  g_assert_true (s_expect_subscription (xpub, FALSE, "temp"));
+  g_assert_true (ol_client_set_stream_enabled (client, "ext", TRUE, &error));
+  g_assert_true (s_expect_subscription (xpub, TRUE, "temp"));
+
+  zmq_close (xpub);
+  zmq_ctx_term (ctx);
+}
+
+static void
+test_relay_cli_errors (void)
+{
+  const char *bad[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                        "tcp://127.0.0.1:*", "--mount", "lab", NULL };
+  const char *help[] = { "oneliner-relay", "--help", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (tu_run (bad, 20000, NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--mount lab: expected NAME=RPC_ENDPOINT,STREAM_ENDPOINT"));
+  g_assert_cmpint (tu_run (help, 20000, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "--mount"));
+  g_assert_nonnull (strstr (out, "--relay"));
+}
+
+/* ---- separate "PCs": network namespaces ----------------------------------- */
+
+static gboolean
+s_sh (const char *command)
+{
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
+                     | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error))
+    return FALSE;
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+test_network_namespaces (void)
+{
+  guint id = (guint) getpid () % 200 + 20;
+  g_autofree char *ns_a = g_strdup_printf ("olt-a-%d", (int) getpid ());
+  g_autofree char *ns_b = g_strdup_printf ("olt-b-%d", (int) getpid ());
+  g_autofree char *setup = g_strdup_printf (
+    "ip netns add %1$s && ip netns add %2$s && "
+    "ip link add va%3$u netns %1$s type veth peer name vb%3$u netns %2$s && "
+    "ip -n %1$s addr add 10.231.%3$u.1/24 dev va%3$u && "
+    "ip -n %2$s addr add 10.231.%3$u.2/24 dev vb%3$u && "
+    "ip -n %1$s link set va%3$u up && ip -n %2$s link set vb%3$u up && "
+    "ip -n %1$s link set lo up && ip -n %2$s link set lo up",
+    ns_a, ns_b, id);
+  g_autofree char *cleanup = g_strdup_printf ("ip netns del %s; ip netns del %s", ns_a, ns_b);
+  g_autofree char *demo = tu_build_path ("tools/oneliner-demo-server");
+  g_autofree char *relay = tu_build_path ("oneliner-relay");
+  g_autofree char *cli = tu_build_path ("tools/oneliner");
+  g_autofree char *a_rpc = g_strdup_printf ("tcp://10.231.%u.1:5555", id);
+  g_autofree char *a_stream = g_strdup_printf ("tcp://10.231.%u.1:5556", id);
+  g_autofree char *mount = g_strdup_printf ("pc1=%s,%s", a_rpc, a_stream);
+  GSubprocess *demo_p = NULL, *relay_p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  gboolean ok = FALSE;
+
+  if (!s_sh (setup))
+    {
+      s_sh (cleanup);
+      g_test_skip ("cannot create network namespaces here (needs root and CAP_NET_ADMIN)");
+      return;
+    }
+  /* PC 1 runs the instrument on its own address; PC 2 runs the relay and the
+   * client, reaching PC 1 only over the veth link. */
+  demo_p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "ip", "netns", "exec",
+                             ns_a, demo, "--rpc", a_rpc, "--stream", a_stream, "--speed", "0",
+                             NULL);
+  g_assert_no_error (error);
+  relay_p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "ip", "netns", "exec",
+                              ns_b, relay, "--rpc", "tcp://127.0.0.1:5555", "--stream",
+                              "tcp://127.0.0.1:5556", "--mount", mount, NULL);
+  g_assert_no_error (error);
+  for (int k = 0; k < 100 && !ok; k++)
+    {
+      g_autoptr (GSubprocess) cli_p = g_subprocess_new (
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "ip", "netns",
+        "exec", ns_b, cli, "--rpc", "tcp://127.0.0.1:5555", "--timeout", "2000", "call",
+        "pc1/stage", "move_to", "[3, 4.5]", NULL);
+      g_clear_pointer (&out, g_free);
+      g_assert_true (g_subprocess_communicate_utf8 (cli_p, NULL, NULL, &out, NULL, &error));
+      ok = g_subprocess_get_if_exited (cli_p) && g_subprocess_get_exit_status (cli_p) == 0;
+      if (!ok)
+        g_usleep (100 * 1000);
+    }
+  g_subprocess_send_signal (relay_p, SIGTERM);
+  g_subprocess_send_signal (demo_p, SIGTERM);
+  g_subprocess_wait (relay_p, NULL, NULL);
+  g_subprocess_wait (demo_p, NULL, NULL);
+  g_object_unref (relay_p);
+  g_object_unref (demo_p);
+  s_sh (cleanup);
+  g_assert_true (ok);
+  g_assert_cmpstr (out, ==, "4.5\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/relay/chain/calls", Chain, NULL, chain_setup, test_chain_calls, chain_teardown);
+  g_test_add ("/relay/chain/streams", Chain, NULL, chain_setup, test_chain_streams, chain_teardown);
+  g_test_add ("/relay/chain/upstream-killed", Chain, NULL, chain_setup, test_upstream_killed,
+              chain_teardown);
+  g_test_add ("/relay/chain/mounts-cli", Chain, NULL, chain_setup, test_mounts_cli, chain_teardown);
+  g_test_add_func ("/relay/foreign-pub", test_foreign_pub);
+  g_test_add_func ("/relay/cli-errors", test_relay_cli_errors);
+  g_test_add_func ("/relay/network-namespaces", test_network_namespaces);
+  return g_test_run ();
+}
