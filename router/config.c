@@ -23,6 +23,49 @@ s_check_keys (json_t *object, const char *where, const char *const *known,
   return TRUE;
 }
 
+/* Checks the "mounts" or "relays" section: NAME -> {first: endpoint,
+ * second: string (required or not)[, "enabled": bool]}. */
+static gboolean
+s_check_endpoints (json_t *section, const char *what, const char *first, const char *second,
+                   gboolean second_required, GError **error)
+{
+  const char *name;
+  json_t *entry;
+
+  if (section == NULL)
+    return TRUE;
+  if (!json_is_object (section))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "\"%s\" must be an object", what);
+      return FALSE;
+    }
+  json_object_foreach (section, name, entry)
+    {
+      const char *const known[] = { first, second, "enabled", NULL };
+      g_autofree char *where = g_strdup_printf ("%s.%s", what, name);
+      json_t *b = json_object_get (entry, second);
+      json_t *enabled = json_object_get (entry, "enabled");
+
+      if (!json_is_object (entry))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: must be an object", where);
+          return FALSE;
+        }
+      if (!s_check_keys (entry, where, known, error))
+        return FALSE;
+      if (!json_is_string (json_object_get (entry, first))
+          || (second_required ? !json_is_string (b) : (b != NULL && !json_is_string (b)))
+          || (enabled != NULL && !json_is_boolean (enabled)))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: needs \"%s\" (an endpoint)%s%s%s", where, first,
+                       second_required ? " and \"" : ", optionally \"", second, "\" (a string)");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Validates one named call entry without applying it. */
 static gboolean
 s_check_named_call (OlServer *s, const char *name, json_t *entry,
@@ -68,8 +111,9 @@ s_check_named_call (OlServer *s, const char *name, json_t *entry,
 gboolean
 ol_server_apply_config (OlServer *s, json_t *config, GError **error)
 {
-  static const char *const known[] = { "rpc", "stream", "named_calls", "streams", NULL };
-  json_t *streams;
+  static const char *const known[] = { "rpc", "stream", "named_calls", "streams", "mounts",
+                                       "relays", NULL };
+  json_t *streams, *mounts, *relays;
   json_t *named;
   json_t *rpc, *stream;
   const char *name;
@@ -113,6 +157,11 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
   json_object_foreach (streams, name, entry)
     if (!ol__streamer_check_config (s->streamer, name, entry, error))
       return FALSE;
+  mounts = json_object_get (config, "mounts");
+  relays = json_object_get (config, "relays");
+  if (!s_check_endpoints (mounts, "mounts", "rpc", "stream", TRUE, error)
+      || !s_check_endpoints (relays, "relays", "endpoint", "topic", FALSE, error))
+    return FALSE;
 
   /* Check everything first so that nothing of a bad file is applied. */
   json_object_foreach (named, name, entry)
@@ -148,6 +197,24 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
   json_object_foreach (streams, name, entry)
     if (!ol__streamer_apply_config (s->streamer, name, entry, error))
       return FALSE;
+  json_object_foreach (mounts, name, entry)
+    if (!ol_server_mount (s, name, json_string_value (json_object_get (entry, "rpc")),
+                          json_string_value (json_object_get (entry, "stream")), error))
+      {
+        g_prefix_error (error, "mounts.%s: ", name);
+        return FALSE;
+      }
+  json_object_foreach (relays, name, entry)
+    {
+      json_t *enabled = json_object_get (entry, "enabled");
+      if (!ol_server_add_zmq_stream (s, name, json_string_value (json_object_get (entry, "endpoint")),
+                                     json_string_value (json_object_get (entry, "topic")),
+                                     enabled == NULL || json_is_true (enabled), error))
+        {
+          g_prefix_error (error, "relays.%s: ", name);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

@@ -2,6 +2,7 @@
  * oneliner-relay processes, a foreign PUB socket relayed, and (where the
  * machine allows it) servers on separate network namespaces. */
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -378,6 +379,57 @@ test_relay_cli_errors (void)
   g_assert_nonnull (strstr (out, "--relay"));
 }
 
+static void
+test_relay_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *demo_rpc = NULL;
+  g_autoptr (TuProcess) demo = tu_spawn_demo_server (&demo_rpc, NULL);
+  g_autofree char *demo_stream = tu_demo_stream_endpoint (demo);
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp ("oneliner-relay-XXXXXX.json", &path, &error);
+  g_autofree char *config = g_strdup_printf (
+    "{\"mounts\": {\"lab\": {\"rpc\": \"%s\", \"stream\": \"%s\"}},"
+    " \"relays\": {\"ext\": {\"endpoint\": \"tcp://127.0.0.1:9\", \"topic\": \"t\","
+    " \"enabled\": false}}}", demo_rpc, demo_stream);
+  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autoptr (TuProcess) relay = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autoptr (json_t) streams = NULL;
+  json_t *r = NULL;
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, config, -1, &error));
+  {
+    const char *extra[] = { "--config", path, NULL };
+    relay = s_spawn_relay (&rpc, &stream, extra);
+  }
+  client = ol_client_new (rpc, stream, &error);
+  for (int k = 0; k < 100 && r == NULL; k++)
+    {
+      g_autoptr (json_t) args = json_pack ("[i]", 1);
+      g_clear_error (&error);
+      if ((r = ol_client_call (client, "lab/stage", "position", args, NULL, &error)) == NULL)
+        g_usleep (50 * 1000);
+    }
+  g_assert_no_error (error);
+  json_decref (r);
+  streams = ol_client_list_streams (client, &error);
+  g_assert_true (json_is_false (json_object_get (json_object_get (streams, "ext"), "enabled")));
+
+  /* A bad file is refused, naming the entry. */
+  g_assert_true (g_file_set_contents (path, "{\"mounts\": {\"lab\": {\"rpc\": 5}}}", -1, &error));
+  {
+    const char *argv[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                           "tcp://127.0.0.1:*", "--config", path, NULL };
+    g_autofree char *err = NULL;
+    g_assert_cmpint (tu_run (argv, 20000, NULL, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "mounts.lab"));
+  }
+  g_unlink (path);
+}
+
 /* ---- separate "PCs": network namespaces ----------------------------------- */
 
 static gboolean
@@ -469,6 +521,7 @@ main (int argc, char **argv)
   g_test_add ("/relay/chain/mounts-cli", Chain, NULL, chain_setup, test_mounts_cli, chain_teardown);
   g_test_add_func ("/relay/foreign-pub", test_foreign_pub);
   g_test_add_func ("/relay/cli-errors", test_relay_cli_errors);
+  g_test_add_func ("/relay/config", test_relay_config);
   g_test_add_func ("/relay/network-namespaces", test_network_namespaces);
   return g_test_run ();
 }
