@@ -25,17 +25,35 @@
 #define SUB_BATCH 1024
 /* Messages stored under one lock. */
 #define SUB_STORE_BATCH 64
+/* Payloads up to this size are copied into the message's own block, which
+ * lets libzmq reuse its receive buffer at once; larger ones keep the frame
+ * libzmq received (no copy). */
+#define SUB_COPY_MAX 256
 /* Messages libzmq queues for this client before it drops the newest. */
 #define SUB_RCVHWM 100000
 /* Connecting is local (ZeroMQ connects lazily): the start is fast. */
 /* Queue depth used when the caller passes 0. */
 #define DEFAULT_DEPTH 1024
 
+/* A received message in one allocation: the public part, its link in its
+ * stream's queue and the payload's storage (a copy of a small payload, or
+ * the libzmq frame of a large one). The message and its payload GBytes each
+ * hold a reference to the block, so the application may keep either one
+ * longer than the other. */
 typedef struct {
-  char *name;                /* (owned) also the key in OlSubscriber.streams */
+  OlStreamMessage pub;       /* first: ol_stream_message_free() gets its address */
+  GList link;                /* data is the Message; in Stream.messages */
+  gatomicrefcount ref;       /* pub and pub.payload */
+  gboolean has_frame;        /* frame holds the payload, else data */
+  zmq_msg_t frame;
+  guint8 data[];             /* a payload of at most SUB_COPY_MAX bytes */
+} Message;
+
+typedef struct {
+  const char *name;          /* interned; also the key in OlSubscriber.streams */
   OlStorage storage;
   guint capacity;            /* 1 for a cache, the depth for a queue */
-  GQueue messages;           /* OlStreamMessage *, oldest first */
+  GQueue messages;           /* links of Message, oldest first */
   OlStreamCounters counters;
   gboolean has_baseline;     /* counters.last_sequence is meaningful */
   gboolean watched;          /* a watch names this stream */
@@ -61,6 +79,10 @@ typedef struct {
 struct OlSubscriber {
   /* Read-only while the receiver runs. */
   char *endpoint;            /* (owned) */
+  /* The receiver thread only: topic -> interned stream name, and the last
+   * name it found. */
+  GHashTable *rx_names;      /* (owned) interned name -> itself */
+  const char *rx_last;
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
@@ -87,14 +109,64 @@ struct OlSubscriber {
 /* ------------------------------------------------------------------------ */
 /* Messages */
 
+static void
+s_message_unref (gpointer data)
+{
+  Message *msg = data;
+
+  if (!g_atomic_ref_count_dec (&msg->ref))
+    return;
+  if (msg->has_frame)
+    zmq_msg_close (&msg->frame);
+  g_free (msg);
+}
+
+/* Makes the message of a header and its payload frame: the frame's data is
+ * copied if small, else the frame is moved into the message. name is an
+ * interned string. (transfer full) */
+static Message *
+s_message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
+{
+  gsize size = zmq_msg_size (payload);
+  gboolean copy = size <= SUB_COPY_MAX;
+  Message *msg = g_malloc (sizeof (Message) + (copy ? size : 0));
+  const void *data;
+
+  msg->pub.name = name;
+  msg->pub.sequence = h->sequence;
+  msg->pub.timestamp = h->timestamp;
+  msg->pub.status = h->status;
+  msg->pub.encoding = h->encoding;
+  msg->pub.image = h->image;
+  msg->pub.overruns = h->overruns;
+  msg->link.data = msg;
+  msg->link.prev = msg->link.next = NULL;
+  g_atomic_ref_count_init (&msg->ref);
+  msg->has_frame = !copy;
+  if (copy)
+    {
+      if (size > 0)
+        memcpy (msg->data, zmq_msg_data (payload), size);
+      data = msg->data;
+    }
+  else
+    {
+      zmq_msg_init (&msg->frame);
+      zmq_msg_move (&msg->frame, payload);
+      data = zmq_msg_data (&msg->frame);
+    }
+  g_atomic_ref_count_inc (&msg->ref);
+  msg->pub.payload = g_bytes_new_with_free_func (data, size, s_message_unref, msg);
+  return msg;
+}
+
 void
 ol_stream_message_free (OlStreamMessage *message)
 {
   if (message == NULL)
     return;
-  g_free (message->name);
   g_clear_pointer (&message->payload, g_bytes_unref);
-  g_free (message);
+  s_message_unref ((Message *) message);
 }
 
 json_t *
@@ -143,23 +215,33 @@ s_message_error (const OlStreamMessage *m)
 /* ------------------------------------------------------------------------ */
 /* Storage (callers hold the lock) */
 
+/* Frees the messages of a queue of Message links. */
+static void
+s_messages_free (GQueue *messages)
+{
+  GList *link;
+
+  while ((link = g_queue_pop_head_link (messages)) != NULL)
+    ol_stream_message_free (link->data);
+}
+
 static void
 s_stream_free (gpointer data)
 {
   Stream *st = data;
 
-  g_queue_clear_full (&st->messages, (GDestroyNotify) ol_stream_message_free);
-  g_free (st->name);
+  s_messages_free (&st->messages);
   g_free (st);
 }
 
-/* Drops the oldest messages beyond the capacity; each counts as overflowed. */
+/* Drops the oldest messages beyond the capacity; each counts as overflowed.
+ * They go to garbage, for the caller to free once it released the lock. */
 static void
-s_trim_locked (Stream *st)
+s_trim_locked (Stream *st, GQueue *garbage)
 {
   while (st->messages.length > st->capacity)
     {
-      ol_stream_message_free (g_queue_pop_head (&st->messages));
+      g_queue_push_tail_link (garbage, g_queue_pop_head_link (&st->messages));
       st->counters.overflowed++;
     }
 }
@@ -179,9 +261,10 @@ s_dispatch_schedule_locked (OlSubscriber *s);
  * counts as missed (the new stream's earlier messages were published before
  * this client's subscription reached the new publisher). */
 static gboolean
-s_store_locked (OlSubscriber *s, Stream *st, OlStreamMessage *m)
+s_store_locked (OlSubscriber *s, Stream *st, Message *msg, GQueue *garbage)
 {
   OlStreamCounters *c = &st->counters;
+  OlStreamMessage *m = &msg->pub;
 
   c->received++;
   if (m->status & OL_STATUS_ERROR)
@@ -195,8 +278,8 @@ s_store_locked (OlSubscriber *s, Stream *st, OlStreamMessage *m)
     }
   c->last_sequence = m->sequence;
   st->has_baseline = TRUE;
-  g_queue_push_tail (&st->messages, m);
-  s_trim_locked (st);
+  g_queue_push_tail_link (&st->messages, &msg->link);
+  s_trim_locked (st, garbage);
   if ((st->watched || s->watch_all > 0) && !st->notify_pending)
     {
       st->notify_pending = TRUE;
@@ -224,17 +307,35 @@ s_drop (OlSubscriber *s, const char *format, ...)
   g_free (text);
 }
 
+/* The interned name of a topic already checked by ol__topic_check: the
+ * receiver's table answers without a lock. Only subscribed topics arrive,
+ * whose names were interned when they were configured. */
+static const char *
+s_topic_name (OlSubscriber *s, const char *topic, gsize len)
+{
+  const char *name;
+
+  if (s->rx_last != NULL && strncmp (s->rx_last, topic, len + 1) == 0)
+    return s->rx_last;
+  name = g_hash_table_lookup (s->rx_names, topic);
+  if (name == NULL)
+    {
+      name = g_intern_string (topic);
+      g_hash_table_add (s->rx_names, (gpointer) name);
+    }
+  return s->rx_last = name;
+}
+
 /* Checks and decodes one received message of n frames. Returns the message
- * (transfer full; the payload frame is moved into it) or NULL when it was
- * dropped. frames stay the caller's. */
-static OlStreamMessage *
+ * (transfer full; a large payload frame is moved into it) or NULL when it
+ * was dropped. frames stay the caller's. */
+static Message *
 s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
 {
   GError *error = NULL;
   OlHeader h;
   gsize name_len;
   const char *name;
-  OlStreamMessage *m;
 
   if (n != 3 || truncated)
     {
@@ -271,47 +372,48 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
           return NULL;
         }
     }
-
-  m = g_new (OlStreamMessage, 1);
-  m->name = g_strndup (name, name_len);
-  m->sequence = h.sequence;
-  m->timestamp = h.timestamp;
-  m->status = h.status;
-  m->encoding = h.encoding;
-  m->image = h.image;
-  m->overruns = h.overruns;
-  m->payload = ol__wire_frame_to_bytes (&frames[2]);
-  return m;
+  return s_message_new (s_topic_name (s, name, name_len), &h, &frames[2]);
 }
 
 /* Stores a batch of parsed messages under one lock and wakes the readers
- * once: the reader and the receiver do not contend per message. */
+ * once: the reader and the receiver do not contend per message. Messages
+ * that had to make room are freed after the lock is released. */
 static void
-s_store_batch (OlSubscriber *s, OlStreamMessage **batch, guint n)
+s_store_batch (OlSubscriber *s, Message **batch, guint n)
 {
+  GQueue garbage = G_QUEUE_INIT;
   gboolean wake = FALSE;
   guint kept = 0;
+  const char *last_name = NULL;
+  Stream *st = NULL;
 
   ol__mutex_lock (&s->lock);
   for (guint i = 0; i < n; i++)
     {
-      Stream *st = g_hash_table_lookup (s->streams, batch[i]->name);
-
+      /* Names are interned: a run of one stream's messages is looked up
+       * once. */
+      if (batch[i]->pub.name != last_name)
+        {
+          last_name = batch[i]->pub.name;
+          st = g_hash_table_lookup (s->streams, last_name);
+        }
       if (st == NULL)
         continue;
-      wake |= s_store_locked (s, st, batch[i]);
+      wake |= s_store_locked (s, st, batch[i], &garbage);
       batch[i] = NULL;
       kept++;
     }
   if (wake)
     ol__cond_broadcast (&s->cond);
   ol__mutex_unlock (&s->lock);
+  s_messages_free (&garbage);
   for (guint i = 0; kept < n && i < n; i++)
     if (batch[i] != NULL)
       {
         /* Unsubscribed a moment ago: the message was already on its way. */
-        s_drop (s, "a message of stream \"%s\", which is not configured", batch[i]->name);
-        ol_stream_message_free (batch[i]);
+        s_drop (s, "a message of stream \"%s\", which is not configured",
+                batch[i]->pub.name);
+        ol_stream_message_free (&batch[i]->pub);
       }
 }
 
@@ -401,7 +503,7 @@ s_thread (gpointer data)
       if (items[0].revents & ZMQ_POLLIN)
         for (int k = 0; k < SUB_BATCH; k += SUB_STORE_BATCH)
           {
-            OlStreamMessage *batch[SUB_STORE_BATCH];
+            Message *batch[SUB_STORE_BATCH];
             guint got = 0;
             gboolean more = TRUE;
 
@@ -505,7 +607,7 @@ static gboolean
 s_dispatch (gpointer data)
 {
   OlSubscriber *s = data;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new (); /* interned names */
   g_autoptr (GPtrArray) watches = NULL;
   GHashTableIter iter;
   gpointer value;
@@ -521,7 +623,7 @@ s_dispatch (gpointer data)
       if (st->notify_pending)
         {
           st->notify_pending = FALSE;
-          g_ptr_array_add (names, g_strdup (st->name));
+          g_ptr_array_add (names, (gpointer) st->name);
         }
     }
   ol__mutex_unlock (&s->lock);
@@ -593,6 +695,7 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
   ol__cond_init (&s->cond);
   ol__startup_init (&s->startup);
   s->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, s_stream_free);
+  s->rx_names = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&s->commands);
   s->watches = g_ptr_array_new ();
   s->next_watch_id = 1;
@@ -649,6 +752,7 @@ ol__subscriber_free (OlSubscriber *s)
     }
   g_clear_pointer (&s->watches, g_ptr_array_unref);
   g_clear_pointer (&s->streams, g_hash_table_unref);
+  g_clear_pointer (&s->rx_names, g_hash_table_unref);
   while (s->commands.head != NULL)
     {
       Command *cmd = g_queue_pop_head (&s->commands);
@@ -717,6 +821,7 @@ ol_client_configure_stream (OlClient *client, const char *name, OlStorage storag
   OlSubscriber *s;
   Stream *st;
   gboolean created;
+  GQueue garbage = G_QUEUE_INIT;
 
   g_return_val_if_fail (client != NULL && name != NULL, FALSE);
   if (!s_check_name (name, error))
@@ -736,18 +841,19 @@ ol_client_configure_stream (OlClient *client, const char *name, OlStorage storag
   if (created)
     {
       st = g_new0 (Stream, 1);
-      st->name = g_strdup (name);
+      st->name = g_intern_string (name);
       g_queue_init (&st->messages);
       st->watched = s_name_watched (s, name);
-      g_hash_table_insert (s->streams, st->name, st);
+      g_hash_table_insert (s->streams, (gpointer) st->name, st);
       s_command_locked (s, TRUE, name);
     }
   st->storage = storage;
   st->capacity = storage == OL_STORAGE_CACHE ? 1 : depth > 0 ? depth : DEFAULT_DEPTH;
   /* A smaller queue, or a queue turned into a cache, keeps its newest
    * messages; the others are dropped before being taken: overflowed. */
-  s_trim_locked (st);
+  s_trim_locked (st, &garbage);
   ol__mutex_unlock (&s->lock);
+  s_messages_free (&garbage);
   if (created)
     s_wake (s);
   return TRUE;
@@ -783,8 +889,8 @@ ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
 {
   OlSubscriber *s;
   OlStreamMessage *m = NULL;
+  GList *link;
   Stream *st;
-  gint64 deadline;
 
   g_return_val_if_fail (client != NULL && name != NULL, NULL);
   if ((s = ol__client_peek_subscriber (client)) == NULL)
@@ -795,7 +901,6 @@ ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
   /* A negative bound means the client's timeout: never wait forever. */
   if (timeout_ms < 0)
     timeout_ms = ol_client_get_timeout (client);
-  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   ol__mutex_lock (&s->lock);
   /* Only this thread removes streams: st stays valid while it waits. */
@@ -805,13 +910,20 @@ ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
       s_not_configured (name, error);
       return NULL;
     }
-  st->waiters++;
-  while (st->messages.length == 0 && timeout_ms > 0)
-    if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
-      break;
-  st->waiters--;
-  m = g_queue_pop_head (&st->messages);
+  if (st->messages.length == 0 && timeout_ms > 0)
+    {
+      gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+      st->waiters++;
+      while (st->messages.length == 0)
+        if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
+          break;
+      st->waiters--;
+    }
+  link = g_queue_pop_head_link (&st->messages);
   ol__mutex_unlock (&s->lock);
+  if (link != NULL)
+    m = &((Message *) link->data)->pub;
 
   if (m == NULL)
     {

@@ -339,6 +339,58 @@ test_queue_order (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c.missed, ==, 0);
 }
 
+/* A payload the application keeps outlives its message, whether it was
+ * copied (small) or kept as received (large); names are interned. */
+static void
+test_payload_lifetime (Fixture *f, gconstpointer data)
+{
+  const gsize sizes[] = { 0, 10, 256, 257, 100000 };
+  GBytes *kept[G_N_ELEMENTS (sizes)];
+
+  (void) data;
+  s_configure (f, "p", OL_STORAGE_QUEUE, 100);
+  s_sync (f, "p");
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree guint8 *payload = g_malloc (sizes[i] + 1);
+      guint8 header[OL_HEADER_SIZE];
+      guint64 seq = *s_seq (f, "p") + 1;
+
+      for (gsize k = 0; k < sizes[i]; k++)
+        payload[k] = (guint8) (k * 7 + i);
+      s_header (header, seq, OL_STATUS_OK);
+      s_send (f, "p", 2, TRUE);
+      s_send (f, header, sizeof header, TRUE);
+      s_send (f, payload, sizes[i], FALSE);
+      *s_seq (f, "p") = seq;
+    }
+  s_barrier (f);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      OlStreamMessage *m = s_get_ok (f, "p", 0);
+
+      g_assert_true (m->name == g_intern_string ("p"));
+      if (i % 2 == 0)
+        kept[i] = g_bytes_ref (m->payload);
+      else
+        kept[i] = g_steal_pointer (&m->payload);
+      ol_stream_message_free (m);
+    }
+  /* Freed after the stream is gone, too. */
+  g_assert_true (ol_client_unconfigure_stream (f->client, "p", NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gsize size;
+      const guint8 *bytes = g_bytes_get_data (kept[i], &size);
+
+      g_assert_cmpuint (size, ==, sizes[i]);
+      for (gsize k = 0; k < size; k++)
+        g_assert_cmpuint (bytes[k], ==, (guint8) (k * 7 + i));
+      g_bytes_unref (kept[i]);
+    }
+}
+
 static void
 test_queue_overflow (Fixture *f, gconstpointer data)
 {
@@ -1287,6 +1339,7 @@ main (int argc, char **argv)
       s_add (transports[i], "cache-latest", test_cache_latest);
       s_add (transports[i], "queue-order", test_queue_order);
       s_add (transports[i], "queue-overflow", test_queue_overflow);
+      s_add (transports[i], "payload-lifetime", test_payload_lifetime);
       s_add (transports[i], "gaps", test_gaps);
       s_add (transports[i], "exact-topic", test_exact_topic);
       s_add (transports[i], "malformed", test_malformed);
