@@ -1,0 +1,443 @@
+/* oneliner-gui: --self-test, the program driving its own widgets. */
+#include "gui_demo/ol-gui-self-test.h"
+
+#include <stdio.h>
+
+#include "gui_demo/ol-gui-screenshot.h"
+#include "gui_demo/ol-gui-stall-meter.h"
+
+#define CAMERA "camera/frames"
+#define POLL_MS 20
+#define STEP_BOUND_MS 10000
+#define CAMERA_RUN_US (10 * G_USEC_PER_SEC)
+#define CAMERA_HZ 30
+
+typedef enum { STEP_WAIT, STEP_DONE, STEP_FAILED } StepResult;
+
+struct OlGuiSelfTest {
+  GWeakRef window;
+  char *screenshot;          /* (owned) (nullable) */
+  OlGuiSelfTestDone done;
+  gpointer user_data;
+  guint step;
+  gboolean step_started;
+  gint64 step_start_us;
+  guint poll_id;
+  char *reason;              /* (owned) (nullable) why the current step failed */
+  OlGuiStallMeter *meter;    /* (owned) (nullable) */
+  guint64 shown_before;
+  guint64 dropped_before;
+  GdkFrameClock *clock;      /* (owned) (nullable) while waiting for a paint */
+  gulong after_paint_id;
+  gboolean shot_done;        /* the screenshot was attempted after a paint */
+  GError *shot_error;        /* (owned) (nullable) its failure */
+  guint shot_attempts;
+};
+
+typedef struct {
+  const char *name;
+  /* Acts (may fail at once), then is polled until it is done or its bound
+   * passes. */
+  StepResult (*run) (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first);
+  gint64 bound_us;
+} Step;
+
+static StepResult
+s_fail (OlGuiSelfTest *t, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static StepResult
+s_fail (OlGuiSelfTest *t, const char *format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  g_free (t->reason);
+  t->reason = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  return STEP_FAILED;
+}
+
+static StepResult
+s_connect (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiConnection *c = ol_gui_window_get_connection (w);
+
+  (void) first;
+  if (c == NULL)
+    return s_fail (t, "the window has no connection");
+  if (ol_gui_connection_get_state (c) == OL_GUI_CONNECTION_CONNECTED)
+    return STEP_DONE;
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("no answer from %s; the window shows: %s",
+                               ol_gui_connection_get_rpc_endpoint (c),
+                               ol_gui_window_get_banner_text (w)
+                                 ? ol_gui_window_get_banner_text (w) : "(no banner yet)");
+  return STEP_WAIT;
+}
+
+static StepResult
+s_lists (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  json_t *callables = ol_gui_connection_get_callables (ol_gui_window_get_connection (w));
+
+  (void) first;
+  g_free (t->reason);
+  t->reason = g_strdup ("the server's lists did not arrive (stream " CAMERA
+                        ", method stage.move_to)");
+  if (ol_gui_window_get_stream_row (w, CAMERA) == NULL)
+    return STEP_WAIT;
+  if (json_object_get (json_object_get (json_object_get (callables, "instances"), "stage"),
+                       "move_to") == NULL)
+    return STEP_WAIT;
+  return STEP_DONE;
+}
+
+static StepResult
+s_switch (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first, gboolean on, gboolean must_send)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, CAMERA);
+
+  if (row == NULL)
+    return s_fail (t, "the streams list lost " CAMERA);
+  if (first)
+    {
+      /* Through the widget, as a click would: the row's handler sends the
+       * request. */
+      gtk_switch_set_active (ol_gui_stream_row_get_switch (row), on);
+      if (!ol_gui_stream_row_is_pending (row)
+          && (must_send || ol_gui_stream_row_get_server_enabled (row) != on))
+        return s_fail (t, "flipping the switch sent no request");
+    }
+  if (ol_gui_stream_row_is_pending (row))
+    {
+      g_free (t->reason);
+      t->reason = g_strdup ("the server did not answer the switch");
+      return STEP_WAIT;
+    }
+  if (ol_gui_stream_row_get_server_enabled (row) != on
+      || gtk_switch_get_state (ol_gui_stream_row_get_switch (row)) != on)
+    return s_fail (t, "the server did not switch " CAMERA " %s", on ? "on" : "off");
+  return STEP_DONE;
+}
+
+/* A camera left on (by another client, or an earlier run) is switched off
+ * first, so that switching it on is a real request. */
+static StepResult
+s_camera_off_first (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  return s_switch (t, w, first, FALSE, FALSE);
+}
+
+static StepResult
+s_camera_on (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  return s_switch (t, w, first, TRUE, TRUE);
+}
+
+static StepResult
+s_frames_shown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiImageView *view = ol_gui_views_get_image_view (ol_gui_window_get_views (w), CAMERA);
+
+  (void) first;
+  if (view == NULL)
+    return s_fail (t, "switching " CAMERA " on opened no live picture");
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("%" G_GUINT64_FORMAT " frames received, %" G_GUINT64_FORMAT
+                               " shown", ol_gui_image_view_get_frames_received (view),
+                               ol_gui_image_view_get_frames_shown (view));
+  return ol_gui_image_view_get_frames_shown (view) >= 3 ? STEP_DONE : STEP_WAIT;
+}
+
+static StepResult
+s_camera_run (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiImageView *view = ol_gui_views_get_image_view (ol_gui_window_get_views (w), CAMERA);
+  guint64 shown, dropped;
+  double seconds;
+
+  if (view == NULL)
+    return s_fail (t, "the live picture of " CAMERA " went away");
+  if (first)
+    {
+      t->meter = ol_gui_stall_meter_start ();
+      t->shown_before = ol_gui_image_view_get_frames_shown (view);
+      t->dropped_before = ol_gui_image_view_get_frames_dropped (view);
+    }
+  if (ol_gui_stall_meter_get_elapsed_us (t->meter) < CAMERA_RUN_US)
+    return STEP_WAIT;
+  ol_gui_stall_meter_stop (t->meter);
+  shown = ol_gui_image_view_get_frames_shown (view) - t->shown_before;
+  dropped = ol_gui_image_view_get_frames_dropped (view) - t->dropped_before;
+  seconds = ol_gui_stall_meter_get_elapsed_us (t->meter) / (double) G_USEC_PER_SEC;
+  printf ("main loop longest stall: %.0f ms over %.1f s with " CAMERA " at %d Hz, "
+          "frames shown %" G_GUINT64_FORMAT ", dropped from display %" G_GUINT64_FORMAT "\n",
+          ol_gui_stall_meter_get_max_us (t->meter) / 1000.0, seconds, CAMERA_HZ, shown, dropped);
+  printf ("self-test:   (%u ticks of the 10 ms probe came more than 50 ms late)\n",
+          ol_gui_stall_meter_get_long_stalls (t->meter));
+  fflush (stdout);
+  if (shown < 10)
+    return s_fail (t, "only %" G_GUINT64_FORMAT " frames shown in %.1f s (%" G_GUINT64_FORMAT
+                   " received in all)", shown, seconds,
+                   ol_gui_image_view_get_frames_received (view));
+  return STEP_DONE;
+}
+
+static StepResult
+s_select (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiCallForm *form = ol_gui_window_get_call_form (w);
+
+  if (first && !ol_gui_window_select_callable (w, "stage", "move_to"))
+    return s_fail (t, "the sidebar does not list stage.move_to");
+  if (ol_gui_call_form_get_field (form, "axis") == NULL
+      || ol_gui_call_form_get_field (form, "mm") == NULL)
+    return s_fail (t, "the form of stage.move_to lacks the fields axis and mm");
+  return STEP_DONE;
+}
+
+static StepResult
+s_fill (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiCallForm *form = ol_gui_window_get_call_form (w);
+  GtkWidget *axis = ol_gui_call_form_get_field (form, "axis");
+  GtkWidget *mm = ol_gui_call_form_get_field (form, "mm");
+
+  (void) first;
+  if (!GTK_IS_SPIN_BUTTON (axis) || !GTK_IS_SPIN_BUTTON (mm))
+    return s_fail (t, "axis (int32) and mm (double) are not spin buttons");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (axis), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (mm), 12.5);
+  if (gtk_spin_button_get_value (GTK_SPIN_BUTTON (axis)) != 1
+      || gtk_spin_button_get_value (GTK_SPIN_BUTTON (mm)) != 12.5)
+    return s_fail (t, "the form shows axis %g, mm %g",
+                   gtk_spin_button_get_value (GTK_SPIN_BUTTON (axis)),
+                   gtk_spin_button_get_value (GTK_SPIN_BUTTON (mm)));
+  return STEP_DONE;
+}
+
+static StepResult
+s_call (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiCallForm *form = ol_gui_window_get_call_form (w);
+  const char *result;
+
+  if (first)
+    {
+      g_signal_emit_by_name (ol_gui_call_form_get_call_button (form), "clicked");
+      if (!ol_gui_call_form_is_busy (form))
+        return s_fail (t, "pressing Call started no call: %s",
+                       ol_gui_call_form_get_result_text (form));
+    }
+  if (ol_gui_call_form_is_busy (form))
+    {
+      g_free (t->reason);
+      t->reason = g_strdup ("no answer shown");
+      return STEP_WAIT;
+    }
+  result = ol_gui_call_form_get_result_text (form);
+  if (g_strcmp0 (result, "12.5") != 0)
+    return s_fail (t, "the form shows \"%s\", expected 12.5", result);
+  return STEP_DONE;
+}
+
+static StepResult
+s_camera_off (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  StepResult r = s_switch (t, w, first, FALSE, TRUE);
+  json_t *streams, *enabled;
+
+  if (r != STEP_DONE)
+    return r;
+  /* The switch follows the reply; the server's own list must agree. */
+  streams = ol_gui_connection_get_streams (ol_gui_window_get_connection (w));
+  enabled = json_object_get (json_object_get (streams, CAMERA), "enabled");
+  g_free (t->reason);
+  t->reason = g_strdup ("the server's streams list still reports " CAMERA " enabled");
+  return json_is_false (enabled) ? STEP_DONE : STEP_WAIT;
+}
+
+static void
+s_stop_waiting_for_paint (OlGuiSelfTest *t)
+{
+  if (t->clock != NULL)
+    g_signal_handler_disconnect (t->clock, t->after_paint_id);
+  t->after_paint_id = 0;
+  g_clear_object (&t->clock);
+}
+
+/* Right after a paint every widget has its fresh render node. */
+static void
+s_on_after_paint (GdkFrameClock *clock, OlGuiSelfTest *t)
+{
+  g_autoptr (OlGuiWindow) w = g_weak_ref_get (&t->window);
+
+  (void) clock;
+  s_stop_waiting_for_paint (t);
+  g_clear_error (&t->shot_error);
+  if (w != NULL)
+    ol_gui_screenshot_save (GTK_WIDGET (w), t->screenshot, &t->shot_error);
+  t->shot_done = TRUE;
+}
+
+static StepResult
+s_screenshot (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  (void) first;
+  if (t->screenshot == NULL)
+    return STEP_DONE;
+  if (t->shot_done && t->shot_error == NULL)
+    {
+      printf ("self-test: screenshot written to %s\n", t->screenshot);
+      return STEP_DONE;
+    }
+  if (t->shot_done && (t->shot_attempts >= 10
+                       || !g_error_matches (t->shot_error, G_IO_ERROR,
+                                            G_IO_ERROR_NOT_INITIALIZED)))
+    return s_fail (t, "%s", t->shot_error->message);
+  if (t->clock == NULL)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (w));
+
+      if (clock == NULL)
+        return s_fail (t, "the window is not on screen");
+      t->shot_done = FALSE;
+      t->shot_attempts++;
+      t->clock = g_object_ref (clock);
+      t->after_paint_id = g_signal_connect (clock, "after-paint",
+                                            G_CALLBACK (s_on_after_paint), t);
+      gtk_widget_queue_draw (GTK_WIDGET (w));
+    }
+  g_free (t->reason);
+  t->reason = g_strdup ("the window was not painted");
+  return STEP_WAIT;
+}
+
+static const Step s_steps[] = {
+  { "connect", s_connect, STEP_BOUND_MS * 1000 },
+  { "lists (streams and callables)", s_lists, STEP_BOUND_MS * 1000 },
+  { CAMERA " off at start", s_camera_off_first, STEP_BOUND_MS * 1000 },
+  { "switch " CAMERA " on", s_camera_on, STEP_BOUND_MS * 1000 },
+  { "3 frames shown", s_frames_shown, STEP_BOUND_MS * 1000 },
+  { "camera running 10 s", s_camera_run, CAMERA_RUN_US + STEP_BOUND_MS * 1000 },
+  { "select stage.move_to", s_select, STEP_BOUND_MS * 1000 },
+  { "fill axis=1 mm=12.5", s_fill, STEP_BOUND_MS * 1000 },
+  { "call stage.move_to", s_call, STEP_BOUND_MS * 1000 },
+  { "switch " CAMERA " off", s_camera_off, STEP_BOUND_MS * 1000 },
+  { "screenshot", s_screenshot, STEP_BOUND_MS * 1000 },
+};
+
+static void
+s_finish (OlGuiSelfTest *t, OlGuiWindow *w, int status)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_handle_id (&t->poll_id, g_source_remove);
+  s_stop_waiting_for_paint (t);
+  if (status != 0)
+    {
+      fprintf (stderr, "self-test failed at step: %s: %s\n", s_steps[t->step].name,
+               t->reason ? t->reason : "unknown");
+      /* The window as the failure left it. */
+      if (t->screenshot != NULL && w != NULL
+          && !g_str_equal (s_steps[t->step].name, "screenshot"))
+        {
+          if (ol_gui_screenshot_save (GTK_WIDGET (w), t->screenshot, &error))
+            printf ("self-test: screenshot written to %s\n", t->screenshot);
+          else
+            fprintf (stderr, "self-test: no screenshot: %s\n", error->message);
+        }
+    }
+  else
+    printf ("self-test passed\n");
+  fflush (stdout);
+  fflush (stderr);
+  t->done (status, t->user_data);
+}
+
+static gboolean
+s_poll (gpointer data)
+{
+  OlGuiSelfTest *t = data;
+  g_autoptr (OlGuiWindow) w = g_weak_ref_get (&t->window);
+  const Step *step;
+  StepResult r;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w == NULL)
+    {
+      t->poll_id = 0;
+      g_free (t->reason);
+      t->reason = g_strdup ("the window was closed");
+      s_finish (t, NULL, 1);
+      return G_SOURCE_REMOVE;
+    }
+  while (t->step < G_N_ELEMENTS (s_steps))
+    {
+      step = &s_steps[t->step];
+      if (!t->step_started)
+        {
+          printf ("self-test: %s\n", step->name);
+          fflush (stdout);
+          t->step_started = TRUE;
+          t->step_start_us = now;
+          g_clear_pointer (&t->reason, g_free);
+          r = step->run (t, w, TRUE);
+        }
+      else
+        r = step->run (t, w, FALSE);
+      if (r == STEP_WAIT && now - t->step_start_us > step->bound_us)
+        {
+          g_autofree char *why = g_strdup_printf ("not done within %.0f s: %s",
+                                                  step->bound_us / 1e6,
+                                                  t->reason ? t->reason : "");
+          g_free (t->reason);
+          t->reason = g_steal_pointer (&why);
+          r = STEP_FAILED;
+        }
+      if (r == STEP_WAIT)
+        return G_SOURCE_CONTINUE;
+      if (r == STEP_FAILED)
+        {
+          t->poll_id = 0;
+          s_finish (t, w, 1);
+          return G_SOURCE_REMOVE;
+        }
+      printf ("self-test:   ok (%.0f ms)\n", (now - t->step_start_us) / 1000.0);
+      t->step++;
+      t->step_started = FALSE;
+    }
+  t->poll_id = 0;
+  s_finish (t, w, 0);
+  return G_SOURCE_REMOVE;
+}
+
+OlGuiSelfTest *
+ol_gui_self_test_start (OlGuiWindow *window, const char *screenshot, OlGuiSelfTestDone done,
+                        gpointer user_data)
+{
+  OlGuiSelfTest *t = g_new0 (OlGuiSelfTest, 1);
+
+  g_return_val_if_fail (OL_GUI_IS_WINDOW (window) && done != NULL, NULL);
+  g_weak_ref_init (&t->window, window);
+  t->screenshot = g_strdup (screenshot);
+  t->done = done;
+  t->user_data = user_data;
+  t->poll_id = g_timeout_add (POLL_MS, s_poll, t);
+  return t;
+}
+
+void
+ol_gui_self_test_free (OlGuiSelfTest *t)
+{
+  if (t == NULL)
+    return;
+  g_clear_handle_id (&t->poll_id, g_source_remove);
+  g_weak_ref_clear (&t->window);
+  g_clear_pointer (&t->meter, ol_gui_stall_meter_free);
+  s_stop_waiting_for_paint (t);
+  g_clear_error (&t->shot_error);
+  g_free (t->screenshot);
+  g_free (t->reason);
+  g_free (t);
+}

@@ -1,0 +1,34 @@
+/* oneliner-gui: --self-test, the program driving its own widgets.
+ *
+ * Against a running demo server: waits for the connection and the lists,
+ * flips the camera/frames switch on, waits for 3 frames on screen, keeps the
+ * camera running 10 s while measuring the main loop's longest stall, calls
+ * stage.move_to through its form (axis 1, 12.5 mm) and checks the result,
+ * flips the switch off and checks that the server reports the stream
+ * disabled; then writes the screenshot if one was asked for. Each step is
+ * printed as it runs and bounded; a failure prints
+ * "self-test failed at step: NAME: reason".
+ */
+#pragma once
+
+#include "gui_demo/ol-gui-window.h"
+
+G_BEGIN_DECLS
+
+typedef struct OlGuiSelfTest OlGuiSelfTest;
+
+/* Called once when the test ends: status 0 passed, 1 failed. */
+typedef void (*OlGuiSelfTestDone) (int status, gpointer user_data);
+
+/**
+ * ol_gui_self_test_start:
+ * @screenshot: (nullable): PNG written at the end, pass or fail
+ *
+ * Starts driving window on the main loop. (transfer full): free with
+ * ol_gui_self_test_free() after done was called (or to abandon it).
+ */
+OlGuiSelfTest *ol_gui_self_test_start (OlGuiWindow *window, const char *screenshot,
+                                       OlGuiSelfTestDone done, gpointer user_data);
+void ol_gui_self_test_free (OlGuiSelfTest *test);
+
+G_END_DECLS
