@@ -1,0 +1,253 @@
+/* The GTK client: oneliner-gui --self-test under Xvfb against a real demo
+ * server, its screenshot, and its banner when the server is not there. */
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "tests/testutil.h"
+
+/* The GUI's own bound inside Xvfb, and the test's bound around xvfb-run. */
+#define GUI_BOUND_S "75"
+#define RUN_BOUND_MS 90000
+
+typedef struct {
+  TuProcess *server;
+  char *rpc;
+  char *stream;
+  char *dir;
+} Demo;
+
+static void
+demo_setup (Demo *d, gconstpointer data)
+{
+  const char *extra[] = { "--speed", "0", NULL };
+  g_autoptr (GError) error = NULL;
+
+  (void) data;
+  d->server = tu_spawn_demo_server (&d->rpc, extra);
+  d->stream = tu_demo_stream_endpoint (d->server);
+  d->dir = g_dir_make_tmp ("oneliner-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+demo_teardown (Demo *d, gconstpointer data)
+{
+  (void) data;
+  tu_process_free (d->server);
+  g_free (d->rpc);
+  g_free (d->stream);
+  g_rmdir (d->dir); /* the test removed what it wrote */
+  g_free (d->dir);
+}
+
+static void
+s_child_setup (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+typedef struct {
+  gboolean done;
+  char *out;
+} Output;
+
+static void
+s_communicated (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Output *o = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &o->out, NULL, NULL);
+  o->done = TRUE;
+}
+
+static gboolean
+s_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* tests/lsan.supp, found from this file's path as the compiler saw it
+ * (relative to the build directory, or absolute). (transfer full) */
+static char *
+s_lsan_suppressions (void)
+{
+  g_autofree char *dir = g_path_get_dirname (__FILE__);
+
+  if (g_path_is_absolute (dir))
+    return g_build_filename (dir, "lsan.supp", NULL);
+  return g_build_filename (g_getenv ("OL_BUILD_DIR"), dir, "lsan.supp", NULL);
+}
+
+/* Runs oneliner-gui with args under xvfb-run (software rendering, X11),
+ * stdout and stderr merged into *output. Returns its exit status, -1 if it
+ * outlived the bound. */
+static int
+s_run_gui (const char *const *args, char **output)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xvfb_run = g_find_program_in_path ("xvfb-run");
+  Output o = { FALSE, NULL };
+  gboolean timed_out = FALSE;
+  guint timer;
+  int raw;
+
+  if (xvfb_run == NULL)
+    g_error ("xvfb-run is not installed: the GUI test runs the GUI under Xvfb "
+             "(Debian packages xvfb and xauth; ./run installs them)");
+  g_ptr_array_add (argv, g_steal_pointer (&xvfb_run));
+  g_ptr_array_add (argv, g_strdup ("-a"));
+  g_ptr_array_add (argv, g_strdup ("-s"));
+  g_ptr_array_add (argv, g_strdup ("-screen 0 1280x1024x24"));
+  /* The GUI bounds itself too, so that xvfb-run always gets to stop Xvfb. */
+  g_ptr_array_add (argv, g_strdup ("timeout"));
+  g_ptr_array_add (argv, g_strdup ("-k"));
+  g_ptr_array_add (argv, g_strdup ("5"));
+  g_ptr_array_add (argv, g_strdup (GUI_BOUND_S));
+  g_ptr_array_add (argv, tu_build_path ("gui_demo/oneliner-gui"));
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, s_child_setup, NULL, NULL);
+  /* No GPU under Xvfb: GTK's cairo renderer. */
+  g_subprocess_launcher_setenv (launcher, "GDK_BACKEND", "x11", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", "cairo", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "none", TRUE);
+  g_subprocess_launcher_setenv (launcher, "NO_AT_BRIDGE", "1", TRUE);
+  /* Under LeakSanitizer: fontconfig's own process-long allocations. */
+  {
+    g_autofree char *supp = s_lsan_suppressions ();
+    const char *lsan = g_getenv ("LSAN_OPTIONS");
+    g_autofree char *options = g_strdup_printf ("%s%ssuppressions=%s:print_suppressions=0",
+                                                lsan ? lsan : "", lsan ? ":" : "", supp);
+
+    g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", options, TRUE);
+  }
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  timer = g_timeout_add (RUN_BOUND_MS, s_flag, &timed_out);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, s_communicated, &o);
+  while (!o.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timer);
+  if (!o.done)
+    {
+      g_subprocess_send_signal (proc, SIGTERM);
+      while (!o.done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_subprocess_wait (proc, NULL, NULL);
+  raw = g_subprocess_get_status (proc);
+  *output = o.out ? o.out : g_strdup ("");
+  if (timed_out)
+    return -1;
+  return WIFEXITED (raw) ? WEXITSTATUS (raw) : 128 + WTERMSIG (raw);
+}
+
+/* Counts the distinct colours of a PNG, up to limit. */
+static guint
+s_distinct_colours (GdkPixbuf *pixbuf, guint limit)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  int w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf), n = gdk_pixbuf_get_n_channels (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const guint8 *p = pixels + (gsize) y * stride + (gsize) x * n;
+        guint rgb = (guint) p[0] << 16 | (guint) p[1] << 8 | p[2];
+
+        g_hash_table_add (seen, GUINT_TO_POINTER (rgb + 1));
+        if (g_hash_table_size (seen) >= limit)
+          return limit;
+      }
+  return g_hash_table_size (seen);
+}
+
+static void
+test_self_test (Demo *d, gconstpointer data)
+{
+  g_autofree char *png = g_build_filename (d->dir, "gui.png", NULL);
+  const char *args[] = { "--rpc", d->rpc, "--stream", d->stream, "--self-test",
+                         "--screenshot", png, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GRegex) stall = NULL;
+  int status;
+
+  (void) data;
+  status = s_run_gui (args, &out);
+  g_test_message ("oneliner-gui --self-test exited with %d; it printed:\n%s", status, out);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "self-test passed"));
+
+  /* The responsiveness figure of the 10 s camera run. */
+  stall = g_regex_new ("main loop longest stall: [0-9]+ ms over [0-9.]+ s with camera/frames "
+                       "at 30 Hz, frames shown [0-9]+, dropped from display [0-9]+", 0, 0, NULL);
+  g_assert_true (g_regex_match (stall, out, 0, NULL));
+
+  /* The screenshot: a real window, not a blank image. */
+  pixbuf = gdk_pixbuf_new_from_file (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), >, 100);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), >, 100);
+  /* Text, plots and the camera's gray bands: far more than two colours. */
+  g_assert_cmpuint (s_distinct_colours (pixbuf, 64), >=, 64);
+  g_assert_cmpint (g_unlink (png), ==, 0);
+}
+
+/* No server: the window says so in its banner, and the self-test names the
+ * step that failed. */
+static void
+test_no_server (void)
+{
+  const char *args[] = { "--rpc", "tcp://127.0.0.1:1", "--stream", "tcp://127.0.0.1:2",
+                         "--timeout", "1000", "--self-test", NULL };
+  g_autofree char *out = NULL;
+  int status = s_run_gui (args, &out);
+
+  g_test_message ("oneliner-gui --self-test exited with %d; it printed:\n%s", status, out);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "self-test failed at step: connect"));
+  g_assert_nonnull (strstr (out, "Server tcp://127.0.0.1:1 is not responding (retrying)"));
+}
+
+static void
+test_help (void)
+{
+  const char *argv[] = { "gui_demo/oneliner-gui", "--help", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (tu_run (argv, 20000, &out, &err), ==, 0);
+  for (const char *const *o = (const char *const[]) { "--rpc", "--stream", "--self-test",
+                                                      "--screenshot", "--timeout", NULL };
+       *o != NULL; o++)
+    g_assert_nonnull (strstr (out, *o));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gui/help", test_help);
+  g_test_add ("/gui/self-test", Demo, NULL, demo_setup, test_self_test, demo_teardown);
+  g_test_add_func ("/gui/no-server", test_no_server);
+  return g_test_run ();
+}
