@@ -13,12 +13,26 @@
 #include "streamer/proxy.h"
 
 #define PUSHER_POLL_MS 100
+/* How long the thread waits before it tries again a socket that was full. */
+#define PUSHER_FULL_WAIT_MS 1
+/* Items a queue keeps room for once a burst is over. */
+#define PUSHER_KEEP 4096
 
 typedef struct {
-  OlStream *stream;   /* (owned) reference */
-  OlHeader header;
+  OlStream *stream;   /* a reference is held by the first item of each run of
+                         items of the same stream (owns_ref) for the run */
   GBytes *payload;    /* (owned) */
+  OlHeader header;
+  gboolean owns_ref;
 } PushItem;
+
+/* Items in push order, stored inline: a push allocates nothing once the
+ * array has grown to the burst size. */
+typedef struct {
+  PushItem *items;
+  guint len;
+  guint cap;
+} PushQueue;
 
 struct OlPusher {
   atomic_int refcount;
@@ -28,9 +42,11 @@ struct OlPusher {
   atomic_bool stop;
 
   OlStartup startup;
-  OlMutex lock;         /* guards queue, closed, thread */
-  GQueue queue;         /* PushItem * waiting to be sent */
+  OlMutex lock;         /* guards queue, closed, thread, idle */
+  PushQueue queue;      /* waiting to be sent */
   gboolean closed;      /* no more pushes accepted */
+  gboolean idle;        /* the thread found the queue empty and waits for
+                           wake_fd: the next push writes it */
 };
 
 struct OlStreamWriter {
@@ -39,12 +55,25 @@ struct OlStreamWriter {
   OlStream *stream;     /* (owned) reference */
 };
 
+/* Releases the items of q (their payloads if still there, their stream
+ * references) and empties it; the room stays, up to PUSHER_KEEP items. */
 static void
-s_item_free (PushItem *item)
+s_queue_clear (PushQueue *q)
 {
-  ol__stream_unref (item->stream);
-  g_bytes_unref (item->payload);
-  g_free (item);
+  for (guint i = 0; i < q->len; i++)
+    {
+      PushItem *item = &q->items[i];
+
+      g_clear_pointer (&item->payload, g_bytes_unref);
+      if (item->owns_ref)
+        ol__stream_unref (item->stream);
+    }
+  if (q->cap > PUSHER_KEEP && q->len <= PUSHER_KEEP)
+    {
+      q->cap = PUSHER_KEEP;
+      q->items = g_renew (PushItem, q->items, q->cap);
+    }
+  q->len = 0;
 }
 
 OlPusher *
@@ -56,7 +85,6 @@ ol__pusher_new (void)
   p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   ol__mutex_init (&p->lock);
   ol__startup_init (&p->startup);
-  g_queue_init (&p->queue);
   return p;
 }
 
@@ -73,7 +101,8 @@ ol__pusher_unref (OlPusher *p)
   if (p == NULL || atomic_fetch_sub (&p->refcount, 1) != 1)
     return;
   ol__pusher_close (p);
-  g_queue_clear_full (&p->queue, (GDestroyNotify) s_item_free);
+  s_queue_clear (&p->queue);
+  g_free (p->queue.items);
   close (p->wake_fd);
   g_free (p->inproc);
   ol__startup_clear (&p->startup);
@@ -81,26 +110,111 @@ ol__pusher_unref (OlPusher *p)
   g_free (p);
 }
 
-/* Sends every queued item. The queue is swapped out under the lock and sent
- * outside it, so writers never wait for the socket. */
-static void
-s_drain (OlPusher *p, void *pub)
+/* Sends batch->items[*next...] in order and counts them per stream, with
+ * one clock reading for the rates. Returns FALSE, *next at the first item
+ * not sent, when the socket is full (the proxy is behind) and the pusher is
+ * not stopping: the caller waits and sends the rest. Any other refusal
+ * drops the item (counted). */
+static gboolean
+s_send_batch (OlPusher *p, void *pub, PushQueue *batch, guint *next)
 {
-  GQueue batch = G_QUEUE_INIT;
+  gint64 now = g_get_monotonic_time ();
+  OlStream *run = NULL;
+  guint64 sent = 0, errors = 0;
+  gboolean done = TRUE;
+  guint i;
+
+  for (i = *next; i < batch->len; i++)
+    {
+      PushItem *item = &batch->items[i];
+
+      if (item->stream != run)
+        {
+          if (sent > 0)
+            ol__stream_count_sent_many (run, sent, errors, now);
+          run = item->stream;
+          sent = errors = 0;
+        }
+      if (ol__stream_try_send (item->stream, pub, &item->header, item->payload))
+        {
+          item->payload = NULL;
+          sent++;
+          if (item->header.status & OL_STATUS_ERROR)
+            errors++;
+        }
+      else if (errno == EAGAIN && !atomic_load (&p->stop))
+        {
+          done = FALSE;
+          break;
+        }
+      else
+        ol__stream_count_dropped (item->stream, errno);
+    }
+  if (sent > 0)
+    ol__stream_count_sent_many (run, sent, errors, now);
+  *next = i;
+  return done;
+}
+
+/* Waits for wake_fd (a push to an idle thread, or close) at most
+ * timeout_ms. */
+static void
+s_wait (OlPusher *p, int timeout_ms)
+{
+  zmq_pollitem_t item = { NULL, p->wake_fd, ZMQ_POLLIN, 0 };
   uint64_t count;
 
+  if (zmq_poll (&item, 1, timeout_ms) < 0 && errno != EINTR)
+    g_warning ("pusher: zmq_poll failed: %s", zmq_strerror (errno));
   if (read (p->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
     g_debug ("pusher: cannot read its eventfd: %s", g_strerror (errno));
-  ol__mutex_lock (&p->lock);
-  batch = p->queue;
-  g_queue_init (&p->queue);
-  ol__mutex_unlock (&p->lock);
-  for (GList *l = batch.head; l != NULL; l = l->next)
+}
+
+/* Sends the queue until the pusher is stopped. The queue is swapped with
+ * the thread's own under the lock and sent outside it, so writers never
+ * wait for the socket; they wake the thread only when it ran out of work.
+ * When the proxy falls behind and the socket is full, the thread waits
+ * rather than dropping: the queue fills up and pushes fail with
+ * OL_ERROR_BUSY, which tells the application to slow down. */
+static void
+s_run (OlPusher *p, void *pub)
+{
+  PushQueue batch = { 0 };
+  guint next = 0;
+
+  for (;;)
     {
-      PushItem *item = l->data;
-      ol__stream_send (item->stream, pub, &item->header, item->payload);
+      gboolean stop = atomic_load (&p->stop);
+
+      if (batch.len == 0)
+        {
+          PushQueue swap;
+
+          ol__mutex_lock (&p->lock);
+          swap = p->queue;
+          p->queue = batch;
+          batch = swap;
+          p->idle = batch.len == 0;
+          ol__mutex_unlock (&p->lock);
+          if (batch.len == 0)
+            {
+              /* Stopped with nothing left: what was pushed before close
+               * was sent. */
+              if (stop)
+                break;
+              s_wait (p, PUSHER_POLL_MS);
+              continue;
+            }
+        }
+      if (s_send_batch (p, pub, &batch, &next))
+        {
+          s_queue_clear (&batch);
+          next = 0;
+        }
+      else
+        s_wait (p, PUSHER_FULL_WAIT_MS);
     }
-  g_queue_clear_full (&batch, (GDestroyNotify) s_item_free);
+  g_free (batch.items);
 }
 
 static gpointer
@@ -120,19 +234,7 @@ s_thread (gpointer data)
       zmq_close (pub);
       return NULL;
     }
-
-  while (!atomic_load (&p->stop))
-    {
-      zmq_pollitem_t item = { NULL, p->wake_fd, ZMQ_POLLIN, 0 };
-
-      if (zmq_poll (&item, 1, PUSHER_POLL_MS) < 0 && errno != EINTR)
-        {
-          g_warning ("pusher: zmq_poll failed: %s", zmq_strerror (errno));
-          break;
-        }
-      s_drain (p, pub);
-    }
-  s_drain (p, pub); /* what was pushed before close */
+  s_run (p, pub);
   zmq_close (pub);
   return NULL;
 }
@@ -179,7 +281,7 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
                  OlEncoding encoding, GError **error)
 {
   PushItem *item;
-  gboolean was_empty;
+  gboolean wake;
   uint64_t one = 1;
 
   if (atomic_load (&st->removed))
@@ -201,7 +303,7 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
                    "stream \"%s\": the server is not running", st->name);
       return FALSE;
     }
-  if (p->queue.length >= OL_PUSHER_QUEUE_MAX)
+  if (p->queue.len >= OL_PUSHER_QUEUE_MAX)
     {
       ol__mutex_unlock (&p->lock);
       atomic_fetch_add (&st->dropped, 1);
@@ -210,19 +312,28 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
                    "was dropped", st->name, OL_PUSHER_QUEUE_MAX);
       return FALSE;
     }
-  item = g_new0 (PushItem, 1);
-  item->stream = ol__stream_ref (st);
+  if (p->queue.len == p->queue.cap)
+    {
+      p->queue.cap = MAX (64, p->queue.cap * 2);
+      p->queue.items = g_renew (PushItem, p->queue.items, p->queue.cap);
+    }
+  item = &p->queue.items[p->queue.len];
+  item->owns_ref = p->queue.len == 0 || item[-1].stream != st;
+  item->stream = item->owns_ref ? ol__stream_ref (st) : st;
   item->payload = g_bytes_ref (payload);
-  item->header.status = status;
-  item->header.encoding = encoding;
+  item->header = (OlHeader) {
+    .status = status,
+    .encoding = encoding,
+    .sequence = atomic_fetch_add (&st->sequence, 1) + 1,
+    .timestamp = ol__wall_time_ns (),
+  };
   if (encoding == OL_ENCODING_IMAGE)
     item->header.image = st->image;
-  item->header.sequence = atomic_fetch_add (&st->sequence, 1) + 1;
-  item->header.timestamp = ol__wall_time_ns ();
-  was_empty = p->queue.length == 0;
-  g_queue_push_tail (&p->queue, item);
+  p->queue.len++;
+  wake = p->idle;
+  p->idle = FALSE;
   ol__mutex_unlock (&p->lock);
-  if (was_empty && write (p->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+  if (wake && write (p->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
     g_debug ("pusher: cannot wake its thread: %s", g_strerror (errno));
   return TRUE;
 }

@@ -53,12 +53,17 @@ ol__stream_unref (OlStream *st)
 void
 ol__stream_count_sent (OlStream *st, gboolean is_error)
 {
-  guint64 sent = atomic_fetch_add (&st->sent, 1) + 1;
-  gint64 now = g_get_monotonic_time ();
+  ol__stream_count_sent_many (st, 1, is_error ? 1 : 0, g_get_monotonic_time ());
+}
+
+void
+ol__stream_count_sent_many (OlStream *st, guint64 n, guint64 errors, gint64 now)
+{
+  guint64 sent = atomic_fetch_add (&st->sent, n) + n;
   gint64 start = atomic_load (&st->rate_window_start);
 
-  if (is_error)
-    atomic_fetch_add (&st->errors, 1);
+  if (errors > 0)
+    atomic_fetch_add (&st->errors, errors);
   if (now - start >= G_USEC_PER_SEC)
     {
       guint64 base = atomic_load (&st->rate_window_sent);
@@ -226,22 +231,58 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
   return s_error_payload (failure ? failure : wrong);
 }
 
+static void
+s_unref_bytes (void *data, void *hint)
+{
+  (void) data;
+  g_bytes_unref (hint);
+}
+
 gboolean
-ol__stream_send (OlStream *st, void *pub, const OlHeader *header, GBytes *payload)
+ol__stream_try_send (OlStream *st, void *pub, const OlHeader *header, GBytes *payload)
 {
   guint8 head[OL_HEADER_SIZE];
+  zmq_msg_t msg;
+  gsize size;
+  gconstpointer data;
 
-  ol__header_encode (header, head);
   /* The three frames go together: once the first is accepted, libzmq takes
    * the rest of the message. */
   if (zmq_send (pub, st->topic, st->topic_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    return FALSE;
+  ol__header_encode (header, head);
+  zmq_send (pub, head, sizeof head, ZMQ_SNDMORE);
+  /* The payload's reference goes to libzmq, which drops it once sent. */
+  data = g_bytes_get_data (payload, &size);
+  if (size == 0)
     {
-      atomic_fetch_add (&st->dropped, 1);
-      g_debug ("stream %s: message dropped: %s", st->name, zmq_strerror (errno));
+      zmq_msg_init (&msg);
+      g_bytes_unref (payload);
+    }
+  else
+    zmq_msg_init_data (&msg, (void *) data, size, s_unref_bytes, payload);
+  if (zmq_msg_send (&msg, pub, 0) < 0)
+    zmq_msg_close (&msg);
+  return TRUE;
+}
+
+void
+ol__stream_count_dropped (OlStream *st, int error_code)
+{
+  atomic_fetch_add (&st->dropped, 1);
+  g_debug ("stream %s: message dropped: %s", st->name, zmq_strerror (error_code));
+}
+
+gboolean
+ol__stream_send (OlStream *st, void *pub, const OlHeader *header, GBytes *payload)
+{
+  g_bytes_ref (payload);
+  if (!ol__stream_try_send (st, pub, header, payload))
+    {
+      ol__stream_count_dropped (st, errno);
+      g_bytes_unref (payload);
       return FALSE;
     }
-  zmq_send (pub, head, sizeof head, ZMQ_SNDMORE);
-  ol__wire_send_bytes (pub, payload, 0);
   ol__stream_count_sent (st, (header->status & OL_STATUS_ERROR) != 0);
   return TRUE;
 }

@@ -68,6 +68,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStream, ol__stream_unref)
  * thread after a successful send). */
 void ol__stream_count_sent (OlStream *stream, gboolean is_error);
 
+/* Counts n messages sent, errors of them error messages, and updates the
+ * rate with now (g_get_monotonic_time()): a thread that sends batches reads
+ * the clock once per batch. */
+void ol__stream_count_sent_many (OlStream *stream, guint64 n, guint64 errors,
+                                 gint64 now);
+
 /* Configuration and statistics as JSON (docs/PROTOCOL.md, op "streams").
  * (transfer full) */
 json_t *ol__stream_describe (OlStream *stream);
@@ -86,6 +92,18 @@ GBytes *ol__stream_payload (OlStream *stream, OlValue *value,
  * it (counted as dropped). */
 gboolean ol__stream_send (OlStream *stream, void *pub, const OlHeader *header,
                           GBytes *payload);
+
+/* The same, counting nothing. Returns TRUE when the message was sent: then
+ * the caller's reference to payload went to libzmq (transfer full), and the
+ * caller counts it with ol__stream_count_sent_many(). Returns FALSE with
+ * errno set (EAGAIN: the socket is at its high-water mark) when the socket
+ * refused it: nothing was sent and payload is still the caller's. */
+gboolean ol__stream_try_send (OlStream *stream, void *pub, const OlHeader *header,
+                              GBytes *payload);
+
+/* Counts one message lost in the server because the socket refused it with
+ * error_code (an errno value). */
+void ol__stream_count_dropped (OlStream *stream, int error_code);
 
 /* Pixel format names for JSON: "gray8", "gray16", "rgb8". */
 const char *ol__pixel_format_name (OlPixelFormat format);
