@@ -39,33 +39,36 @@ ol__proxy_set_feeder_options (void *pub)
   zmq_setsockopt (pub, ZMQ_LINGER, &linger, sizeof linger);
 }
 
-/* Moves one whole multipart message from src to dst. Returns FALSE when src
- * had nothing. */
-static gboolean
-s_forward (void *src, void *dst, atomic_uint_fast64_t *count)
+/* Moves up to max whole multipart messages from src to dst; returns how
+ * many. msg is an initialised message, empty on entry and on return: a
+ * message is empty again after zmq_msg_send(), so one serves every frame. */
+static guint
+s_forward (void *src, void *dst, zmq_msg_t *msg, guint max)
 {
-  zmq_msg_t msg;
-  int more = 1;
-  gboolean first = TRUE;
+  guint n;
 
-  while (more)
+  for (n = 0; n < max; n++)
     {
-      zmq_msg_init (&msg);
-      if (zmq_msg_recv (&msg, src, first ? ZMQ_DONTWAIT : 0) < 0)
+      int more = 1;
+      gboolean first = TRUE;
+
+      while (more)
         {
-          zmq_msg_close (&msg);
-          return FALSE;
+          if (zmq_msg_recv (msg, src, first ? ZMQ_DONTWAIT : 0) < 0)
+            return n;
+          first = FALSE;
+          more = zmq_msg_more (msg);
+          /* XPUB never blocks: a subscriber whose queue is full misses the
+           * message, which it sees as a gap in the stream's sequence
+           * numbers. */
+          if (zmq_msg_send (msg, dst, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
+            {
+              zmq_msg_close (msg);
+              zmq_msg_init (msg);
+            }
         }
-      first = FALSE;
-      more = zmq_msg_more (&msg);
-      /* XPUB never blocks: a subscriber whose queue is full misses the
-       * message, which it sees as a gap in the stream's sequence numbers. */
-      if (zmq_msg_send (&msg, dst, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
-        zmq_msg_close (&msg);
     }
-  if (count)
-    atomic_fetch_add (count, 1);
-  return TRUE;
+  return n;
 }
 
 static gpointer
@@ -78,6 +81,7 @@ s_thread (gpointer data)
   int hwm = PROXY_HWM;
   char endpoint[1024];
   size_t len = sizeof endpoint;
+  zmq_msg_t msg;
 
   ol__socket_set_common (xsub);
   ol__socket_set_common (xpub);
@@ -100,6 +104,7 @@ s_thread (gpointer data)
   p->endpoint = g_strdup (endpoint);
   ol__startup_report (&p->startup, NULL);
 
+  zmq_msg_init (&msg);
   while (!atomic_load (&p->stop))
     {
       zmq_pollitem_t items[3] = {
@@ -115,14 +120,11 @@ s_thread (gpointer data)
           g_warning ("stream proxy: zmq_poll failed: %s", zmq_strerror (errno));
           break;
         }
-      for (int k = 0; k < PROXY_BATCH; k++)
-        if (!s_forward (xsub, xpub, &p->forwarded))
-          break;
+      atomic_fetch_add (&p->forwarded, s_forward (xsub, xpub, &msg, PROXY_BATCH));
       /* Subscriptions and unsubscriptions travel upstream. */
-      for (int k = 0; k < PROXY_BATCH; k++)
-        if (!s_forward (xpub, xsub, NULL))
-          break;
+      s_forward (xpub, xsub, &msg, PROXY_BATCH);
     }
+  zmq_msg_close (&msg);
 out:
   zmq_close (xsub);
   zmq_close (xpub);
