@@ -82,7 +82,8 @@ struct OlSubscriber {
   /* The receiver thread only: topic -> interned stream name, and the last
    * name it found. */
   GHashTable *rx_names;      /* (owned) interned name -> itself */
-  const char *rx_last;
+  const char *rx_last;       /* (nullable) interned */
+  gsize rx_last_size;        /* its topic frame's size: strlen + 1 */
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
@@ -102,6 +103,9 @@ struct OlSubscriber {
   /* The client's thread only. */
   grefcount ref;             /* ol__subscriber_new and running dispatches */
   GPtrArray *watches;        /* (owned) Watch *, in the order they were added */
+  Stream *last_taken;        /* (nullable) the stream ol_client_get_stream() found
+                                last: a reader takes from one stream in a row
+                                (only this thread removes streams; it clears it) */
   guint next_watch_id;
   gboolean closed;           /* ol__subscriber_free() ran */
 };
@@ -307,22 +311,30 @@ s_drop (OlSubscriber *s, const char *format, ...)
   g_free (text);
 }
 
-/* The interned name of a topic already checked by ol__topic_check: the
- * receiver's table answers without a lock. Only subscribed topics arrive,
- * whose names were interned when they were configured. */
+/* The interned name of a topic frame, or NULL if the frame is not a stream
+ * name followed by one NUL. The receiver's table answers without a lock;
+ * the topic of the previous message needs no check at all. Only subscribed
+ * topics arrive, whose names were interned when they were configured. */
 static const char *
-s_topic_name (OlSubscriber *s, const char *topic, gsize len)
+s_topic_name (OlSubscriber *s, zmq_msg_t *frame)
 {
+  const char *topic = zmq_msg_data (frame);
+  gsize size = zmq_msg_size (frame);
+  gsize len;
   const char *name;
 
-  if (s->rx_last != NULL && strncmp (s->rx_last, topic, len + 1) == 0)
+  if (s->rx_last != NULL && size == s->rx_last_size
+      && memcmp (s->rx_last, topic, size) == 0)
     return s->rx_last;
+  if (!ol__topic_check ((const guint8 *) topic, size, &len))
+    return NULL;
   name = g_hash_table_lookup (s->rx_names, topic);
   if (name == NULL)
     {
       name = g_intern_string (topic);
       g_hash_table_add (s->rx_names, (gpointer) name);
     }
+  s->rx_last_size = len + 1;
   return s->rx_last = name;
 }
 
@@ -334,7 +346,6 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
 {
   GError *error = NULL;
   OlHeader h;
-  gsize name_len;
   const char *name;
 
   if (n != 3 || truncated)
@@ -342,12 +353,11 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
       s_drop (s, "a message of %s%d frames, not 3", truncated ? "more than " : "", n);
       return NULL;
     }
-  if (!ol__topic_check (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), &name_len))
+  if ((name = s_topic_name (s, &frames[0])) == NULL)
     {
       s_drop (s, "a message whose topic is not a stream name followed by one NUL");
       return NULL;
     }
-  name = zmq_msg_data (&frames[0]); /* NUL-terminated: checked above */
   if (!ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &h,
                           &error))
     {
@@ -372,7 +382,7 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
           return NULL;
         }
     }
-  return s_message_new (s_topic_name (s, name, name_len), &h, &frames[2]);
+  return s_message_new (name, &h, &frames[2]);
 }
 
 /* Stores a batch of parsed messages under one lock and wakes the readers
@@ -465,17 +475,57 @@ s_connect (OlSubscriber *s, GError **error)
   return sub;
 }
 
+/* Receives one whole message without waiting for its first frame. frames
+ * are 3 initialised messages that stay so across calls (zmq_msg_recv()
+ * replaces their content); frames beyond the third are received into spill
+ * and discarded (*truncated). Returns the number of frames kept, or -1 when
+ * no message was ready. */
+static int
+s_recv (void *sub, zmq_msg_t *frames, zmq_msg_t *spill, gboolean *truncated)
+{
+  int n = 0;
+
+  *truncated = FALSE;
+  for (;;)
+    {
+      zmq_msg_t *frame = n < 3 ? &frames[n] : spill;
+
+      if (zmq_msg_recv (frame, sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
+        return -1;
+      if (n < 3)
+        n++;
+      else
+        *truncated = TRUE;
+      if (!zmq_msg_more (frame))
+        return n;
+    }
+}
+
+/* Releases what frames hold (libzmq may then reuse its receive buffer). */
+static void
+s_frames_empty (zmq_msg_t *frames, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      zmq_msg_close (&frames[i]);
+      zmq_msg_init (&frames[i]);
+    }
+}
+
 static gpointer
 s_thread (gpointer data)
 {
   OlSubscriber *s = data;
   GError *error = NULL;
   void *sub = s_connect (s, &error);
+  zmq_msg_t frames[4]; /* 3 kept, 1 for the frames beyond */
 
   ol__startup_report (&s->startup, error);
   if (sub == NULL)
     return NULL;
 
+  for (int i = 0; i < 4; i++)
+    zmq_msg_init (&frames[i]);
   while (!g_atomic_int_get (&s->stop))
     {
       zmq_pollitem_t items[2] = {
@@ -509,9 +559,8 @@ s_thread (gpointer data)
 
             while (got < SUB_STORE_BATCH)
               {
-                zmq_msg_t frames[3];
                 gboolean truncated;
-                int n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+                int n = s_recv (sub, frames, &frames[3], &truncated);
 
                 if (n < 0)
                   {
@@ -520,13 +569,16 @@ s_thread (gpointer data)
                   }
                 if ((batch[got] = s_parse (s, frames, n, truncated)) != NULL)
                   got++;
-                ol__wire_close_frames (frames, n);
               }
             s_store_batch (s, batch, got);
             if (!more)
               break;
           }
+      s_frames_empty (frames, 4);
     }
+  s_frames_empty (frames, 4);
+  for (int i = 0; i < 4; i++)
+    zmq_msg_close (&frames[i]);
   zmq_close (sub);
   return NULL;
 }
@@ -751,6 +803,7 @@ ol__subscriber_free (OlSubscriber *s)
       s_watch_unref (w);
     }
   g_clear_pointer (&s->watches, g_ptr_array_unref);
+  s->last_taken = NULL;
   g_clear_pointer (&s->streams, g_hash_table_unref);
   g_clear_pointer (&s->rx_names, g_hash_table_unref);
   while (s->commands.head != NULL)
@@ -869,6 +922,7 @@ ol_client_unconfigure_stream (OlClient *client, const char *name, GError **error
   if ((s = ol__client_peek_subscriber (client)) != NULL)
     {
       ol__mutex_lock (&s->lock);
+      s->last_taken = NULL;
       found = g_hash_table_remove (s->streams, name);
       if (found)
         s_command_locked (s, FALSE, name);
@@ -904,7 +958,11 @@ ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
 
   ol__mutex_lock (&s->lock);
   /* Only this thread removes streams: st stays valid while it waits. */
-  if ((st = g_hash_table_lookup (s->streams, name)) == NULL)
+  if (s->last_taken != NULL && strcmp (s->last_taken->name, name) == 0)
+    st = s->last_taken;
+  else if ((st = g_hash_table_lookup (s->streams, name)) != NULL)
+    s->last_taken = st;
+  else
     {
       ol__mutex_unlock (&s->lock);
       s_not_configured (name, error);
