@@ -385,10 +385,12 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
   return s_message_new (name, &h, &frames[2]);
 }
 
-/* Stores a batch of parsed messages under one lock and wakes the readers
- * once: the reader and the receiver do not contend per message. Messages
- * that had to make room are freed after the lock is released. */
-static void
+/* Stores a batch of parsed messages under one lock: the reader and the
+ * receiver do not contend per message. Messages that had to make room are
+ * freed after the lock is released. Returns whether readers wait for one of
+ * these streams: the caller wakes them (after the lock, and once for all
+ * the batches it has ready). */
+static gboolean
 s_store_batch (OlSubscriber *s, Message **batch, guint n)
 {
   GQueue garbage = G_QUEUE_INIT;
@@ -413,8 +415,6 @@ s_store_batch (OlSubscriber *s, Message **batch, guint n)
       batch[i] = NULL;
       kept++;
     }
-  if (wake)
-    ol__cond_broadcast (&s->cond);
   ol__mutex_unlock (&s->lock);
   s_messages_free (&garbage);
   for (guint i = 0; kept < n && i < n; i++)
@@ -425,6 +425,7 @@ s_store_batch (OlSubscriber *s, Message **batch, guint n)
                 batch[i]->pub.name);
         ol_stream_message_free (&batch[i]->pub);
       }
+  return wake;
 }
 
 static void
@@ -519,6 +520,7 @@ s_thread (gpointer data)
   GError *error = NULL;
   void *sub = s_connect (s, &error);
   zmq_msg_t frames[4]; /* 3 kept, 1 for the frames beyond */
+  gboolean wake;
 
   ol__startup_report (&s->startup, error);
   if (sub == NULL)
@@ -550,6 +552,10 @@ s_thread (gpointer data)
                      g_strerror (errno));
           s_apply_commands (s, sub);
         }
+      /* The readers are woken once the receiver has stored what was
+       * there (at most SUB_BATCH messages), not for every store: a reader
+       * that keeps up takes bigger batches and sleeps less often. */
+      wake = FALSE;
       if (items[0].revents & ZMQ_POLLIN)
         for (int k = 0; k < SUB_BATCH; k += SUB_STORE_BATCH)
           {
@@ -570,10 +576,12 @@ s_thread (gpointer data)
                 if ((batch[got] = s_parse (s, frames, n, truncated)) != NULL)
                   got++;
               }
-            s_store_batch (s, batch, got);
+            wake |= s_store_batch (s, batch, got);
             if (!more)
               break;
           }
+      if (wake)
+        ol__cond_broadcast (&s->cond);
       s_frames_empty (frames, 4);
     }
   s_frames_empty (frames, 4);
