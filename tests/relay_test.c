@@ -15,22 +15,8 @@
 static TuProcess *
 s_spawn_relay (char **rpc, char **stream, const char *const *extra)
 {
-  const char *argv[32] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
-                           "tcp://127.0.0.1:*" };
-  int n = 5;
-  TuProcess *p;
-  g_autofree char *line = NULL;
-  const char *at;
+  TuProcess *p = tu_spawn_server ("oneliner-relay", rpc, extra);
 
-  for (int i = 0; extra && extra[i]; i++)
-    argv[n++] = extra[i];
-  argv[n] = NULL;
-  p = tu_spawn (argv);
-  line = tu_wait_line (p, "serving", 10000);
-  if (line == NULL)
-    g_error ("the relay did not start; it printed:\n%s", p->lines->str);
-  at = strstr (line, "rpc ");
-  *rpc = g_strndup (at + 4, strcspn (at + 4, " \n"));
   *stream = tu_demo_stream_endpoint (p);
   return p;
 }

@@ -133,7 +133,13 @@ tu_wait_line (TuProcess *p, const char *needle, int timeout_ms)
 TuProcess *
 tu_spawn_demo_server (char **rpc, const char *const *extra)
 {
-  const char *argv[32] = { "tools/oneliner-demo-server", "--rpc", "tcp://127.0.0.1:*",
+  return tu_spawn_server ("tools/oneliner-demo-server", rpc, extra);
+}
+
+TuProcess *
+tu_spawn_server (const char *program, char **rpc, const char *const *extra)
+{
+  const char *argv[32] = { program, "--rpc", "tcp://127.0.0.1:*",
                            "--stream", "tcp://127.0.0.1:*" };
   int n = 5;
   TuProcess *p;
@@ -146,7 +152,7 @@ tu_spawn_demo_server (char **rpc, const char *const *extra)
   p = tu_spawn (argv);
   line = tu_wait_line (p, "serving", 10000);
   if (line == NULL)
-    g_error ("the demo server did not start; it printed:\n%s", p->lines->str);
+    g_error ("%s did not start; it printed:\n%s", program, p->lines->str);
   at = strstr (line, "rpc ");
   g_assert_nonnull (at);
   *rpc = g_strndup (at + 4, strcspn (at + 4, " \n"));

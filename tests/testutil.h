@@ -26,6 +26,12 @@ TuProcess *tu_spawn (const char *const *argv);
  * the line (transfer full) or NULL on timeout or end of output. */
 char *tu_wait_line (TuProcess *p, const char *needle, int timeout_ms);
 
+/* Starts a server program (oneliner-demo-server, oneliner-relay) on free
+ * loopback ports with --rpc and --stream (extra arguments appended) and
+ * returns it once it prints its "serving" line; *rpc gets its RPC endpoint
+ * and tu_demo_stream_endpoint() its stream endpoint. */
+TuProcess *tu_spawn_server (const char *program, char **rpc, const char *const *extra);
+
 /* Starts oneliner-demo-server on a free loopback port (extra arguments
  * appended) and returns it once it serves; *rpc gets its RPC endpoint. */
 TuProcess *tu_spawn_demo_server (char **rpc, const char *const *extra);
