@@ -19,6 +19,10 @@ s_context_create (gpointer unused)
   /* Sockets of a process with many clients and servers: raise libzmq's
    * default limit of 1023. */
   zmq_ctx_set (s_context, ZMQ_MAX_SOCKETS, 8192);
+  /* Two I/O threads: a server's TCP sends and a client's receives in one
+   * process (a relay, a test, a GUI watching its own instrument) no longer
+   * queue behind each other; fewer messages are lost to a busy I/O thread. */
+  zmq_ctx_set (s_context, ZMQ_IO_THREADS, 2);
   return s_context;
 }
 
