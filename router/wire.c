@@ -19,10 +19,16 @@ s_context_create (gpointer unused)
   /* Sockets of a process with many clients and servers: raise libzmq's
    * default limit of 1023. */
   zmq_ctx_set (s_context, ZMQ_MAX_SOCKETS, 8192);
-  /* Two I/O threads: a server's TCP sends and a client's receives in one
-   * process (a relay, a test, a GUI watching its own instrument) no longer
-   * queue behind each other; fewer messages are lost to a busy I/O thread. */
-  zmq_ctx_set (s_context, ZMQ_IO_THREADS, 2);
+  /* One I/O thread by default: with two, a relay's receive and re-send of a
+   * large message run on different threads and its data crosses CPUs (1 MiB
+   * through two relays fell to 0.45x raw); a process that publishes and
+   * receives small messages at full speed may prefer more
+   * (ONELINER_IO_THREADS, 1 to 16). */
+  {
+    const char *env = g_getenv ("ONELINER_IO_THREADS");
+    gint64 n = env ? g_ascii_strtoll (env, NULL, 10) : 1;
+    zmq_ctx_set (s_context, ZMQ_IO_THREADS, (int) CLAMP (n, 1, 16));
+  }
   return s_context;
 }
 
