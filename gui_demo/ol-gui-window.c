@@ -1,5 +1,6 @@
 /* oneliner-gui: OlGuiWindow, one window watching one server. */
 #include "gui_demo/ol-gui-window.h"
+#include "router/wire.h"
 
 #include "gui_demo/ol-gui-stream-stats.h"
 
@@ -104,29 +105,6 @@ s_on_state_changed (OlGuiConnection *connection, OlGuiWindow *self)
 /* ------------------------------------------------------------------------ */
 /* The sidebar of callables */
 
-static int
-s_compare_names (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The keys of a JSON object, sorted. (transfer container) */
-static GPtrArray *
-s_sorted_keys (json_t *object)
-{
-  GPtrArray *keys = g_ptr_array_new ();
-  const char *key;
-  json_t *value;
-
-  json_object_foreach (object, key, value)
-    {
-      (void) value;
-      g_ptr_array_add (keys, (gpointer) key);
-    }
-  g_ptr_array_sort (keys, s_compare_names);
-  return keys;
-}
-
 static void
 s_add_header (OlGuiWindow *self, const char *text)
 {
@@ -193,11 +171,11 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->calls_list))) != NULL)
     gtk_list_box_remove (self->calls_list, child);
 
-  keys = s_sorted_keys (instances);
+  keys = ol__json_sorted_keys (instances);
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *methods = json_object_get (instances, keys->pdata[i]);
-      g_autoptr (GPtrArray) mkeys = s_sorted_keys (methods);
+      g_autoptr (GPtrArray) mkeys = ol__json_sorted_keys (methods);
 
       s_add_header (self, keys->pdata[i]);
       for (guint k = 0; k < mkeys->len; k++)
@@ -210,7 +188,7 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
         }
     }
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = s_sorted_keys (functions);
+  keys = ol__json_sorted_keys (functions);
   if (keys->len > 0)
     s_add_header (self, "Functions");
   for (guint i = 0; i < keys->len; i++)
@@ -222,7 +200,7 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
         reselect = row;
     }
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = s_sorted_keys (named);
+  keys = ol__json_sorted_keys (named);
   if (keys->len > 0)
     s_add_header (self, "Named calls");
   for (guint i = 0; i < keys->len; i++)

@@ -302,6 +302,25 @@ ol__json_describe (json_t *value)
   return g_strdup ("unknown");
 }
 
+static int
+s_compare_keys (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+ol__json_sorted_keys (json_t *object)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  const char *key;
+  json_t *value;
+
+  json_object_foreach (object, key, value)
+    g_ptr_array_add (keys, (gpointer) key);
+  g_ptr_array_sort (keys, s_compare_keys);
+  return keys;
+}
+
 gboolean
 ol__wire_inline_frames (json_t *value, GPtrArray *frames)
 {

@@ -70,6 +70,11 @@ GError *ol__wire_error_from_json (json_t *member);
  * `object`, ... (transfer full) */
 char *ol__json_describe (json_t *value);
 
+/* The member names of a JSON object, sorted, for stable listings (the
+ * oneliner command, the GUI). The strings belong to object. (transfer
+ * container) */
+GPtrArray *ol__json_sorted_keys (json_t *object);
+
 /* Replaces every {"$frame": N} in value (in place, recursively) by
  * {"$base64": "..."} of frames[N]. Returns FALSE if an index is bad. */
 gboolean ol__wire_inline_frames (json_t *value, GPtrArray *frames);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "router/wire.h"
+
 /* Exit codes (README, "The oneliner command"). */
 enum {
   EXIT_OK = 0,
@@ -164,30 +166,10 @@ static GOptionEntry s_list_entries[] = {
   { NULL }
 };
 
-static int
-s_compare_keys (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Sorted keys of a JSON object, for stable output. (transfer container) */
-static GPtrArray *
-s_sorted_keys (json_t *object)
-{
-  GPtrArray *keys = g_ptr_array_new ();
-  const char *key;
-  json_t *value;
-
-  json_object_foreach (object, key, value)
-    g_ptr_array_add (keys, (gpointer) key);
-  g_ptr_array_sort (keys, s_compare_keys);
-  return keys;
-}
-
 static void
 s_print_callables (const char *prefix, json_t *table)
 {
-  g_autoptr (GPtrArray) keys = s_sorted_keys (table);
+  g_autoptr (GPtrArray) keys = ol__json_sorted_keys (table);
 
   for (guint i = 0; i < keys->len; i++)
     {
@@ -215,7 +197,7 @@ s_cmd_list (OlClient *client, int argc, char **argv)
       return EXIT_OK;
     }
   instances = json_object_get (list, "instances");
-  keys = s_sorted_keys (instances);
+  keys = ol__json_sorted_keys (instances);
   for (guint i = 0; i < keys->len; i++)
     {
       g_autofree char *prefix = g_strdup_printf ("%s.", (char *) keys->pdata[i]);
@@ -224,7 +206,7 @@ s_cmd_list (OlClient *client, int argc, char **argv)
   s_print_callables ("", json_object_get (list, "functions"));
   named = json_object_get (list, "named_calls");
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = s_sorted_keys (named);
+  keys = ol__json_sorted_keys (named);
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *n = json_object_get (named, keys->pdata[i]);
@@ -269,7 +251,7 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   (void) argc, (void) argv;
   if (streams == NULL)
     return s_fail ("streams", error);
-  keys = s_sorted_keys (streams);
+  keys = ol__json_sorted_keys (streams);
   printf ("%-24s %-8s %9s %-8s %-8s %10s %9s %8s\n", "NAME", "KIND", "HZ", "ENABLED",
           "ENCODING", "RATE", "OVERRUNS", "DROPPED");
   for (guint i = 0; i < keys->len; i++)
@@ -305,7 +287,7 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
   if (reply == NULL)
     return s_fail ("mounts", error);
   mounts = reply->result;
-  keys = s_sorted_keys (mounts);
+  keys = ol__json_sorted_keys (mounts);
   printf ("%-16s %-5s %10s %10s %11s %10s  %s\n", "MOUNT", "STATE", "FORWARDED", "REPLIES",
           "UNREACHABLE", "RELAYED", "UPSTREAM");
   for (guint i = 0; i < keys->len; i++)
