@@ -49,8 +49,8 @@
  * is printed (the hop costs: the median of the per-repetition differences).
  *
  * Every ZeroMQ socket here is created, used and closed by one thread. Every
- * wait is bounded by WAIT_MS; a reply or message that does not come aborts
- * the run.
+ * wait is bounded by BENCH_WAIT_MS; a reply or message that does not come
+ * aborts the run.
  */
 #include <errno.h>
 #include <math.h>
@@ -70,26 +70,8 @@
 
 #include "bench_util.h"
 
-/* The bound of every wait for a reply, a message, a thread or a
- * subscription. */
-#define WAIT_MS 5000
-/* Once the producer is done, a run ends when nothing came for this long:
- * the messages still missing were lost. */
-#define QUIET_MS 1000
-/* Receive loops look at their deadlines at least this often. */
-#define POLL_MS 100
-/* Raw threads look at their stop flag at least this often. */
-#define RAW_POLL_MS 100
-/* The high-water marks of oneliner's sockets, used for the raw ones too. */
-#define HWM 100000
-/* The back-off of a producer whose send was refused (queue or HWM full). */
-#define BACKOFF_US 20
-/* Probes go out this often until the subscriber sees one. */
-#define PROBE_MS 2
 /* Calls through a mount that is still connecting are retried this often. */
 #define RETRY_MS 10
-/* The data-plane header (docs/PROTOCOL.md, "Data plane"). */
-#define HEADER_SIZE 48
 /* The most frames of a raw call message: envelopes and the body. */
 #define MAX_FRAMES 8
 /* The payload of the latency stream. */
@@ -118,17 +100,6 @@ typedef struct {
 } Stamp;
 
 G_STATIC_ASSERT (sizeof (Stamp) == LAT_SIZE);
-
-/* A payload of size bytes, every byte written. */
-static void *
-s_payload_new (gsize size)
-{
-  guint8 *data = g_malloc (size);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (guint8) (i * 131 + 7);
-  return data;
-}
 
 static void
 s_stamp_fill (Stamp *st, guint32 run, guint32 index)
@@ -199,208 +170,35 @@ s_hop (const Lat *direct, const Lat *via, int n)
   return h;
 }
 
-typedef struct {
-  double msgs_per_s;
-  double mb_per_s;
-  guint64 sent;        /* messages the producer published */
-  guint64 received;    /* of them, taken by the subscriber */
-  guint64 retries;     /* refused sends retried after a back-off */
-  guint64 missed;      /* oneliner: client counter, gaps in sequences */
-  guint64 overflowed;  /* oneliner: client counter, full queue */
-  guint64 server_dropped; /* oneliner: lost in U (BUSY excluded) */
-} Tput;
-
-static Tput
-s_tput (guint64 sent, guint64 received, gint64 elapsed_ns, gsize size)
-{
-  Tput t = { 0 };
-
-  if (received == 0 || elapsed_ns <= 0)
-    bench_die ("a throughput run received nothing");
-  t.sent = sent;
-  t.received = received;
-  t.msgs_per_s = (double) received * 1e9 / (double) elapsed_ns;
-  t.mb_per_s = t.msgs_per_s * (double) size / 1e6;
-  return t;
-}
-
-/* The medians of the rates and the sums of the counts of n repetitions. */
-static Tput
-s_tput_median (const Tput *reps, int n)
-{
-  Tput m = { 0 };
-
-  m.msgs_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, msgs_per_s);
-  m.mb_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, mb_per_s);
-  for (int i = 0; i < n; i++)
-    {
-      m.sent += reps[i].sent;
-      m.received += reps[i].received;
-      m.retries += reps[i].retries;
-      m.missed += reps[i].missed;
-      m.overflowed += reps[i].overflowed;
-      m.server_dropped += reps[i].server_dropped;
-    }
-  return m;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Raw libzmq helpers */
-
-typedef struct {
-  const char *data;
-  size_t len;
-} Payload;
-
-/* A new socket with linger 0, the high-water marks HWM and a send timeout
- * of WAIT_MS. */
-static void *
-s_socket (void *ctx, int type)
-{
-  void *socket = bench_socket (ctx, type);
-  int hwm = HWM;
-  int timeout = WAIT_MS;
-
-  zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  /* Bounds a send that waits for a peer or for room. */
-  zmq_setsockopt (socket, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-  return socket;
-}
 
 static void
 s_connect (void *socket, const char *endpoint, const char *what)
 {
-  if (zmq_connect (socket, endpoint) != 0)
-    bench_die ("%s: cannot connect to %s: %s", what, endpoint, zmq_strerror (errno));
+  bench_connect (socket, endpoint, what, "connect to");
 }
 
-/* Sends payload as one frame, writing a fresh message buffer first as any
- * sender that serialises its message would. */
-static void
-s_send_payload (void *socket, const Payload *p, int flags, const char *what)
-{
-  zmq_msg_t msg;
-
-  zmq_msg_init_size (&msg, p->len);
-  memcpy (zmq_msg_data (&msg), p->data, p->len);
-  if (zmq_msg_send (&msg, socket, flags) < 0)
-    {
-      int saved = errno;
-      zmq_msg_close (&msg);
-      bench_die ("%s: cannot send: %s", what, zmq_strerror (saved));
-    }
-}
-
-/* Waits at most WAIT_MS for socket to become readable. */
-static void
-s_wait_readable (void *socket, const char *what)
-{
-  zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
-  int rc;
-
-  do
-    rc = bench_poll (&item, 1, WAIT_MS, what);
-  while (rc < 0);
-  if (rc == 0)
-    bench_die ("%s: nothing within %d ms", what, WAIT_MS);
-}
-
-/* Receives one whole message into frames (at most max), not waiting;
- * returns its number of frames, 0 if none was there. The caller closes
- * them. */
-static int
-s_recv_frames (void *socket, zmq_msg_t *frames, int max, const char *what)
-{
-  int n = 0;
-  int more = 1;
-
-  while (more)
-    {
-      if (n == max)
-        bench_die ("%s: a message of more than %d frames", what, max);
-      if (!bench_recv_frame (socket, &frames[n], n == 0, what))
-        return 0;
-      /* The rest of a message is there once its first frame is. */
-      more = zmq_msg_more (&frames[n]);
-      n++;
-    }
-  return n;
-}
-
-static void
-s_close_frames (zmq_msg_t *frames, int n)
-{
-  for (int i = 0; i < n; i++)
-    zmq_msg_close (&frames[i]);
-}
-
-/* Moves one whole message from src to dst; FALSE when src had none. A send
- * that finds no room waits at most WAIT_MS (ZMQ_SNDTIMEO), then aborts. */
-static gboolean
-s_forward (void *src, void *dst, const char *what)
-{
-  int more = 1;
-  gboolean first = TRUE;
-
-  while (more)
-    {
-      zmq_msg_t msg;
-
-      if (!bench_recv_frame (src, &msg, first, what))
-        return FALSE;
-      first = FALSE;
-      more = zmq_msg_more (&msg);
-      if (zmq_msg_send (&msg, dst, more ? ZMQ_SNDMORE : 0) < 0)
-        bench_die ("%s: cannot forward a message within %d ms: %s", what, WAIT_MS,
-                   zmq_strerror (errno));
-    }
-  return TRUE;
-}
-
-/* A raw thread that owns its sockets: started with s_raw_thread_start(),
- * it signals ready once its endpoint is bound and looks at stop at least
- * every RAW_POLL_MS. */
-typedef struct {
-  void *ctx;
-  const char *name;
-  Payload reply;           /* echo server: the reply to every request */
-  char upstream[256];      /* proxies: where their back end connects */
-  char endpoint[256];      /* bound, set before ready */
-  GThread *thread;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
-  gint stop;               /* atomic */
-} RawThread;
-
-static RawThread *
+/* A raw thread (an echo server or a proxy) named name, started. */
+static BenchRawThread *
 s_raw_thread_start (void *ctx, const char *name, GThreadFunc func, const char *upstream,
-                    Payload reply)
+                    BenchPayload reply)
 {
-  RawThread *t = g_new0 (RawThread, 1);
-
-  t->ctx = ctx;
-  t->name = name;
-  t->reply = reply;
-  if (upstream != NULL)
-    g_strlcpy (t->upstream, upstream, sizeof t->upstream);
-  g_mutex_init (&t->lock);
-  g_cond_init (&t->cond);
-  t->thread = g_thread_new (name, func, t);
-  if (!bench_wait_flag (&t->lock, &t->cond, &t->ready, WAIT_MS))
-    bench_die ("%s did not start within %d ms", name, WAIT_MS);
-  return t;
+  return bench_raw_thread_start (ctx, name, name, func, 0, upstream, reply);
 }
 
+/* The body of a proxy thread: connects the socket connected to the
+ * upstream, binds the socket bound, signals ready, then polls and forwards
+ * in batches of batch, from a to b first, until stopped. */
 static void
-s_raw_thread_free (RawThread *t)
+s_proxy_serve (BenchRawThread *t, void *connected, void *bound, void *a, void *b, int batch)
 {
-  g_atomic_int_set (&t->stop, 1);
-  g_thread_join (t->thread);
-  g_mutex_clear (&t->lock);
-  g_cond_clear (&t->cond);
-  g_free (t);
+  s_connect (connected, t->upstream, t->name);
+  bench_bind_any (bound, t->endpoint, sizeof t->endpoint, t->name);
+  bench_thread_ready (&t->base);
+  bench_proxy_loop (a, b, batch, &t->base.stop, t->name);
+  zmq_close (a);
+  zmq_close (b);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -411,24 +209,24 @@ s_raw_thread_free (RawThread *t)
 static gpointer
 s_echo_thread (gpointer data)
 {
-  RawThread *t = data;
-  void *router = s_socket (t->ctx, ZMQ_ROUTER);
+  BenchRawThread *t = data;
+  void *router = bench_socket_bounded (t->ctx, ZMQ_ROUTER);
   int mandatory = 1;
 
   zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
   bench_bind_any (router, t->endpoint, sizeof t->endpoint, t->name);
-  bench_set_flag (&t->lock, &t->cond, &t->ready);
+  bench_thread_ready (&t->base);
 
-  while (!g_atomic_int_get (&t->stop))
+  while (!bench_thread_stopping (&t->base))
     {
       zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
 
-      if (bench_poll (&item, 1, RAW_POLL_MS, t->name) < 0)
+      if (bench_poll (&item, 1, BENCH_RAW_POLL_MS, t->name) < 0)
         continue;
       for (;;)
         {
           zmq_msg_t frames[MAX_FRAMES];
-          int n = s_recv_frames (router, frames, MAX_FRAMES, t->name);
+          int n = bench_recv_frames (router, frames, MAX_FRAMES, t->name, NULL);
 
           if (n == 0)
             break;
@@ -438,7 +236,7 @@ s_echo_thread (gpointer data)
           for (int i = 0; i < n - 1; i++)
             if (zmq_msg_send (&frames[i], router, ZMQ_SNDMORE) < 0)
               bench_die ("%s: cannot send the envelope: %s", t->name, zmq_strerror (errno));
-          s_send_payload (router, &t->reply, 0, t->name);
+          bench_send_payload (router, &t->reply, 0, t->name);
           zmq_msg_close (&frames[n - 1]);
         }
     }
@@ -449,59 +247,38 @@ s_echo_thread (gpointer data)
 static gpointer
 s_call_proxy_thread (gpointer data)
 {
-  RawThread *t = data;
-  void *front = s_socket (t->ctx, ZMQ_ROUTER);
-  void *back = s_socket (t->ctx, ZMQ_DEALER);
-
-  s_connect (back, t->upstream, t->name);
-  bench_bind_any (front, t->endpoint, sizeof t->endpoint, t->name);
-  bench_set_flag (&t->lock, &t->cond, &t->ready);
+  BenchRawThread *t = data;
+  void *front = bench_socket_bounded (t->ctx, ZMQ_ROUTER);
+  void *back = bench_socket_bounded (t->ctx, ZMQ_DEALER);
 
   /* The loop of oneliner's RPC thread: poll, then forward in batches. */
-  while (!g_atomic_int_get (&t->stop))
-    {
-      zmq_pollitem_t items[2] = {
-        { front, 0, ZMQ_POLLIN, 0 },
-        { back, 0, ZMQ_POLLIN, 0 },
-      };
-
-      if (bench_poll (items, 2, RAW_POLL_MS, t->name) < 0)
-        continue;
-      for (int i = 0; i < 512; i++)
-        if (!s_forward (front, back, t->name))
-          break;
-      for (int i = 0; i < 512; i++)
-        if (!s_forward (back, front, t->name))
-          break;
-    }
-  zmq_close (front);
-  zmq_close (back);
+  s_proxy_serve (t, back, front, front, back, 512);
   return NULL;
 }
 
-/* Receives one reply on a DEALER, waiting at most WAIT_MS. */
+/* Receives one reply on a DEALER, waiting at most BENCH_WAIT_MS. */
 static void
 s_recv_reply (void *dealer, const char *what)
 {
   zmq_msg_t frames[MAX_FRAMES];
   int n;
 
-  while ((n = s_recv_frames (dealer, frames, MAX_FRAMES, what)) == 0)
-    s_wait_readable (dealer, what);
+  while ((n = bench_recv_frames (dealer, frames, MAX_FRAMES, what, NULL)) == 0)
+    bench_wait_readable (dealer, BENCH_WAIT_MS, "nothing", what);
   if (zmq_msg_size (&frames[n - 1]) == 0)
     bench_die ("%s: empty reply", what);
-  s_close_frames (frames, n);
+  bench_close_frames (frames, n);
 }
 
 static Lat
-s_raw_calls (void *dealer, const Payload *request, gint64 *samples, guint n, guint warmup,
-             const char *what)
+s_raw_calls (void *dealer, const BenchPayload *request, gint64 *samples, guint n,
+             guint warmup, const char *what)
 {
   for (guint i = 0; i < warmup + n; i++)
     {
       gint64 t0 = bench_now_ns ();
 
-      s_send_payload (dealer, request, 0, what);
+      bench_send_payload (dealer, request, 0, what);
       s_recv_reply (dealer, what);
       if (i >= warmup)
         samples[i - warmup] = bench_now_ns () - t0;
@@ -522,15 +299,6 @@ s_add (void *self, int32_t a, int32_t b)
   return a + b;
 }
 
-static void
-s_check_result (json_t *result, GError *error, const char *what)
-{
-  if (result == NULL)
-    bench_die ("%s: call failed: %s", what, error ? error->message : "no error");
-  if (!json_is_integer (result) || json_integer_value (result) != 3)
-    bench_die ("%s: unexpected result", what);
-}
-
 static Lat
 s_ol_calls (OlClient *client, const char *object, json_t *args, gint64 *samples, guint n,
             guint warmup, const char *what)
@@ -543,7 +311,7 @@ s_ol_calls (OlClient *client, const char *object, json_t *args, gint64 *samples,
 
       if (i >= warmup)
         samples[i - warmup] = bench_now_ns () - t0;
-      s_check_result (result, error, what);
+      bench_check_result (result, error, 3, what);
       json_decref (result);
     }
   return s_lat (samples, n);
@@ -554,7 +322,7 @@ s_ol_calls (OlClient *client, const char *object, json_t *args, gint64 *samples,
 static void
 s_wait_reachable (OlClient *client, const char *object, json_t *args)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   for (;;)
     {
@@ -563,13 +331,13 @@ s_wait_reachable (OlClient *client, const char *object, json_t *args)
 
       if (result != NULL || !g_error_matches (error, OL_ERROR, OL_ERROR_UNREACHABLE))
         {
-          s_check_result (result, error, object);
+          bench_check_result (result, error, 3, object);
           json_decref (result);
           return;
         }
       if (g_get_monotonic_time () > deadline)
-        bench_die ("\"%s\": the mount did not connect within %d ms: %s", object, WAIT_MS,
-                   error->message);
+        bench_die ("\"%s\": the mount did not connect within %d ms: %s", object,
+                   BENCH_WAIT_MS, error->message);
       g_error_free (error);
       g_usleep (RETRY_MS * 1000);
     }
@@ -593,7 +361,7 @@ s_capture_thread (gpointer data)
 
   if (client != NULL)
     {
-      ol_client_set_timeout (client, WAIT_MS);
+      ol_client_set_timeout (client, BENCH_WAIT_MS);
       c->result = ol_client_call (client, "calc", "add", args, NULL, &c->error);
       ol_client_free (&client);
     }
@@ -606,8 +374,8 @@ s_capture_payloads (void *ctx, const char *server_endpoint, char **request,
                     size_t *request_len, char **reply, size_t *reply_len)
 {
   const char *what = "capture";
-  void *router = s_socket (ctx, ZMQ_ROUTER);
-  void *dealer = s_socket (ctx, ZMQ_DEALER);
+  void *router = bench_socket_bounded (ctx, ZMQ_ROUTER);
+  void *dealer = bench_socket_bounded (ctx, ZMQ_DEALER);
   zmq_msg_t in[MAX_FRAMES], out[MAX_FRAMES];
   int n_in, n_out;
   Capture c = { 0 };
@@ -617,8 +385,8 @@ s_capture_payloads (void *ctx, const char *server_endpoint, char **request,
   s_connect (dealer, server_endpoint, what);
   thread = g_thread_new ("bench-capture", s_capture_thread, &c);
 
-  while ((n_in = s_recv_frames (router, in, MAX_FRAMES, what)) == 0)
-    s_wait_readable (router, "capture: the oneliner client");
+  while ((n_in = bench_recv_frames (router, in, MAX_FRAMES, what, NULL)) == 0)
+    bench_wait_readable (router, BENCH_WAIT_MS, "nothing", "capture: the oneliner client");
   if (n_in != 2)
     bench_die ("capture: a request of %d frames, not [identity, body]", n_in);
   *request_len = zmq_msg_size (&in[1]);
@@ -627,8 +395,8 @@ s_capture_payloads (void *ctx, const char *server_endpoint, char **request,
   /* The real reply to those very bytes. */
   if (zmq_msg_send (&in[1], dealer, 0) < 0)
     bench_die ("capture: cannot send to the server: %s", zmq_strerror (errno));
-  while ((n_out = s_recv_frames (dealer, out, MAX_FRAMES, what)) == 0)
-    s_wait_readable (dealer, "capture: the oneliner server");
+  while ((n_out = bench_recv_frames (dealer, out, MAX_FRAMES, what, NULL)) == 0)
+    bench_wait_readable (dealer, BENCH_WAIT_MS, "nothing", "capture: the oneliner server");
   if (n_out != 1)
     bench_die ("capture: a reply of %d frames, not 1", n_out);
   *reply_len = zmq_msg_size (&out[0]);
@@ -639,7 +407,7 @@ s_capture_payloads (void *ctx, const char *server_endpoint, char **request,
       || zmq_msg_send (&out[0], router, 0) < 0)
     bench_die ("capture: cannot answer the client: %s", zmq_strerror (errno));
   g_thread_join (thread); /* bounded by the client's timeout */
-  s_check_result (c.result, c.error, what);
+  bench_check_result (c.result, c.error, 3, what);
   json_decref (c.result);
   zmq_close (dealer);
   zmq_close (router);
@@ -669,10 +437,7 @@ typedef struct {
   void *payloads[N_STREAMS];          /* (owned) throughput payloads */
   char endpoint[256];                 /* the PUB's, set before ready */
 
-  GThread *thread;
-  GMutex lock;                        /* guards everything below */
-  GCond cond;
-  gboolean ready;
+  BenchThread base;                   /* its lock guards everything below */
   JobKind job;
   int job_stream;
   guint job_n;
@@ -685,34 +450,6 @@ typedef struct {
   gint live;                          /* atomic: the subscriber saw a probe */
   gint sending;                       /* atomic: the current job still sends */
 } Sender;
-
-static void
-s_header_encode (guint8 out[HEADER_SIZE], guint64 sequence, gint64 timestamp)
-{
-  guint64 seq_le = GUINT64_TO_LE (sequence);
-  guint64 ts_le = GUINT64_TO_LE ((guint64) timestamp);
-
-  memset (out, 0, HEADER_SIZE);
-  out[0] = 1; /* data-plane version */
-  memcpy (out + 8, &seq_le, 8);
-  memcpy (out + 16, &ts_le, 8);
-}
-
-static guint64
-s_header_sequence (const guint8 *header)
-{
-  guint64 v;
-
-  memcpy (&v, header + 8, 8);
-  return GUINT64_FROM_LE (v);
-}
-
-static void
-s_no_free (void *data, void *hint)
-{
-  (void) data;
-  (void) hint;
-}
 
 /* Sends one message of stream k: for S_LAT a stamp of run and index written
  * now, otherwise the pre-written payload (never copied). The raw header
@@ -743,47 +480,23 @@ s_send_one (Sender *s, void *pub, int k, guint32 run, guint32 index, guint64 seq
       g_clear_error (&error);
       return ok;
     }
-  else
+  else if (k == S_LAT)
     {
-      guint8 header[HEADER_SIZE];
-      zmq_msg_t msg;
       Stamp st;
 
-      if (k == S_LAT)
-        s_stamp_fill (&st, run, index);
-      if (zmq_send (pub, s_names[k], strlen (s_names[k]) + 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        {
-          if (errno == EAGAIN)
-            return FALSE;
-          bench_die ("raw PUB: cannot send: %s", zmq_strerror (errno));
-        }
-      /* Once the first frame is accepted, the rest of the message is. */
-      s_header_encode (header, seq, bench_wall_ns ());
-      if (zmq_send (pub, header, sizeof header, ZMQ_SNDMORE) < 0)
-        bench_die ("raw PUB: cannot send the header: %s", zmq_strerror (errno));
-      if (k == S_LAT)
-        {
-          zmq_msg_init_size (&msg, sizeof st);
-          memcpy (zmq_msg_data (&msg), &st, sizeof st);
-        }
-      else
-        zmq_msg_init_data (&msg, s->payloads[k], s_sizes[k], s_no_free, NULL);
-      if (zmq_msg_send (&msg, pub, 0) < 0)
-        bench_die ("raw PUB: cannot send the payload: %s", zmq_strerror (errno));
-      return TRUE;
+      s_stamp_fill (&st, run, index);
+      return bench_pub_send (pub, s_names[k], seq, &st, sizeof st, TRUE);
     }
+  else
+    return bench_pub_send (pub, s_names[k], seq, s->payloads[k], s_sizes[k], FALSE);
 }
 
-static void
-s_sender_probe (Sender *s, void *pub, int k)
+/* A BenchSendFunc for a Sender: a message of stream k with sequence seq (for
+ * S_LAT a stamp of run 0). */
+static gboolean
+s_send_seq (gpointer data, void *pub, int k, guint64 seq)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-  while (!g_atomic_int_get (&s->live) && g_get_monotonic_time () < deadline)
-    {
-      s_send_one (s, pub, k, 0, 0, 0);
-      g_usleep (PROBE_MS * 1000);
-    }
+  return s_send_one (data, pub, k, 0, 0, seq);
 }
 
 /* Sends n stamps of run at hz, the i-th on the deadline start + i / hz. */
@@ -810,30 +523,9 @@ s_sender_paced (Sender *s, void *pub, guint32 run, guint n, double hz)
 static void
 s_sender_blast (Sender *s, void *pub, int k, guint n)
 {
-  guint64 retries = 0;
-  gint64 start = bench_now_ns ();
-
-  for (guint64 seq = 1; seq <= n; seq++)
-    {
-      gint64 busy_since = 0;
-
-      while (!s_send_one (s, pub, k, 0, 0, seq))
-        {
-          gint64 now = bench_now_ns ();
-
-          retries++;
-          if (busy_since == 0)
-            busy_since = now;
-          else if (now - busy_since > (gint64) WAIT_MS * 1000000)
-            bench_die ("%s: sends of stream \"%s\" were refused for %d ms", s->name,
-                       s_names[k], WAIT_MS);
-          g_usleep (BACKOFF_US);
-        }
-    }
-  g_mutex_lock (&s->lock);
-  s->start_ns = start;
-  s->retries = retries;
-  g_mutex_unlock (&s->lock);
+  if (!bench_send_run (s_send_seq, s, pub, k, n, &s->base.lock, &s->start_ns, &s->retries))
+    bench_die ("%s: sends of stream \"%s\" were refused for %d ms", s->name, s_names[k],
+               BENCH_WAIT_MS);
 }
 
 static gpointer
@@ -844,16 +536,12 @@ s_sender_thread (gpointer data)
 
   if (s->raw)
     {
-      int hwm = HWM, nodrop = 1;
-
-      pub = bench_socket (s->ctx, ZMQ_PUB);
-      zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-      zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
+      pub = bench_pub_new (s->ctx);
       bench_bind_any (pub, s->endpoint, sizeof s->endpoint, "raw PUB");
     }
-  g_mutex_lock (&s->lock);
-  s->ready = TRUE;
-  g_cond_broadcast (&s->cond);
+  g_mutex_lock (&s->base.lock);
+  s->base.ready = TRUE;
+  g_cond_broadcast (&s->base.cond);
   for (;;)
     {
       JobKind job;
@@ -863,26 +551,26 @@ s_sender_thread (gpointer data)
       double hz;
 
       while (s->job == JOB_NONE)
-        g_cond_wait (&s->cond, &s->lock);
+        g_cond_wait (&s->base.cond, &s->base.lock);
       job = s->job;
       k = s->job_stream;
       n = s->job_n;
       run = s->job_run;
       hz = s->job_hz;
-      g_mutex_unlock (&s->lock);
+      g_mutex_unlock (&s->base.lock);
       if (job == JOB_STOP)
         break;
       if (job == JOB_PROBE)
-        s_sender_probe (s, pub, k);
+        bench_send_probes (s_send_seq, s, pub, k, &s->live);
       else if (job == JOB_PACED)
         s_sender_paced (s, pub, run, n, hz);
       else
         s_sender_blast (s, pub, k, n);
       g_atomic_int_set (&s->sending, 0);
-      g_mutex_lock (&s->lock);
+      g_mutex_lock (&s->base.lock);
       s->job = JOB_NONE;
       s->job_done = TRUE;
-      g_cond_broadcast (&s->cond);
+      g_cond_broadcast (&s->base.cond);
     }
   if (pub != NULL)
     zmq_close (pub);
@@ -892,17 +580,13 @@ s_sender_thread (gpointer data)
 static void
 s_sender_start (Sender *s)
 {
-  g_mutex_init (&s->lock);
-  g_cond_init (&s->cond);
-  s->thread = g_thread_new (s->name, s_sender_thread, s);
-  if (!bench_wait_flag (&s->lock, &s->cond, &s->ready, WAIT_MS))
-    bench_die ("%s did not start within %d ms", s->name, WAIT_MS);
+  bench_thread_start (&s->base, s->name, s_sender_thread, s, s->name);
 }
 
 static void
 s_sender_post (Sender *s, JobKind job, int k, guint n, guint32 run, double hz)
 {
-  g_mutex_lock (&s->lock);
+  g_mutex_lock (&s->base.lock);
   s->job = job;
   s->job_stream = k;
   s->job_n = n;
@@ -910,8 +594,8 @@ s_sender_post (Sender *s, JobKind job, int k, guint n, guint32 run, double hz)
   s->job_hz = hz;
   s->job_done = FALSE;
   g_atomic_int_set (&s->sending, 1);
-  g_cond_broadcast (&s->cond);
-  g_mutex_unlock (&s->lock);
+  g_cond_broadcast (&s->base.cond);
+  g_mutex_unlock (&s->base.lock);
 }
 
 /* Waits for the end of the current job; a paced job of n messages takes
@@ -919,17 +603,16 @@ s_sender_post (Sender *s, JobKind job, int k, guint n, guint32 run, double hz)
 static void
 s_sender_wait (Sender *s, int extra_ms, const char *what)
 {
-  if (!bench_wait_flag (&s->lock, &s->cond, &s->job_done, WAIT_MS + extra_ms))
-    bench_die ("%s: %s within %d ms", s->name, what, WAIT_MS + extra_ms);
+  if (!bench_wait_flag (&s->base.lock, &s->base.cond, &s->job_done,
+                        BENCH_WAIT_MS + extra_ms))
+    bench_die ("%s: %s within %d ms", s->name, what, BENCH_WAIT_MS + extra_ms);
 }
 
 static void
 s_sender_stop (Sender *s)
 {
   s_sender_post (s, JOB_STOP, 0, 0, 0, 0);
-  g_thread_join (s->thread);
-  g_mutex_clear (&s->lock);
-  g_cond_clear (&s->cond);
+  bench_thread_stop (&s->base);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -948,6 +631,22 @@ typedef struct {
   Stamp stamp;       /* for S_LAT; run 0 otherwise */
 } Rx;
 
+/* "oneliner" or "raw", for messages. */
+static const char *
+s_kind (const Sub *s)
+{
+  return s->client ? "oneliner" : "raw";
+}
+
+/* Receives one message on the raw SUB of s without waiting; FALSE if none
+ * was there. */
+static gboolean
+s_sub_recv_raw (Sub *s, Rx *rx)
+{
+  return bench_stream_recv (s->sub, NULL, &rx->sequence, &rx->size, &rx->stamp,
+                            sizeof rx->stamp);
+}
+
 /* Takes one message, waiting at most timeout_ms; FALSE if none came. */
 static gboolean
 s_sub_take (Sub *s, int timeout_ms, Rx *rx)
@@ -957,16 +656,10 @@ s_sub_take (Sub *s, int timeout_ms, Rx *rx)
   memset (rx, 0, sizeof *rx);
   if (s->client != NULL)
     {
-      GError *error = NULL;
-      OlStreamMessage *m = ol_client_get_stream (s->client, s->name, timeout_ms, &error);
+      OlStreamMessage *m = bench_stream_get (s->client, s->name, timeout_ms);
 
       if (m == NULL)
-        {
-          if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-            bench_die ("oneliner stream \"%s\": %s", s->name, error->message);
-          g_error_free (error);
-          return FALSE;
-        }
+        return FALSE;
       payload = g_bytes_get_data (m->payload, &rx->size);
       rx->sequence = m->sequence;
       if (rx->size == sizeof rx->stamp)
@@ -976,29 +669,13 @@ s_sub_take (Sub *s, int timeout_ms, Rx *rx)
     }
   else
     {
-      zmq_msg_t frames[3];
-      int n = s_recv_frames (s->sub, frames, 3, "raw SUB");
+      zmq_pollitem_t item = { s->sub, 0, ZMQ_POLLIN, 0 };
 
-      if (n == 0)
-        {
-          zmq_pollitem_t item = { s->sub, 0, ZMQ_POLLIN, 0 };
-
-          if (bench_poll (&item, 1, timeout_ms, "raw SUB") <= 0)
-            return FALSE;
-          if ((n = s_recv_frames (s->sub, frames, 3, "raw SUB")) == 0)
-            return FALSE;
-        }
-      if (n != 3)
-        bench_die ("raw SUB: a message of %d frames, not [topic, header, payload]", n);
-      if (zmq_msg_size (&frames[1]) != HEADER_SIZE)
-        bench_die ("raw SUB: a header of %zu bytes, not %d", zmq_msg_size (&frames[1]),
-                   HEADER_SIZE);
-      rx->sequence = s_header_sequence (zmq_msg_data (&frames[1]));
-      rx->size = zmq_msg_size (&frames[2]);
-      if (rx->size == sizeof rx->stamp)
-        memcpy (&rx->stamp, zmq_msg_data (&frames[2]), sizeof rx->stamp);
-      s_close_frames (frames, 3);
-      return TRUE;
+      if (s_sub_recv_raw (s, rx))
+        return TRUE;
+      if (bench_poll (&item, 1, timeout_ms, "raw SUB") <= 0)
+        return FALSE;
+      return s_sub_recv_raw (s, rx);
     }
 }
 
@@ -1009,15 +686,15 @@ s_sub_take (Sub *s, int timeout_ms, Rx *rx)
 static void
 s_sub_probe (Sub *s, Sender *snd, int k)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
   Rx rx;
 
   g_atomic_int_set (&snd->live, 0);
   s_sender_post (snd, JOB_PROBE, k, 0, 0, 0);
-  while (!s_sub_take (s, PROBE_MS, &rx))
+  while (!s_sub_take (s, BENCH_PROBE_MS, &rx))
     if (g_get_monotonic_time () > deadline)
-      bench_die ("%s: the subscription to \"%s\" was not live within %d ms",
-                 s->client ? "oneliner" : "raw", s->name, WAIT_MS);
+      bench_die ("%s: the subscription to \"%s\" was not live within %d ms", s_kind (s),
+                 s->name, BENCH_WAIT_MS);
   g_atomic_int_set (&snd->live, 1);
   s_sender_wait (snd, 0, "the probes did not end");
 }
@@ -1027,16 +704,10 @@ s_sub_probe (Sub *s, Sender *snd, int k)
 static Sub
 s_sub_oneliner (OlServer *server, const char *name, guint depth, Sender *snd, int k)
 {
-  GError *error = NULL;
   Sub s = { 0 };
 
   g_strlcpy (s.name, name, sizeof s.name);
-  s.client = ol_client_new (ol_server_get_rpc_endpoint (server),
-                            ol_server_get_stream_endpoint (server), &error);
-  if (s.client == NULL)
-    bench_die ("oneliner client: %s", error->message);
-  if (!ol_client_configure_stream (s.client, name, OL_STORAGE_QUEUE, depth, &error))
-    bench_die ("oneliner client: stream \"%s\": %s", name, error->message);
+  s.client = bench_stream_client (server, name, depth);
   s_sub_probe (&s, snd, k);
   return s;
 }
@@ -1047,14 +718,9 @@ static Sub
 s_sub_raw (void *ctx, const char *endpoint, Sender *snd, int k)
 {
   Sub s = { 0 };
-  int hwm = HWM;
 
   g_strlcpy (s.name, s_names[k], sizeof s.name);
-  s.sub = bench_socket (ctx, ZMQ_SUB);
-  zmq_setsockopt (s.sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  s_connect (s.sub, endpoint, "raw SUB");
-  if (zmq_setsockopt (s.sub, ZMQ_SUBSCRIBE, s.name, strlen (s.name) + 1) != 0)
-    bench_die ("raw SUB: cannot subscribe: %s", zmq_strerror (errno));
+  s.sub = bench_sub_new (ctx, endpoint, s.name, "connect to");
   s_sub_probe (&s, snd, k);
   return s;
 }
@@ -1069,28 +735,13 @@ s_sub_free (Sub *s)
   s->sub = NULL;
 }
 
-static void
-s_counters (OlClient *client, const char *name, OlStreamCounters *c)
+/* For a receive loop of s that found no message: TRUE once snd is done and
+ * nothing came for BENCH_QUIET_MS; nothing for BENCH_WAIT_MS is fatal. */
+static gboolean
+s_run_quiet (const Sub *s, Sender *snd, gint64 last_progress)
 {
-  GError *error = NULL;
-
-  if (!ol_client_get_stream_counters (client, name, c, &error))
-    bench_die ("stream \"%s\": %s", name, error->message);
-}
-
-/* A statistic of stream name from ol_server_list_streams(). */
-static guint64
-s_stream_stat (OlServer *server, const char *name, const char *key)
-{
-  json_t *all = ol_server_list_streams (server);
-  json_t *v = json_object_get (json_object_get (json_object_get (all, name), "stats"), key);
-  guint64 value;
-
-  if (!json_is_integer (v))
-    bench_die ("ol_server_list_streams: stream \"%s\" has no integer stats.%s", name, key);
-  value = (guint64) json_integer_value (v);
-  json_decref (all);
-  return value;
+  return bench_run_quiet (last_progress, g_atomic_int_get (&snd->sending),
+                          s_kind (s), s->name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1113,12 +764,26 @@ s_relay_new (OlServer *upstream, const char *prefix, const char *what)
 /* ------------------------------------------------------------------------ */
 /* Stream latency */
 
-/* One paced run of run id: warmup + n stamps at hz; the latency of the last
- * n. Messages lost on the way are counted, not waited for. */
+/* The paced runs of the stream latency. */
+typedef struct {
+  guint n;          /* timed stamps per run */
+  guint warmup;     /* stamps before them */
+  double hz;
+  gint64 *samples;  /* room for n */
+  guint32 run;      /* the id of the last run */
+} Paced;
+
+/* One paced run of a new run id on the subscriber s (freed when done):
+ * warmup + n stamps at hz; the latency of the last n. Messages lost on the
+ * way are counted, not waited for. */
 static Lat
-s_latency_run (Sub *s, Sender *snd, guint32 run, guint n, guint warmup, double hz,
-               gint64 *samples)
+s_latency_run (Paced *p, Sub sub, Sender *snd)
 {
+  Sub *s = &sub;
+  guint32 run = ++p->run;
+  guint n = p->n, warmup = p->warmup;
+  double hz = p->hz;
+  gint64 *samples = p->samples;
   guint total = warmup + n;
   guint n_samples = 0;
   guint64 received = 0;
@@ -1132,15 +797,10 @@ s_latency_run (Sub *s, Sender *snd, guint32 run, guint n, guint warmup, double h
       Rx rx;
       gint64 now;
 
-      if (!s_sub_take (s, POLL_MS, &rx))
+      if (!s_sub_take (s, BENCH_POLL_MS, &rx))
         {
-          gint64 idle = bench_now_ns () - last_progress;
-
-          if (!g_atomic_int_get (&snd->sending) && idle > (gint64) QUIET_MS * 1000000)
+          if (s_run_quiet (s, snd, last_progress))
             break; /* the rest was lost */
-          if (idle > (gint64) WAIT_MS * 1000000)
-            bench_die ("%s stream \"%s\": no message within %d ms",
-                       s->client ? "oneliner" : "raw", s->name, WAIT_MS);
           continue;
         }
       now = bench_now_ns ();
@@ -1156,6 +816,7 @@ s_latency_run (Sub *s, Sender *snd, guint32 run, guint n, guint warmup, double h
         break;
     }
   s_sender_wait (snd, extra_ms, "the paced run did not end");
+  s_sub_free (s);
   l = s_lat (samples, n_samples);
   l.sent = total;
   l.received = received;
@@ -1165,40 +826,32 @@ s_latency_run (Sub *s, Sender *snd, guint32 run, guint n, guint warmup, double h
 /* ------------------------------------------------------------------------ */
 /* Throughput */
 
-/* One timed run of n messages of stream k through oneliner; upstream is the
- * server of the stream, whose sequence numbers the relays keep. */
-static Tput
-s_tput_oneliner (Sub *s, Sender *snd, OlServer *upstream, int k, guint n)
+/* One timed run of n messages of stream k whose sequence numbers start at
+ * first_seq (those below: probes or a warm-up), until the last came or the
+ * rest was lost. */
+static BenchTput
+s_tput_run (Sub *s, Sender *snd, int k, guint n, guint64 first_seq)
 {
-  guint64 first_seq = s_stream_stat (upstream, s_names[k], "sequence") + 1;
   guint64 last_seq = first_seq + n - 1;
-  guint64 dropped0 = s_stream_stat (upstream, s_names[k], "dropped");
-  guint64 dropped;
   guint64 received = 0;
   gint64 last_rx = 0;
   gint64 last_progress = bench_now_ns ();
-  OlStreamCounters c0, c1;
-  Tput t;
+  BenchTput t;
 
-  s_counters (s->client, s->name, &c0);
   s_sender_post (snd, JOB_BLAST, k, n, 0, 0);
   for (;;)
     {
       Rx rx;
 
-      if (!s_sub_take (s, POLL_MS, &rx))
+      if (!s_sub_take (s, BENCH_POLL_MS, &rx))
         {
-          gint64 idle = bench_now_ns () - last_progress;
-
-          if (!g_atomic_int_get (&snd->sending) && idle > (gint64) QUIET_MS * 1000000)
+          if (s_run_quiet (s, snd, last_progress))
             break; /* the rest was lost */
-          if (idle > (gint64) WAIT_MS * 1000000)
-            bench_die ("oneliner stream \"%s\": no message within %d ms", s->name, WAIT_MS);
           continue;
         }
       if (rx.size != s_sizes[k])
-        bench_die ("oneliner stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", s->name,
-                   rx.size);
+        bench_die ("%s stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", s_kind (s),
+                   s->name, rx.size);
       if (rx.sequence < first_seq)
         continue; /* a probe or a warm-up message */
       received++;
@@ -1206,122 +859,60 @@ s_tput_oneliner (Sub *s, Sender *snd, OlServer *upstream, int k, guint n)
       if (rx.sequence >= last_seq)
         break;
     }
-  s_sender_wait (snd, 0, "the producer did not finish its run");
-  s_counters (s->client, s->name, &c1);
-  t = s_tput (n, received, last_rx - snd->start_ns, s_sizes[k]);
+  s_sender_wait (snd, 0, snd->raw ? "the PUB thread did not finish its run"
+                                  : "the producer did not finish its run");
+  t = bench_tput (n, received, last_rx - snd->start_ns, s_sizes[k]);
   t.retries = snd->retries;
-  t.missed = c1.missed - c0.missed;
-  t.overflowed = c1.overflowed - c0.overflowed;
-  /* A push refused with BUSY counts as dropped in the server's statistics;
-   * the producer retried it. What remains was lost inside U. */
-  dropped = s_stream_stat (upstream, s_names[k], "dropped") - dropped0;
-  t.server_dropped = dropped - MIN (dropped, t.retries);
   return t;
 }
 
-static Tput
+/* One timed run of n messages of stream k through oneliner; upstream is the
+ * server of the stream, whose sequence numbers the relays keep. */
+static BenchTput
+s_tput_oneliner (Sub *s, Sender *snd, OlServer *upstream, int k, guint n)
+{
+  guint64 first_seq = bench_stream_stat (upstream, s_names[k], "sequence") + 1;
+  guint64 dropped0 = bench_stream_stat (upstream, s_names[k], "dropped");
+  OlStreamCounters c0, c1;
+  BenchTput t;
+
+  bench_stream_counters (s->client, s->name, &c0);
+  t = s_tput_run (s, snd, k, n, first_seq);
+  bench_stream_counters (s->client, s->name, &c1);
+  /* What U dropped beyond the refused pushes was lost inside U. */
+  bench_tput_set_losses (&t, &c0, &c1,
+                         bench_stream_stat (upstream, s_names[k], "dropped") - dropped0);
+  return t;
+}
+
+/* One timed run of n messages of stream k through raw libzmq: sequences 1..n
+ * (0: the probes). */
+static BenchTput
 s_tput_raw (Sub *s, Sender *snd, int k, guint n)
 {
-  guint64 received = 0;
-  gint64 last_rx = 0;
-  gint64 last_progress = bench_now_ns ();
-  Tput t;
-
-  s_sender_post (snd, JOB_BLAST, k, n, 0, 0);
-  for (;;)
-    {
-      Rx rx;
-
-      if (!s_sub_take (s, POLL_MS, &rx))
-        {
-          gint64 idle = bench_now_ns () - last_progress;
-
-          if (!g_atomic_int_get (&snd->sending) && idle > (gint64) QUIET_MS * 1000000)
-            break; /* the rest was lost */
-          if (idle > (gint64) WAIT_MS * 1000000)
-            bench_die ("raw stream \"%s\": no message within %d ms", s->name, WAIT_MS);
-          continue;
-        }
-      if (rx.sequence == 0)
-        continue; /* a probe */
-      if (rx.size != s_sizes[k])
-        bench_die ("raw stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", s->name,
-                   rx.size);
-      received++;
-      last_rx = last_progress = bench_now_ns ();
-      if (rx.sequence >= n)
-        break;
-    }
-  s_sender_wait (snd, 0, "the PUB thread did not finish its run");
-  t = s_tput (n, received, last_rx - snd->start_ns, s_sizes[k]);
-  t.retries = snd->retries;
-  return t;
+  return s_tput_run (s, snd, k, n, 1);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Raw stream proxies: an XSUB connected to upstream, an XPUB bound on tcp
  * loopback, ZMQ_XPUB_NODROP with a send timeout (a forward waits for room;
- * a subscriber that takes nothing for WAIT_MS aborts the run). */
+ * a subscriber that takes nothing for BENCH_WAIT_MS aborts the run). */
 
 static gpointer
 s_stream_proxy_thread (gpointer data)
 {
-  RawThread *t = data;
-  void *xsub = bench_socket (t->ctx, ZMQ_XSUB);
-  void *xpub = bench_socket (t->ctx, ZMQ_XPUB);
-  int hwm = HWM, nodrop = 1, timeout = WAIT_MS;
+  BenchRawThread *t = data;
+  void *xsub, *xpub;
 
-  zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (xpub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
-  zmq_setsockopt (xpub, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-  s_connect (xsub, t->upstream, t->name);
-  bench_bind_any (xpub, t->endpoint, sizeof t->endpoint, t->name);
-  bench_set_flag (&t->lock, &t->cond, &t->ready);
-
-  /* The same loop as oneliner's proxy: poll, then forward in batches. */
-  while (!g_atomic_int_get (&t->stop))
-    {
-      zmq_pollitem_t items[2] = {
-        { xsub, 0, ZMQ_POLLIN, 0 },
-        { xpub, 0, ZMQ_POLLIN, 0 },
-      };
-
-      if (bench_poll (items, 2, RAW_POLL_MS, t->name) < 0)
-        continue;
-      for (int i = 0; i < 1024; i++)
-        if (!s_forward (xsub, xpub, t->name))
-          break;
-      /* Subscriptions travel upstream. */
-      for (int i = 0; i < 1024; i++)
-        if (!s_forward (xpub, xsub, t->name))
-          break;
-    }
-  zmq_close (xsub);
-  zmq_close (xpub);
+  bench_stream_proxy_sockets (t->ctx, &xsub, &xpub);
+  /* The same loop as oneliner's proxy: poll, then forward in batches (the
+   * subscriptions travel upstream). */
+  s_proxy_serve (t, xsub, xpub, xsub, xpub, 1024);
   return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Report */
-
-static const char *
-s_met (gboolean met)
-{
-  return met ? "met" : "NOT MET";
-}
-
-/* The kernel's default TCP congestion control. (transfer full) */
-static char *
-s_congestion_control (void)
-{
-  char *text = NULL;
-
-  if (!g_file_get_contents ("/proc/sys/net/ipv4/tcp_congestion_control", &text, NULL,
-                            NULL))
-    return g_strdup ("unknown");
-  return g_strstrip (text);
-}
 
 /* The 1-minute load average: other work on the machine shows in latencies. */
 static double
@@ -1334,12 +925,6 @@ s_load_average (void)
     load = g_ascii_strtod (text, NULL);
   g_free (text);
   return load;
-}
-
-static gboolean
-s_size_selected (int k, int only_size)
-{
-  return only_size == 0 || s_sizes[k] == (gsize) only_size;
 }
 
 /* a / b, NAN when b is not positive (a raw hop lost in the noise). */
@@ -1398,33 +983,52 @@ s_print_ratios (Hop o, Hop r)
   double r99 = s_ratio (o.hop_p99_us, r.hop_p99_us);
 
   printf ("   ratio oneliner hop / raw hop: p50 %.2fx (target <= 1.5x: %s), p99 %.2fx\n", r50,
-          isnan (r50) ? "n/a" : s_met (r50 <= 1.5), r99);
+          isnan (r50) ? "n/a" : bench_met (r50 <= 1.5), r99);
 }
 
+/* Adds the hops of oneliner o and raw r and their ratios to j. */
 static json_t *
-s_tput_json (Tput t, gboolean oneliner)
+s_hops_json (json_t *j, Hop o, Hop r, gboolean counts)
 {
-  json_t *j = json_pack ("{s:f, s:f, s:I, s:I, s:I, s:I}",
-                         "msgs_per_s", t.msgs_per_s, "mb_per_s", t.mb_per_s,
-                         "sent", (json_int_t) t.sent,
-                         "received", (json_int_t) t.received,
-                         "lost", (json_int_t) (t.sent - t.received),
-                         "retries", (json_int_t) t.retries);
-
-  if (oneliner)
-    {
-      json_object_set_new (j, "client_missed", json_integer ((json_int_t) t.missed));
-      json_object_set_new (j, "client_overflowed", json_integer ((json_int_t) t.overflowed));
-      json_object_set_new (j, "upstream_dropped", json_integer ((json_int_t) t.server_dropped));
-    }
+  json_object_set_new (j, "oneliner", s_hop_json (o, counts));
+  json_object_set_new (j, "raw", s_hop_json (r, counts));
+  json_object_set_new (j, "ratio_hop_p50",
+                       s_ratio_json (s_ratio (o.hop_p50_us, r.hop_p50_us)));
+  json_object_set_new (j, "ratio_hop_p99",
+                       s_ratio_json (s_ratio (o.hop_p99_us, r.hop_p99_us)));
   return j;
 }
 
+/* The four kinds of a part: oneliner direct and through one relay, raw
+ * direct and through one proxy. */
 static void
-s_print_losses (const char *who, Tput t, gboolean oneliner)
+s_print_rep (int r, const char *part, Lat *const reps[4])
 {
-  printf ("   %-7s   %-8s lost %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, "", who,
-          t.sent - t.received, t.sent);
+  fprintf (stderr, "rep %d: %s p50/p99 us: oneliner direct %.1f/%.1f relayed %.1f/%.1f   "
+           "raw direct %.1f/%.1f proxied %.1f/%.1f\n", r + 1, part, reps[0][r].p50_us,
+           reps[0][r].p99_us, reps[1][r].p50_us, reps[1][r].p99_us, reps[2][r].p50_us,
+           reps[2][r].p99_us, reps[3][r].p50_us, reps[3][r].p99_us);
+}
+
+/* The medians of the four kinds of a part (see s_print_rep()) as the hops
+ * *o of oneliner and *r of raw, printed with the paths of each. */
+static void
+s_report_hops (Lat *const reps[4], int n, const char *o_paths, const char *r_paths, Hop *o,
+               Hop *r)
+{
+  *o = s_hop (reps[0], reps[1], n);
+  *r = s_hop (reps[2], reps[3], n);
+  s_print_hop_header ();
+  s_print_hop ("oneliner", *o, o_paths);
+  s_print_hop ("raw", *r, r_paths);
+  s_print_ratios (*o, *r);
+}
+
+static void
+s_print_losses (const char *who, BenchTput t, gboolean oneliner)
+{
+  char *detail = NULL;
+
   if (oneliner)
     {
       guint64 lost = t.sent - t.received;
@@ -1432,13 +1036,15 @@ s_print_losses (const char *who, Tput t, gboolean oneliner)
 
       /* A loss is seen as a gap only when a later message arrives: what is
        * missing at the end of a run is not. */
-      printf (" (client: missed %" G_GUINT64_FORMAT ", overflowed %" G_GUINT64_FORMAT
-              "; not seen by the client: %" G_GUINT64_FORMAT "; U dropped %"
-              G_GUINT64_FORMAT ")", t.missed, t.overflowed, lost > seen ? lost - seen : 0,
-              t.server_dropped);
+      detail = g_strdup_printf (" (client: missed %" G_GUINT64_FORMAT ", overflowed %"
+                                G_GUINT64_FORMAT "; not seen by the client: %"
+                                G_GUINT64_FORMAT "; U dropped %" G_GUINT64_FORMAT ")",
+                                t.missed, t.overflowed, lost > seen ? lost - seen : 0,
+                                t.server_dropped);
     }
-  printf ("; sends refused and retried after %d us: %" G_GUINT64_FORMAT "\n", BACKOFF_US,
-          t.retries);
+  /* Indented past the payload column. */
+  bench_print_losses (13, who, &t, detail);
+  g_free (detail);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1456,44 +1062,43 @@ main (int argc, char **argv)
     BENCH_OPTION_JSON (&json_out),
     BENCH_OPTION_REPS (&reps,
       "Repetitions of each measurement; the median is printed (default 5)"),
-    { "calls", 'n', 0, G_OPTION_ARG_INT, &calls,
-      "Blocking calls per repetition and path (default 5000, quick 500)", "N" },
+    BENCH_OPTION_CALLS (&calls,
+      "Blocking calls per repetition and path (default 5000, quick 500)"),
     { "messages", 'm', 0, G_OPTION_ARG_INT, &messages,
       "Stream latency messages per repetition and path (default 1000, quick 100)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
       "Rate of the stream latency messages per second (default 1000)", "HZ" },
-    { "scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
-      "Multiply the message counts of the throughput runs by F (default 1)", "F" },
+    BENCH_OPTION_SCALE (&scale),
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "Measure one part only: \"calls\", \"latency\" or \"throughput\" (for "
       "profiling; default all)", "PART" },
-    { "size", 0, 0, G_OPTION_ARG_INT, &only_size,
-      "Measure the throughput of this payload size only (64 or 1048576)", "BYTES" },
+    BENCH_OPTION_SIZE (&only_size,
+      "Measure the throughput of this payload size only (64 or 1048576)"),
     BENCH_OPTION_VERBOSE (&verbose),
     BENCH_OPTION_END,
   };
   GError *error = NULL;
-  char *cc = s_congestion_control ();
+  char *cc = bench_congestion_control ();
   double load = s_load_average ();
   gint64 t_start = bench_now_ns ();
   void *ctx;
   OlServer *up, *r1;
   OlClient *c_direct, *c_relay;
   Sender ol_snd = { 0 }, raw_snd = { 0 };
-  RawThread *echo, *call_proxy, *proxy;
+  BenchRawThread *echo, *call_proxy, *proxy;
   void *d_direct, *d_proxied;
   json_t *args;
   char *request_text, *reply_text;
-  Payload request, reply;
+  BenchPayload request, reply;
   char relayed_lat[64], relayed2[N_STREAMS][64];
   guint warmup, lat_warmup, tput_counts[N_STREAMS];
   gint64 *samples;
   Lat *call_reps[4], *lat_reps[4];
   Hop call_o, call_r, lat_o, lat_r;
-  Tput tput_o[N_STREAMS] = { { 0 } }, tput_r[N_STREAMS] = { { 0 } };
+  BenchTput tput_o[N_STREAMS] = { { 0 } }, tput_r[N_STREAMS] = { { 0 } };
   json_t *jcalls = NULL, *jlat = NULL, *jtput = NULL;
   gboolean run_calls, run_latency, run_tput;
-  guint32 run = 0;
+  Paced paced = { 0 };
 
   bench_set_program_name ("bench-relay");
   bench_parse_options (&argc, &argv, "- one oneliner relay hop against one raw libzmq proxy hop",
@@ -1519,12 +1124,8 @@ main (int argc, char **argv)
   run_latency = only == NULL || g_strcmp0 (only, "latency") == 0;
   run_tput = only == NULL || g_strcmp0 (only, "throughput") == 0;
   g_free (only);
-  if (calls == 0)
-    calls = quick ? 500 : 5000;
-  if (messages == 0)
-    messages = quick ? 100 : 1000;
-  warmup = MAX ((guint) calls / 10, 100);
-  lat_warmup = MAX ((guint) messages / 10, 20);
+  warmup = bench_count_default (&calls, quick, 500, 5000, 100);
+  lat_warmup = bench_count_default (&messages, quick, 100, 1000, 20);
   for (int k = S_SMALL; k < N_STREAMS; k++)
     tput_counts[k] = MAX (10u, (guint) ((quick ? s_quick_tput_counts[k] : s_tput_counts[k])
                                         * scale));
@@ -1543,7 +1144,7 @@ main (int argc, char **argv)
       if (ol_snd.writers[k] == NULL)
         bench_die ("oneliner pushed stream \"%s\": %s", s_names[k], error->message);
       if (k != S_LAT)
-        ol_snd.bytes[k] = g_bytes_new_take (s_payload_new (s_sizes[k]), s_sizes[k]);
+        ol_snd.bytes[k] = g_bytes_new_take (bench_payload_new (s_sizes[k]), s_sizes[k]);
     }
   if (!ol_server_start (up, &error))
     bench_die ("oneliner upstream server: %s", error->message);
@@ -1571,17 +1172,18 @@ main (int argc, char **argv)
   echo = s_raw_thread_start (ctx, "raw ROUTER echo", s_echo_thread, NULL, reply);
   call_proxy = s_raw_thread_start (ctx, "raw ROUTER/DEALER proxy", s_call_proxy_thread,
                                    echo->endpoint, reply);
-  d_direct = s_socket (ctx, ZMQ_DEALER);
+  d_direct = bench_socket_bounded (ctx, ZMQ_DEALER);
   s_connect (d_direct, echo->endpoint, "raw DEALER");
-  d_proxied = s_socket (ctx, ZMQ_DEALER);
+  d_proxied = bench_socket_bounded (ctx, ZMQ_DEALER);
   s_connect (d_proxied, call_proxy->endpoint, "raw DEALER");
   raw_snd.raw = TRUE;
   raw_snd.name = "bench-raw-pub";
   raw_snd.ctx = ctx;
   for (int k = S_SMALL; k < N_STREAMS; k++)
-    raw_snd.payloads[k] = s_payload_new (s_sizes[k]);
+    raw_snd.payloads[k] = bench_payload_new (s_sizes[k]);
   s_sender_start (&raw_snd);
-  proxy = s_raw_thread_start (ctx, "raw proxy", s_stream_proxy_thread, raw_snd.endpoint, reply);
+  proxy = s_raw_thread_start (ctx, "raw proxy", s_stream_proxy_thread, raw_snd.endpoint,
+                              reply);
 
   printf ("oneliner relay benchmark: tcp loopback, %d CPUs, TCP congestion control %s, "
           "load average %.2f at start\n", g_get_num_processors (), cc, load);
@@ -1592,6 +1194,10 @@ main (int argc, char **argv)
   fflush (stdout);
 
   samples = g_new (gint64, MAX ((guint) calls, (guint) messages));
+  paced.n = messages;
+  paced.warmup = lat_warmup;
+  paced.hz = rate;
+  paced.samples = samples;
   for (int i = 0; i < 4; i++)
     {
       call_reps[i] = g_new0 (Lat, reps);
@@ -1617,26 +1223,16 @@ main (int argc, char **argv)
           call_reps[3][r] = s_raw_calls (d_proxied, &request, samples, calls, warmup,
                                          "raw DEALER -> proxy -> ROUTER");
           if (verbose)
-            fprintf (stderr, "rep %d: calls p50/p99 us: oneliner direct %.1f/%.1f relayed "
-                     "%.1f/%.1f   raw direct %.1f/%.1f proxied %.1f/%.1f\n", r + 1,
-                     call_reps[0][r].p50_us, call_reps[0][r].p99_us, call_reps[1][r].p50_us,
-                     call_reps[1][r].p99_us, call_reps[2][r].p50_us, call_reps[2][r].p99_us,
-                     call_reps[3][r].p50_us, call_reps[3][r].p99_us);
+            s_print_rep (r, "calls", call_reps);
         }
-      call_o = s_hop (call_reps[0], call_reps[1], reps);
-      call_r = s_hop (call_reps[2], call_reps[3], reps);
-      s_print_hop_header ();
-      s_print_hop ("oneliner", call_o, "client -> U  |  client -> R1 -> U");
-      s_print_hop ("raw", call_r,
-                   "DEALER -> ROUTER  |  DEALER -> ROUTER/DEALER proxy -> ROUTER");
-      s_print_ratios (call_o, call_r);
+      s_report_hops (call_reps, reps, "client -> U  |  client -> R1 -> U",
+                     "DEALER -> ROUTER  |  DEALER -> ROUTER/DEALER proxy -> ROUTER",
+                     &call_o, &call_r);
       fflush (stdout);
-      jcalls = json_pack ("{s:i, s:I, s:I, s:o, s:o, s:o, s:o}",
-        "calls", calls, "request_bytes", (json_int_t) request.len,
-        "reply_bytes", (json_int_t) reply.len,
-        "oneliner", s_hop_json (call_o, FALSE), "raw", s_hop_json (call_r, FALSE),
-        "ratio_hop_p50", s_ratio_json (s_ratio (call_o.hop_p50_us, call_r.hop_p50_us)),
-        "ratio_hop_p99", s_ratio_json (s_ratio (call_o.hop_p99_us, call_r.hop_p99_us)));
+      jcalls = s_hops_json (json_pack ("{s:i, s:I, s:I}", "calls", calls,
+                                       "request_bytes", (json_int_t) request.len,
+                                       "reply_bytes", (json_int_t) reply.len),
+                            call_o, call_r, FALSE);
     }
 
   /* 2. Stream latency */
@@ -1651,46 +1247,28 @@ main (int argc, char **argv)
           Sub s;
 
           s = s_sub_oneliner (up, s_names[S_LAT], 0, &ol_snd, S_LAT);
-          lat_reps[0][r] = s_latency_run (&s, &ol_snd, ++run, messages, lat_warmup, rate,
-                                          samples);
-          s_sub_free (&s);
+          lat_reps[0][r] = s_latency_run (&paced, s, &ol_snd);
           s = s_sub_oneliner (r1, relayed_lat, 0, &ol_snd, S_LAT);
-          lat_reps[1][r] = s_latency_run (&s, &ol_snd, ++run, messages, lat_warmup, rate,
-                                          samples);
-          s_sub_free (&s);
+          lat_reps[1][r] = s_latency_run (&paced, s, &ol_snd);
           s = s_sub_raw (ctx, raw_snd.endpoint, &raw_snd, S_LAT);
-          lat_reps[2][r] = s_latency_run (&s, &raw_snd, ++run, messages, lat_warmup, rate,
-                                          samples);
-          s_sub_free (&s);
+          lat_reps[2][r] = s_latency_run (&paced, s, &raw_snd);
           s = s_sub_raw (ctx, proxy->endpoint, &raw_snd, S_LAT);
-          lat_reps[3][r] = s_latency_run (&s, &raw_snd, ++run, messages, lat_warmup, rate,
-                                          samples);
-          s_sub_free (&s);
+          lat_reps[3][r] = s_latency_run (&paced, s, &raw_snd);
           if (verbose)
-            fprintf (stderr, "rep %d: stream latency p50/p99 us: oneliner direct %.1f/%.1f "
-                     "relayed %.1f/%.1f   raw direct %.1f/%.1f proxied %.1f/%.1f\n", r + 1,
-                     lat_reps[0][r].p50_us, lat_reps[0][r].p99_us, lat_reps[1][r].p50_us,
-                     lat_reps[1][r].p99_us, lat_reps[2][r].p50_us, lat_reps[2][r].p99_us,
-                     lat_reps[3][r].p50_us, lat_reps[3][r].p99_us);
+            s_print_rep (r, "stream latency", lat_reps);
         }
-      lat_o = s_hop (lat_reps[0], lat_reps[1], reps);
-      lat_r = s_hop (lat_reps[2], lat_reps[3], reps);
-      s_print_hop_header ();
-      s_print_hop ("oneliner", lat_o,
-                   "producer -> U -> client  |  producer -> U -> R1 -> client");
-      s_print_hop ("raw", lat_r, "PUB -> SUB  |  PUB -> XSUB/XPUB proxy -> SUB");
-      s_print_ratios (lat_o, lat_r);
+      s_report_hops (lat_reps, reps,
+                     "producer -> U -> client  |  producer -> U -> R1 -> client",
+                     "PUB -> SUB  |  PUB -> XSUB/XPUB proxy -> SUB", &lat_o, &lat_r);
       printf ("   lost: oneliner direct %" G_GUINT64_FORMAT ", via R1 %" G_GUINT64_FORMAT
               "; raw direct %" G_GUINT64_FORMAT ", via proxy %" G_GUINT64_FORMAT
               " (of %" G_GUINT64_FORMAT " each)\n", lat_o.direct.sent - lat_o.direct.received,
               lat_o.via.sent - lat_o.via.received, lat_r.direct.sent - lat_r.direct.received,
               lat_r.via.sent - lat_r.via.received, lat_o.direct.sent);
       fflush (stdout);
-      jlat = json_pack ("{s:i, s:f, s:i, s:o, s:o, s:o, s:o}",
-        "messages", messages, "rate_hz", rate, "payload_bytes", LAT_SIZE,
-        "oneliner", s_hop_json (lat_o, TRUE), "raw", s_hop_json (lat_r, TRUE),
-        "ratio_hop_p50", s_ratio_json (s_ratio (lat_o.hop_p50_us, lat_r.hop_p50_us)),
-        "ratio_hop_p99", s_ratio_json (s_ratio (lat_o.hop_p99_us, lat_r.hop_p99_us)));
+      jlat = s_hops_json (json_pack ("{s:i, s:f, s:i}", "messages", messages, "rate_hz", rate,
+                                     "payload_bytes", LAT_SIZE),
+                          lat_o, lat_r, TRUE);
     }
 
   /* 3. Throughput through two hops */
@@ -1698,7 +1276,7 @@ main (int argc, char **argv)
     {
       printf ("\n3. Throughput through two hops, messages per repetition:");
       for (int k = S_SMALL; k < N_STREAMS; k++)
-        if (s_size_selected (k, only_size))
+        if (bench_size_selected (s_sizes[k], only_size))
           printf (" %s x %u", s_size_names[k], tput_counts[k]);
       printf ("\n   oneliner: producer -> U -> R1 -> R2 -> OlClient queue (\"%s\")\n"
               "   raw:      PUB -> XSUB/XPUB proxy -> XSUB/XPUB proxy -> SUB, [topic, 48-byte "
@@ -1709,17 +1287,17 @@ main (int argc, char **argv)
         {
           guint n = tput_counts[k];
           guint tw = MAX (10u, n / 10);
-          Tput *reps_o, *reps_r;
+          BenchTput *reps_o, *reps_r;
 
-          if (!s_size_selected (k, only_size))
+          if (!bench_size_selected (s_sizes[k], only_size))
             continue;
-          reps_o = g_new0 (Tput, reps);
-          reps_r = g_new0 (Tput, reps);
+          reps_o = g_new0 (BenchTput, reps);
+          reps_r = g_new0 (BenchTput, reps);
 
           for (int r = 0; r < reps; r++)
             {
               OlServer *t1, *t2;
-              RawThread *p1, *p2;
+              BenchRawThread *p1, *p2;
               Sub s;
 
               /* A new chain for every repetition: every TCP connection on the
@@ -1740,20 +1318,13 @@ main (int argc, char **argv)
               s_tput_raw (&s, &raw_snd, k, tw);
               reps_r[r] = s_tput_raw (&s, &raw_snd, k, n);
               s_sub_free (&s);
-              s_raw_thread_free (p2);
-              s_raw_thread_free (p1);
+              bench_raw_thread_free (p2);
+              bench_raw_thread_free (p1);
               if (verbose)
-                fprintf (stderr, "rep %d: %-6s oneliner %10.0f msgs/s %9.1f MB/s lost %"
-                         G_GUINT64_FORMAT " retries %" G_GUINT64_FORMAT "   raw %10.0f "
-                         "msgs/s %9.1f MB/s lost %" G_GUINT64_FORMAT " retries %"
-                         G_GUINT64_FORMAT "\n", r + 1, s_size_names[k],
-                         reps_o[r].msgs_per_s, reps_o[r].mb_per_s,
-                         reps_o[r].sent - reps_o[r].received, reps_o[r].retries,
-                         reps_r[r].msgs_per_s, reps_r[r].mb_per_s,
-                         reps_r[r].sent - reps_r[r].received, reps_r[r].retries);
+                bench_print_tput_rep (r + 1, s_size_names[k], &reps_o[r], &reps_r[r]);
             }
-          tput_o[k] = s_tput_median (reps_o, reps);
-          tput_r[k] = s_tput_median (reps_r, reps);
+          tput_o[k] = bench_tput_median (reps_o, reps);
+          tput_r[k] = bench_tput_median (reps_r, reps);
           g_free (reps_o);
           g_free (reps_r);
         }
@@ -1764,7 +1335,7 @@ main (int argc, char **argv)
           double rm = s_ratio (tput_o[k].msgs_per_s, tput_r[k].msgs_per_s);
           double rb = s_ratio (tput_o[k].mb_per_s, tput_r[k].mb_per_s);
 
-          if (!s_size_selected (k, only_size))
+          if (!bench_size_selected (s_sizes[k], only_size))
             continue;
 
           printf ("   %-7s %12.0f msgs/s %7s %12.0f msgs/s %7s %5.2fx\n", s_size_names[k],
@@ -1775,9 +1346,10 @@ main (int argc, char **argv)
           s_print_losses ("raw", tput_r[k], FALSE);
           json_array_append_new (jtput, json_pack (
             "{s:I, s:i, s:o, s:o, s:o, s:o}", "payload_bytes", (json_int_t) s_sizes[k],
-            "messages", (int) tput_counts[k], "oneliner", s_tput_json (tput_o[k], TRUE),
-            "raw", s_tput_json (tput_r[k], FALSE), "ratio_msgs", s_ratio_json (rm),
-            "ratio_mb", s_ratio_json (rb)));
+            "messages", (int) tput_counts[k],
+            "oneliner", bench_tput_json (tput_o[k], TRUE, "upstream_dropped"),
+            "raw", bench_tput_json (tput_r[k], FALSE, "upstream_dropped"),
+            "ratio_msgs", s_ratio_json (rm), "ratio_mb", s_ratio_json (rb)));
         }
       printf ("   (losses and retries: sums over the repetitions)\n");
     }
@@ -1810,9 +1382,9 @@ main (int argc, char **argv)
   zmq_close (d_direct);
   zmq_close (d_proxied);
   s_sender_stop (&raw_snd);
-  s_raw_thread_free (proxy);
-  s_raw_thread_free (call_proxy);
-  s_raw_thread_free (echo);
+  bench_raw_thread_free (proxy);
+  bench_raw_thread_free (call_proxy);
+  bench_raw_thread_free (echo);
   zmq_ctx_term (ctx);
   for (int k = 0; k < N_STREAMS; k++)
     g_free (raw_snd.payloads[k]);

@@ -11,12 +11,12 @@
  * repetitions is printed with the ratio oneliner / raw.
  *
  * Every ZeroMQ socket here is created, used and closed by one thread. Every
- * wait is bounded by WAIT_MS; a reply that does not come aborts the run.
+ * wait is bounded by BENCH_WAIT_MS; a reply that does not come aborts the
+ * run.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -28,11 +28,6 @@
 
 #include "bench_util.h"
 
-/* The bound of every wait for a reply or a connection. */
-#define WAIT_MS 5000
-/* Raw server threads look at their stop flag at least this often. */
-#define SERVER_POLL_MS 100
-#define HWM 100000
 #define N_WINDOWS 2
 
 static const int s_windows[N_WINDOWS] = { 16, 256 };
@@ -74,58 +69,6 @@ s_latency_median (const Latency *reps, int n)
 /* ------------------------------------------------------------------------ */
 /* Raw libzmq helpers */
 
-typedef struct {
-  const char *data;
-  size_t len;
-} Payload;
-
-/* A new socket with linger 0, the high-water marks HWM and a send timeout
- * of WAIT_MS. */
-static void *
-s_socket (void *ctx, int type)
-{
-  void *socket = bench_socket (ctx, type);
-  int hwm = HWM;
-  int timeout = WAIT_MS;
-
-  zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  /* Bounds a send that waits for a peer. */
-  zmq_setsockopt (socket, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-  return socket;
-}
-
-/* Sends payload as one frame, writing a fresh message buffer first as any
- * sender that serialises its message would. */
-static void
-s_send_payload (void *socket, const Payload *p, int flags, const char *what)
-{
-  zmq_msg_t msg;
-
-  zmq_msg_init_size (&msg, p->len);
-  memcpy (zmq_msg_data (&msg), p->data, p->len);
-  if (zmq_msg_send (&msg, socket, flags) < 0)
-    {
-      int saved = errno;
-      zmq_msg_close (&msg);
-      bench_die ("%s: cannot send: %s", what, zmq_strerror (saved));
-    }
-}
-
-/* Waits at most WAIT_MS for socket to become readable. */
-static void
-s_wait_readable (void *socket, const char *what)
-{
-  zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
-  int rc;
-
-  do
-    rc = bench_poll (&item, 1, WAIT_MS, what);
-  while (rc < 0);
-  if (rc == 0)
-    bench_die ("%s: no reply within %d ms", what, WAIT_MS);
-}
-
 /* Receives one whole message (all its frames), not waiting; returns FALSE if
  * none was there. The size of its last frame goes to *last_size. */
 static gboolean
@@ -156,7 +99,7 @@ s_recv_one (void *socket, const char *what)
   size_t size = 0;
 
   while (!s_recv_message (socket, &size, what))
-    s_wait_readable (socket, what);
+    bench_wait_readable (socket, BENCH_WAIT_MS, "no reply", what);
   if (size == 0)
     bench_die ("%s: empty reply", what);
 }
@@ -164,45 +107,32 @@ s_recv_one (void *socket, const char *what)
 static void
 s_connect (void *socket, const char *endpoint)
 {
-  if (zmq_connect (socket, endpoint) != 0)
-    bench_die ("cannot connect to %s: %s", endpoint, zmq_strerror (errno));
+  bench_connect (socket, endpoint, NULL, "connect to");
 }
 
 /* ------------------------------------------------------------------------ */
 /* Raw servers: a thread that owns a REP or ROUTER socket and answers every
  * request with the fixed reply. */
 
-typedef struct {
-  void *ctx;
-  int type;               /* ZMQ_REP or ZMQ_ROUTER */
-  Payload reply;
-  GThread *thread;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
-  char endpoint[256];
-  gint stop;
-} RawServer;
-
 static void
-s_raw_serve_one_rep (RawServer *s, void *socket)
+s_raw_serve_one_rep (BenchRawThread *s, void *socket)
 {
-  s_send_payload (socket, &s->reply, 0, "raw REP server");
+  bench_send_payload (socket, &s->reply, 0, "raw REP server");
 }
 
 static void
-s_raw_serve_one_router (RawServer *s, void *socket, zmq_msg_t *identity)
+s_raw_serve_one_router (BenchRawThread *s, void *socket, zmq_msg_t *identity)
 {
   if (zmq_msg_send (identity, socket, ZMQ_SNDMORE) < 0)
     bench_die ("raw ROUTER server: cannot send identity: %s", zmq_strerror (errno));
-  s_send_payload (socket, &s->reply, 0, "raw ROUTER server");
+  bench_send_payload (socket, &s->reply, 0, "raw ROUTER server");
 }
 
 static gpointer
 s_raw_server_thread (gpointer data)
 {
-  RawServer *s = data;
-  void *socket = s_socket (s->ctx, s->type);
+  BenchRawThread *s = data;
+  void *socket = bench_socket_bounded (s->ctx, s->type);
   const char *what = s->type == ZMQ_REP ? "raw REP server" : "raw ROUTER server";
 
   if (s->type == ZMQ_ROUTER)
@@ -211,13 +141,13 @@ s_raw_server_thread (gpointer data)
       zmq_setsockopt (socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     }
   bench_bind_any (socket, s->endpoint, sizeof s->endpoint, NULL);
-  bench_set_flag (&s->lock, &s->cond, &s->ready);
+  bench_thread_ready (&s->base);
 
-  while (!g_atomic_int_get (&s->stop))
+  while (!bench_thread_stopping (&s->base))
     {
       zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
 
-      if (bench_poll (&item, 1, SERVER_POLL_MS, what) < 0)
+      if (bench_poll (&item, 1, BENCH_RAW_POLL_MS, what) < 0)
         continue;
       for (;;)
         {
@@ -240,30 +170,12 @@ s_raw_server_thread (gpointer data)
   return NULL;
 }
 
-static RawServer *
-s_raw_server_start (void *ctx, int type, Payload reply)
+/* A raw server thread of type ZMQ_REP or ZMQ_ROUTER, started. */
+static BenchRawThread *
+s_raw_server_start (void *ctx, int type, BenchPayload reply)
 {
-  RawServer *s = g_new0 (RawServer, 1);
-
-  s->ctx = ctx;
-  s->type = type;
-  s->reply = reply;
-  g_mutex_init (&s->lock);
-  g_cond_init (&s->cond);
-  s->thread = g_thread_new ("raw-server", s_raw_server_thread, s);
-  if (!bench_wait_flag (&s->lock, &s->cond, &s->ready, WAIT_MS))
-    bench_die ("raw server did not start within %d ms", WAIT_MS);
-  return s;
-}
-
-static void
-s_raw_server_free (RawServer *s)
-{
-  g_atomic_int_set (&s->stop, 1);
-  g_thread_join (s->thread);
-  g_mutex_clear (&s->lock);
-  g_cond_clear (&s->cond);
-  g_free (s);
+  return bench_raw_thread_start (ctx, "raw-server", "raw server", s_raw_server_thread, type,
+                                 NULL, reply);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -273,15 +185,6 @@ static int32_t
 s_add (int32_t a, int32_t b)
 {
   return a + b;
-}
-
-static void
-s_check_result (json_t *result, GError *error, const char *what)
-{
-  if (result == NULL)
-    bench_die ("%s: call failed: %s", what, error ? error->message : "no error");
-  if (!json_is_integer (result) || json_integer_value (result) != 3)
-    bench_die ("%s: unexpected result", what);
 }
 
 static Latency
@@ -301,7 +204,7 @@ s_oneliner_blocking (OlClient *client, json_t *args, gint64 *samples, guint n,
       result = ol_client_call (client, NULL, "add", args, NULL, &error);
       if (i >= warmup)
         samples[i - warmup] = bench_now_ns () - t0;
-      s_check_result (result, error, "oneliner blocking call");
+      bench_check_result (result, error, 3, "oneliner blocking call");
       json_decref (result);
     }
   return s_latency (samples, n, bench_now_ns () - start);
@@ -309,7 +212,7 @@ s_oneliner_blocking (OlClient *client, json_t *args, gint64 *samples, guint n,
 
 /* One raw round trip on a REQ or DEALER socket. */
 static Latency
-s_raw_blocking (void *socket, const Payload *request, gint64 *samples, guint n,
+s_raw_blocking (void *socket, const BenchPayload *request, gint64 *samples, guint n,
                 guint warmup, const char *what)
 {
   gint64 start = 0;
@@ -320,7 +223,7 @@ s_raw_blocking (void *socket, const Payload *request, gint64 *samples, guint n,
 
       if (i == warmup)
         start = t0;
-      s_send_payload (socket, request, 0, what);
+      bench_send_payload (socket, request, 0, what);
       s_recv_one (socket, what);
       if (i >= warmup)
         samples[i - warmup] = bench_now_ns () - t0;
@@ -349,7 +252,7 @@ s_pipe_reply (GObject *source, GAsyncResult *res, gpointer data)
   json_t *result = ol_client_call_finish (p->client, res, &error);
 
   (void) source;
-  s_check_result (result, error, "oneliner pipelined call");
+  bench_check_result (result, error, 3, "oneliner pipelined call");
   json_decref (result);
   p->done++;
   if (p->issued < p->target)
@@ -392,8 +295,8 @@ s_oneliner_pipelined_run (GMainContext *ctx, OlClient *client, json_t *args,
           last_progress = g_get_monotonic_time ();
         }
       else if (g_get_monotonic_time () - last_progress
-               > WAIT_MS * G_TIME_SPAN_MILLISECOND)
-        bench_die ("oneliner pipelined calls: no reply within %d ms", WAIT_MS);
+               > BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND)
+        bench_die ("oneliner pipelined calls: no reply within %d ms", BENCH_WAIT_MS);
     }
   return bench_now_ns () - start;
 }
@@ -408,21 +311,21 @@ s_oneliner_pipelined (GMainContext *ctx, OlClient *client, json_t *args,
 }
 
 static gint64
-s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n)
+s_raw_pipelined_run (void *dealer, const BenchPayload *request, guint window, guint n)
 {
   const char *what = "raw pipelined DEALER/ROUTER";
   guint sent = 0, received = 0;
   gint64 start = bench_now_ns ();
 
   for (; sent < window && sent < n; sent++)
-    s_send_payload (dealer, request, 0, what);
+    bench_send_payload (dealer, request, 0, what);
   while (received < n)
     {
       size_t size = 0;
 
       if (!s_recv_message (dealer, &size, what))
         {
-          s_wait_readable (dealer, what);
+          bench_wait_readable (dealer, BENCH_WAIT_MS, "no reply", what);
           continue;
         }
       if (size == 0)
@@ -430,7 +333,7 @@ s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n
       received++;
       if (sent < n)
         {
-          s_send_payload (dealer, request, 0, what);
+          bench_send_payload (dealer, request, 0, what);
           sent++;
         }
     }
@@ -438,7 +341,7 @@ s_raw_pipelined_run (void *dealer, const Payload *request, guint window, guint n
 }
 
 static double
-s_raw_pipelined (void *dealer, const Payload *request, guint window, guint n,
+s_raw_pipelined (void *dealer, const BenchPayload *request, guint window, guint n,
                  guint warmup)
 {
   s_raw_pipelined_run (dealer, request, window, warmup);
@@ -485,13 +388,13 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
                     char **reply, size_t *reply_len)
 {
   char endpoint[256];
-  void *router = s_socket (ctx, ZMQ_ROUTER);
-  void *dealer = s_socket (ctx, ZMQ_DEALER);
+  void *router = bench_socket_bounded (ctx, ZMQ_ROUTER);
+  void *dealer = bench_socket_bounded (ctx, ZMQ_DEALER);
   zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
   zmq_msg_t identity, body, answer;
   Capture c = { 0 };
   GError *error = NULL;
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   bench_bind_any (router, endpoint, sizeof endpoint, NULL);
   s_connect (dealer, server_endpoint);
@@ -506,7 +409,7 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
       if (zmq_poll (&item, 1, 10) > 0)
         break;
       if (g_get_monotonic_time () > deadline)
-        bench_die ("capture: the oneliner client sent nothing within %d ms", WAIT_MS);
+        bench_die ("capture: the oneliner client sent nothing within %d ms", BENCH_WAIT_MS);
     }
   s_router_recv (router, &identity, &body);
   *request_len = zmq_msg_size (&body);
@@ -515,7 +418,7 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
   /* The real reply to those very bytes. */
   if (zmq_msg_send (&body, dealer, 0) < 0)
     bench_die ("capture: cannot send to the server: %s", zmq_strerror (errno));
-  s_wait_readable (dealer, "capture");
+  bench_wait_readable (dealer, BENCH_WAIT_MS, "no reply", "capture");
   zmq_msg_init (&answer);
   if (zmq_msg_recv (&answer, dealer, 0) < 0 || zmq_msg_more (&answer))
     bench_die ("capture: unexpected reply framing");
@@ -526,15 +429,15 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
   if (zmq_msg_send (&identity, router, ZMQ_SNDMORE) < 0
       || zmq_msg_send (&answer, router, 0) < 0)
     bench_die ("capture: cannot answer the client: %s", zmq_strerror (errno));
-  deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
   while (!c.done)
     {
       g_main_context_iteration (main_ctx, FALSE);
       if (g_get_monotonic_time () > deadline)
-        bench_die ("capture: the call did not complete within %d ms", WAIT_MS);
+        bench_die ("capture: the call did not complete within %d ms", BENCH_WAIT_MS);
       g_usleep (100);
     }
-  s_check_result (c.result, c.error, "capture");
+  bench_check_result (c.result, c.error, 3, "capture");
   json_decref (c.result);
   zmq_msg_close (&identity);
   zmq_msg_close (&body);
@@ -581,8 +484,7 @@ main (int argc, char **argv)
     BENCH_OPTION_JSON (&json_out),
     BENCH_OPTION_REPS (&reps,
       "Repetitions of each measurement; the median is printed (default 5)"),
-    { "calls", 'n', 0, G_OPTION_ARG_INT, &calls,
-      "Blocking calls per repetition", "N" },
+    BENCH_OPTION_CALLS (&calls, "Blocking calls per repetition"),
     { "pipelined-calls", 'p', 0, G_OPTION_ARG_INT, &pipelined_calls,
       "Pipelined calls per repetition and window", "N" },
     BENCH_OPTION_VERBOSE (&verbose),
@@ -596,8 +498,8 @@ main (int argc, char **argv)
   GSource *watchdog;
   json_t *args;
   char *request_text, *reply_text;
-  Payload request, reply;
-  RawServer *rep_server, *router_server;
+  BenchPayload request, reply;
+  BenchRawThread *rep_server, *router_server;
   void *req, *dealer;
   gint64 *samples;
   guint warmup, pwarmup;
@@ -612,12 +514,8 @@ main (int argc, char **argv)
     entries);
   if (reps < 1 || calls < 0 || pipelined_calls < 0)
     bench_die ("--reps must be at least 1, counts not negative");
-  if (calls == 0)
-    calls = quick ? 1000 : 10000;
-  if (pipelined_calls == 0)
-    pipelined_calls = quick ? 5000 : 50000;
-  warmup = MAX ((guint) calls / 10, 100);
-  pwarmup = MAX ((guint) pipelined_calls / 10, 1000);
+  warmup = bench_count_default (&calls, quick, 1000, 10000, 100);
+  pwarmup = bench_count_default (&pipelined_calls, quick, 5000, 50000, 1000);
 
   /* The oneliner server and the thread-default context of the client. */
   server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
@@ -643,9 +541,9 @@ main (int argc, char **argv)
     bench_die ("oneliner client: %s", error->message);
   rep_server = s_raw_server_start (ctx, ZMQ_REP, reply);
   router_server = s_raw_server_start (ctx, ZMQ_ROUTER, reply);
-  req = s_socket (ctx, ZMQ_REQ);
+  req = bench_socket_bounded (ctx, ZMQ_REQ);
   s_connect (req, rep_server->endpoint);
-  dealer = s_socket (ctx, ZMQ_DEALER);
+  dealer = bench_socket_bounded (ctx, ZMQ_DEALER);
   s_connect (dealer, router_server->endpoint);
 
   printf ("oneliner RPC benchmark: tcp loopback, median of %d repetitions\n", reps);
@@ -739,8 +637,8 @@ main (int argc, char **argv)
   g_free (samples);
   zmq_close (req);
   zmq_close (dealer);
-  s_raw_server_free (rep_server);
-  s_raw_server_free (router_server);
+  bench_raw_thread_free (rep_server);
+  bench_raw_thread_free (router_server);
   zmq_ctx_term (ctx);
   ol_client_free (&client);
   ol_server_free (&server);

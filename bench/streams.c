@@ -33,14 +33,14 @@
  * at a few GB/s, on either side.
  *
  * Every ZeroMQ socket here is created, used and closed by one thread. Every
- * wait is bounded by WAIT_MS; a message that does not come aborts the run.
+ * wait is bounded by BENCH_WAIT_MS; a message that does not come aborts the
+ * run.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -53,24 +53,6 @@
 
 #include "bench_util.h"
 
-/* The bound of every wait for a message, a thread or a subscription. */
-#define WAIT_MS 5000
-/* Once the producer is done, a run ends when nothing came for this long:
- * the messages still missing were lost. */
-#define QUIET_MS 1000
-/* Receive loops look at their deadlines at least this often. */
-#define POLL_MS 100
-/* Raw threads look at their stop flag at least this often. */
-#define RAW_POLL_MS 100
-/* The high-water marks of oneliner's stream sockets (feeder PUB, proxy
- * XSUB and XPUB, client SUB), used for the raw sockets as well. */
-#define HWM 100000
-/* The back-off of a producer whose send was refused (queue or HWM full). */
-#define BACKOFF_US 20
-/* Probes go out this often until the subscriber sees one. */
-#define PROBE_MS 2
-/* The data-plane header (docs/PROTOCOL.md, "Data plane"). */
-#define HEADER_SIZE 48
 #define N_SIZES 3
 #define N_RATES 4
 #define N_WORKS 2
@@ -85,65 +67,6 @@ static const double s_rate_seconds[N_RATES] = { 8, 4, 3, 3 };
 static const double s_quick_rate_seconds[N_RATES] = { 1, 0.5, 0.5, 0.5 };
 static const int s_works_us[N_WORKS] = { 0, 2000 };
 
-/* A payload of size bytes, every byte written. */
-static void *
-s_payload_new (gsize size)
-{
-  guint8 *data = g_malloc (size);
-
-  for (gsize i = 0; i < size; i++)
-    data[i] = (guint8) (i * 131 + 7);
-  return data;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Throughput results */
-
-typedef struct {
-  double msgs_per_s;
-  double mb_per_s;
-  guint64 sent;            /* messages the producer published */
-  guint64 received;        /* of them, taken by the subscriber */
-  guint64 retries;         /* refused sends retried after a back-off */
-  guint64 missed;          /* oneliner: client counter, gaps in sequences */
-  guint64 overflowed;      /* oneliner: client counter, full queue */
-  guint64 server_dropped;  /* oneliner: lost in the server (BUSY excluded) */
-} Tput;
-
-static Tput
-s_tput (guint64 sent, guint64 received, gint64 elapsed_ns, gsize size)
-{
-  Tput t = { 0 };
-
-  if (received == 0 || elapsed_ns <= 0)
-    bench_die ("a throughput run received nothing");
-  t.sent = sent;
-  t.received = received;
-  t.msgs_per_s = (double) received * 1e9 / (double) elapsed_ns;
-  t.mb_per_s = t.msgs_per_s * (double) size / 1e6;
-  return t;
-}
-
-/* The medians of the rates and the sums of the counts of n repetitions. */
-static Tput
-s_tput_median (const Tput *reps, int n)
-{
-  Tput m = { 0 };
-
-  m.msgs_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, msgs_per_s);
-  m.mb_per_s = BENCH_MEDIAN_FIELD (reps, n, Tput, mb_per_s);
-  for (int i = 0; i < n; i++)
-    {
-      m.sent += reps[i].sent;
-      m.received += reps[i].received;
-      m.retries += reps[i].retries;
-      m.missed += reps[i].missed;
-      m.overflowed += reps[i].overflowed;
-      m.server_dropped += reps[i].server_dropped;
-    }
-  return m;
-}
-
 /* ------------------------------------------------------------------------ */
 /* oneliner: a server with one pushed stream per payload size, a client with
  * a queue for each */
@@ -156,37 +79,13 @@ typedef struct {
   char names[N_SIZES][32];
 } OlSide;
 
-/* A statistic of stream name from ol_server_list_streams(). */
-static guint64
-s_stream_stat (OlServer *server, const char *name, const char *key)
-{
-  json_t *all = ol_server_list_streams (server);
-  json_t *v = json_object_get (json_object_get (json_object_get (all, name), "stats"), key);
-  guint64 value;
-
-  if (!json_is_integer (v))
-    bench_die ("ol_server_list_streams: stream \"%s\" has no integer stats.%s", name, key);
-  value = (guint64) json_integer_value (v);
-  json_decref (all);
-  return value;
-}
-
-static void
-s_counters (OlClient *client, const char *name, OlStreamCounters *c)
-{
-  GError *error = NULL;
-
-  if (!ol_client_get_stream_counters (client, name, c, &error))
-    bench_die ("stream \"%s\": %s", name, error->message);
-}
-
 /* Pushes until the subscription is live: the client took one message. The
  * probes left on their way are told from the timed messages by their
  * sequence numbers. */
 static void
 s_oneliner_probe (OlSide *o, int k)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   for (;;)
     {
@@ -199,7 +98,7 @@ s_oneliner_probe (OlSide *o, int k)
             bench_die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
           g_clear_error (&error);
         }
-      m = ol_client_get_stream (o->client, o->names[k], PROBE_MS, &error);
+      m = ol_client_get_stream (o->client, o->names[k], BENCH_PROBE_MS, &error);
       if (m != NULL)
         {
           ol_stream_message_free (m);
@@ -210,7 +109,7 @@ s_oneliner_probe (OlSide *o, int k)
       g_clear_error (&error);
       if (g_get_monotonic_time () > deadline)
         bench_die ("oneliner: the subscription to stream \"%s\" was not live within %d ms",
-                   o->names[k], WAIT_MS);
+                   o->names[k], BENCH_WAIT_MS);
     }
 }
 
@@ -249,7 +148,7 @@ s_oneliner_setup (OlSide *o)
                                                    OL_ENCODING_RAW, NULL, &error);
       if (o->writers[k] == NULL)
         bench_die ("oneliner pushed stream \"%s\": %s", o->names[k], error->message);
-      o->payloads[k] = g_bytes_new_take (s_payload_new (s_sizes[k]), s_sizes[k]);
+      o->payloads[k] = g_bytes_new_take (bench_payload_new (s_sizes[k]), s_sizes[k]);
     }
   if (!ol_server_start (o->server, &error))
     bench_die ("oneliner server: %s", error->message);
@@ -260,15 +159,7 @@ s_oneliner_setup (OlSide *o)
 static void
 s_oneliner_connect (OlSide *o, int k, guint depth)
 {
-  GError *error = NULL;
-
-  o->client = ol_client_new (ol_server_get_rpc_endpoint (o->server),
-                             ol_server_get_stream_endpoint (o->server), &error);
-  if (o->client == NULL)
-    bench_die ("oneliner client: %s", error->message);
-  if (!ol_client_configure_stream (o->client, o->names[k], OL_STORAGE_QUEUE, depth,
-                                   &error))
-    bench_die ("oneliner client: stream \"%s\": %s", o->names[k], error->message);
+  o->client = bench_stream_client (o->server, o->names[k], depth);
   s_oneliner_probe (o, k);
 }
 
@@ -318,14 +209,14 @@ s_producer_thread (gpointer data)
           now = bench_now_ns ();
           if (busy_since == 0)
             busy_since = now;
-          else if (now - busy_since > (gint64) WAIT_MS * 1000000)
+          else if (now - busy_since > (gint64) BENCH_WAIT_MS * 1000000)
             {
               p->error = g_error_new (OL_ERROR, OL_ERROR_TIMEOUT,
                                       "the publishing queue stayed full for %d ms",
-                                      WAIT_MS);
+                                      BENCH_WAIT_MS);
               goto out;
             }
-          g_usleep (BACKOFF_US);
+          g_usleep (BENCH_BACKOFF_US);
         }
     }
 out:
@@ -334,44 +225,36 @@ out:
 }
 
 /* One timed run of n messages of size k. */
-static Tput
+static BenchTput
 s_oneliner_run (OlSide *o, int k, guint n)
 {
   const char *name = o->names[k];
-  guint64 first_seq = s_stream_stat (o->server, name, "sequence") + 1;
+  guint64 first_seq = bench_stream_stat (o->server, name, "sequence") + 1;
   guint64 last_seq = first_seq + n - 1;
-  guint64 dropped0 = s_stream_stat (o->server, name, "dropped");
-  guint64 dropped1;
+  guint64 dropped0 = bench_stream_stat (o->server, name, "dropped");
   OlStreamCounters c0, c1;
   Producer p = { 0 };
   GThread *thread;
   guint64 received = 0;
   gint64 last_rx = 0;
   gint64 last_progress = bench_now_ns (); /* of the last message, or the start */
-  Tput t;
+  BenchTput t;
 
-  s_counters (o->client, name, &c0);
+  bench_stream_counters (o->client, name, &c0);
   p.writer = o->writers[k];
   p.payload = o->payloads[k];
   p.n = n;
   thread = g_thread_new ("bench-producer", s_producer_thread, &p);
   for (;;)
     {
-      GError *error = NULL;
-      OlStreamMessage *m = ol_client_get_stream (o->client, name, POLL_MS, &error);
+      OlStreamMessage *m = bench_stream_get (o->client, name, BENCH_POLL_MS);
       guint64 seq;
-      gint64 idle;
 
       if (m == NULL)
         {
-          if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-            bench_die ("oneliner stream \"%s\": %s", name, error->message);
-          g_error_free (error);
-          idle = bench_now_ns () - last_progress;
-          if (g_atomic_int_get (&p.done) && idle > (gint64) QUIET_MS * 1000000)
+          if (bench_run_quiet (last_progress, !g_atomic_int_get (&p.done),
+                               "oneliner", name))
             break; /* the rest was lost */
-          if (idle > (gint64) WAIT_MS * 1000000)
-            bench_die ("oneliner stream \"%s\": no message within %d ms", name, WAIT_MS);
           continue;
         }
       seq = m->sequence;
@@ -389,16 +272,11 @@ s_oneliner_run (OlSide *o, int k, guint n)
   g_thread_join (thread);
   if (p.error != NULL)
     bench_die ("oneliner producer of stream \"%s\": %s", name, p.error->message);
-  s_counters (o->client, name, &c1);
-  dropped1 = s_stream_stat (o->server, name, "dropped");
-
-  t = s_tput (n, received, last_rx - p.start_ns, s_sizes[k]);
+  bench_stream_counters (o->client, name, &c1);
+  t = bench_tput (n, received, last_rx - p.start_ns, s_sizes[k]);
   t.retries = p.retries;
-  t.missed = c1.missed - c0.missed;
-  t.overflowed = c1.overflowed - c0.overflowed;
-  /* A push refused with BUSY counts as dropped in the server's statistics;
-   * the producer retried it. What remains was lost inside the server. */
-  t.server_dropped = dropped1 - dropped0 - MIN (dropped1 - dropped0, p.retries);
+  bench_tput_set_losses (&t, &c0, &c1,
+                         bench_stream_stat (o->server, name, "dropped") - dropped0);
   return t;
 }
 
@@ -439,172 +317,44 @@ typedef struct {
   gint pub_done;            /* atomic: the current job is finished */
 } Raw;
 
-static void
-s_header_encode (guint8 out[HEADER_SIZE], guint64 sequence, gint64 timestamp)
-{
-  guint64 seq_le = GUINT64_TO_LE (sequence);
-  guint64 ts_le = GUINT64_TO_LE ((guint64) timestamp);
-
-  memset (out, 0, HEADER_SIZE);
-  out[0] = 1; /* data-plane version */
-  memcpy (out + 8, &seq_le, 8);
-  memcpy (out + 16, &ts_le, 8);
-}
-
-static guint64
-s_header_sequence (const guint8 *header)
-{
-  guint64 v;
-
-  memcpy (&v, header + 8, 8);
-  return GUINT64_FROM_LE (v);
-}
-
-/* Moves one whole message from src to dst; FALSE when src had none. The
- * XPUB is ZMQ_XPUB_NODROP with a send timeout: a send waits for room, and a
- * subscriber that takes nothing for WAIT_MS aborts the run. */
-static gboolean
-s_raw_forward (void *src, void *dst)
-{
-  int more = 1;
-  gboolean first = TRUE;
-
-  while (more)
-    {
-      zmq_msg_t msg;
-
-      if (!bench_recv_frame (src, &msg, first, "raw proxy"))
-        return FALSE;
-      first = FALSE;
-      more = zmq_msg_more (&msg);
-      if (zmq_msg_send (&msg, dst, more ? ZMQ_SNDMORE : 0) < 0)
-        bench_die ("raw proxy: cannot forward a message within %d ms: %s", WAIT_MS,
-                   zmq_strerror (errno));
-    }
-  return TRUE;
-}
-
 static gpointer
 s_raw_proxy_thread (gpointer data)
 {
   Raw *r = data;
-  void *xsub = bench_socket (r->ctx, ZMQ_XSUB);
-  void *xpub = bench_socket (r->ctx, ZMQ_XPUB);
-  int hwm = HWM, nodrop = 1, timeout = WAIT_MS;
+  void *xsub, *xpub;
 
-  zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (xpub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
-  zmq_setsockopt (xpub, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+  bench_stream_proxy_sockets (r->ctx, &xsub, &xpub);
   if (zmq_bind (xsub, RAW_INPROC) != 0)
     bench_die ("raw proxy: cannot bind %s: %s", RAW_INPROC, zmq_strerror (errno));
   bench_bind_any (xpub, r->endpoint, sizeof r->endpoint, "raw proxy");
   bench_set_flag (&r->lock, &r->cond, &r->proxy_ready);
 
-  /* The same loop as oneliner's proxy: poll, then forward in batches. */
-  while (!g_atomic_int_get (&r->stop))
-    {
-      zmq_pollitem_t items[2] = {
-        { xsub, 0, ZMQ_POLLIN, 0 },
-        { xpub, 0, ZMQ_POLLIN, 0 },
-      };
-
-      if (bench_poll (items, 2, RAW_POLL_MS, "raw proxy") < 0)
-        continue;
-      for (int i = 0; i < 1024; i++)
-        if (!s_raw_forward (xsub, xpub))
-          break;
-      for (int i = 0; i < 1024; i++)
-        if (!s_raw_forward (xpub, xsub))
-          break;
-    }
+  /* The same loop as oneliner's proxy: poll, then forward in batches. The
+   * XPUB is ZMQ_XPUB_NODROP with a send timeout: a send waits for room, and
+   * a subscriber that takes nothing for BENCH_WAIT_MS aborts the run. */
+  bench_proxy_loop (xsub, xpub, 1024, &r->stop, "raw proxy");
   zmq_close (xsub);
   zmq_close (xpub);
   return NULL;
 }
 
-static void
-s_no_free (void *data, void *hint)
-{
-  (void) data;
-  (void) hint;
-}
-
-/* Sends [topic, header, payload]; the payload is the pre-written buffer,
- * not copied. Returns FALSE if the PUB refused the message (at its HWM). */
+/* A BenchSendFunc for a Raw: [topic, header, payload] of size k with
+ * sequence seq; the payload is the pre-written buffer, not copied. */
 static gboolean
-s_raw_send (void *pub, const char *topic, void *payload, gsize size, guint64 seq)
+s_raw_send (gpointer data, void *pub, int k, guint64 seq)
 {
-  guint8 header[HEADER_SIZE];
-  zmq_msg_t msg;
+  Raw *r = data;
 
-  if (zmq_send (pub, topic, strlen (topic) + 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-    {
-      if (errno == EAGAIN)
-        return FALSE;
-      bench_die ("raw PUB: cannot send: %s", zmq_strerror (errno));
-    }
-  /* Once the first frame is accepted, the rest of the message is. */
-  s_header_encode (header, seq, bench_wall_ns ());
-  if (zmq_send (pub, header, sizeof header, ZMQ_SNDMORE) < 0)
-    bench_die ("raw PUB: cannot send the header: %s", zmq_strerror (errno));
-  zmq_msg_init_data (&msg, payload, size, s_no_free, NULL);
-  if (zmq_msg_send (&msg, pub, 0) < 0)
-    bench_die ("raw PUB: cannot send the payload: %s", zmq_strerror (errno));
-  return TRUE;
-}
-
-static void
-s_raw_pub_probe (Raw *r, void *pub, int k)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-  while (!g_atomic_int_get (&r->live) && g_get_monotonic_time () < deadline)
-    {
-      s_raw_send (pub, r->topics[k], r->payloads[k], s_sizes[k], 0);
-      g_usleep (PROBE_MS * 1000);
-    }
-}
-
-static void
-s_raw_pub_run (Raw *r, void *pub, int k, guint n)
-{
-  guint64 retries = 0;
-  gint64 start = bench_now_ns ();
-
-  for (guint64 seq = 1; seq <= n; seq++)
-    {
-      gint64 busy_since = 0;
-
-      while (!s_raw_send (pub, r->topics[k], r->payloads[k], s_sizes[k], seq))
-        {
-          gint64 now = bench_now_ns ();
-
-          retries++;
-          if (busy_since == 0)
-            busy_since = now;
-          else if (now - busy_since > (gint64) WAIT_MS * 1000000)
-            bench_die ("raw PUB: the socket refused a message for %d ms", WAIT_MS);
-          g_usleep (BACKOFF_US);
-        }
-    }
-  g_mutex_lock (&r->lock);
-  r->start_ns = start;
-  r->retries = retries;
-  g_mutex_unlock (&r->lock);
+  return bench_pub_send (pub, r->topics[k], seq, r->payloads[k], s_sizes[k], FALSE);
 }
 
 static gpointer
 s_raw_pub_thread (gpointer data)
 {
   Raw *r = data;
-  void *pub = bench_socket (r->ctx, ZMQ_PUB);
-  int hwm = HWM, nodrop = 1;
+  void *pub = bench_pub_new (r->ctx);
 
-  zmq_setsockopt (pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-  zmq_setsockopt (pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop);
-  if (zmq_connect (pub, RAW_INPROC) != 0)
-    bench_die ("raw PUB: cannot connect %s: %s", RAW_INPROC, zmq_strerror (errno));
+  bench_connect (pub, RAW_INPROC, "raw PUB", "connect");
   g_mutex_lock (&r->lock);
   r->pub_ready = TRUE;
   g_cond_broadcast (&r->cond);
@@ -623,9 +373,10 @@ s_raw_pub_thread (gpointer data)
       if (job == JOB_STOP)
         break;
       if (job == JOB_PROBE)
-        s_raw_pub_probe (r, pub, k);
-      else
-        s_raw_pub_run (r, pub, k, n);
+        bench_send_probes (s_raw_send, r, pub, k, &r->live);
+      else if (!bench_send_run (s_raw_send, r, pub, k, n, &r->lock, &r->start_ns,
+                                &r->retries))
+        bench_die ("raw PUB: the socket refused a message for %d ms", BENCH_WAIT_MS);
       g_atomic_int_set (&r->pub_done, 1);
       g_mutex_lock (&r->lock);
       r->job = JOB_NONE;
@@ -639,8 +390,8 @@ s_raw_pub_thread (gpointer data)
 static void
 s_raw_wait (Raw *r, const gboolean *flag, const char *what)
 {
-  if (!bench_wait_flag (&r->lock, &r->cond, flag, WAIT_MS))
-    bench_die ("raw: %s within %d ms", what, WAIT_MS);
+  if (!bench_wait_flag (&r->lock, &r->cond, flag, BENCH_WAIT_MS))
+    bench_die ("raw: %s within %d ms", what, BENCH_WAIT_MS);
 }
 
 static void
@@ -661,32 +412,7 @@ s_raw_post (Raw *r, JobKind job, int k, guint n)
 static gboolean
 s_raw_recv (void *sub, guint64 *seq, gsize *size)
 {
-  zmq_msg_t frames[3];
-  int n = 0;
-  int more = 1;
-
-  while (more)
-    {
-      zmq_msg_t *frame = &frames[n];
-
-      if (n == 3)
-        bench_die ("raw SUB: a message of more than 3 frames, not "
-                   "[topic, header, payload]");
-      if (!bench_recv_frame (sub, frame, n == 0, "raw SUB"))
-        return FALSE;
-      more = zmq_msg_more (frame);
-      n++;
-    }
-  if (n != 3)
-    bench_die ("raw SUB: a message of %d frames, not [topic, header, payload]", n);
-  if (zmq_msg_size (&frames[1]) != HEADER_SIZE)
-    bench_die ("raw SUB: a header of %zu bytes, not %d", zmq_msg_size (&frames[1]),
-               HEADER_SIZE);
-  *seq = s_header_sequence (zmq_msg_data (&frames[1]));
-  *size = zmq_msg_size (&frames[2]);
-  for (int i = 0; i < 3; i++)
-    zmq_msg_close (&frames[i]);
-  return TRUE;
+  return bench_stream_recv (sub, "[topic, header, payload]", seq, size, NULL, 0);
 }
 
 static void
@@ -700,7 +426,7 @@ s_raw_wait_readable (void *sub, int timeout_ms)
 static void
 s_raw_probe (Raw *r, void *sub, int k)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
   guint64 seq;
   gsize size;
 
@@ -710,8 +436,8 @@ s_raw_probe (Raw *r, void *sub, int k)
     {
       if (g_get_monotonic_time () > deadline)
         bench_die ("raw: the subscription to \"%s\" was not live within %d ms",
-                   r->topics[k], WAIT_MS);
-      s_raw_wait_readable (sub, PROBE_MS);
+                   r->topics[k], BENCH_WAIT_MS);
+      s_raw_wait_readable (sub, BENCH_PROBE_MS);
     }
   g_atomic_int_set (&r->live, 1);
   s_raw_wait (r, &r->job_done, "the PUB thread did not end its probes");
@@ -727,7 +453,7 @@ s_raw_setup (Raw *r)
   for (int k = 0; k < N_SIZES; k++)
     {
       g_snprintf (r->topics[k], sizeof r->topics[k], "bytes%" G_GSIZE_FORMAT, s_sizes[k]);
-      r->payloads[k] = s_payload_new (s_sizes[k]);
+      r->payloads[k] = bench_payload_new (s_sizes[k]);
     }
   r->proxy_thread = g_thread_new ("raw-proxy", s_raw_proxy_thread, r);
   s_raw_wait (r, &r->proxy_ready, "the proxy did not start");
@@ -740,14 +466,8 @@ s_raw_setup (Raw *r)
 static void *
 s_raw_connect (Raw *r, int k)
 {
-  int hwm = HWM;
-  void *sub = bench_socket (r->ctx, ZMQ_SUB);
+  void *sub = bench_sub_new (r->ctx, r->endpoint, r->topics[k], "connect");
 
-  zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-  if (zmq_connect (sub, r->endpoint) != 0)
-    bench_die ("raw SUB: cannot connect %s: %s", r->endpoint, zmq_strerror (errno));
-  if (zmq_setsockopt (sub, ZMQ_SUBSCRIBE, r->topics[k], strlen (r->topics[k]) + 1) != 0)
-    bench_die ("raw SUB: cannot subscribe: %s", zmq_strerror (errno));
   s_raw_probe (r, sub, k);
   return sub;
 }
@@ -766,13 +486,13 @@ s_raw_teardown (Raw *r)
   g_cond_clear (&r->cond);
 }
 
-static Tput
+static BenchTput
 s_raw_run (Raw *r, void *sub, int k, guint n)
 {
   guint64 received = 0;
   gint64 last_rx = 0;
   gint64 last_progress = bench_now_ns (); /* of the last message, or the start */
-  Tput t;
+  BenchTput t;
 
   s_raw_post (r, JOB_RUN, k, n);
   for (;;)
@@ -782,13 +502,10 @@ s_raw_run (Raw *r, void *sub, int k, guint n)
 
       if (!s_raw_recv (sub, &seq, &size))
         {
-          gint64 idle = bench_now_ns () - last_progress;
-
-          if (g_atomic_int_get (&r->pub_done) && idle > (gint64) QUIET_MS * 1000000)
+          if (bench_run_quiet (last_progress, !g_atomic_int_get (&r->pub_done), "raw",
+                               r->topics[k]))
             break; /* the rest was lost */
-          if (idle > (gint64) WAIT_MS * 1000000)
-            bench_die ("raw stream \"%s\": no message within %d ms", r->topics[k], WAIT_MS);
-          s_raw_wait_readable (sub, POLL_MS);
+          s_raw_wait_readable (sub, BENCH_POLL_MS);
           continue;
         }
       if (seq == 0)
@@ -802,7 +519,7 @@ s_raw_run (Raw *r, void *sub, int k, guint n)
         break;
     }
   s_raw_wait (r, &r->job_done, "the PUB thread did not finish its run");
-  t = s_tput (n, received, last_rx - r->start_ns, s_sizes[k]);
+  t = bench_tput (n, received, last_rx - r->start_ns, s_sizes[k]);
   t.retries = r->retries;
   return t;
 }
@@ -896,7 +613,7 @@ s_rate_run (double hz, int work_us, double seconds)
    * whose tick lies within the window. */
   for (;;)
     {
-      OlStreamMessage *m = ol_client_get_stream (client, name, WAIT_MS, &error);
+      OlStreamMessage *m = ol_client_get_stream (client, name, BENCH_WAIT_MS, &error);
       gint64 first;
 
       if (m == NULL)
@@ -904,7 +621,7 @@ s_rate_run (double hz, int work_us, double seconds)
                    error->message);
       if (ts->len == 0)
         {
-          s_counters (client, name, &c0);
+          bench_stream_counters (client, name, &c0);
           first_overruns = m->overruns;
         }
       if (m->status & OL_STATUS_OVERRUN)
@@ -917,8 +634,8 @@ s_rate_run (double hz, int work_us, double seconds)
       if (g_array_index (ts, gint64, ts->len - 1) - first >= (gint64) (seconds * 1e9))
         break;
     }
-  s_counters (client, name, &c1);
-  res.overruns_total = s_stream_stat (server, name, "overruns");
+  bench_stream_counters (client, name, &c1);
+  res.overruns_total = bench_stream_stat (server, name, "overruns");
   ol_client_free (&client);
   s_server_retire (&server);
   json_decref (args);
@@ -959,63 +676,17 @@ s_rate_run (double hz, int work_us, double seconds)
 /* ------------------------------------------------------------------------ */
 /* Report */
 
-static const char *
-s_met (gboolean met)
-{
-  return met ? "met" : "NOT MET";
-}
-
-/* The kernel's default TCP congestion control (it shapes loopback
- * throughput: BBR paces a connection at its bandwidth estimate). (transfer
- * full) */
-static char *
-s_congestion_control (void)
-{
-  char *text = NULL;
-
-  if (!g_file_get_contents ("/proc/sys/net/ipv4/tcp_congestion_control", &text, NULL,
-                            NULL))
-    return g_strdup ("unknown");
-  return g_strstrip (text);
-}
-
-static gboolean
-s_size_selected (int k, int only_size)
-{
-  return only_size == 0 || s_sizes[k] == (gsize) only_size;
-}
-
-static json_t *
-s_tput_json (Tput t, gboolean oneliner)
-{
-  json_t *j = json_pack ("{s:f, s:f, s:I, s:I, s:I, s:I}",
-                         "msgs_per_s", t.msgs_per_s, "mb_per_s", t.mb_per_s,
-                         "sent", (json_int_t) t.sent,
-                         "received", (json_int_t) t.received,
-                         "lost", (json_int_t) (t.sent - t.received),
-                         "retries", (json_int_t) t.retries);
-
-  if (oneliner)
-    {
-      json_object_set_new (j, "client_missed", json_integer ((json_int_t) t.missed));
-      json_object_set_new (j, "client_overflowed", json_integer ((json_int_t) t.overflowed));
-      json_object_set_new (j, "server_dropped", json_integer ((json_int_t) t.server_dropped));
-    }
-  return j;
-}
-
 static void
-s_print_losses (const char *who, Tput t, gboolean oneliner)
+s_print_losses (const char *who, BenchTput t, gboolean oneliner)
 {
-  guint64 lost = t.sent - t.received;
+  char *detail = NULL;
 
-  printf ("    %-8s lost %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, who, lost, t.sent);
   if (oneliner)
-    printf (" (client: missed %" G_GUINT64_FORMAT ", overflowed %" G_GUINT64_FORMAT
-            "; server: dropped %" G_GUINT64_FORMAT ")", t.missed, t.overflowed,
-            t.server_dropped);
-  printf ("; sends refused and retried after %d us: %" G_GUINT64_FORMAT "\n", BACKOFF_US,
-          t.retries);
+    detail = g_strdup_printf (" (client: missed %" G_GUINT64_FORMAT ", overflowed %"
+                              G_GUINT64_FORMAT "; server: dropped %" G_GUINT64_FORMAT ")",
+                              t.missed, t.overflowed, t.server_dropped);
+  bench_print_losses (4, who, &t, detail);
+  g_free (detail);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1035,14 +706,12 @@ main (int argc, char **argv)
     BENCH_OPTION_JSON (&json_out),
     BENCH_OPTION_REPS (&reps,
       "Repetitions of each throughput measurement; the median is printed (default 5)"),
-    { "scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
-      "Multiply the message counts of the throughput runs by F (default 1)", "F" },
+    BENCH_OPTION_SCALE (&scale),
     { "rate-seconds", 't', 0, G_OPTION_ARG_DOUBLE, &rate_seconds,
       "Duration of every rate run in seconds (default: 8, 4, 3, 3 s for 10, 100, "
       "1000, 5000 Hz)", "S" },
-    { "size", 0, 0, G_OPTION_ARG_INT, &only_size,
-      "Measure the throughput of this payload size only (64, 65536 or 1048576)",
-      "BYTES" },
+    BENCH_OPTION_SIZE (&only_size,
+      "Measure the throughput of this payload size only (64, 65536 or 1048576)"),
     { "side", 0, 0, G_OPTION_ARG_STRING, &side,
       "Measure the throughput of \"oneliner\" or \"raw\" only (for profiling; "
       "default both)", "SIDE" },
@@ -1054,11 +723,11 @@ main (int argc, char **argv)
     BENCH_OPTION_END,
   };
   guint counts[N_SIZES];
-  Tput med_o[N_SIZES] = { { 0 } }, med_r[N_SIZES] = { { 0 } };
+  BenchTput med_o[N_SIZES] = { { 0 } }, med_r[N_SIZES] = { { 0 } };
   gboolean run_o, run_r;
   RateResult rates[N_RATES][N_WORKS];
   json_t *jtput = json_array (), *jrate = json_array ();
-  char *cc = s_congestion_control ();
+  char *cc = bench_congestion_control ();
 
   bench_set_program_name ("bench-streams");
   s_retired_servers = g_ptr_array_new_with_free_func (s_server_free_retired);
@@ -1098,7 +767,7 @@ main (int argc, char **argv)
               " (main thread), [topic, 48-byte header, payload], XPUB_NODROP\n");
       printf ("   messages per repetition:");
       for (int k = 0; k < N_SIZES; k++)
-        if (s_size_selected (k, only_size))
+        if (bench_size_selected (s_sizes[k], only_size))
           printf (" %s x %u", s_size_names[k], counts[k]);
       printf ("%s\n", run_o && run_r ? "" : run_o ? " (oneliner only)" : " (raw only)");
       fflush (stdout);
@@ -1110,12 +779,12 @@ main (int argc, char **argv)
       for (int k = 0; k < N_SIZES; k++)
         {
           guint warmup = MAX (10u, counts[k] / 10);
-          Tput *reps_o, *reps_r;
+          BenchTput *reps_o, *reps_r;
 
-          if (!s_size_selected (k, only_size))
+          if (!bench_size_selected (s_sizes[k], only_size))
             continue;
-          reps_o = g_new0 (Tput, reps);
-          reps_r = g_new0 (Tput, reps);
+          reps_o = g_new0 (BenchTput, reps);
+          reps_r = g_new0 (BenchTput, reps);
           /* Every repetition has connections of its own, so that the
            * repetitions are independent samples: the state the kernel keeps
            * per TCP connection (congestion control, windows) starts afresh.
@@ -1140,17 +809,10 @@ main (int argc, char **argv)
                   zmq_close (sub);
                 }
               if (verbose)
-                fprintf (stderr, "rep %d: %-6s oneliner %10.0f msgs/s %9.1f MB/s lost %"
-                         G_GUINT64_FORMAT " retries %" G_GUINT64_FORMAT "   raw %10.0f "
-                         "msgs/s %9.1f MB/s lost %" G_GUINT64_FORMAT " retries %"
-                         G_GUINT64_FORMAT "\n", i + 1, s_size_names[k],
-                         reps_o[i].msgs_per_s, reps_o[i].mb_per_s,
-                         reps_o[i].sent - reps_o[i].received, reps_o[i].retries,
-                         reps_r[i].msgs_per_s, reps_r[i].mb_per_s,
-                         reps_r[i].sent - reps_r[i].received, reps_r[i].retries);
+                bench_print_tput_rep (i + 1, s_size_names[k], &reps_o[i], &reps_r[i]);
             }
-          med_o[k] = s_tput_median (reps_o, reps);
-          med_r[k] = s_tput_median (reps_r, reps);
+          med_o[k] = bench_tput_median (reps_o, reps);
+          med_r[k] = bench_tput_median (reps_r, reps);
           g_free (reps_o);
           g_free (reps_r);
         }
@@ -1165,18 +827,18 @@ main (int argc, char **argv)
         {
           double rm, rb;
 
-          if (!s_size_selected (k, only_size))
+          if (!bench_size_selected (s_sizes[k], only_size))
             continue;
           rm = run_o && run_r ? med_o[k].msgs_per_s / med_r[k].msgs_per_s : NAN;
           rb = run_o && run_r ? med_o[k].mb_per_s / med_r[k].mb_per_s : NAN;
           printf ("   %-7s %10.0f msgs/s %9s %10.0f msgs/s %9s %5.2fx", s_size_names[k],
                   med_o[k].msgs_per_s, "", med_r[k].msgs_per_s, "", rm);
           if (k == 0 && !isnan (rm))
-            printf ("  (target >= 0.8x msgs/s: %s)", s_met (rm >= 0.8));
+            printf ("  (target >= 0.8x msgs/s: %s)", bench_met (rm >= 0.8));
           printf ("\n   %-7s %10.1f MB/s %11s %10.1f MB/s %11s %5.2fx", "",
                   med_o[k].mb_per_s, "", med_r[k].mb_per_s, "", rb);
           if (k == N_SIZES - 1 && !isnan (rb))
-            printf ("  (target >= 0.9x MB/s: %s)", s_met (rb >= 0.9));
+            printf ("  (target >= 0.9x MB/s: %s)", bench_met (rb >= 0.9));
           printf ("\n");
           if (run_o)
             s_print_losses ("oneliner", med_o[k], TRUE);
@@ -1184,8 +846,10 @@ main (int argc, char **argv)
             s_print_losses ("raw", med_r[k], FALSE);
           json_array_append_new (jtput, json_pack (
             "{s:I, s:i, s:o, s:o, s:f, s:f}", "payload_bytes", (json_int_t) s_sizes[k],
-            "messages", (int) counts[k], "oneliner", s_tput_json (med_o[k], TRUE),
-            "raw", s_tput_json (med_r[k], FALSE), "ratio_msgs", isnan (rm) ? 0.0 : rm,
+            "messages", (int) counts[k],
+            "oneliner", bench_tput_json (med_o[k], TRUE, "server_dropped"),
+            "raw", bench_tput_json (med_r[k], FALSE, "server_dropped"),
+            "ratio_msgs", isnan (rm) ? 0.0 : rm,
             "ratio_mb", isnan (rb) ? 0.0 : rb));
         }
       printf ("   (losses and retries: sums over the repetitions)\n");
@@ -1225,7 +889,8 @@ main (int argc, char **argv)
                     x->error_pct, x->expected_hz, x->p50_us, x->p99_us, x->max_us,
                     x->overruns, x->missed);
             if (x->hz == 1000 && x->work_us == 0)
-              printf ("  (target |error| < 0.1%%: %s)", s_met (fabs (x->error_pct) < 0.1));
+              printf ("  (target |error| < 0.1%%: %s)",
+                      bench_met (fabs (x->error_pct) < 0.1));
             else if (x->work_us >= 1e6 / x->hz)
               printf ("  (work > period: overruns)");
             printf ("\n");
