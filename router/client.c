@@ -14,6 +14,8 @@
 #define CLIENT_MAX_FRAMES (1 + OL_WIRE_MAX_ATTACHMENTS)
 /* Replies handled per dispatch of the client's GSource. */
 #define CLIENT_BATCH 256
+/* The request buffer is kept between requests up to this size. */
+#define CLIENT_SCRATCH_KEEP (1024 * 1024)
 
 typedef struct Pending Pending;
 
@@ -29,6 +31,7 @@ struct OlClient {
   GHashTable *pending;   /* (owned) id -> Pending *, asynchronous calls */
   GQueue deadlines;      /* Pending * sorted by deadline (links embedded) */
   GQueue outbox;         /* Pending * whose request waits for the socket */
+  GString *scratch;      /* (owned) the request being encoded */
   OlSubscriber *subscriber; /* (owned) (nullable) created on first stream use */
   GError *subscriber_error; /* (owned) (nullable) why it could not be created */
 };
@@ -79,39 +82,93 @@ s_op_is_valid (const char *op)
   return TRUE;
 }
 
-/* Encodes a request: the envelope members are written as text in front of
- * the body's own members, which saves building them as JSON values on every
- * call. The result is (transfer full) for free(). */
-static char *
-s_encode (guint64 id, const char *op, json_t *body, OlCallFlags flags, size_t *len)
+/* Starts the text of a request in c->scratch: the envelope members
+ * {"v":1,"id":ID,"op":"OP"[,"ts":true][,"frames":true] are written as text
+ * (no JSON values built on every call); the body's members follow, each
+ * after a comma, and a closing brace. op is a plain identifier of this
+ * library: no escaping. */
+static GString *
+s_begin (OlClient *c, guint64 id, const char *op, OlCallFlags flags)
 {
-  char *members = json_dumps (body, JSON_COMPACT);
-  size_t members_len = strlen (members);
-  GString *out = g_string_sized_new (members_len + 96);
+  GString *out = c->scratch;
 
-  g_string_append_printf (out, "{\"v\":%d,\"id\":%" G_GUINT64_FORMAT ",\"op\":",
-                          OL_PROTOCOL_VERSION, id);
-  {
-    /* op names are plain ASCII identifiers of this library: no escaping. */
-    g_string_append_c (out, '"');
-    g_string_append (out, op);
-    g_string_append_c (out, '"');
-  }
+  /* A big request made the buffer grow: do not keep that much. */
+  if (out->allocated_len > CLIENT_SCRATCH_KEEP)
+    {
+      g_string_free (out, TRUE);
+      out = c->scratch = g_string_sized_new (256);
+    }
+  g_string_truncate (out, 0);
+  g_string_append_len (out, "{\"v\":", 5);
+  ol__wire_append_int (out, OL_PROTOCOL_VERSION);
+  g_string_append_len (out, ",\"id\":", 6);
+  ol__wire_append_int (out, (gint64) id);
+  g_string_append_len (out, ",\"op\":\"", 7);
+  g_string_append (out, op);
+  g_string_append_c (out, '"');
   if (flags & OL_CALL_TIMESTAMP)
     g_string_append (out, ",\"ts\":true");
   if (flags & OL_CALL_FRAMES)
     g_string_append (out, ",\"frames\":true");
-  /* members is "{}" or "{...}": append its inside after a comma. */
-  if (members_len > 2)
+  return out;
+}
+
+/* Ends a request with the members of body, an object. */
+static void
+s_end_with_body (GString *out, json_t *body)
+{
+  gsize brace = out->len + 1;
+
+  if (json_object_size (body) == 0)
     {
-      g_string_append_c (out, ',');
-      g_string_append_len (out, members + 1, members_len - 1);
+      g_string_append_c (out, '}');
+      return;
     }
-  else
-    g_string_append_c (out, '}');
-  free (members);
-  *len = out->len;
-  return g_string_free (out, FALSE);
+  g_string_append_c (out, ',');
+  ol__wire_append_json (out, body);
+  /* The body's own opening brace goes; its closing one ends the request. */
+  g_string_erase (out, (gssize) brace, 1);
+}
+
+/* Ends a call request: the body members of "call" or "call_named" written
+ * directly. name_member is "method" or "name". Returns FALSE if a name is
+ * not valid UTF-8. */
+static gboolean
+s_end_with_call (GString *out, const char *instance, const char *name_member,
+                 const char *name, json_t *args, json_t *kwargs, GError **error)
+{
+  if (instance != NULL)
+    {
+      g_string_append_len (out, ",\"object\":", 10);
+      if (!ol__wire_append_string (out, instance))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                       "the object name is not valid UTF-8");
+          return FALSE;
+        }
+    }
+  g_string_append_c (out, ',');
+  g_string_append_c (out, '"');
+  g_string_append (out, name_member);
+  g_string_append_len (out, "\":", 2);
+  if (!ol__wire_append_string (out, name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "the %s name is not valid UTF-8",
+                   name_member);
+      return FALSE;
+    }
+  if (args != NULL)
+    {
+      g_string_append_len (out, ",\"args\":", 8);
+      ol__wire_append_json (out, args);
+    }
+  if (kwargs != NULL)
+    {
+      g_string_append_len (out, ",\"kwargs\":", 10);
+      ol__wire_append_json (out, kwargs);
+    }
+  g_string_append_c (out, '}');
+  return TRUE;
 }
 
 /* Sends an encoded request without waiting. Returns 0, or -1 with errno
@@ -130,40 +187,124 @@ s_send (OlClient *c, const char *text, size_t len, GPtrArray *frames)
   return 0;
 }
 
+/* Reads a JSON integer of at most 18 digits at [p, end) exactly: no sign
+ * unless negative is allowed, no leading zero. */
+static gboolean
+s_scan_int (const char *p, const char *end, gboolean negative, gint64 *out)
+{
+  gboolean minus = negative && p < end && *p == '-';
+  gint64 value = 0;
+
+  if (minus)
+    p++;
+  if (p >= end || end - p > 18 || (*p == '0' && end - p > 1))
+    return FALSE;
+  for (; p < end; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      value = value * 10 + (*p - '0');
+    }
+  *out = minus ? -value : value;
+  return TRUE;
+}
+
+/* The replies of oneliner servers read
+ * {"v":1,"id":ID,"ok":true,"result":RESULT} or the same with ,"ts":TS
+ * before the closing brace (router/wire.c writes them so). Such a reply is
+ * read here without building its envelope as JSON values, and an integer
+ * result without the JSON parser; anything else returns FALSE and goes to
+ * the full parser. */
+static gboolean
+s_decode_success (const char *text, size_t len, guint64 *id, json_t **result,
+                  gint64 *ts)
+{
+  static const char head[] = "{\"v\":1,\"id\":";
+  static const char ok[] = ",\"ok\":true,\"result\":";
+  static const char ts_key[] = ",\"ts\":";
+  const char *end = text + len;
+  const char *p, *comma, *value_end;
+  gint64 n;
+
+  if (len < sizeof head - 1 + sizeof ok - 1 + 2 || memcmp (text, head, sizeof head - 1) != 0
+      || end[-1] != '}')
+    return FALSE;
+  p = text + sizeof head - 1;
+  if ((comma = memchr (p, ',', (size_t) (end - p))) == NULL
+      || !s_scan_int (p, comma, FALSE, &n)
+      || (size_t) (end - comma) < sizeof ok - 1
+      || memcmp (comma, ok, sizeof ok - 1) != 0)
+    return FALSE;
+  *id = (guint64) n;
+  p = comma + sizeof ok - 1;
+  value_end = end - 1;
+  *ts = 0;
+  /* A result that ends in a digit is a number: a ,"ts": before its last
+   * digits can only be the reply's own member. */
+  if (value_end > p && g_ascii_isdigit (value_end[-1]))
+    {
+      const char *digits = value_end;
+
+      while (digits > p && g_ascii_isdigit (digits[-1]))
+        digits--;
+      if ((size_t) (digits - p) > sizeof ts_key - 1
+          && memcmp (digits - (sizeof ts_key - 1), ts_key, sizeof ts_key - 1) == 0)
+        {
+          if (!s_scan_int (digits, value_end, FALSE, ts))
+            return FALSE;
+          value_end = digits - (sizeof ts_key - 1);
+        }
+    }
+  if (s_scan_int (p, value_end, TRUE, &n))
+    *result = json_integer (n);
+  else
+    *result = json_loadb (p, (size_t) (value_end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+  return *result != NULL;
+}
+
 /* Decodes a received reply. Returns FALSE if it is not a reply at all (no
  * JSON object with an integer id): it is then dropped. Otherwise sets *id and
  * either *reply or *error. Takes the frames. */
 static gboolean
 s_decode (zmq_msg_t *frames, int n, guint64 *id, OlReply **reply, GError **error)
 {
-  json_t *json = json_loadb (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
-                             JSON_ALLOW_NUL, NULL);
-  json_t *jid = json_object_get (json, "id");
-  json_t *ok = json_object_get (json, "ok");
+  json_t *json, *jid, *ok, *result = NULL;
+  gint64 ts = 0;
 
-  if (!json_is_object (json) || !json_is_integer (jid) || !json_is_boolean (ok)
-      || json_integer_value (json_object_get (json, "v")) != OL_PROTOCOL_VERSION)
-    {
-      json_decref (json);
-      return FALSE;
-    }
-  *id = (guint64) json_integer_value (jid);
-  if (json_is_true (ok))
-    {
-      OlReply *r = g_new0 (OlReply, 1);
-      json_t *result = json_object_get (json, "result");
-      json_t *ts = json_object_get (json, "ts");
-
-      r->result = json_incref (result ? result : json_null ());
-      r->server_time = json_is_integer (ts) ? json_integer_value (ts) : 0;
-      r->frames = g_ptr_array_new_full (n - 1, (GDestroyNotify) g_bytes_unref);
-      for (int i = 1; i < n; i++)
-        g_ptr_array_add (r->frames, ol__wire_frame_to_bytes (&frames[i]));
-      *reply = r;
-    }
+  if (s_decode_success (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), id, &result,
+                        &ts))
+    json = NULL;
   else
-    *error = ol__wire_error_from_json (json_object_get (json, "error"));
-  json_decref (json);
+    {
+      json = json_loadb (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
+                         JSON_ALLOW_NUL, NULL);
+      jid = json_object_get (json, "id");
+      ok = json_object_get (json, "ok");
+      if (!json_is_object (json) || !json_is_integer (jid) || !json_is_boolean (ok)
+          || json_integer_value (json_object_get (json, "v")) != OL_PROTOCOL_VERSION)
+        {
+          json_decref (json);
+          return FALSE;
+        }
+      *id = (guint64) json_integer_value (jid);
+      if (json_is_false (ok))
+        {
+          *error = ol__wire_error_from_json (json_object_get (json, "error"));
+          json_decref (json);
+          return TRUE;
+        }
+      result = json_object_get (json, "result");
+      result = json_incref (result ? result : json_null ());
+      jid = json_object_get (json, "ts");
+      ts = json_is_integer (jid) ? json_integer_value (jid) : 0;
+      json_decref (json);
+    }
+  *reply = g_new0 (OlReply, 1);
+  (*reply)->result = result;
+  (*reply)->server_time = ts;
+  (*reply)->frames = g_ptr_array_new_full (n - 1, (GDestroyNotify) g_bytes_unref);
+  for (int i = 1; i < n; i++)
+    g_ptr_array_add ((*reply)->frames, ol__wire_frame_to_bytes (&frames[i]));
   return TRUE;
 }
 
@@ -173,7 +314,7 @@ s_decode (zmq_msg_t *frames, int n, guint64 *id, OlReply **reply, GError **error
 static void
 s_pending_free (Pending *p)
 {
-  free (p->text);
+  g_free (p->text);
   g_clear_pointer (&p->frames, g_ptr_array_unref);
   if (p->cancel_source)
     {
@@ -265,7 +406,7 @@ s_flush_outbox (OlClient *c)
                                                       zmq_strerror (errno)));
           return;
         }
-      g_clear_pointer (&p->text, free);
+      g_clear_pointer (&p->text, g_free);
       g_clear_pointer (&p->frames, g_ptr_array_unref);
       g_queue_unlink (&c->outbox, &p->outbox_link);
       p->in_outbox = FALSE;
@@ -403,39 +544,22 @@ s_cancelled (GCancellable *cancellable, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-ol_client_request_async (OlClient *c, const char *op, json_t *body,
-                         GPtrArray *frames, OlCallFlags flags, int timeout_ms,
-                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data)
+/* Starts the asynchronous request whose text is in c->scratch; task is
+ * completed with its reply. */
+static void
+s_start (OlClient *c, guint64 id, GPtrArray *frames, int timeout_ms,
+         GCancellable *cancellable, GTask *task)
 {
-  Pending *p;
-  size_t len;
-  GTask *task;
+  Pending *p = g_new0 (Pending, 1);
+  GString *text = c->scratch;
 
-  g_return_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body));
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ol_client_request_async);
-  if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
-    {
-      g_task_return_new_error (task, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                               "a request carries at most %d binary frames, not %u",
-                               OL_WIRE_MAX_ATTACHMENTS, frames->len);
-      g_object_unref (task);
-      json_decref (body);
-      return;
-    }
   if (timeout_ms < 0)
     timeout_ms = c->timeout_ms;
-
-  p = g_new0 (Pending, 1);
   p->client = c;
-  p->id = ++c->next_id;
+  p->id = id;
   p->timeout_ms = timeout_ms;
   p->deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   p->task = task;
-  p->text = s_encode (p->id, op, body, flags, &len);
-  json_decref (body);
   g_hash_table_insert (c->pending, &p->id, p);
   s_insert_deadline (c, p);
   if (cancellable != NULL)
@@ -444,10 +568,9 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
       g_source_set_callback (p->cancel_source, G_SOURCE_FUNC (s_cancelled), p, NULL);
       g_source_attach (p->cancel_source, c->context);
     }
-  if (c->outbox.head == NULL && s_send (c, p->text, len, frames) == 0)
-    g_clear_pointer (&p->text, free);
-  else
+  if (c->outbox.head != NULL || s_send (c, text->str, text->len, frames) != 0)
     {
+      p->text = g_strndup (text->str, text->len);
       p->frames = frames ? g_ptr_array_ref (frames) : NULL;
       p->in_outbox = TRUE;
       p->outbox_link.data = p;
@@ -460,6 +583,43 @@ ol_client_request_async (OlClient *c, const char *op, json_t *body,
     g_main_context_wakeup (c->context);
 }
 
+static gboolean
+s_check_frames (GPtrArray *frames, GError **error)
+{
+  if (frames == NULL || frames->len <= OL_WIRE_MAX_ATTACHMENTS)
+    return TRUE;
+  g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+               "a request carries at most %d binary frames, not %u",
+               OL_WIRE_MAX_ATTACHMENTS, frames->len);
+  return FALSE;
+}
+
+void
+ol_client_request_async (OlClient *c, const char *op, json_t *body,
+                         GPtrArray *frames, OlCallFlags flags, int timeout_ms,
+                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  GTask *task;
+  GError *error = NULL;
+  guint64 id;
+
+  g_return_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body));
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ol_client_request_async);
+  if (!s_check_frames (frames, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      json_decref (body);
+      return;
+    }
+  id = ++c->next_id;
+  s_end_with_body (s_begin (c, id, op, flags), body);
+  json_decref (body);
+  s_start (c, id, frames, timeout_ms, cancellable, task);
+}
+
 OlReply *
 ol_client_request_finish (OlClient *c, GAsyncResult *result, GError **error)
 {
@@ -468,29 +628,27 @@ ol_client_request_finish (OlClient *c, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static json_t *
-s_call_body (const char *instance, const char *method, json_t *args, json_t *kwargs)
-{
-  json_t *body = json_object ();
-
-  if (instance != NULL)
-    json_object_set_new (body, "object", json_string (instance));
-  json_object_set_new (body, "method", json_string (method));
-  if (args != NULL)
-    json_object_set (body, "args", args);
-  if (kwargs != NULL)
-    json_object_set (body, "kwargs", kwargs);
-  return body;
-}
-
 void
 ol_client_call_async (OlClient *c, const char *instance, const char *method,
                       json_t *args, json_t *kwargs, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
+  GTask *task;
+  GError *error = NULL;
+  guint64 id;
+
   g_return_if_fail (c != NULL && method != NULL);
-  ol_client_request_async (c, "call", s_call_body (instance, method, args, kwargs),
-                           NULL, OL_CALL_NONE, -1, cancellable, callback, user_data);
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ol_client_request_async);
+  id = ++c->next_id;
+  if (!s_end_with_call (s_begin (c, id, "call", OL_CALL_NONE), instance, "method", method,
+                        args, kwargs, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  s_start (c, id, NULL, -1, cancellable, task);
 }
 
 json_t *
@@ -516,31 +674,16 @@ s_remaining_ms (gint64 deadline)
   return left <= 0 ? 0 : (int) MIN ((left + 999) / 1000, G_MAXINT);
 }
 
-OlReply *
-ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
-                   OlCallFlags flags, int timeout_ms, GError **error)
+/* Sends the request whose text is in c->scratch and waits for its reply. */
+static OlReply *
+s_request (OlClient *c, guint64 id, GPtrArray *frames, int timeout_ms, GError **error)
 {
-  guint64 id;
   gint64 deadline;
-  size_t len;
-  char *text;
   gboolean sent = FALSE;
 
-  g_return_val_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body), NULL);
-  if (frames != NULL && frames->len > OL_WIRE_MAX_ATTACHMENTS)
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "a request carries at most %d binary frames, not %u",
-                   OL_WIRE_MAX_ATTACHMENTS, frames->len);
-      json_decref (body);
-      return NULL;
-    }
   if (timeout_ms < 0)
     timeout_ms = c->timeout_ms;
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  id = ++c->next_id;
-  text = s_encode (id, op, body, flags, &len);
-  json_decref (body);
 
   /* Send, waiting for a connection at most until the deadline. */
   while (!sent)
@@ -548,7 +691,7 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
       zmq_pollitem_t item = { c->dealer, 0, ZMQ_POLLOUT, 0 };
       int left;
 
-      if (s_send (c, text, len, frames) == 0)
+      if (s_send (c, c->scratch->str, c->scratch->len, frames) == 0)
         {
           sent = TRUE;
           break;
@@ -557,7 +700,6 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
         {
           g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot send request: %s",
                        zmq_strerror (errno));
-          free (text);
           return NULL;
         }
       if ((left = s_remaining_ms (deadline)) == 0)
@@ -565,7 +707,6 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
       if (zmq_poll (&item, 1, left) < 0 && errno != EINTR)
         break;
     }
-  free (text);
   if (!sent)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_TIMEOUT,
@@ -574,6 +715,8 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
       return NULL;
     }
 
+  /* Replies of asynchronous calls that come first are delivered to their
+   * callbacks, which may start other requests: c->scratch is free again. */
   for (;;)
     {
       zmq_pollitem_t item = { c->dealer, 0, ZMQ_POLLIN, 0 };
@@ -606,6 +749,24 @@ ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
   return NULL;
 }
 
+OlReply *
+ol_client_request (OlClient *c, const char *op, json_t *body, GPtrArray *frames,
+                   OlCallFlags flags, int timeout_ms, GError **error)
+{
+  guint64 id;
+
+  g_return_val_if_fail (c != NULL && s_op_is_valid (op) && json_is_object (body), NULL);
+  if (!s_check_frames (frames, error))
+    {
+      json_decref (body);
+      return NULL;
+    }
+  id = ++c->next_id;
+  s_end_with_body (s_begin (c, id, op, flags), body);
+  json_decref (body);
+  return s_request (c, id, frames, timeout_ms, error);
+}
+
 static json_t *
 s_result (OlReply *reply)
 {
@@ -618,30 +779,33 @@ s_result (OlReply *reply)
   return out;
 }
 
+/* A blocking "call" or "call_named". */
+static json_t *
+s_call (OlClient *c, const char *op, const char *instance, const char *name_member,
+        const char *name, json_t *args, json_t *kwargs, GError **error)
+{
+  guint64 id = ++c->next_id;
+
+  if (!s_end_with_call (s_begin (c, id, op, OL_CALL_NONE), instance, name_member, name, args,
+                        kwargs, error))
+    return NULL;
+  return s_result (s_request (c, id, NULL, -1, error));
+}
+
 json_t *
 ol_client_call (OlClient *c, const char *instance, const char *method,
                 json_t *args, json_t *kwargs, GError **error)
 {
   g_return_val_if_fail (c != NULL && method != NULL, NULL);
-  return s_result (ol_client_request (c, "call",
-                                      s_call_body (instance, method, args, kwargs),
-                                      NULL, OL_CALL_NONE, -1, error));
+  return s_call (c, "call", instance, "method", method, args, kwargs, error);
 }
 
 json_t *
 ol_client_call_named (OlClient *c, const char *name, json_t *args,
                       json_t *kwargs, GError **error)
 {
-  json_t *body;
-
   g_return_val_if_fail (c != NULL && name != NULL, NULL);
-  body = json_pack ("{s:s}", "name", name);
-  if (args != NULL)
-    json_object_set (body, "args", args);
-  if (kwargs != NULL)
-    json_object_set (body, "kwargs", kwargs);
-  return s_result (ol_client_request (c, "call_named", body, NULL, OL_CALL_NONE,
-                                      -1, error));
+  return s_call (c, "call_named", NULL, "name", name, args, kwargs, error);
 }
 
 json_t *
@@ -697,6 +861,7 @@ ol_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **e
   c->stream_endpoint = g_strdup (stream_endpoint);
   c->dealer = dealer;
   c->timeout_ms = OL_CLIENT_DEFAULT_TIMEOUT_MS;
+  c->scratch = g_string_sized_new (256);
   /* Ids start at a random point so that replies meant for an earlier client
    * on the same identity can never match. */
   c->next_id = (guint64) g_random_int () << 16;
@@ -735,6 +900,7 @@ ol_client_free (OlClient **client)
   zmq_close (c->dealer);
   g_free (c->rpc_endpoint);
   g_free (c->stream_endpoint);
+  g_string_free (c->scratch, TRUE);
   g_free (c);
 }
 

@@ -291,21 +291,20 @@ s_run (OlServer *server, json_t *request, GPtrArray *frames_in,
   return NULL;
 }
 
-char *
+void
 ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
-                     GPtrArray *frames_out, size_t *len)
+                     GPtrArray **frames_out, GString *out)
 {
   GError *error = NULL;
   gint64 ts = json_is_true (json_object_get (request, "ts")) ? ol__wall_time_ns () : -1;
   json_t *result;
-  char *text;
 
-  result = s_run (server, request, frames_in,
-                  json_is_true (json_object_get (request, "frames")) ? frames_out : NULL,
-                  &error);
-  text = ol__wire_encode_reply (json_object_get (request, "id"), result, error, ts, len);
+  *frames_out = json_is_true (json_object_get (request, "frames"))
+                  ? g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref)
+                  : NULL;
+  result = s_run (server, request, frames_in, *frames_out, &error);
+  ol__wire_append_reply (out, json_object_get (request, "id"), result, error, ts);
   json_decref (result);
   g_clear_error (&error);
   atomic_fetch_add (&server->calls_served, 1);
-  return text;
 }

@@ -58,37 +58,44 @@ ol_server_free (OlServer **server)
   g_free (s);
 }
 
-/* Sends the reply to the peer named by the identity frame. The RPC thread
- * never blocks here: a client that is gone or does not read its replies
- * (its queue is full) loses that reply, which is counted. */
+/* Sends the reply to the peer named by the identity frame: text is sent
+ * without a copy and freed if owned, else copied. The RPC thread never
+ * blocks here: a client that is gone or does not read its replies (its
+ * queue is full) loses that reply, which is counted. */
 static void
 s_send_reply (OlServer *s, void *router, const void *identity, size_t identity_len,
-              gboolean delimited, char *text, size_t len, GPtrArray *frames_out)
+              gboolean delimited, char *text, size_t len, gboolean owned,
+              GPtrArray *frames_out)
 {
   gboolean more_frames = frames_out != NULL && frames_out->len > 0;
+  int flags = more_frames ? ZMQ_SNDMORE : 0;
 
   if (zmq_send (router, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
     {
-      free (text);
+      if (owned)
+        free (text);
       atomic_fetch_add (&s->replies_undeliverable, 1);
       g_debug ("reply not delivered: %s", zmq_strerror (errno));
       return;
     }
   if (delimited)
     zmq_send (router, "", 0, ZMQ_SNDMORE);
-  ol__wire_send_owned (router, text, len, more_frames ? ZMQ_SNDMORE : 0);
+  if (owned)
+    ol__wire_send_owned (router, text, len, flags);
+  else
+    zmq_send (router, text, len, flags);
   for (guint i = 0; more_frames && i < frames_out->len; i++)
     ol__wire_send_bytes (router, frames_out->pdata[i],
                          i + 1 < frames_out->len ? ZMQ_SNDMORE : 0);
 }
 
-static char *
-s_error_reply (json_t *request, OlError code, const char *message, size_t *len)
+static void
+s_error_reply (GString *out, json_t *request, OlError code, const char *message)
 {
   g_autoptr (GError) error = g_error_new_literal (OL_ERROR, code, message);
   json_t *id = json_is_object (request) ? json_object_get (request, "id") : NULL;
 
-  return ol__wire_encode_reply (id, NULL, error, -1, len);
+  ol__wire_append_reply (out, id, NULL, error, -1);
 }
 
 /* Sends the reply of a forwarded call (relay/mount.c). */
@@ -99,7 +106,7 @@ s_mount_reply (void *router, GBytes *identity, gboolean delimited, char *text, s
   gsize id_len;
   gconstpointer id = g_bytes_get_data (identity, &id_len);
 
-  s_send_reply (data, router, id, id_len, delimited, text, len, frames);
+  s_send_reply (data, router, id, id_len, delimited, text, len, TRUE, frames);
 }
 
 /* The name a request routes by: the object of a call (or its free
@@ -151,20 +158,24 @@ s_route (OlServer *s, void *router, json_t *request, zmq_msg_t *identity, gboole
       size_t len;
       char *text = ol__wire_encode_reply (json_object_get (request, "id"), NULL, error, -1, &len);
       s_send_reply (s, router, zmq_msg_data (identity), zmq_msg_size (identity), delimited,
-                    text, len, NULL);
+                    text, len, TRUE, NULL);
     }
   return TRUE;
 }
 
+/* The reply buffer of the RPC thread is kept between requests, unless a
+ * big reply made it grow beyond this. */
+#define RPC_REPLY_BUFFER_KEEP (1024 * 1024)
+
+/* Handles one request; out is the RPC thread's buffer for the reply text. */
 static void
-s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncated)
+s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncated,
+          GString *out)
 {
   gboolean delimited;
   int body;
   json_error_t jerr;
   g_autoptr (json_t) request = NULL;
-  char *reply = NULL;
-  size_t len = 0;
   g_autoptr (GPtrArray) frames_in = NULL;
   g_autoptr (GPtrArray) frames_out = NULL;
 
@@ -174,6 +185,7 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
   delimited = n >= 3 && zmq_msg_size (&frames[1]) == 0;
   body = delimited ? 2 : 1;
   g_assert (n > body);
+  g_string_truncate (out, 0);
   request = json_loadb (zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
                         JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
   if (request == NULL)
@@ -181,31 +193,33 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
       g_autofree char *msg = g_strdup_printf (
         "request is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
         jerr.column);
-      reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, msg, &len);
+      s_error_reply (out, NULL, OL_ERROR_PROTOCOL, msg);
     }
   else if (!json_is_object (request))
-    reply = s_error_reply (NULL, OL_ERROR_PROTOCOL, "request is not a JSON object", &len);
+    s_error_reply (out, NULL, OL_ERROR_PROTOCOL, "request is not a JSON object");
   else if (truncated || n - body - 1 > OL_WIRE_MAX_ATTACHMENTS)
     {
       g_autofree char *msg = g_strdup_printf (
         "request has more than %d binary frames", OL_WIRE_MAX_ATTACHMENTS);
-      reply = s_error_reply (request, OL_ERROR_PROTOCOL, msg, &len);
+      s_error_reply (out, request, OL_ERROR_PROTOCOL, msg);
     }
-  if (reply == NULL && s->mounts->len > 0
+  if (out->len == 0 && s->mounts->len > 0
       && s_route (s, router, request, &frames[0], delimited, &frames[body + 1], n - body - 1))
     return;
-  if (reply == NULL)
+  if (out->len == 0)
     {
-      frames_in = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      for (int i = body + 1; i < n; i++)
-        g_ptr_array_add (frames_in, ol__wire_frame_to_bytes (&frames[i]));
-      frames_out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      reply = ol__server_dispatch (s, request, frames_in, frames_out, &len);
+      if (n > body + 1)
+        {
+          frames_in = g_ptr_array_new_full (n - body - 1, (GDestroyNotify) g_bytes_unref);
+          for (int i = body + 1; i < n; i++)
+            g_ptr_array_add (frames_in, ol__wire_frame_to_bytes (&frames[i]));
+        }
+      ol__server_dispatch (s, request, frames_in, &frames_out, out);
     }
   else
     atomic_fetch_add (&s->calls_served, 1);
   s_send_reply (s, router, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), delimited,
-                reply, len, frames_out);
+                out->str, out->len, FALSE, frames_out);
 }
 
 static void *
@@ -240,6 +254,7 @@ s_rpc_thread (gpointer data)
   GError *error = NULL;
   void *router = s_bind_router (s, &error);
   zmq_msg_t frames[RPC_MAX_FRAMES];
+  g_autoptr (GString) out = g_string_sized_new (256);
 
   guint n_items = 2 + s->mounts->len * OL_MOUNT_POLL_ITEMS;
   g_autofree zmq_pollitem_t *items = g_new0 (zmq_pollitem_t, n_items);
@@ -276,7 +291,12 @@ s_rpc_thread (gpointer data)
 
           if (n < 0)
             break;
-          s_handle (s, router, frames, n, truncated);
+          s_handle (s, router, frames, n, truncated, out);
+          if (out->allocated_len > RPC_REPLY_BUFFER_KEEP)
+            {
+              g_string_free (out, TRUE);
+              out = g_string_sized_new (256);
+            }
           ol__wire_close_frames (frames, n);
         }
       for (guint i = 0; i < s->mounts->len; i++)

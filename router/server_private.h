@@ -34,13 +34,12 @@ struct OlServer {
   atomic_uint_fast64_t replies_undeliverable; /* client gone or not reading */
 };
 
-/* Handles one decoded request and returns the reply text (transfer full,
- * free() it) and its length. frames_in holds the request's binary
- * attachments; bytes results are appended to frames_out when the request
- * asked for frames. */
-char *ol__server_dispatch (OlServer *server, json_t *request,
-                           GPtrArray *frames_in, GPtrArray *frames_out,
-                           size_t *len);
+/* Handles one decoded request and appends the reply text to out.
+ * frames_in (nullable) holds the request's binary attachments; when the
+ * request asked for frames, *frames_out is set to a new array (transfer
+ * full) where bytes results go, else to NULL. */
+void ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
+                          GPtrArray **frames_out, GString *out);
 
 /* Turns a call's value into its JSON result: bytes become {"$frame": N}
  * (appended to frames_out) when frames_out is not NULL, else

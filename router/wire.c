@@ -208,25 +208,103 @@ ol__wire_error_to_json (const GError *error)
                     "message", error->message ? error->message : "");
 }
 
-/* Appends the compact JSON text of value (JSON null if NULL). */
-static void
-s_append_json (GString *out, json_t *value)
+void
+ol__wire_append_int (GString *out, gint64 value)
 {
-  char *text;
+  char digits[24];
+  int i = sizeof digits;
+  /* The magnitude as unsigned, so that G_MININT64 has one too. */
+  guint64 mag = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
 
+  do
+    {
+      digits[--i] = (char) ('0' + mag % 10);
+      mag /= 10;
+    }
+  while (mag != 0);
+  if (value < 0)
+    digits[--i] = '-';
+  g_string_append_len (out, digits + i, (gssize) (sizeof digits - (size_t) i));
+}
+
+static int
+s_dump_to_gstring (const char *buffer, size_t size, void *data)
+{
+  g_string_append_len (data, buffer, (gssize) size);
+  return 0;
+}
+
+void
+ol__wire_append_json (GString *out, json_t *value)
+{
   if (value == NULL || json_is_null (value))
+    g_string_append_len (out, "null", 4);
+  else if (json_is_integer (value))
+    ol__wire_append_int (out, json_integer_value (value));
+  else
+    json_dump_callback (value, s_dump_to_gstring, out, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+gboolean
+ol__wire_append_string (GString *out, const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+
+  if (!g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
     {
-      g_string_append_len (out, "null", 4);
-      return;
+      guchar ch = (guchar) *p;
+
+      if (ch >= 0x20 && ch != '"' && ch != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (ch)
+        {
+        case '"': g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        default:
+          {
+            char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+            g_string_append_len (out, esc, 6);
+          }
+        }
     }
-  if (json_is_integer (value))
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+  return TRUE;
+}
+
+void
+ol__wire_append_reply (GString *out, json_t *id, json_t *result, const GError *error,
+                       gint64 ts)
+{
+  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
+  ol__wire_append_json (out, id);
+  if (error == NULL)
     {
-      g_string_append_printf (out, "%" JSON_INTEGER_FORMAT, json_integer_value (value));
-      return;
+      g_string_append_len (out, ",\"ok\":true,\"result\":", 20);
+      ol__wire_append_json (out, result);
     }
-  text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
-  g_string_append (out, text);
-  free (text);
+  else
+    {
+      json_t *e = ol__wire_error_to_json (error);
+      g_string_append (out, ",\"ok\":false,\"error\":");
+      ol__wire_append_json (out, e);
+      json_decref (e);
+    }
+  if (ts >= 0)
+    {
+      g_string_append_len (out, ",\"ts\":", 6);
+      ol__wire_append_int (out, ts);
+    }
+  g_string_append_c (out, '}');
 }
 
 char *
@@ -234,29 +312,11 @@ ol__wire_encode_reply (json_t *id, json_t *result, const GError *error,
                        gint64 ts, size_t *len)
 {
   GString *out = g_string_sized_new (128);
-  char *text;
 
-  g_string_append (out, "{\"v\":1,\"id\":");
-  s_append_json (out, id);
-  if (error == NULL)
-    {
-      g_string_append (out, ",\"ok\":true,\"result\":");
-      s_append_json (out, result);
-    }
-  else
-    {
-      json_t *e = ol__wire_error_to_json (error);
-      g_string_append (out, ",\"ok\":false,\"error\":");
-      s_append_json (out, e);
-      json_decref (e);
-    }
-  if (ts >= 0)
-    g_string_append_printf (out, ",\"ts\":%" G_GINT64_FORMAT, ts);
-  g_string_append_c (out, '}');
-  /* Hand over a buffer free() can release: GLib allocates with malloc. */
+  ol__wire_append_reply (out, id, result, error, ts);
   *len = out->len;
-  text = g_string_free (out, FALSE);
-  return text;
+  /* GLib allocates with malloc: free() releases the text. */
+  return g_string_free (out, FALSE);
 }
 
 GError *

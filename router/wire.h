@@ -54,6 +54,20 @@ int ol__wire_send_bytes (void *socket, GBytes *bytes, int flags);
  * {"domain": "...", "code": N, "message": "..."} (transfer full). */
 json_t *ol__wire_error_to_json (const GError *error);
 
+/* Appends the decimal text of value. */
+void ol__wire_append_int (GString *out, gint64 value);
+
+/* Appends the compact JSON text of value (JSON null if NULL). */
+void ol__wire_append_json (GString *out, json_t *value);
+
+/* Appends text as a JSON string. Returns FALSE, appending nothing, if text
+ * is not valid UTF-8. */
+gboolean ol__wire_append_string (GString *out, const char *text);
+
+/* Appends the text of a reply, as ol__wire_encode_reply() returns it. */
+void ol__wire_append_reply (GString *out, json_t *id, json_t *result,
+                            const GError *error, gint64 ts);
+
 /* Encodes a reply (docs/PROTOCOL.md, "Replies") without building a JSON
  * object: {"v":1,"id":ID,"ok":true,"result":RESULT[,"ts":TS]} or the same
  * with "ok":false,"error":{...}. id and result (nullable: JSON null) are

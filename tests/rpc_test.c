@@ -9,6 +9,8 @@
 
 #include "router/json_autoptr.h"
 #include "router/lock.h"
+#include "router/startup.h"
+#include "router/wire.h"
 #include "tests/testutil.h"
 
 /* ---- the callables under test ------------------------------------------ */
@@ -326,6 +328,91 @@ test_not_found (Fixture *f, gconstpointer data)
   g_assert_error (e4, OL_ERROR, OL_ERROR_NOT_FOUND);
 }
 
+/* Every shape of result, with and without the server's timestamp after it:
+ * the client reads the replies of its servers through a fast path that must
+ * give what the full parser gives. */
+static void
+test_reply_shapes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (OlClient) c = s_client (f);
+  static const struct { const char *method, *args, *result; } cases[] = {
+    { "i64", "[0]", "0" },
+    { "i64", "[7]", "7" },
+    { "i64", "[-1]", "-1" },
+    { "i64", "[123456789012345678]", "123456789012345678" },
+    { "i64", "[-123456789012345678]", "-123456789012345678" },
+    { "i64", "[9223372036854775807]", "9223372036854775807" },
+    { "i64", "[-9223372036854775808]", "-9223372036854775808" },
+    { "scale", "[1.5, 2]", "3.0" },
+    { "scale", "[1e300, 10]", "1e301" },
+    { "not", "[true]", "false" },
+    { "greet", "[\"a,\\\"ts\\\":5\"]", "\"hello a,\\\"ts\\\":5\"" },
+    { "greet", "[\"12\"]", "\"hello 12\"" },
+    { "wrap", "[{\"ts\": 5}]", "{\"wrapped\": {\"ts\": 5}}" },
+    { "wrap", "[[1, 2]]", "{\"wrapped\": [1, 2]}" },
+    { "wrap", "[null]", "{\"wrapped\": null}" },
+  };
+
+  (void) data;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int with_ts = 0; with_ts < 2; with_ts++)
+      {
+        g_autoptr (GError) error = NULL;
+        json_t *body = json_pack ("{s:s, s:o}", "method", cases[i].method, "args",
+                                  json_loads (cases[i].args, 0, NULL));
+        gint64 before = g_get_real_time () * 1000;
+        OlReply *reply = ol_client_request (c, "call", body, NULL,
+                                            with_ts ? OL_CALL_TIMESTAMP : OL_CALL_NONE, -1,
+                                            &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (reply);
+        s_assert_json (reply->result, cases[i].result);
+        if (with_ts)
+          {
+            g_assert_cmpint (reply->server_time, >=, before - G_GINT64_CONSTANT (1000000000));
+            g_assert_cmpint (reply->server_time, <=, g_get_real_time () * 1000 + 1000000000);
+          }
+        else
+          g_assert_cmpint (reply->server_time, ==, 0);
+        ol_reply_free (reply);
+      }
+}
+
+/* Names are written into the request as JSON strings: quotes, backslashes
+ * and control characters reach the server intact; a name that is not UTF-8
+ * is refused before anything is sent. */
+static void
+test_names_escaped (Fixture *f, gconstpointer data)
+{
+  g_autoptr (OlClient) c = s_client (f);
+  static const char *const names[] = { "we\"ird", "back\\slash", "line\nbreak", "tab\t\x01",
+                                       "\xc3\xa9t\xc3\xa9" };
+  g_autoptr (GError) bad = s_call_err (c, "thing", "\xff\xfe", NULL, NULL);
+  g_autoptr (GError) bad_object = s_call_err (c, "\xc3", "add", "[1, 2]", NULL);
+  g_autoptr (GError) bad_named = NULL;
+  g_autoptr (json_t) still = s_call_ok (c, "thing", "add", "[1, 2]");
+
+  (void) data;
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GError) e1 = s_call_err (c, "thing", names[i], NULL, NULL);
+      g_autoptr (GError) e2 = s_call_err (c, names[i], "add", NULL, NULL);
+      g_autofree char *quoted = g_strdup_printf ("\"%s\"", names[i]);
+
+      g_assert_error (e1, OL_ERROR, OL_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (e1->message, quoted));
+      g_assert_error (e2, OL_ERROR, OL_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (e2->message, quoted));
+    }
+  g_assert_error (bad, OL_ERROR, OL_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (bad->message, "UTF-8"));
+  g_assert_error (bad_object, OL_ERROR, OL_ERROR_INVALID_ARGS);
+  g_assert_null (ol_client_call_named (c, "\x80", NULL, NULL, &bad_named));
+  g_assert_error (bad_named, OL_ERROR, OL_ERROR_INVALID_ARGS);
+  s_assert_json (still, "3");
+}
+
 static void
 test_remote_errors (Fixture *f, gconstpointer data)
 {
@@ -563,6 +650,113 @@ test_stale_reply_dropped (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ol_client_get_stale_replies (c), ==, 1);
 }
 
+/* A server of another implementation may lay its replies out otherwise
+ * (member order, spaces, more members): the client reads them all alike. */
+typedef struct {
+  void *router;          /* the thread's */
+  char *endpoint;
+  OlStartup ready;
+} Foreign;
+
+static const char *const s_foreign_replies[] = {
+  "{\"ok\": true, \"v\": 1, \"result\": [1, 2], \"id\": %s}",
+  "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":5 ,\"ts\":77}",
+  "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":5,\"ts\":77,\"more\":1}",
+  "{ \"v\" : 1 , \"id\" : %s , \"ok\" : true , \"result\" : -6 }",
+  "{\"v\":1,\"id\":%s,\"ok\":false,\"error\":{\"domain\":\"x-app\",\"code\":3,"
+  "\"message\":\"no\"}}",
+};
+
+static gpointer
+s_foreign_thread (gpointer data)
+{
+  Foreign *fs = data;
+  void *router = zmq_socket (ol__zmq_context (), ZMQ_ROUTER);
+  char endpoint[256];
+  size_t len = sizeof endpoint;
+  /* Linger: the last reply must leave before the socket closes. */
+  int linger = 5000, timeout = 10000;
+
+  zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (router, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+  g_assert_cmpint (zmq_bind (router, "tcp://127.0.0.1:*"), ==, 0);
+  zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &len);
+  fs->endpoint = g_strdup (endpoint);
+  ol__startup_report (&fs->ready, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (s_foreign_replies); i++)
+    {
+      zmq_msg_t who, body;
+      g_autoptr (json_t) request = NULL;
+      g_autofree char *id = NULL, *reply = NULL;
+
+      zmq_msg_init (&who);
+      zmq_msg_init (&body);
+      g_assert_cmpint (zmq_msg_recv (&who, router, 0), >=, 0);
+      g_assert_cmpint (zmq_msg_recv (&body, router, 0), >=, 0);
+      request = json_loadb (zmq_msg_data (&body), zmq_msg_size (&body), 0, NULL);
+      g_assert_nonnull (request);
+      id = json_dumps (json_object_get (request, "id"), JSON_ENCODE_ANY);
+      reply = g_strdup_printf (s_foreign_replies[i], id);
+      zmq_msg_send (&who, router, ZMQ_SNDMORE);
+      zmq_send (router, reply, strlen (reply), 0);
+      zmq_msg_close (&body);
+    }
+  /* Until the client is done: its last reply leaves before the close. */
+  {
+    zmq_msg_t bye;
+    zmq_msg_init (&bye);
+    zmq_msg_recv (&bye, router, 0);
+    zmq_msg_close (&bye);
+  }
+  zmq_close (router);
+  return NULL;
+}
+
+static void
+test_foreign_reply_layouts (void)
+{
+  Foreign fs = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) c = NULL;
+  GThread *thread;
+  static const struct { const char *result; gint64 ts; } expected[] = {
+    { "[1, 2]", 0 }, { "5", 77 }, { "5", 77 }, { "-6", 0 }, { NULL, 0 },
+  };
+
+  ol__startup_init (&fs.ready);
+  thread = g_thread_new ("foreign", s_foreign_thread, &fs);
+  g_assert_true (ol__startup_wait (&fs.ready, "the foreign server", &error));
+  c = ol_client_new (fs.endpoint, NULL, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      OlReply *reply = ol_client_request (c, "call", json_pack ("{s:s}", "method", "f"), NULL,
+                                          OL_CALL_TIMESTAMP, 5000, &error);
+      if (expected[i].result == NULL)
+        {
+          g_assert_null (reply);
+          g_assert_nonnull (error);
+          g_assert_cmpstr (g_quark_to_string (error->domain), ==, "x-app");
+          g_assert_cmpint (error->code, ==, 3);
+          g_assert_cmpstr (error->message, ==, "no");
+          g_clear_error (&error);
+          continue;
+        }
+      g_assert_no_error (error);
+      s_assert_json (reply->result, expected[i].result);
+      g_assert_cmpint (reply->server_time, ==, expected[i].ts);
+      ol_reply_free (reply);
+    }
+  g_assert_cmpuint (ol_client_get_stale_replies (c), ==, 0);
+  /* A last request, never answered, lets the server thread go. */
+  g_assert_null (ol_client_request (c, "version", json_object (), NULL, OL_CALL_NONE, 1,
+                                    &error));
+  g_assert_error (error, OL_ERROR, OL_ERROR_TIMEOUT);
+  g_thread_join (thread);
+  ol__startup_clear (&fs.ready);
+  g_free (fs.endpoint);
+}
+
 static void
 test_dead_server_times_out (void)
 {
@@ -710,6 +904,8 @@ main (int argc, char **argv)
   ADD ("types/refused", test_types_refused);
   ADD ("not-found", test_not_found);
   ADD ("remote-errors", test_remote_errors);
+  ADD ("reply-shapes", test_reply_shapes);
+  ADD ("names-escaped", test_names_escaped);
   ADD ("named-calls", test_named_calls);
   ADD ("introspection", test_introspection);
   ADD ("bytes-frames-timestamp", test_bytes_frames_and_timestamp);
@@ -719,6 +915,7 @@ main (int argc, char **argv)
   ADD ("async-timeout-cancel", test_async_timeout_and_cancel);
   ADD ("client-killed-mid-call", test_client_killed_mid_call);
 #undef ADD
+  g_test_add_func ("/rpc/foreign-reply-layouts", test_foreign_reply_layouts);
   g_test_add_func ("/rpc/dead-server", test_dead_server_times_out);
   g_test_add_func ("/rpc/server-restart", test_server_restart);
   return g_test_run ();
