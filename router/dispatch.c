@@ -308,3 +308,104 @@ ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
   g_clear_error (&error);
   atomic_fetch_add (&server->calls_served, 1);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Calls as OlClient writes them */
+
+/* Consumes literal at *p. */
+static gboolean
+s_take (const char **p, const char *end, const char *literal, size_t len)
+{
+  if ((size_t) (end - *p) < len || memcmp (*p, literal, len) != 0)
+    return FALSE;
+  *p += len;
+  return TRUE;
+}
+#define TAKE(p, end, literal) s_take ((p), (end), (literal), sizeof (literal) - 1)
+
+/* Consumes a JSON string without escapes into buf (NUL-terminated). */
+static gboolean
+s_take_name (const char **p, const char *end, char *buf, size_t size)
+{
+  const char *q = *p;
+  size_t n;
+
+  if (q >= end || *q++ != '"')
+    return FALSE;
+  for (n = 0; q < end && *q != '"'; q++, n++)
+    if ((guchar) *q < 0x20 || *q == '\\' || n + 1 >= size)
+      return FALSE;
+  if (q >= end)
+    return FALSE;
+  memcpy (buf, *p + 1, n);
+  buf[n] = '\0';
+  if (!g_utf8_validate (buf, (gssize) n, NULL))
+    return FALSE;
+  *p = q + 1;
+  return TRUE;
+}
+
+/* Consumes a JSON array or object (open is '[' or '{'). (transfer full) */
+static json_t *
+s_take_json (const char **p, const char *end, char open)
+{
+  json_error_t jerr;
+  json_t *value;
+
+  if (*p >= end || **p != open)
+    return NULL;
+  value = json_loadb (*p, (size_t) (end - *p),
+                      JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+  if (value != NULL)
+    *p += jerr.position;
+  return value;
+}
+
+gboolean
+ol__server_dispatch_call (OlServer *server, const char *text, size_t len, GString *out)
+{
+  const char *p = text, *end = text + len, *digits;
+  char object[OL_FAST_NAME_MAX], method[OL_FAST_NAME_MAX];
+  gboolean has_object = FALSE;
+  gint64 ts = -1;
+  g_autoptr (json_t) args = NULL;
+  g_autoptr (json_t) kwargs = NULL;
+  gint64 id = 0;
+  GError *error = NULL;
+  OlCallable *c;
+  json_t *result = NULL;
+
+  if (!TAKE (&p, end, "{\"v\":1,\"id\":"))
+    return FALSE;
+  for (digits = p; p < end && g_ascii_isdigit (*p); p++)
+    id = id * 10 + (*p - '0');
+  if (p == digits || p - digits > 18 || (*digits == '0' && p - digits > 1)
+      || !TAKE (&p, end, ",\"op\":\"call\""))
+    return FALSE;
+  if (TAKE (&p, end, ",\"ts\":true"))
+    ts = ol__wall_time_ns ();
+  if (TAKE (&p, end, ",\"object\":"))
+    {
+      if (!s_take_name (&p, end, object, sizeof object))
+        return FALSE;
+      has_object = TRUE;
+    }
+  if (!TAKE (&p, end, ",\"method\":") || !s_take_name (&p, end, method, sizeof method))
+    return FALSE;
+  if (TAKE (&p, end, ",\"args\":") && (args = s_take_json (&p, end, '[')) == NULL)
+    return FALSE;
+  if (TAKE (&p, end, ",\"kwargs\":") && (kwargs = s_take_json (&p, end, '{')) == NULL)
+    return FALSE;
+  if (p + 1 != end || *p != '}')
+    return FALSE;
+
+  /* What ol__server_dispatch() does with the same request. */
+  if ((c = ol__registry_lookup (server->registry, has_object ? object : NULL, method,
+                                &error)) != NULL)
+    result = s_invoke (c, args, kwargs, NULL, NULL, &error);
+  ol__wire_append_reply_int (out, id, result, error, ts);
+  json_decref (result);
+  g_clear_error (&error);
+  atomic_fetch_add (&server->calls_served, 1);
+  return TRUE;
+}

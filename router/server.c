@@ -186,6 +186,15 @@ s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncate
   body = delimited ? 2 : 1;
   g_assert (n > body);
   g_string_truncate (out, 0);
+  /* Plain calls (no attachments; with mounts, names may route upstream). */
+  if (n == body + 1 && !truncated && s->mounts->len == 0
+      && ol__server_dispatch_call (s, zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
+                                   out))
+    {
+      s_send_reply (s, router, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), delimited,
+                    out->str, out->len, FALSE, NULL);
+      return;
+    }
   request = json_loadb (zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
                         JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
   if (request == NULL)

@@ -41,6 +41,18 @@ struct OlServer {
 void ol__server_dispatch (OlServer *server, json_t *request, GPtrArray *frames_in,
                           GPtrArray **frames_out, GString *out);
 
+/* Longest object or method name the fast path of calls takes. */
+#define OL_FAST_NAME_MAX 256
+
+/* Handles a "call" request laid out as OlClient writes it
+ * ({"v":1,"id":ID,"op":"call"[,"ts":true][,"object":"O"],"method":"M"
+ * [,"args":[...]][,"kwargs":{...}]}, names without escapes, no frames)
+ * without building the request as JSON values, and appends the reply
+ * ol__server_dispatch() would give to out. Returns FALSE, writing nothing,
+ * for any other request: it then goes the general way. */
+gboolean ol__server_dispatch_call (OlServer *server, const char *text, size_t len,
+                                   GString *out);
+
 /* Turns a call's value into its JSON result: bytes become {"$frame": N}
  * (appended to frames_out) when frames_out is not NULL, else
  * {"$base64": "..."}. Consumes value. (transfer full) */

@@ -281,12 +281,9 @@ ol__wire_append_string (GString *out, const char *text)
   return TRUE;
 }
 
-void
-ol__wire_append_reply (GString *out, json_t *id, json_t *result, const GError *error,
-                       gint64 ts)
+static void
+s_append_reply_rest (GString *out, json_t *result, const GError *error, gint64 ts)
 {
-  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
-  ol__wire_append_json (out, id);
   if (error == NULL)
     {
       g_string_append_len (out, ",\"ok\":true,\"result\":", 20);
@@ -305,6 +302,24 @@ ol__wire_append_reply (GString *out, json_t *id, json_t *result, const GError *e
       ol__wire_append_int (out, ts);
     }
   g_string_append_c (out, '}');
+}
+
+void
+ol__wire_append_reply (GString *out, json_t *id, json_t *result, const GError *error,
+                       gint64 ts)
+{
+  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
+  ol__wire_append_json (out, id);
+  s_append_reply_rest (out, result, error, ts);
+}
+
+void
+ol__wire_append_reply_int (GString *out, gint64 id, json_t *result, const GError *error,
+                           gint64 ts)
+{
+  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
+  ol__wire_append_int (out, id);
+  s_append_reply_rest (out, result, error, ts);
 }
 
 char *

@@ -67,6 +67,9 @@ gboolean ol__wire_append_string (GString *out, const char *text);
 /* Appends the text of a reply, as ol__wire_encode_reply() returns it. */
 void ol__wire_append_reply (GString *out, json_t *id, json_t *result,
                             const GError *error, gint64 ts);
+/* The same for an integer id. */
+void ol__wire_append_reply_int (GString *out, gint64 id, json_t *result,
+                                const GError *error, gint64 ts);
 
 /* Encodes a reply (docs/PROTOCOL.md, "Replies") without building a JSON
  * object: {"v":1,"id":ID,"ok":true,"result":RESULT[,"ts":TS]} or the same

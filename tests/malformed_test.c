@@ -145,6 +145,79 @@ test_bad_json (Fixture *f, gconstpointer data)
   s_assert_serving (f);
 }
 
+/* Calls laid out exactly as OlClient writes them take a shorter way through
+ * the server than other layouts: each case is sent as written and with a
+ * space after its first brace (the general way), and both replies must be
+ * the same, but for the server's timestamp. */
+static void
+test_call_layouts (Fixture *f, gconstpointer data)
+{
+  static const char *const cases[] = {
+    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1],"
+    "\"kwargs\":{\"b\":5}}",
+    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
+    "\"kwargs\":{\"b\":5,\"a\":-1}}",
+    "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calc\",\"method\":\"nope\"}",
+    "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calx\",\"method\":\"add\"}",
+    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[\"x\",2]}",
+    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
+    "\"kwargs\":{\"b\":1}}",
+    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
+    "\"kwargs\":{\"a\":1,\"a\":2}}",
+    "{\"v\":1,\"id\":8,\"op\":\"call\",\"method\":\"add\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":0,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":01,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":123456789012345678,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
+    "\"args\":[1,2]}",
+    "{\"v\":1,\"id\":1234567890123456789,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
+    "\"args\":[1,2]}",
+    "{\"v\":1,\"id\":9,\"op\":\"call\",\"ts\":true,\"object\":\"calc\",\"method\":\"add\","
+    "\"args\":[2,2]}",
+    "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}x",
+    "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]",
+    "{\"v\":1,\"id\":11,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
+    "\"extra\":1}",
+    "{\"v\":1,\"id\":12,\"op\":\"call\",\"object\":\"ca\\u006cc\",\"method\":\"add\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":13,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":\"[1,2]\"}",
+    "{\"v\":1,\"id\":14,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":null}",
+    "{\"v\":1,\"id\":15,\"op\":\"call\",\"object\":\"calc\",\"method\":\"\xff\",\"args\":[1,2]}",
+    "{\"v\":1,\"id\":16,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
+    "\"kwargs\":[]}",
+  };
+
+  (void) data;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *spaced = g_strdup_printf ("{ %s", cases[i] + 1);
+      g_autoptr (json_t) fast = s_exchange1 (f->raw, cases[i]);
+      g_autoptr (json_t) general = s_exchange1 (f->raw, spaced);
+      g_autofree char *fast_text = NULL, *general_text = NULL;
+      gboolean with_ts = strstr (cases[i], "\"ts\":true") != NULL;
+
+      g_assert_true (json_is_integer (json_object_get (fast, "ts")) == with_ts);
+      g_assert_true (json_is_integer (json_object_get (general, "ts")) == with_ts);
+      json_object_del (fast, "ts");
+      json_object_del (general, "ts");
+      fast_text = json_dumps (fast, JSON_COMPACT | JSON_SORT_KEYS);
+      general_text = json_dumps (general, JSON_COMPACT | JSON_SORT_KEYS);
+      g_test_message ("%s -> %s", cases[i], fast_text);
+      /* The space moved the columns of JSON syntax errors by one. */
+      if (strstr (fast_text, "not valid JSON") != NULL)
+        {
+          g_autoptr (GRegex) where = g_regex_new (" \\(line [0-9]+, column [0-9]+\\)", 0, 0,
+                                                  NULL);
+          g_autofree char *a = g_regex_replace_literal (where, fast_text, -1, 0, "", 0, NULL);
+          g_autofree char *b = g_regex_replace_literal (where, general_text, -1, 0, "", 0,
+                                                        NULL);
+          g_assert_cmpstr (a, ==, b);
+          continue;
+        }
+      g_assert_cmpstr (fast_text, ==, general_text);
+    }
+  s_assert_serving (f);
+}
+
 static void
 test_binary_garbage (Fixture *f, gconstpointer data)
 {
@@ -280,6 +353,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/malformed/bad-json", Fixture, NULL, setup, test_bad_json, teardown);
+  g_test_add ("/malformed/call-layouts", Fixture, NULL, setup, test_call_layouts, teardown);
   g_test_add ("/malformed/binary-garbage", Fixture, NULL, setup, test_binary_garbage, teardown);
   g_test_add ("/malformed/too-many-frames", Fixture, NULL, setup, test_too_many_frames, teardown);
   g_test_add ("/malformed/req-envelope", Fixture, GINT_TO_POINTER (ZMQ_REQ), setup,
