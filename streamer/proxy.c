@@ -1,4 +1,4 @@
-/* The XSUB/XPUB stream proxy thread. */
+/* The stream proxy thread: XSUB/XPUB, and the relay's SUB sockets. */
 #include "streamer/proxy.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
+#include "relay/relay.h"
 #include "router/startup.h"
 #include "router/wire.h"
 
@@ -19,6 +20,7 @@ struct OlProxy {
   char *inproc;          /* (owned) */
   char *bind;            /* (owned) */
   char *endpoint;        /* (owned) resolved public endpoint; set before ready */
+  OlRelay *relay;        /* (nullable) borrowed; its sockets are this thread's */
   GThread *thread;       /* (owned) */
   int wake_fd;
   atomic_bool stop;
@@ -71,6 +73,25 @@ s_forward (void *src, void *dst, zmq_msg_t *msg, guint max)
   return n;
 }
 
+/* Moves up to max subscription messages from the XPUB to the XSUB, and
+ * applies each to the relay's mounts. msg as in s_forward. */
+static void
+s_subscriptions (OlProxy *p, void *xpub, void *xsub, zmq_msg_t *msg, guint max)
+{
+  for (guint n = 0; n < max; n++)
+    {
+      if (zmq_msg_recv (msg, xpub, ZMQ_DONTWAIT) < 0)
+        return;
+      if (p->relay != NULL)
+        ol__relay_subscription (p->relay, zmq_msg_data (msg), zmq_msg_size (msg));
+      if (zmq_msg_send (msg, xsub, ZMQ_DONTWAIT) < 0)
+        {
+          zmq_msg_close (msg);
+          zmq_msg_init (msg);
+        }
+    }
+}
+
 static gpointer
 s_thread (gpointer data)
 {
@@ -81,6 +102,8 @@ s_thread (gpointer data)
   int hwm = PROXY_HWM;
   char endpoint[1024];
   size_t len = sizeof endpoint;
+  g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (zmq_pollitem_t));
+  GError *error = NULL;
   zmq_msg_t msg;
 
   ol__socket_set_common (xsub);
@@ -100,6 +123,11 @@ s_thread (gpointer data)
                                zmq_strerror (errno)));
       goto out;
     }
+  if (p->relay != NULL && !ol__relay_open (p->relay, &error))
+    {
+      ol__startup_report (&p->startup, error);
+      goto out;
+    }
   zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
   p->endpoint = g_strdup (endpoint);
   ol__startup_report (&p->startup, NULL);
@@ -107,25 +135,40 @@ s_thread (gpointer data)
   zmq_msg_init (&msg);
   while (!atomic_load (&p->stop))
     {
-      zmq_pollitem_t items[3] = {
-        { xsub, 0, ZMQ_POLLIN, 0 },
-        { xpub, 0, ZMQ_POLLIN, 0 },
-        { NULL, p->wake_fd, ZMQ_POLLIN, 0 },
-      };
+      zmq_pollitem_t *it;
+      guint forwarded = 0;
 
-      if (zmq_poll (items, 3, PROXY_POLL_MS) < 0)
+      g_array_set_size (items, 0);
+      g_array_append_val (items, ((zmq_pollitem_t) { xsub, 0, ZMQ_POLLIN, 0 }));
+      g_array_append_val (items, ((zmq_pollitem_t) { xpub, 0, ZMQ_POLLIN, 0 }));
+      g_array_append_val (items, ((zmq_pollitem_t) { NULL, p->wake_fd, ZMQ_POLLIN, 0 }));
+      if (p->relay != NULL)
+        ol__relay_poll_items (p->relay, items);
+      it = (zmq_pollitem_t *) items->data;
+
+      if (zmq_poll (it, (int) items->len, PROXY_POLL_MS) < 0)
         {
           if (errno == EINTR)
             continue;
           g_warning ("stream proxy: zmq_poll failed: %s", zmq_strerror (errno));
           break;
         }
-      atomic_fetch_add (&p->forwarded, s_forward (xsub, xpub, &msg, PROXY_BATCH));
+      /* At most a batch from each socket per round: a flooding mount does
+       * not starve the server's own publishers, nor they the mounts. */
+      if (it[0].revents & ZMQ_POLLIN)
+        forwarded += s_forward (xsub, xpub, &msg, PROXY_BATCH);
+      if (p->relay != NULL)
+        forwarded += ol__relay_service (p->relay, it + 3, xpub);
+      if (forwarded > 0)
+        atomic_fetch_add (&p->forwarded, forwarded);
       /* Subscriptions and unsubscriptions travel upstream. */
-      s_forward (xpub, xsub, &msg, PROXY_BATCH);
+      if (it[1].revents & ZMQ_POLLIN)
+        s_subscriptions (p, xpub, xsub, &msg, PROXY_BATCH);
     }
   zmq_msg_close (&msg);
 out:
+  if (p->relay != NULL)
+    ol__relay_close (p->relay);
   zmq_close (xsub);
   zmq_close (xpub);
   return NULL;
@@ -133,10 +176,11 @@ out:
 
 OlProxy *
 ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
-                 GError **error)
+                 OlRelay *relay, GError **error)
 {
   OlProxy *p = g_new0 (OlProxy, 1);
 
+  p->relay = relay;
   p->inproc = g_strdup (inproc_endpoint);
   p->bind = g_strdup (public_endpoint);
   p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -22,7 +22,8 @@ struct OlStreamer {
   GHashTable *streams;    /* (owned) name -> OlStream * */
   GPtrArray *groups;      /* (owned) OlGroup *, running ones only */
   OlProxy *proxy;         /* (owned) (nullable) NULL unless started */
-  OlRelay *relay;         /* (owned) (nullable) NULL unless started */
+  OlRelay *relay;         /* (owned) (nullable) NULL unless started; its sockets are
+                           * the proxy thread's */
   GPtrArray *mounts;      /* the server's OlMount *, borrowed; fixed once started */
 };
 
@@ -89,9 +90,9 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       g_set_error (error, OL_ERROR, OL_ERROR_FAILED, "the streams are already started");
       return FALSE;
     }
-  s->proxy = ol__proxy_start (s->inproc, endpoint, error);
-  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error)
-      || (s->relay = ol__relay_start (s->inproc, s->mounts, error)) == NULL)
+  s->relay = ol__relay_new (s->mounts);
+  s->proxy = ol__proxy_start (s->inproc, endpoint, s->relay, error);
+  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
     {
       ol__mutex_unlock (&s->lock);
       ol__streamer_stop (s);
@@ -143,12 +144,13 @@ ol__streamer_stop (OlStreamer *s)
   proxy = g_steal_pointer (&s->proxy);
   relay = g_steal_pointer (&s->relay);
   ol__mutex_unlock (&s->lock);
-  /* Publishers first, so that the proxy forwards what they sent last. */
-  ol__relay_free (relay);
+  /* Publishers first, so that the proxy forwards what they sent last. The
+   * proxy thread closes the relay's sockets before it ends. */
   for (guint i = 0; i < groups->len; i++)
     ol__group_free (groups->pdata[i]);
   ol__pusher_close (s->pusher);
   ol__proxy_free (proxy);
+  ol__relay_free (relay);
 }
 
 static gboolean

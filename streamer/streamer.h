@@ -1,6 +1,7 @@
 /* The streams of one server: the table of streams by name, the frequency
- * groups that publish periodic streams, the pusher of pushed streams and the
- * proxy that joins them on the public stream endpoint.
+ * groups that publish periodic streams, the pusher of pushed streams, the
+ * relay of mounted and foreign streams and the proxy that joins them all on
+ * the public stream endpoint.
  *
  * Thread rules: every function may be called from any thread; the table and
  * the group list are guarded by OlStreamer's mutex. start/stop follow the
@@ -18,8 +19,8 @@ G_BEGIN_DECLS
 
 typedef struct OlStreamer OlStreamer;
 
-/* mounts: the server's OlMount * (borrowed), whose streams the relay thread
- * re-publishes. */
+/* mounts: the server's OlMount * (borrowed), whose streams the proxy thread
+ * re-publishes (relay/relay.h). */
 OlStreamer *ol__streamer_new (OlRegistry *registry, GPtrArray *mounts);
 void ol__streamer_free (OlStreamer *streamer);
 
