@@ -73,7 +73,7 @@ json_t *ol__mount_streams (OlMount *mount);
  *  "messages_relayed"} (transfer full) */
 json_t *ol__mount_describe (OlMount *mount);
 
-/* Counts a stream message relayed from this mount (relay thread). */
+/* Counts a stream message relayed from this mount (stream proxy thread). */
 void ol__mount_count_relayed (OlMount *mount);
 
 G_END_DECLS
