@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -349,6 +350,187 @@ test_foreign_pub (void)
   zmq_ctx_term (ctx);
 }
 
+/* ---- foreign relays added and removed at run time, from any thread ------ */
+
+typedef struct {
+  OlServer *server;
+  const char *endpoint;
+  gboolean add;       /* add "ext", else remove it */
+  gboolean ok;
+} ForeignOp;
+
+static gpointer
+s_foreign_op_thread (gpointer data)
+{
+  ForeignOp *op = data;
+
+  if (op->add)
+    op->ok = ol_server_add_zmq_stream (op->server, "ext", op->endpoint, "temp", TRUE, NULL);
+  else
+    op->ok = ol_server_remove_stream (op->server, "ext", NULL);
+  return NULL;
+}
+
+/* Adds or removes the relayed stream "ext" from a thread of its own. */
+static void
+s_foreign_op (OlServer *server, const char *endpoint, gboolean add)
+{
+  ForeignOp op = { server, endpoint, add, FALSE };
+
+  g_thread_join (g_thread_new ("foreign-op", s_foreign_op_thread, &op));
+  g_assert_true (op.ok);
+}
+
+static void
+test_foreign_any_thread (void)
+{
+  g_autoptr (GError) error = NULL;
+  void *ctx = zmq_ctx_new ();
+  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
+  char endpoint[256];
+  size_t len = sizeof endpoint;
+  int linger = 0, verbose = 1;
+  g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlClient) client = NULL;
+
+  zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
+  g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
+  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
+  g_assert_true (ol_server_start (server, &error));
+  g_assert_no_error (error);
+  client = ol_client_new (ol_server_get_rpc_endpoint (server),
+                          ol_server_get_stream_endpoint (server), &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_client_configure_stream (client, "ext", OL_STORAGE_QUEUE, 1000, &error));
+
+  /* Added to the running server, removed, and added again under the same
+   * name: each time the proxy thread subscribes upstream and relays, and a
+   * removal closes the upstream connection. */
+  for (int round = 0; round < 2; round++)
+    {
+      char payload[8];
+      gboolean seen = FALSE;
+
+      g_snprintf (payload, sizeof payload, "r%d", round);
+      s_foreign_op (server, endpoint, TRUE);
+      g_assert_true (s_expect_subscription (xpub, TRUE, "temp"));
+      for (int k = 0; k < 500 && !seen; k++)
+        {
+          OlStreamMessage *m;
+
+          zmq_send (xpub, "temp", 4, ZMQ_SNDMORE);
+          zmq_send (xpub, payload, strlen (payload), 0);
+          /* Messages of the previous round may still be queued: skip them. */
+          while (!seen && (m = ol_client_get_stream (client, "ext", 20, NULL)) != NULL)
+            {
+              seen = g_bytes_get_size (m->payload) == strlen (payload)
+                     && memcmp (g_bytes_get_data (m->payload, NULL), payload,
+                                strlen (payload)) == 0;
+              ol_stream_message_free (m);
+            }
+        }
+      g_assert_true (seen);
+      s_foreign_op (server, endpoint, FALSE);
+      g_assert_true (s_expect_subscription (xpub, FALSE, "temp"));
+    }
+
+  /* Stops with a relayed stream in place. */
+  s_foreign_op (server, endpoint, TRUE);
+  g_assert_true (s_expect_subscription (xpub, TRUE, "temp"));
+  ol_client_free (&client);
+  ol_server_free (&server);
+  zmq_close (xpub);
+  zmq_ctx_term (ctx);
+}
+
+/* ---- a flooding mount does not starve the relay's own streams ----------- */
+
+typedef struct {
+  OlStreamWriter *writer;  /* borrowed */
+  atomic_bool stop;
+  guint64 pushed;
+} Flood;
+
+static gpointer
+s_flood_thread (gpointer data)
+{
+  Flood *f = data;
+  g_autoptr (GBytes) payload = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+
+  while (!atomic_load (&f->stop))
+    {
+      if (ol_stream_writer_push_bytes (f->writer, payload, NULL))
+        f->pushed++;
+      else
+        g_usleep (20); /* OL_ERROR_BUSY: the pusher is behind */
+    }
+  return NULL;
+}
+
+static void
+test_mount_fairness (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlServer) upstream = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlServer) relay = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlStreamWriter) flood_writer = NULL;
+  g_autoptr (OlStreamWriter) local = NULL;
+  g_autoptr (OlClient) client = NULL;
+  Flood flood = { 0 };
+  GThread *flooder;
+  guint received = 0;
+  OlStreamMessage *m;
+
+  flood_writer = ol_server_add_pushed_stream (upstream, "flood", OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (upstream, &error));
+  g_assert_true (ol_server_mount (relay, "up", ol_server_get_rpc_endpoint (upstream),
+                                  ol_server_get_stream_endpoint (upstream), &error));
+  local = ol_server_add_pushed_stream (relay, "local", OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (relay, &error));
+  client = ol_client_new (ol_server_get_rpc_endpoint (relay),
+                          ol_server_get_stream_endpoint (relay), &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_client_configure_stream (client, "up/flood", OL_STORAGE_CACHE, 0, &error));
+  g_assert_true (ol_client_configure_stream (client, "local", OL_STORAGE_QUEUE, 1000, &error));
+
+  flood.writer = flood_writer;
+  flooder = g_thread_new ("flood", s_flood_thread, &flood);
+  /* The flood crosses the relay... */
+  m = ol_client_get_stream (client, "up/flood", 15000, &error);
+  g_assert_no_error (error);
+  ol_stream_message_free (m);
+  /* ... and the relay's own stream gets through meanwhile. */
+  for (int k = 0; k < 50; k++)
+    {
+      guint8 b = (guint8) k;
+
+      g_assert_true (ol_stream_writer_push_data (local, &b, 1, &error));
+      while ((m = ol_client_get_stream (client, "local", received < 10 ? 200 : 0, NULL)) != NULL)
+        {
+          received++;
+          ol_stream_message_free (m);
+        }
+    }
+  for (gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+       received < 10 && g_get_monotonic_time () < deadline;)
+    if ((m = ol_client_get_stream (client, "local", 100, NULL)) != NULL)
+      {
+        received++;
+        ol_stream_message_free (m);
+      }
+  /* The flood still runs: it was not starved either. */
+  m = ol_client_get_stream (client, "up/flood", 15000, &error);
+  g_assert_no_error (error);
+  ol_stream_message_free (m);
+  atomic_store (&flood.stop, TRUE);
+  g_thread_join (flooder);
+  g_assert_cmpuint (received, >=, 10);
+  g_assert_cmpuint (flood.pushed, >, 0);
+}
+
 static void
 test_relay_cli_errors (void)
 {
@@ -506,6 +688,8 @@ main (int argc, char **argv)
               chain_teardown);
   g_test_add ("/relay/chain/mounts-cli", Chain, NULL, chain_setup, test_mounts_cli, chain_teardown);
   g_test_add_func ("/relay/foreign-pub", test_foreign_pub);
+  g_test_add_func ("/relay/foreign-any-thread", test_foreign_any_thread);
+  g_test_add_func ("/relay/mount-fairness", test_mount_fairness);
   g_test_add_func ("/relay/cli-errors", test_relay_cli_errors);
   g_test_add_func ("/relay/config", test_relay_config);
   g_test_add_func ("/relay/network-namespaces", test_network_namespaces);
