@@ -310,6 +310,12 @@ s_relay_foreign (Foreign *f, void *xpub, zmq_msg_t *frames, int n)
 
   if (!atomic_load (&st->enabled))
     return FALSE; /* still in flight after the unsubscription */
+  /* A oneliner server's sequence mark carries no data. */
+  if (n == 3 && zmq_msg_size (&frames[2]) == 0
+      && ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &header, NULL)
+      && (header.status & OL__STATUS_MARK))
+    return FALSE;
+  header = (OlHeader) { 0 };
   if (n == 1)
     payload = ol__wire_frame_to_bytes (&frames[0]);
   else if (n == 2)

@@ -30,6 +30,14 @@ G_BEGIN_DECLS
 /* Longest stream name; the topic frame is the name plus its NUL. */
 #define OL_STREAM_NAME_MAX 255
 
+/* Status bit of a sequence mark: not a message but the sequence number of
+ * the last message of a burst of a pushed stream, sent once the stream has
+ * been quiet for OL_MARK_QUIET_MS, with an empty payload, so that a
+ * subscriber learns of messages lost at the very end of a burst
+ * (docs/PROTOCOL.md, "Sequence marks"). Clients never deliver marks. */
+#define OL__STATUS_MARK (1 << 2)
+#define OL_MARK_QUIET_MS 100
+
 typedef struct {
   guint8 status;
   OlEncoding encoding;

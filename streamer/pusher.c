@@ -28,6 +28,12 @@ typedef struct {
 
 /* Items in push order, stored inline: a push allocates nothing once the
  * array has grown to the burst size. */
+/* The last sequence number sent of a stream since its last mark. */
+typedef struct {
+  OlStream *stream;   /* (owned) reference */
+  guint64 sequence;
+} Mark;
+
 typedef struct {
   PushItem *items;
   guint len;
@@ -115,8 +121,57 @@ ol__pusher_unref (OlPusher *p)
  * not sent, when the socket is full (the proxy is behind) and the pusher is
  * not stopping: the caller waits and sends the rest. Any other refusal
  * drops the item (counted). */
+/* Notes that stream sent sequence: its mark is due once the pusher is
+ * quiet. */
+static void
+s_note_sent (GArray *marks, OlStream *stream, guint64 sequence)
+{
+  Mark mark;
+
+  for (guint i = marks->len; i-- > 0;)
+    {
+      Mark *m = &g_array_index (marks, Mark, i);
+
+      if (m->stream == stream)
+        {
+          m->sequence = sequence;
+          return;
+        }
+    }
+  mark.stream = ol__stream_ref (stream);
+  mark.sequence = sequence;
+  g_array_append_val (marks, mark);
+}
+
+/* Sends the sequence marks that are due; those the socket refuses stay. */
+static void
+s_send_marks (void *pub, GArray *marks)
+{
+  for (guint i = 0; i < marks->len;)
+    {
+      Mark *m = &g_array_index (marks, Mark, i);
+      OlHeader header = {
+        .status = OL__STATUS_MARK,
+        .encoding = OL_ENCODING_RAW,
+        .sequence = m->sequence,
+        .timestamp = ol__wall_time_ns (),
+      };
+
+      GBytes *empty = g_bytes_new_static ("", 0);
+
+      if (!ol__stream_try_send (m->stream, pub, &header, empty))
+        {
+          g_bytes_unref (empty);
+          i++;
+          continue;
+        }
+      ol__stream_unref (m->stream);
+      g_array_remove_index_fast (marks, i);
+    }
+}
+
 static gboolean
-s_send_batch (OlPusher *p, void *pub, PushQueue *batch, guint *next)
+s_send_batch (OlPusher *p, void *pub, PushQueue *batch, GArray *marks, guint *next)
 {
   gint64 now = g_get_monotonic_time ();
   OlStream *run = NULL;
@@ -138,6 +193,7 @@ s_send_batch (OlPusher *p, void *pub, PushQueue *batch, guint *next)
       if (ol__stream_try_send (item->stream, pub, &item->header, item->payload))
         {
           item->payload = NULL;
+          s_note_sent (marks, item->stream, item->header.sequence);
           sent++;
           if (item->header.status & OL_STATUS_ERROR)
             errors++;
@@ -181,6 +237,8 @@ s_run (OlPusher *p, void *pub)
 {
   PushQueue batch = { 0 };
   guint next = 0;
+  GArray *marks = g_array_new (FALSE, FALSE, sizeof (Mark));
+  gint64 last_sent = 0;
 
   for (;;)
     {
@@ -198,22 +256,37 @@ s_run (OlPusher *p, void *pub)
           ol__mutex_unlock (&p->lock);
           if (batch.len == 0)
             {
+              gint64 quiet_ms = (g_get_monotonic_time () - last_sent) / 1000;
+
               /* Stopped with nothing left: what was pushed before close
                * was sent. */
               if (stop)
                 break;
-              s_wait (p, PUSHER_POLL_MS);
+              if (marks->len == 0)
+                s_wait (p, PUSHER_POLL_MS);
+              else if (quiet_ms >= OL_MARK_QUIET_MS)
+                {
+                  s_send_marks (pub, marks);
+                  if (marks->len > 0)
+                    s_wait (p, PUSHER_FULL_WAIT_MS);
+                }
+              else
+                s_wait (p, (int) (OL_MARK_QUIET_MS - quiet_ms));
               continue;
             }
         }
-      if (s_send_batch (p, pub, &batch, &next))
+      if (s_send_batch (p, pub, &batch, marks, &next))
         {
           s_queue_clear (&batch);
           next = 0;
         }
       else
         s_wait (p, PUSHER_FULL_WAIT_MS);
+      last_sent = g_get_monotonic_time ();
     }
+  for (guint i = 0; i < marks->len; i++)
+    ol__stream_unref (g_array_index (marks, Mark, i).stream);
+  g_array_unref (marks);
   g_free (batch.items);
 }
 

@@ -421,6 +421,22 @@ s_store_locked (OlSubscriber *s, Stream *st, Message *msg, GQueue *garbage)
   return st->waiters > 0;
 }
 
+/* Applies a sequence mark: the publisher had sent up to seq when its burst
+ * ended, so the messages after the last one received were lost. Without a
+ * baseline there is nothing to compare with; a mark at or below the last
+ * number says nothing new. */
+static void
+s_mark_locked (Stream *st, guint64 seq)
+{
+  OlStreamCounters *c = &st->counters;
+
+  if (st->has_baseline && seq > c->last_sequence)
+    {
+      c->missed += seq - c->last_sequence;
+      c->last_sequence = seq;
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* The receiver thread */
 
@@ -494,7 +510,7 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
     }
   /* Readers may trust an image's geometry: its payload has exactly
    * width * height * pixel size bytes. */
-  if (h.encoding == OL_ENCODING_IMAGE && !(h.status & OL_STATUS_ERROR))
+  if (h.encoding == OL_ENCODING_IMAGE && !(h.status & (OL_STATUS_ERROR | OL__STATUS_MARK)))
     {
       guint64 expected = (guint64) h.image.width * h.image.height;
       gboolean fits = g_uint64_checked_mul (&expected, expected,
@@ -538,6 +554,14 @@ s_store_batch (OlSubscriber *s, Message **batch, guint n)
         }
       if (st == NULL)
         continue;
+      if (batch[i]->pub.status & OL__STATUS_MARK)
+        {
+          s_mark_locked (st, batch[i]->pub.sequence);
+          g_queue_push_tail_link (&garbage, &batch[i]->link);
+          batch[i] = NULL;
+          kept++;
+          continue;
+        }
       wake |= s_store_locked (s, st, batch[i], &garbage);
       batch[i] = NULL;
       kept++;

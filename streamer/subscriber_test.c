@@ -525,6 +525,51 @@ test_gaps (Fixture *f, gconstpointer data)
       }
 }
 
+/* Sequence marks: messages lost at the end of a burst count as missed when
+ * the mark arrives; marks are never delivered, never count as received,
+ * and one at or below the last number changes nothing. */
+static void
+test_marks (Fixture *f, gconstpointer data)
+{
+  OlStreamCounters base, c;
+  guint64 s0;
+  OlStreamMessage *m;
+
+  (void) data;
+  s_configure (f, "mk", OL_STORAGE_QUEUE, 0);
+  s_sync (f, "mk");
+  base = s_counters (f, "mk");
+  s0 = base.last_sequence;
+  for (guint64 i = 1; i <= 3; i++)
+    s_publish_full (f, "mk", s0 + i, OL_STATUS_OK, "null");
+  /* 4 to 9 lost at the very end of the burst, then the mark. */
+  s_publish_full (f, "mk", s0 + 9, OL__STATUS_MARK, "");
+  s_publish_full (f, "mk", s0 + 9, OL__STATUS_MARK, "");
+  s_publish_full (f, "mk", s0 + 5, OL__STATUS_MARK, "");
+  s_barrier (f);
+  c = s_counters (f, "mk");
+  g_assert_cmpuint (c.missed - base.missed, ==, 6);
+  g_assert_cmpuint (c.received - base.received, ==, 3);
+  g_assert_cmpuint (c.last_sequence, ==, s0 + 9);
+  g_assert_cmpuint (c.restarts, ==, base.restarts);
+  /* The next burst continues without a gap. */
+  s_publish_full (f, "mk", s0 + 10, OL_STATUS_OK, "10");
+  s_barrier (f);
+  c = s_counters (f, "mk");
+  g_assert_cmpuint (c.missed - base.missed, ==, 6);
+  g_assert_cmpuint (c.received - base.received, ==, 4);
+  for (guint64 i = 1; i <= 3; i++)
+    {
+      m = s_get_ok (f, "mk", 0);
+      g_assert_cmpuint (m->sequence, ==, s0 + i);
+      ol_stream_message_free (m);
+    }
+  m = s_get_ok (f, "mk", 0);
+  g_assert_cmpuint (m->sequence, ==, s0 + 10);
+  ol_stream_message_free (m);
+  g_assert_cmpuint (ol__subscriber_malformed (ol__client_peek_subscriber (f->client)), ==, 0);
+}
+
 /* A stream already running when the client subscribes: its first message's
  * sequence number is far above 1, and nothing counts as missed. */
 static void
@@ -1341,6 +1386,7 @@ main (int argc, char **argv)
       s_add (transports[i], "queue-overflow", test_queue_overflow);
       s_add (transports[i], "payload-lifetime", test_payload_lifetime);
       s_add (transports[i], "gaps", test_gaps);
+      s_add (transports[i], "marks", test_marks);
       s_add (transports[i], "exact-topic", test_exact_topic);
       s_add (transports[i], "malformed", test_malformed);
     }

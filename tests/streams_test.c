@@ -4,7 +4,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include <zmq.h>
+
 #include "router/json_autoptr.h"
+#include "router/wire.h"
+#include "streamer/header.h"
 #include "tests/testutil.h"
 
 typedef struct {
@@ -463,6 +467,92 @@ test_pushed_four_threads (Fixture *f, gconstpointer data)
   }
 }
 
+/* Receives one stream message on a raw SUB: its header and payload size. */
+static gboolean
+s_raw_recv (void *sub, OlHeader *h, gsize *payload_size)
+{
+  zmq_msg_t frames[3];
+  gboolean truncated;
+  int n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+  g_autoptr (GError) error = NULL;
+
+  if (n < 0)
+    {
+      zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+      if (zmq_poll (&item, 1, 5000) <= 0)
+        return FALSE;
+      n = ol__wire_recv_multipart (sub, frames, 3, &truncated);
+    }
+  g_assert_cmpint (n, ==, 3);
+  g_assert_true (ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), h,
+                                    &error));
+  *payload_size = zmq_msg_size (&frames[2]);
+  ol__wire_close_frames (frames, n);
+  return TRUE;
+}
+
+/* After a burst of a pushed stream the server sends a sequence mark: the
+ * number of the burst's last message, so that a subscriber that lost the
+ * end of the burst learns of it. One mark per burst. */
+static void
+test_pushed_mark (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlStreamWriter) writer = ol_server_add_pushed_stream (
+    f->server, "burst", OL_ENCODING_JSON, NULL, &error);
+  void *sub = zmq_socket (ol__zmq_context (), ZMQ_SUB);
+  int linger = 0;
+  OlHeader h;
+  gsize size;
+  guint64 last = 0, probes = 0;
+  zmq_pollitem_t item;
+
+  (void) data;
+  g_assert_no_error (error);
+  zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "burst", 6);
+  g_assert_cmpint (zmq_connect (sub, ol_server_get_stream_endpoint (f->server)), ==, 0);
+  /* Probes until the subscription is live, then the mark of the last one
+   * (the stream's sequence numbers count the probes). */
+  for (int i = 0; i < 100 && last == 0; i++)
+    {
+      g_autoptr (json_t) probe = json_string ("probe");
+      g_assert_true (ol_stream_writer_push_json (writer, probe, &error));
+      probes++;
+      item = (zmq_pollitem_t) { sub, 0, ZMQ_POLLIN, 0 };
+      if (zmq_poll (&item, 1, 100) > 0)
+        last = probes;
+    }
+  g_assert_cmpuint (last, >, 0);
+  do
+    g_assert_true (s_raw_recv (sub, &h, &size));
+  while (!(h.status & OL__STATUS_MARK) || h.sequence != last);
+
+  for (int i = 0; i < 5; i++)
+    {
+      g_autoptr (json_t) v = json_integer (i);
+      g_assert_true (ol_stream_writer_push_json (writer, v, &error));
+    }
+  /* The five in order, then their mark; a slow machine may pause between
+   * two pushes long enough for a mark of the messages so far. */
+  for (guint64 seen = last; seen < last + 5;)
+    {
+      g_assert_true (s_raw_recv (sub, &h, &size));
+      if (h.status & OL__STATUS_MARK)
+        g_assert_cmpuint (h.sequence, ==, seen);
+      else
+        g_assert_cmpuint (h.sequence, ==, ++seen);
+    }
+  g_assert_true (s_raw_recv (sub, &h, &size));
+  g_assert_true (h.status & OL__STATUS_MARK);
+  g_assert_cmpuint (h.sequence, ==, last + 5);
+  g_assert_cmpuint (size, ==, 0);
+  /* Nothing more while nothing is pushed. */
+  item = (zmq_pollitem_t) { sub, 0, ZMQ_POLLIN, 0 };
+  g_assert_cmpint (zmq_poll (&item, 1, 4 * OL_MARK_QUIET_MS), ==, 0);
+  zmq_close (sub);
+}
+
 /* Cache keeps only the latest; queue overflow is counted exactly. */
 static void
 test_cache_and_queue (Fixture *f, gconstpointer data)
@@ -593,6 +683,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add ("/streams/" path, Fixture, NULL, setup, fn, teardown)
+  ADD ("pushed-mark", test_pushed_mark);
   ADD ("sequence-contiguous", test_sequence_contiguous);
   ADD ("groups", test_groups);
   ADD ("image-metadata", test_image_metadata);
