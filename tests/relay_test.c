@@ -289,15 +289,28 @@ s_expect_subscription (void *xpub, gboolean subscribe, const char *topic)
   return FALSE;
 }
 
+/* A foreign publisher: an XPUB bound on loopback that reports every
+ * (un)subscription (ZMQ_XPUB_VERBOSER); its endpoint goes to endpoint. */
+static void *
+s_foreign_xpub (void *ctx, char *endpoint, size_t size)
+{
+  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
+  int linger = 0, verbose = 1;
+
+  zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
+  g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
+  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &size);
+  return xpub;
+}
+
 static void
 test_foreign_pub (void)
 {
   g_autoptr (GError) error = NULL;
   void *ctx = zmq_ctx_new ();
-  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
   char endpoint[256];
-  size_t len = sizeof endpoint;
-  int linger = 0, verbose = 1;
+  void *xpub = s_foreign_xpub (ctx, endpoint, sizeof endpoint);
   g_autofree char *relay_spec = NULL;
   g_autofree char *rpc = NULL, *stream = NULL;
   g_autoptr (TuProcess) relay = NULL;
@@ -305,10 +318,6 @@ test_foreign_pub (void)
   g_autoptr (json_t) streams = NULL;
   OlStreamMessage *m = NULL;
 
-  zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
-  zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
-  g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
-  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
   relay_spec = g_strdup_printf ("ext=%s,temp", endpoint);
   {
     const char *extra[] = { "--relay", relay_spec, NULL };
@@ -386,17 +395,11 @@ test_foreign_any_thread (void)
 {
   g_autoptr (GError) error = NULL;
   void *ctx = zmq_ctx_new ();
-  void *xpub = zmq_socket (ctx, ZMQ_XPUB);
   char endpoint[256];
-  size_t len = sizeof endpoint;
-  int linger = 0, verbose = 1;
+  void *xpub = s_foreign_xpub (ctx, endpoint, sizeof endpoint);
   g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
   g_autoptr (OlClient) client = NULL;
 
-  zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
-  zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
-  g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
-  zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
   g_assert_true (ol_server_start (server, &error));
   g_assert_no_error (error);
   client = ol_client_new (ol_server_get_rpc_endpoint (server),
