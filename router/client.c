@@ -187,28 +187,6 @@ s_send (OlClient *c, const char *text, size_t len, GPtrArray *frames)
   return 0;
 }
 
-/* Reads a JSON integer of at most 18 digits at [p, end) exactly: no sign
- * unless negative is allowed, no leading zero. */
-static gboolean
-s_scan_int (const char *p, const char *end, gboolean negative, gint64 *out)
-{
-  gboolean minus = negative && p < end && *p == '-';
-  gint64 value = 0;
-
-  if (minus)
-    p++;
-  if (p >= end || end - p > 18 || (*p == '0' && end - p > 1))
-    return FALSE;
-  for (; p < end; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      value = value * 10 + (*p - '0');
-    }
-  *out = minus ? -value : value;
-  return TRUE;
-}
-
 /* The replies of oneliner servers read
  * {"v":1,"id":ID,"ok":true,"result":RESULT} or the same with ,"ts":TS
  * before the closing brace (router/wire.c writes them so). Such a reply is
@@ -231,7 +209,7 @@ s_decode_success (const char *text, size_t len, guint64 *id, json_t **result,
     return FALSE;
   p = text + sizeof head - 1;
   if ((comma = memchr (p, ',', (size_t) (end - p))) == NULL
-      || !s_scan_int (p, comma, FALSE, &n)
+      || !ol__wire_scan_int (p, comma, FALSE, &n)
       || (size_t) (end - comma) < sizeof ok - 1
       || memcmp (comma, ok, sizeof ok - 1) != 0)
     return FALSE;
@@ -250,12 +228,12 @@ s_decode_success (const char *text, size_t len, guint64 *id, json_t **result,
       if ((size_t) (digits - p) > sizeof ts_key - 1
           && memcmp (digits - (sizeof ts_key - 1), ts_key, sizeof ts_key - 1) == 0)
         {
-          if (!s_scan_int (digits, value_end, FALSE, ts))
+          if (!ol__wire_scan_int (digits, value_end, FALSE, ts))
             return FALSE;
           value_end = digits - (sizeof ts_key - 1);
         }
     }
-  if (s_scan_int (p, value_end, TRUE, &n))
+  if (ol__wire_scan_int (p, value_end, TRUE, &n))
     *result = json_integer (n);
   else
     *result = json_loadb (p, (size_t) (value_end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);

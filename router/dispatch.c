@@ -378,9 +378,8 @@ ol__server_dispatch_call (OlServer *server, const char *text, size_t len, GStrin
   if (!TAKE (&p, end, "{\"v\":1,\"id\":"))
     return FALSE;
   for (digits = p; p < end && g_ascii_isdigit (*p); p++)
-    id = id * 10 + (*p - '0');
-  if (p == digits || p - digits > 18 || (*digits == '0' && p - digits > 1)
-      || !TAKE (&p, end, ",\"op\":\"call\""))
+    ;
+  if (!ol__wire_scan_int (digits, p, FALSE, &id) || !TAKE (&p, end, ",\"op\":\"call\""))
     return FALSE;
   if (TAKE (&p, end, ",\"ts\":true"))
     ts = ol__wall_time_ns ();

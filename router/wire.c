@@ -227,6 +227,26 @@ ol__wire_append_int (GString *out, gint64 value)
   g_string_append_len (out, digits + i, (gssize) (sizeof digits - (size_t) i));
 }
 
+gboolean
+ol__wire_scan_int (const char *p, const char *end, gboolean negative, gint64 *out)
+{
+  gboolean minus = negative && p < end && *p == '-';
+  gint64 value = 0;
+
+  if (minus)
+    p++;
+  if (p >= end || end - p > 18 || (*p == '0' && end - p > 1))
+    return FALSE;
+  for (; p < end; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      value = value * 10 + (*p - '0');
+    }
+  *out = minus ? -value : value;
+  return TRUE;
+}
+
 static int
 s_dump_to_gstring (const char *buffer, size_t size, void *data)
 {

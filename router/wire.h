@@ -54,6 +54,10 @@ int ol__wire_send_bytes (void *socket, GBytes *bytes, int flags);
  * {"domain": "...", "code": N, "message": "..."} (transfer full). */
 json_t *ol__wire_error_to_json (const GError *error);
 
+/* Reads the JSON integer that spans [p, end) exactly, of at most 18 digits
+ * (no sign unless negative is allowed, no leading zero) into *out. */
+gboolean ol__wire_scan_int (const char *p, const char *end, gboolean negative, gint64 *out);
+
 /* Appends the decimal text of value. */
 void ol__wire_append_int (GString *out, gint64 value);
 
