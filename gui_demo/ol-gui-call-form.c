@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 
 typedef enum {
   FORM_NONE,

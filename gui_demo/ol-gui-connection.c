@@ -1,7 +1,7 @@
 /* oneliner-gui: OlGuiConnection, one window's link to one server. */
 #include "gui_demo/ol-gui-connection.h"
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 
 #define POLL_INTERVAL_MS 1000
 #define POLL_BOUND_MS 2000

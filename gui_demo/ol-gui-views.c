@@ -1,7 +1,7 @@
 /* oneliner-gui: OlGuiViews, the live views of the streams a window shows. */
 #include "gui_demo/ol-gui-views.h"
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 
 typedef enum { VIEW_UNKNOWN, VIEW_PLOT, VIEW_IMAGE, VIEW_VALUE } ViewKind;
 

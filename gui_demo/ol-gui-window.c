@@ -171,11 +171,11 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->calls_list))) != NULL)
     gtk_list_box_remove (self->calls_list, child);
 
-  keys = ol__json_sorted_keys (instances);
+  keys = ol_json_sorted_keys (instances);
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *methods = json_object_get (instances, keys->pdata[i]);
-      g_autoptr (GPtrArray) mkeys = ol__json_sorted_keys (methods);
+      g_autoptr (GPtrArray) mkeys = ol_json_sorted_keys (methods);
 
       s_add_header (self, keys->pdata[i]);
       for (guint k = 0; k < mkeys->len; k++)
@@ -188,7 +188,7 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
         }
     }
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = ol__json_sorted_keys (functions);
+  keys = ol_json_sorted_keys (functions);
   if (keys->len > 0)
     s_add_header (self, "Functions");
   for (guint i = 0; i < keys->len; i++)
@@ -200,7 +200,7 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
         reselect = row;
     }
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = ol__json_sorted_keys (named);
+  keys = ol_json_sorted_keys (named);
   if (keys->len > 0)
     s_add_header (self, "Named calls");
   for (guint i = 0; i < keys->len; i++)

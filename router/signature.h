@@ -47,7 +47,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 
 G_BEGIN_DECLS
 

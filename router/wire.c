@@ -404,7 +404,7 @@ s_compare_keys (gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-ol__json_sorted_keys (json_t *object)
+ol_json_sorted_keys (json_t *object)
 {
   GPtrArray *keys = g_ptr_array_new ();
   const char *key;

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <zmq.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 
 G_BEGIN_DECLS
 
@@ -90,11 +90,6 @@ GError *ol__wire_error_from_json (json_t *member);
 /* Describes a JSON value for error messages: `string "abc"`, `3.5`,
  * `object`, ... (transfer full) */
 char *ol__json_describe (json_t *value);
-
-/* The member names of a JSON object, sorted, for stable listings (the
- * oneliner command, the GUI). The strings belong to object. (transfer
- * container) */
-GPtrArray *ol__json_sorted_keys (json_t *object);
 
 /* Replaces every {"$frame": N} in value (in place, recursively) by
  * {"$base64": "..."} of frames[N]. Returns FALSE if an index is bad. */

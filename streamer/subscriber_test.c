@@ -14,7 +14,7 @@
 #include "oneliner/stream.h"
 #include "oneliner/version.h"
 #include "router/client_private.h"
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "streamer/header.h"
 
 /* Not in streamer/subscriber.h: the malformed-message counter. */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "tests/testutil.h"
 
 static int32_t f_add (void *self, int32_t a, int32_t b) { (void) self; return a + b; }

@@ -4,7 +4,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "tests/testutil.h"
 
 typedef struct {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "tests/testutil.h"
 
 /* Starts a relay with the given arguments; *rpc and *stream get its endpoints. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "router/lock.h"
 #include "router/startup.h"
 #include "router/wire.h"

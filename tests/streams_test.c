@@ -6,7 +6,7 @@
 
 #include <zmq.h>
 
-#include "router/json_autoptr.h"
+#include "oneliner/json.h"
 #include "router/wire.h"
 #include "streamer/header.h"
 #include "tests/testutil.h"

@@ -169,7 +169,7 @@ static GOptionEntry s_list_entries[] = {
 static void
 s_print_callables (const char *prefix, json_t *table)
 {
-  g_autoptr (GPtrArray) keys = ol__json_sorted_keys (table);
+  g_autoptr (GPtrArray) keys = ol_json_sorted_keys (table);
 
   for (guint i = 0; i < keys->len; i++)
     {
@@ -197,7 +197,7 @@ s_cmd_list (OlClient *client, int argc, char **argv)
       return EXIT_OK;
     }
   instances = json_object_get (list, "instances");
-  keys = ol__json_sorted_keys (instances);
+  keys = ol_json_sorted_keys (instances);
   for (guint i = 0; i < keys->len; i++)
     {
       g_autofree char *prefix = g_strdup_printf ("%s.", (char *) keys->pdata[i]);
@@ -206,7 +206,7 @@ s_cmd_list (OlClient *client, int argc, char **argv)
   s_print_callables ("", json_object_get (list, "functions"));
   named = json_object_get (list, "named_calls");
   g_clear_pointer (&keys, g_ptr_array_unref);
-  keys = ol__json_sorted_keys (named);
+  keys = ol_json_sorted_keys (named);
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *n = json_object_get (named, keys->pdata[i]);
@@ -251,7 +251,7 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   (void) argc, (void) argv;
   if (streams == NULL)
     return s_fail ("streams", error);
-  keys = ol__json_sorted_keys (streams);
+  keys = ol_json_sorted_keys (streams);
   printf ("%-24s %-8s %9s %-8s %-8s %10s %9s %8s\n", "NAME", "KIND", "HZ", "ENABLED",
           "ENCODING", "RATE", "OVERRUNS", "DROPPED");
   for (guint i = 0; i < keys->len; i++)
@@ -287,7 +287,7 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
   if (reply == NULL)
     return s_fail ("mounts", error);
   mounts = reply->result;
-  keys = ol__json_sorted_keys (mounts);
+  keys = ol_json_sorted_keys (mounts);
   printf ("%-16s %-5s %10s %10s %11s %10s  %s\n", "MOUNT", "STATE", "FORWARDED", "REPLIES",
           "UNREACHABLE", "RELAYED", "UPSTREAM");
   for (guint i = 0; i < keys->len; i++)

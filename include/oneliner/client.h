@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 #include <jansson.h>
+#include <oneliner/json.h>
 
 G_BEGIN_DECLS
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <oneliner/version.h>
+#include <oneliner/json.h>
 #include <oneliner/error.h>
 #include <oneliner/server.h>
 #include <oneliner/client.h>

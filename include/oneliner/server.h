@@ -25,6 +25,7 @@
 
 #include <glib.h>
 #include <jansson.h>
+#include <oneliner/json.h>
 
 G_BEGIN_DECLS
 

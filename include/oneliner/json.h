@@ -1,0 +1,30 @@
+/* oneliner: conveniences for the jansson values the API takes and returns.
+ *
+ * Including any oneliner header makes g_autoptr (json_t) available: the
+ * value is released with json_decref() when the variable goes out of scope.
+ * A program that defines that cleanup itself must not include it twice.
+ *
+ * Thread rules: jansson's own (a value may be read from several threads,
+ * changed from one).
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+G_BEGIN_DECLS
+
+static inline void
+ol_json_decref (json_t *json)
+{
+  json_decref (json);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, ol_json_decref)
+
+/* The member names of a JSON object, sorted bytewise, for stable listings.
+ * The strings belong to object and live as long as its members do; an
+ * argument that is not an object gives an empty array.
+ * (transfer container) */
+GPtrArray *ol_json_sorted_keys (json_t *object);
+
+G_END_DECLS
