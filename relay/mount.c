@@ -8,7 +8,7 @@
 
 #include "oneliner/error.h"
 #include "oneliner/version.h"
-#include "router/lock.h"
+#include "core/lock.h"
 #include "router/registry.h"
 #include "router/wire.h"
 

@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "oneliner/error.h"
 #include "relay/mount.h"
-#include "router/lock.h"
+#include "core/lock.h"
+#include "core/wakeup.h"
 #include "router/wire.h"
 
 /* Messages taken from one SUB socket in one poll round, so that a mount
@@ -39,7 +39,7 @@ typedef struct {
 } Mounted;
 
 struct OlRelay {
-  int wake_fd;
+  OlWakeup wake;
   guint n_mounts;
   Mounted *mounts;       /* (owned) n_mounts of them */
 
@@ -66,18 +66,17 @@ s_foreign_free (gpointer data)
 static void
 s_wake (OlRelay *r)
 {
-  uint64_t one = 1;
-
-  if (write (r->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-    g_debug ("relay: cannot wake the stream proxy: %s", g_strerror (errno));
+  ol__wakeup_signal (&r->wake, "the stream proxy");
 }
 
 OlRelay *
 ol__relay_new (GPtrArray *mounts)
 {
   OlRelay *r = g_new0 (OlRelay, 1);
+  g_autoptr (GError) error = NULL;
 
-  r->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!ol__wakeup_init (&r->wake, &error))
+    g_error ("%s", error->message);
   r->n_mounts = mounts != NULL ? mounts->len : 0;
   r->mounts = g_new0 (Mounted, MAX (r->n_mounts, 1));
   for (guint i = 0; i < r->n_mounts; i++)
@@ -110,7 +109,7 @@ ol__relay_free (OlRelay *r)
   g_free (r->mounts);
   g_ptr_array_unref (r->polled);
   g_ptr_array_unref (r->foreigns);
-  close (r->wake_fd);
+  ol__wakeup_clear (&r->wake);
   ol__mutex_clear (&r->lock);
   g_free (r);
 }
@@ -228,7 +227,9 @@ ol__relay_close (OlRelay *r)
 guint
 ol__relay_poll_items (OlRelay *r, GArray *items)
 {
-  g_array_append_val (items, ((zmq_pollitem_t) { NULL, r->wake_fd, ZMQ_POLLIN, 0 }));
+  zmq_pollitem_t wake = ol__wakeup_poll_item (&r->wake);
+
+  g_array_append_val (items, wake);
   for (guint i = 0; i < r->n_mounts; i++)
     g_array_append_val (items, ((zmq_pollitem_t) { r->mounts[i].sub, 0, ZMQ_POLLIN, 0 }));
   for (guint i = 0; i < r->polled->len; i++)
@@ -364,10 +365,7 @@ ol__relay_service (OlRelay *r, const zmq_pollitem_t *items, void *xpub)
    * messages, whose poll items came from the list as it was. */
   if (items[0].revents & ZMQ_POLLIN)
     {
-      uint64_t count;
-
-      if (read (r->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
-        g_debug ("relay: cannot read its eventfd: %s", g_strerror (errno));
+      ol__wakeup_drain (&r->wake);
       s_sync_foreigns (r);
     }
   return sent;

@@ -44,12 +44,6 @@ s_get_member (json_t *request, const char *key, json_type type,
               json_t **out, GError **error)
 {
   json_t *m = json_object_get (request, key);
-  static const char *type_names[] = {
-    [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
-    [JSON_STRING] = "a string", [JSON_INTEGER] = "an integer",
-    [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
-    [JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
-  };
 
   *out = NULL;
   if (m == NULL || json_is_null (m))
@@ -60,7 +54,7 @@ s_get_member (json_t *request, const char *key, json_type type,
       g_autofree char *got = ol__json_describe (m);
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "request member \"%s\" must be %s, got %s", key,
-                   type_names[type], got);
+                   ol__json_type_phrase (type), got);
       return FALSE;
     }
   *out = m;

@@ -19,22 +19,6 @@ struct OlRegistry {
   GHashTable *named;      /* (owned) name -> OlNamedCall * */
 };
 
-gboolean
-ol__name_is_valid (const char *name)
-{
-  size_t len;
-
-  if (name == NULL || name[0] == '\0')
-    return FALSE;
-  len = strlen (name);
-  if (len > 255)
-    return FALSE;
-  for (size_t i = 0; i < len; i++)
-    if (name[i] <= ' ' || name[i] > '~')
-      return FALSE;
-  return TRUE;
-}
-
 static void
 s_callable_free (gpointer data)
 {

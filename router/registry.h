@@ -13,7 +13,8 @@
 #include <glib.h>
 #include <jansson.h>
 
-#include "router/lock.h"
+#include "core/lock.h"
+#include "core/names.h"
 
 #include "oneliner/server.h"
 #include "router/signature.h"
@@ -90,9 +91,5 @@ gboolean ol__callable_invoke (OlCallable *callable, json_t *args,
 
 /* Introspection JSON (docs/PROTOCOL.md, op "list"). (transfer full) */
 json_t *ol__registry_describe (OlRegistry *registry);
-
-/* Checks that name is a valid registry name: non-empty, at most 255 bytes,
- * printable ASCII without spaces. */
-gboolean ol__name_is_valid (const char *name);
 
 G_END_DECLS

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "oneliner/error.h"
@@ -21,6 +20,7 @@ OlServer *
 ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
 {
   OlServer *s = g_new0 (OlServer, 1);
+  g_autoptr (GError) error = NULL;
 
   s->rpc_bind = g_strdup (rpc_endpoint ? rpc_endpoint : OL_DEFAULT_RPC_BIND);
   s->stream_bind = g_strdup (stream_endpoint ? stream_endpoint : OL_DEFAULT_STREAM_BIND);
@@ -29,8 +29,8 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->streamer = ol__streamer_new (s->registry, s->mounts);
   ol__mutex_init (&s->state_lock);
   ol__startup_init (&s->startup);
-  s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  g_assert (s->wake_fd >= 0);
+  if (!ol__wakeup_init (&s->wake, &error))
+    g_error ("%s", error->message);
   return s;
 }
 
@@ -48,7 +48,7 @@ ol_server_free (OlServer **server)
   ol__streamer_free (s->streamer);
   g_ptr_array_unref (s->mounts);
   ol__registry_free (s->registry);
-  close (s->wake_fd);
+  ol__wakeup_clear (&s->wake);
   ol__startup_clear (&s->startup);
   ol__mutex_clear (&s->state_lock);
   g_free (s->rpc_bind);
@@ -282,7 +282,7 @@ s_rpc_thread (gpointer data)
   while (!g_atomic_int_get (&s->stop))
     {
       items[0] = (zmq_pollitem_t) { router, 0, ZMQ_POLLIN, 0 };
-      items[1] = (zmq_pollitem_t) { NULL, s->wake_fd, ZMQ_POLLIN, 0 };
+      items[1] = ol__wakeup_poll_item (&s->wake);
       for (guint i = 0; i < s->mounts->len; i++)
         ol__mount_poll_items (s->mounts->pdata[i], &items[2 + i * OL_MOUNT_POLL_ITEMS]);
 
@@ -345,12 +345,10 @@ void
 ol_server_stop (OlServer *s)
 {
   GThread *thread;
-  uint64_t one = 1;
 
   g_return_if_fail (s != NULL);
   g_atomic_int_set (&s->stop, 1);
-  if (write (s->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-    g_debug ("cannot wake the RPC thread: %s", g_strerror (errno));
+  ol__wakeup_signal (&s->wake, "the RPC thread");
   ol__mutex_lock (&s->state_lock);
   thread = g_steal_pointer (&s->thread);
   ol__mutex_unlock (&s->state_lock);

@@ -6,7 +6,8 @@
 
 #include "oneliner/server.h"
 #include "router/registry.h"
-#include "router/startup.h"
+#include "core/startup.h"
+#include "core/wakeup.h"
 #include "relay/mount.h"
 #include "router/wire.h"
 #include "streamer/streamer.h"
@@ -27,7 +28,7 @@ struct OlServer {
   gboolean started;
   GThread *thread;          /* (owned) the RPC thread */
 
-  int wake_fd;              /* eventfd; written by ol_server_stop() from any thread */
+  OlWakeup wake;            /* signalled by ol_server_stop() from any thread */
   gint stop;                /* atomic: non-zero once stop was asked */
 
   atomic_uint_fast64_t calls_served;          /* requests answered */

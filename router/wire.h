@@ -9,46 +9,15 @@
 #include <jansson.h>
 #include <zmq.h>
 
-#include "oneliner/json.h"
+#include "core/clock.h"
+#include "core/frames.h"
+#include "core/json.h"
+#include "core/socket.h"
 
 G_BEGIN_DECLS
 
 /* Most binary frames a request or reply may carry after its JSON frame. */
 #define OL_WIRE_MAX_ATTACHMENTS 64
-/* Largest single message a socket accepts (ZMQ_MAXMSGSIZE); bigger frames
- * make libzmq drop the connection of the peer that sent them. */
-#define OL_WIRE_MAX_MESSAGE_SIZE (256 * 1024 * 1024)
-
-/* The process-wide ZeroMQ context, created on first use and never
- * terminated (every socket of oneliner closes with a bounded linger).
- * (transfer none) */
-void *ol__zmq_context (void);
-
-/* Wall-clock time in nanoseconds since the epoch. */
-gint64 ol__wall_time_ns (void);
-
-/* Sets linger, heartbeats and reconnect options common to every socket. */
-void ol__socket_set_common (void *socket);
-
-/* Receives one whole multipart message (non-blocking once the first frame is
- * there) into frames, an array of zmq_msg_t of capacity max. Frames beyond
- * max are received and discarded and *truncated is set. Returns the number
- * of frames kept, or -1 (errno set, nothing kept) when no message was ready. */
-int ol__wire_recv_multipart (void *socket, zmq_msg_t *frames, int max,
-                             gboolean *truncated);
-
-/* Closes the first n frames. */
-void ol__wire_close_frames (zmq_msg_t *frames, int n);
-
-/* Wraps a received frame's data in a GBytes without copying; the zmq_msg_t is
- * moved into the GBytes (frame is left empty). (transfer full) */
-GBytes *ol__wire_frame_to_bytes (zmq_msg_t *frame);
-
-/* Sends buf (transfer full, freed with free()) as one frame without copying. */
-int ol__wire_send_owned (void *socket, char *buf, size_t len, int flags);
-
-/* Sends a GBytes as one frame without copying (takes a reference). */
-int ol__wire_send_bytes (void *socket, GBytes *bytes, int flags);
 
 /* Encodes error as the "error" member of a reply:
  * {"domain": "...", "code": N, "message": "..."} (transfer full). */
@@ -86,10 +55,6 @@ char *ol__wire_encode_reply (json_t *id, json_t *result, const GError *error,
 /* Rebuilds a GError from a reply's "error" member. A member that is not of
  * that shape gives OL_ERROR_PROTOCOL. (transfer full) */
 GError *ol__wire_error_from_json (json_t *member);
-
-/* Describes a JSON value for error messages: `string "abc"`, `3.5`,
- * `object`, ... (transfer full) */
-char *ol__json_describe (json_t *value);
 
 /* Replaces every {"$frame": N} in value (in place, recursively) by
  * {"$base64": "..."} of frames[N]. Returns FALSE if an index is bad. */

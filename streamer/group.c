@@ -6,7 +6,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "router/startup.h"
+#include "core/startup.h"
 #include "router/wire.h"
 #include "streamer/proxy.h"
 

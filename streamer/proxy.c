@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "oneliner/error.h"
 #include "relay/relay.h"
-#include "router/startup.h"
+#include "core/startup.h"
+#include "core/wakeup.h"
 #include "router/wire.h"
 
 #define PROXY_POLL_MS 100
@@ -22,7 +22,7 @@ struct OlProxy {
   char *endpoint;        /* (owned) resolved public endpoint; set before ready */
   OlRelay *relay;        /* (nullable) borrowed; its sockets are this thread's */
   GThread *thread;       /* (owned) */
-  int wake_fd;
+  OlWakeup wake;
   atomic_bool stop;
   atomic_uint_fast64_t forwarded;
 
@@ -141,7 +141,10 @@ s_thread (gpointer data)
       g_array_set_size (items, 0);
       g_array_append_val (items, ((zmq_pollitem_t) { xsub, 0, ZMQ_POLLIN, 0 }));
       g_array_append_val (items, ((zmq_pollitem_t) { xpub, 0, ZMQ_POLLIN, 0 }));
-      g_array_append_val (items, ((zmq_pollitem_t) { NULL, p->wake_fd, ZMQ_POLLIN, 0 }));
+      {
+        zmq_pollitem_t wake = ol__wakeup_poll_item (&p->wake);
+        g_array_append_val (items, wake);
+      }
       if (p->relay != NULL)
         ol__relay_poll_items (p->relay, items);
       it = (zmq_pollitem_t *) items->data;
@@ -183,7 +186,11 @@ ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
   p->relay = relay;
   p->inproc = g_strdup (inproc_endpoint);
   p->bind = g_strdup (public_endpoint);
-  p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!ol__wakeup_init (&p->wake, error))
+    {
+      g_free (p);
+      return NULL;
+    }
   ol__startup_init (&p->startup);
   p->thread = g_thread_new ("ol-proxy", s_thread, p);
   if (!ol__startup_wait (&p->startup, "the stream proxy", error))
@@ -209,15 +216,12 @@ ol__proxy_forwarded (OlProxy *p)
 void
 ol__proxy_free (OlProxy *p)
 {
-  uint64_t one = 1;
-
   if (p == NULL)
     return;
   atomic_store (&p->stop, TRUE);
-  if (write (p->wake_fd, &one, sizeof one) < 0)
-    g_debug ("cannot wake the stream proxy: %s", g_strerror (errno));
+  ol__wakeup_signal (&p->wake, "the stream proxy");
   g_thread_join (p->thread);
-  close (p->wake_fd);
+  ol__wakeup_clear (&p->wake);
   ol__startup_clear (&p->startup);
   g_free (p->inproc);
   g_free (p->bind);

@@ -3,12 +3,12 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "router/startup.h"
+#include "core/startup.h"
+#include "core/wakeup.h"
 #include "router/wire.h"
 #include "streamer/proxy.h"
 
@@ -43,7 +43,7 @@ typedef struct {
 struct OlPusher {
   atomic_int refcount;
   char *inproc;         /* (owned) set by ol__pusher_start */
-  int wake_fd;
+  OlWakeup wake;
   GThread *thread;      /* (owned) (nullable) */
   atomic_bool stop;
 
@@ -52,7 +52,7 @@ struct OlPusher {
   PushQueue queue;      /* waiting to be sent */
   gboolean closed;      /* no more pushes accepted */
   gboolean idle;        /* the thread found the queue empty and waits for
-                           wake_fd: the next push writes it */
+                           wake: the next push signals it */
 };
 
 struct OlStreamWriter {
@@ -86,9 +86,11 @@ OlPusher *
 ol__pusher_new (void)
 {
   OlPusher *p = g_new0 (OlPusher, 1);
+  g_autoptr (GError) error = NULL;
 
   atomic_init (&p->refcount, 1);
-  p->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!ol__wakeup_init (&p->wake, &error))
+    g_error ("%s", error->message);
   ol__mutex_init (&p->lock);
   ol__startup_init (&p->startup);
   return p;
@@ -109,7 +111,7 @@ ol__pusher_unref (OlPusher *p)
   ol__pusher_close (p);
   s_queue_clear (&p->queue);
   g_free (p->queue.items);
-  close (p->wake_fd);
+  ol__wakeup_clear (&p->wake);
   g_free (p->inproc);
   ol__startup_clear (&p->startup);
   ol__mutex_clear (&p->lock);
@@ -212,18 +214,16 @@ s_send_batch (OlPusher *p, void *pub, PushQueue *batch, GArray *marks, guint *ne
   return done;
 }
 
-/* Waits for wake_fd (a push to an idle thread, or close) at most
+/* Waits for the wake-up (a push to an idle thread, or close) at most
  * timeout_ms. */
 static void
 s_wait (OlPusher *p, int timeout_ms)
 {
-  zmq_pollitem_t item = { NULL, p->wake_fd, ZMQ_POLLIN, 0 };
-  uint64_t count;
+  zmq_pollitem_t item = ol__wakeup_poll_item (&p->wake);
 
   if (zmq_poll (&item, 1, timeout_ms) < 0 && errno != EINTR)
     g_warning ("pusher: zmq_poll failed: %s", zmq_strerror (errno));
-  if (read (p->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
-    g_debug ("pusher: cannot read its eventfd: %s", g_strerror (errno));
+  ol__wakeup_drain (&p->wake);
 }
 
 /* Sends the queue until the pusher is stopped. The queue is swapped with
@@ -335,7 +335,6 @@ void
 ol__pusher_close (OlPusher *p)
 {
   GThread *thread;
-  uint64_t one = 1;
 
   ol__mutex_lock (&p->lock);
   p->closed = TRUE;
@@ -344,8 +343,7 @@ ol__pusher_close (OlPusher *p)
   if (thread == NULL)
     return;
   atomic_store (&p->stop, TRUE);
-  if (write (p->wake_fd, &one, sizeof one) < 0)
-    g_debug ("pusher: cannot wake its thread: %s", g_strerror (errno));
+  ol__wakeup_signal (&p->wake, "the pusher");
   g_thread_join (thread);
 }
 
@@ -355,7 +353,6 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
 {
   PushItem *item;
   gboolean wake;
-  uint64_t one = 1;
 
   if (atomic_load (&st->removed))
     {
@@ -406,8 +403,8 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
   wake = p->idle;
   p->idle = FALSE;
   ol__mutex_unlock (&p->lock);
-  if (wake && write (p->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-    g_debug ("pusher: cannot wake its thread: %s", g_strerror (errno));
+  if (wake)
+    ol__wakeup_signal (&p->wake, "the pusher");
   return TRUE;
 }
 

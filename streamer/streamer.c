@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "oneliner/error.h"
-#include "router/lock.h"
+#include "core/lock.h"
 #include "relay/relay.h"
 #include "streamer/group.h"
 #include "streamer/proxy.h"

@@ -6,15 +6,15 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "oneliner/error.h"
 #include "oneliner/stream.h"
 #include "router/client_private.h"
-#include "router/lock.h"
-#include "router/startup.h"
+#include "core/lock.h"
+#include "core/startup.h"
+#include "core/wakeup.h"
 #include "router/wire.h"
 #include "streamer/header.h"
 
@@ -118,7 +118,7 @@ struct OlSubscriber {
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
-  int wake_fd;               /* eventfd: commands are queued or stop is asked */
+  OlWakeup wake;             /* signalled when commands are queued or stop is asked */
 
   gint stop;                 /* atomic */
   _Atomic guint64 malformed; /* messages dropped as malformed */
@@ -683,7 +683,7 @@ s_thread (gpointer data)
     {
       zmq_pollitem_t items[2] = {
         { sub, 0, ZMQ_POLLIN, 0 },
-        { NULL, s->wake_fd, ZMQ_POLLIN, 0 },
+        ol__wakeup_poll_item (&s->wake),
       };
 
       if (zmq_poll (items, 2, SUB_POLL_MS) < 0)
@@ -696,11 +696,7 @@ s_thread (gpointer data)
         }
       if (items[1].revents & ZMQ_POLLIN)
         {
-          guint64 count;
-
-          if (read (s->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
-            g_debug ("stream subscriber: cannot read its eventfd: %s",
-                     g_strerror (errno));
+          ol__wakeup_drain (&s->wake);
           s_apply_commands (s, sub);
         }
       /* The readers are woken once the receiver has stored what was
@@ -745,10 +741,7 @@ s_thread (gpointer data)
 static void
 s_wake (OlSubscriber *s)
 {
-  guint64 one = 1;
-
-  if (write (s->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-    g_warning ("cannot wake the stream subscriber: %s", g_strerror (errno));
+  ol__wakeup_signal (&s->wake, "the stream subscriber");
 }
 
 /* Queues a subscription change for the receiver; the caller holds the lock
@@ -900,7 +893,7 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
   s->endpoint = g_strdup (endpoint);
   s->context = g_main_context_ref (context);
   s->client = client;
-  s->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  s->wake.fd = -1;
   atomic_init (&s->malformed, 0);
   ol__mutex_init (&s->lock);
   ol__cond_init (&s->cond);
@@ -910,11 +903,8 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
   g_queue_init (&s->commands);
   s->watches = g_ptr_array_new ();
   s->next_watch_id = 1;
-  if (s->wake_fd < 0)
+  if (!ol__wakeup_init (&s->wake, error))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
-                   "cannot create the stream subscriber's eventfd: %s",
-                   g_strerror (errno));
       ol__subscriber_free (s);
       return NULL;
     }
@@ -973,8 +963,7 @@ ol__subscriber_free (OlSubscriber *s)
       g_free (cmd->name);
       g_free (cmd);
     }
-  if (s->wake_fd >= 0)
-    close (s->wake_fd);
+  ol__wakeup_clear (&s->wake);
   ol__startup_clear (&s->startup);
   g_main_context_unref (s->context);
   g_free (s->endpoint);

@@ -8,8 +8,8 @@
 #include <zmq.h>
 
 #include "oneliner/json.h"
-#include "router/lock.h"
-#include "router/startup.h"
+#include "core/lock.h"
+#include "core/startup.h"
 #include "router/wire.h"
 #include "tests/testutil.h"
 

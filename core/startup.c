@@ -1,5 +1,5 @@
 /* The start handshake of oneliner's threads. */
-#include "router/startup.h"
+#include "core/startup.h"
 
 #include "oneliner/error.h"
 

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "router/lock.h"
+#include "core/lock.h"
 
 G_BEGIN_DECLS
 

@@ -1,0 +1,69 @@
+/* The process-wide ZeroMQ context and the options every socket shares. */
+#include "core/socket.h"
+
+#include <zmq.h>
+
+static void *s_context;
+
+static gpointer
+s_context_create (gpointer unused)
+{
+  (void) unused;
+  s_context = zmq_ctx_new ();
+  g_assert_nonnull (s_context);
+  /* Sockets of a process with many clients and servers: raise libzmq's
+   * default limit of 1023. */
+  zmq_ctx_set (s_context, ZMQ_MAX_SOCKETS, 8192);
+  /* One I/O thread by default: with two, a relay's receive and re-send of a
+   * large message run on different threads and its data crosses CPUs (1 MiB
+   * through two relays fell to 0.45x raw); a process that publishes and
+   * receives small messages at full speed may prefer more
+   * (ONELINER_IO_THREADS, 1 to 16). */
+  {
+    const char *env = g_getenv ("ONELINER_IO_THREADS");
+    gint64 n = env ? g_ascii_strtoll (env, NULL, 10) : 1;
+    zmq_ctx_set (s_context, ZMQ_IO_THREADS, (int) CLAMP (n, 1, 16));
+  }
+  return s_context;
+}
+
+void *
+ol__zmq_context (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  return g_once (&once, s_context_create, NULL);
+}
+
+/* How long a silent peer counts as alive: 1500 ms, so that a dead peer is
+ * known within 2 s. ONELINER_HEARTBEAT_TIMEOUT_MS overrides it for machines
+ * where threads can stall for longer than that (sanitizer builds under load,
+ * say): a connection that misses its heartbeats is dropped with the requests
+ * in flight on it. */
+static gpointer
+s_heartbeat_timeout (gpointer unused)
+{
+  const char *env = g_getenv ("ONELINER_HEARTBEAT_TIMEOUT_MS");
+  gint64 ms = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+
+  (void) unused;
+  return GINT_TO_POINTER (ms >= 1000 && ms <= 600000 ? (int) ms : 1500);
+}
+
+void
+ol__socket_set_common (void *socket)
+{
+  static GOnce once = G_ONCE_INIT;
+  int linger = 0;
+  int hb_ivl = 500;
+  int hb_timeout = GPOINTER_TO_INT (g_once (&once, s_heartbeat_timeout, NULL));
+  int reconnect = 100;
+  int reconnect_max = 1000;
+  int64_t maxmsg = OL_WIRE_MAX_MESSAGE_SIZE;
+
+  zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt (socket, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl);
+  zmq_setsockopt (socket, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+  zmq_setsockopt (socket, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
+  zmq_setsockopt (socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
+  zmq_setsockopt (socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+}
