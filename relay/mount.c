@@ -9,8 +9,8 @@
 #include "oneliner/error.h"
 #include "oneliner/version.h"
 #include "core/lock.h"
-#include "router/registry.h"
-#include "router/wire.h"
+#include "core/names.h"
+#include "router/server_private.h"
 
 /* How often the upstream's descriptions are refreshed. */
 #define REFRESH_US (1 * G_USEC_PER_SEC)
@@ -176,9 +176,20 @@ ol__mount_poll_items (OlMount *m, zmq_pollitem_t *items)
   items[1] = (zmq_pollitem_t) { m->monitor, 0, ZMQ_POLLIN, 0 };
 }
 
+/* Sends text (transfer full) and frames to the caller of f. */
+static void
+s_reply (OlServer *server, void *router, Forward *f, char *text, size_t len, GPtrArray *frames)
+{
+  gsize identity_len;
+  const void *identity = g_bytes_get_data (f->identity, &identity_len);
+  OlPeer peer = { identity, identity_len, f->delimited };
+
+  ol__server_send_reply (server, router, &peer, text, len, frames);
+}
+
 /* Sends an error reply for a forward that will never be answered. */
 static void
-s_fail (OlMount *m, Forward *f, void *router, OlMountReplyFunc reply, gpointer user_data,
+s_fail (OlMount *m, Forward *f, OlServer *server, void *router,
         const char *why)
 {
   g_autoptr (GError) error = NULL;
@@ -189,7 +200,7 @@ s_fail (OlMount *m, Forward *f, void *router, OlMountReplyFunc reply, gpointer u
     return;
   error = g_error_new (OL_ERROR, OL_ERROR_UNREACHABLE, "mount \"%s\": %s", m->prefix, why);
   text = ol__wire_encode_reply (f->caller_id, NULL, error, -1, &len);
-  reply (router, f->identity, f->delimited, text, len, NULL, user_data);
+  s_reply (server, router, f, text, len, NULL);
   atomic_fetch_add (&m->unreachable, 1);
 }
 
@@ -257,11 +268,12 @@ static void
 s_send_internal (OlMount *m, ForwardKind kind, const char *op)
 {
   guint64 id = ++m->next_id;
-  g_autofree char *text = g_strdup_printf ("{\"v\":%d,\"id\":%" G_GUINT64_FORMAT ",\"op\":\"%s\"}",
-                                           OL_PROTOCOL_VERSION, id, op);
+  g_autoptr (GString) text = g_string_sized_new (64);
   Forward *f;
 
-  if (zmq_send (m->dealer, text, strlen (text), ZMQ_DONTWAIT) < 0)
+  ol__wire_append_request_head (text, id, op, FALSE, FALSE);
+  g_string_append_c (text, '}');
+  if (zmq_send (m->dealer, text->str, text->len, ZMQ_DONTWAIT) < 0)
     return;
   f = g_new0 (Forward, 1);
   f->kind = kind;
@@ -271,8 +283,7 @@ s_send_internal (OlMount *m, ForwardKind kind, const char *op)
 }
 
 static void
-s_handle_reply (OlMount *m, zmq_msg_t *frames, int n, void *router, OlMountReplyFunc reply,
-                gpointer user_data)
+s_handle_reply (OlMount *m, zmq_msg_t *frames, int n, OlServer *server, void *router)
 {
   g_autoptr (json_t) json = json_loadb (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
                                         JSON_ALLOW_NUL, NULL);
@@ -307,14 +318,14 @@ s_handle_reply (OlMount *m, zmq_msg_t *frames, int n, void *router, OlMountReply
       len = strlen (text);
       for (int i = 1; i < n; i++)
         g_ptr_array_add (attachments, ol__wire_frame_to_bytes (&frames[i]));
-      reply (router, f->identity, f->delimited, text, len, attachments, user_data);
+      s_reply (server, router, f, text, len, attachments);
       atomic_fetch_add (&m->replies, 1);
     }
   g_hash_table_remove (m->forwards, &id);
 }
 
 static void
-s_fail_all (OlMount *m, void *router, OlMountReplyFunc reply, gpointer user_data,
+s_fail_all (OlMount *m, OlServer *server, void *router,
             const char *why)
 {
   GHashTableIter iter;
@@ -323,14 +334,14 @@ s_fail_all (OlMount *m, void *router, OlMountReplyFunc reply, gpointer user_data
   g_hash_table_iter_init (&iter, m->forwards);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      s_fail (m, value, router, reply, user_data, why);
+      s_fail (m, value, server, router, why);
       g_hash_table_iter_remove (&iter);
     }
   m->refreshing = FALSE;
 }
 
 void
-ol__mount_service (OlMount *m, void *router, OlMountReplyFunc reply, gpointer user_data)
+ol__mount_service (OlMount *m, OlServer *server, void *router)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -362,7 +373,7 @@ ol__mount_service (OlMount *m, void *router, OlMountReplyFunc reply, gpointer us
         {
           g_info ("mount %s: lost %s", m->prefix, m->rpc_endpoint);
           atomic_store (&m->connected, FALSE);
-          s_fail_all (m, router, reply, user_data, "the connection to the upstream server "
+          s_fail_all (m, server, router, "the connection to the upstream server "
                       "was lost during the call");
         }
     }
@@ -376,7 +387,7 @@ ol__mount_service (OlMount *m, void *router, OlMountReplyFunc reply, gpointer us
 
       if (n < 0)
         break;
-      s_handle_reply (m, frames, n, router, reply, user_data);
+      s_handle_reply (m, frames, n, server, router);
       ol__wire_close_frames (frames, n);
     }
 
@@ -406,38 +417,36 @@ ol__mount_service (OlMount *m, void *router, OlMountReplyFunc reply, gpointer us
 }
 
 gboolean
-ol__mount_forward (OlMount *m, json_t *request, GBytes *identity, gboolean delimited,
-                   GPtrArray *frames, GError **error)
+ol__mount_forward (OlMount *m, const OlRequest *request, const char *rest, const OlPeer *peer,
+                   GError **error)
 {
   guint64 id = ++m->next_id;
-  json_t *caller_id = json_object_get (request, "id");
-  gboolean more = frames != NULL && frames->len > 0;
+  gboolean more = request->frames_in != NULL && request->frames_in->len > 0;
+  g_autoptr (GString) text = g_string_sized_new (256);
   Forward *f;
-  char *text;
 
-  caller_id = caller_id ? json_incref (caller_id) : json_null ();
-  json_object_set_new (request, "id", json_integer ((json_int_t) id));
-  text = json_dumps (request, JSON_COMPACT);
+  ol__request_append (text, request, id, rest);
   if (!atomic_load (&m->connected)
-      || zmq_send (m->dealer, text, strlen (text), ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)) < 0)
+      || zmq_send (m->dealer, text->str, text->len, ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)) < 0)
     {
-      /* The caller's error reply carries the caller's id. */
-      json_object_set_new (request, "id", caller_id);
-      free (text);
       atomic_fetch_add (&m->unreachable, 1);
       g_set_error (error, OL_ERROR, OL_ERROR_UNREACHABLE,
                    "mount \"%s\": the upstream server %s is not connected", m->prefix,
                    m->rpc_endpoint);
       return FALSE;
     }
-  free (text);
-  for (guint i = 0; more && i < frames->len; i++)
-    ol__wire_send_bytes (m->dealer, frames->pdata[i], i + 1 < frames->len ? ZMQ_SNDMORE : 0);
+  for (guint i = 0; more && i < request->frames_in->len; i++)
+    ol__wire_send_bytes (m->dealer, request->frames_in->pdata[i],
+                         i + 1 < request->frames_in->len ? ZMQ_SNDMORE : 0);
   f = g_new0 (Forward, 1);
   f->kind = FORWARD_CALL;
-  f->identity = g_bytes_ref (identity);
-  f->delimited = delimited;
-  f->caller_id = caller_id;
+  f->identity = g_bytes_new (peer->identity, peer->identity_len);
+  f->delimited = peer->delimited;
+  /* The caller's id goes back in the reply. */
+  if (request->has_int_id)
+    f->caller_id = json_integer (request->int_id);
+  else
+    f->caller_id = request->id ? json_incref (request->id) : json_null ();
   f->sent = g_get_monotonic_time ();
   g_hash_table_insert (m->forwards, g_memdup2 (&id, sizeof id), f);
   atomic_fetch_add (&m->calls_forwarded, 1);

@@ -23,14 +23,11 @@
 #include <jansson.h>
 #include <zmq.h>
 
+#include "router/server_private.h"
+
 G_BEGIN_DECLS
 
 typedef struct OlMount OlMount;
-
-/* Sends a reply to the caller named by identity (see router/server.c). */
-typedef void (*OlMountReplyFunc) (void *router, GBytes *identity, gboolean delimited,
-                                  char *text, size_t len, GPtrArray *frames,
-                                  gpointer user_data);
 
 OlMount *ol__mount_new (const char *prefix, const char *rpc_endpoint,
                         const char *stream_endpoint);
@@ -51,14 +48,14 @@ void ol__mount_poll_items (OlMount *mount, zmq_pollitem_t *items);
 
 /* RPC thread: handles upstream replies and connection events, refreshes the
  * cached upstream descriptions every second, expires old forwards. */
-void ol__mount_service (OlMount *mount, void *router, OlMountReplyFunc reply,
-                        gpointer user_data);
+void ol__mount_service (OlMount *mount, OlServer *server, void *router);
 
-/* RPC thread: forwards request (its routed member already rewritten) with
- * the request's attachments. Returns FALSE with OL_ERROR_UNREACHABLE if the
- * upstream is not connected: the caller then replies with the error. */
-gboolean ol__mount_forward (OlMount *mount, json_t *request, GBytes *identity,
-                            gboolean delimited, GPtrArray *frames, GError **error);
+/* RPC thread: forwards request from peer with its attachments, rest in
+ * place of the name it routes by (ol__mount_match). Returns FALSE with
+ * OL_ERROR_UNREACHABLE if the upstream is not connected: the caller then
+ * replies with the error. */
+gboolean ol__mount_forward (OlMount *mount, const OlRequest *request, const char *rest,
+                            const OlPeer *peer, GError **error);
 
 /* If name is "PREFIX/rest" for one of mounts (the longest prefix wins),
  * returns that mount and sets *rest. (transfer none) */

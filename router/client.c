@@ -99,17 +99,8 @@ s_begin (OlClient *c, guint64 id, const char *op, OlCallFlags flags)
       out = c->scratch = g_string_sized_new (256);
     }
   g_string_truncate (out, 0);
-  g_string_append_len (out, "{\"v\":", 5);
-  ol__wire_append_int (out, OL_PROTOCOL_VERSION);
-  g_string_append_len (out, ",\"id\":", 6);
-  ol__wire_append_int (out, (gint64) id);
-  g_string_append_len (out, ",\"op\":\"", 7);
-  g_string_append (out, op);
-  g_string_append_c (out, '"');
-  if (flags & OL_CALL_TIMESTAMP)
-    g_string_append (out, ",\"ts\":true");
-  if (flags & OL_CALL_FRAMES)
-    g_string_append (out, ",\"frames\":true");
+  ol__wire_append_request_head (out, id, op, (flags & OL_CALL_TIMESTAMP) != 0,
+                                (flags & OL_CALL_FRAMES) != 0);
   return out;
 }
 
@@ -137,36 +128,21 @@ static gboolean
 s_end_with_call (GString *out, const char *instance, const char *name_member,
                  const char *name, json_t *args, json_t *kwargs, GError **error)
 {
-  if (instance != NULL)
+  if (instance != NULL && !ol__wire_append_member_string (out, "object", instance))
     {
-      g_string_append_len (out, ",\"object\":", 10);
-      if (!ol__wire_append_string (out, instance))
-        {
-          g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                       "the object name is not valid UTF-8");
-          return FALSE;
-        }
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "the object name is not valid UTF-8");
+      return FALSE;
     }
-  g_string_append_c (out, ',');
-  g_string_append_c (out, '"');
-  g_string_append (out, name_member);
-  g_string_append_len (out, "\":", 2);
-  if (!ol__wire_append_string (out, name))
+  if (!ol__wire_append_member_string (out, name_member, name))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "the %s name is not valid UTF-8",
                    name_member);
       return FALSE;
     }
   if (args != NULL)
-    {
-      g_string_append_len (out, ",\"args\":", 8);
-      ol__wire_append_json (out, args);
-    }
+    ol__wire_append_member_json (out, "args", args);
   if (kwargs != NULL)
-    {
-      g_string_append_len (out, ",\"kwargs\":", 10);
-      ol__wire_append_json (out, kwargs);
-    }
+    ol__wire_append_member_json (out, "kwargs", kwargs);
   g_string_append_c (out, '}');
   return TRUE;
 }
@@ -197,7 +173,7 @@ static gboolean
 s_decode_success (const char *text, size_t len, guint64 *id, json_t **result,
                   gint64 *ts)
 {
-  static const char head[] = "{\"v\":1,\"id\":";
+  static const char head[] = OL_WIRE_HEAD;
   static const char ok[] = ",\"ok\":true,\"result\":";
   static const char ts_key[] = ",\"ts\":";
   const char *end = text + len;

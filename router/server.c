@@ -9,7 +9,7 @@
 #include "oneliner/version.h"
 
 /* The RPC thread wakes at least this often to check for a stop request,
- * even if the eventfd write were lost. */
+ * even if the wake-up were lost. */
 #define RPC_POLL_MS 250
 /* Messages handled per poll wake-up before polling the stop signal again. */
 #define RPC_BATCH 512
@@ -25,8 +25,7 @@ ol_server_new (const char *rpc_endpoint, const char *stream_endpoint)
   s->rpc_bind = g_strdup (rpc_endpoint ? rpc_endpoint : OL_DEFAULT_RPC_BIND);
   s->stream_bind = g_strdup (stream_endpoint ? stream_endpoint : OL_DEFAULT_STREAM_BIND);
   s->registry = ol__registry_new ();
-  s->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__mount_free);
-  s->streamer = ol__streamer_new (s->registry, s->mounts);
+  s->streamer = ol__streamer_new (s->registry);
   ol__mutex_init (&s->state_lock);
   ol__startup_init (&s->startup);
   if (!ol__wakeup_init (&s->wake, &error))
@@ -46,7 +45,8 @@ ol_server_free (OlServer **server)
   ol_server_stop (s);
   /* Streams call into the registry's callables: they go first. */
   ol__streamer_free (s->streamer);
-  g_ptr_array_unref (s->mounts);
+  if (s->plug != NULL)
+    s->plug->free (s->plug_data);
   ol__registry_free (s->registry);
   ol__wakeup_clear (&s->wake);
   ol__startup_clear (&s->startup);
@@ -58,178 +58,9 @@ ol_server_free (OlServer **server)
   g_free (s);
 }
 
-/* Sends the reply to the peer named by the identity frame: text is sent
- * without a copy and freed if owned, else copied. The RPC thread never
- * blocks here: a client that is gone or does not read its replies (its
- * queue is full) loses that reply, which is counted. */
-static void
-s_send_reply (OlServer *s, void *router, const void *identity, size_t identity_len,
-              gboolean delimited, char *text, size_t len, gboolean owned,
-              GPtrArray *frames_out)
-{
-  gboolean more_frames = frames_out != NULL && frames_out->len > 0;
-  int flags = more_frames ? ZMQ_SNDMORE : 0;
-
-  if (zmq_send (router, identity, identity_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-    {
-      if (owned)
-        free (text);
-      atomic_fetch_add (&s->replies_undeliverable, 1);
-      g_debug ("reply not delivered: %s", zmq_strerror (errno));
-      return;
-    }
-  if (delimited)
-    zmq_send (router, "", 0, ZMQ_SNDMORE);
-  if (owned)
-    ol__wire_send_owned (router, text, len, flags);
-  else
-    zmq_send (router, text, len, flags);
-  for (guint i = 0; more_frames && i < frames_out->len; i++)
-    ol__wire_send_bytes (router, frames_out->pdata[i],
-                         i + 1 < frames_out->len ? ZMQ_SNDMORE : 0);
-}
-
-static void
-s_error_reply (GString *out, json_t *request, OlError code, const char *message)
-{
-  g_autoptr (GError) error = g_error_new_literal (OL_ERROR, code, message);
-  json_t *id = json_is_object (request) ? json_object_get (request, "id") : NULL;
-
-  ol__wire_append_reply (out, id, NULL, error, -1);
-}
-
-/* Sends the reply of a forwarded call (relay/mount.c). */
-static void
-s_mount_reply (void *router, GBytes *identity, gboolean delimited, char *text, size_t len,
-               GPtrArray *frames, gpointer data)
-{
-  gsize id_len;
-  gconstpointer id = g_bytes_get_data (identity, &id_len);
-
-  s_send_reply (data, router, id, id_len, delimited, text, len, TRUE, frames);
-}
-
-/* The name a request routes by: the object of a call (or its free
- * function), the name of a named call or of a stream. */
-static const char *
-s_route_member (json_t *request, const char **member)
-{
-  const char *op = json_string_value (json_object_get (request, "op"));
-  json_t *object;
-
-  if (op == NULL)
-    return NULL;
-  if (strcmp (op, "call") == 0)
-    {
-      object = json_object_get (request, "object");
-      *member = json_is_string (object) ? "object" : "method";
-    }
-  else if (strcmp (op, "call_named") == 0 || strcmp (op, "stream_enable") == 0
-           || strcmp (op, "stream_remove") == 0)
-    *member = "name";
-  else
-    return NULL;
-  return json_string_value (json_object_get (request, *member));
-}
-
-/* Forwards request to the mount its name routes to, if any. Returns TRUE
- * when it is taken care of (forwarded, or answered with an error). */
-static gboolean
-s_route (OlServer *s, void *router, json_t *request, zmq_msg_t *identity, gboolean delimited,
-         zmq_msg_t *attachments, int n_attachments)
-{
-  const char *member = NULL;
-  const char *name = s_route_member (request, &member);
-  const char *rest = NULL;
-  OlMount *mount = ol__mount_match (s->mounts, name, &rest);
-  g_autoptr (GBytes) who = NULL;
-  g_autoptr (GPtrArray) frames = NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (mount == NULL)
-    return FALSE;
-  json_object_set_new (request, member, json_string (rest));
-  who = g_bytes_new (zmq_msg_data (identity), zmq_msg_size (identity));
-  frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  for (int i = 0; i < n_attachments; i++)
-    g_ptr_array_add (frames, ol__wire_frame_to_bytes (&attachments[i]));
-  if (!ol__mount_forward (mount, request, who, delimited, frames, &error))
-    {
-      size_t len;
-      char *text = ol__wire_encode_reply (json_object_get (request, "id"), NULL, error, -1, &len);
-      s_send_reply (s, router, zmq_msg_data (identity), zmq_msg_size (identity), delimited,
-                    text, len, TRUE, NULL);
-    }
-  return TRUE;
-}
-
 /* The reply buffer of the RPC thread is kept between requests, unless a
  * big reply made it grow beyond this. */
 #define RPC_REPLY_BUFFER_KEEP (1024 * 1024)
-
-/* Handles one request; out is the RPC thread's buffer for the reply text. */
-static void
-s_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean truncated,
-          GString *out)
-{
-  gboolean delimited;
-  int body;
-  json_error_t jerr;
-  g_autoptr (json_t) request = NULL;
-  g_autoptr (GPtrArray) frames_in = NULL;
-  g_autoptr (GPtrArray) frames_out = NULL;
-
-  /* frames[0] is the peer identity ROUTER adds; a REQ peer adds an empty
-   * delimiter before the body, which the reply repeats. ROUTER always
-   * delivers the identity and at least one frame. */
-  delimited = n >= 3 && zmq_msg_size (&frames[1]) == 0;
-  body = delimited ? 2 : 1;
-  g_assert (n > body);
-  g_string_truncate (out, 0);
-  /* Plain calls (no attachments; with mounts, names may route upstream). */
-  if (n == body + 1 && !truncated && s->mounts->len == 0
-      && ol__server_dispatch_call (s, zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
-                                   out))
-    {
-      s_send_reply (s, router, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), delimited,
-                    out->str, out->len, FALSE, NULL);
-      return;
-    }
-  request = json_loadb (zmq_msg_data (&frames[body]), zmq_msg_size (&frames[body]),
-                        JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (request == NULL)
-    {
-      g_autofree char *msg = g_strdup_printf (
-        "request is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-        jerr.column);
-      s_error_reply (out, NULL, OL_ERROR_PROTOCOL, msg);
-    }
-  else if (!json_is_object (request))
-    s_error_reply (out, NULL, OL_ERROR_PROTOCOL, "request is not a JSON object");
-  else if (truncated || n - body - 1 > OL_WIRE_MAX_ATTACHMENTS)
-    {
-      g_autofree char *msg = g_strdup_printf (
-        "request has more than %d binary frames", OL_WIRE_MAX_ATTACHMENTS);
-      s_error_reply (out, request, OL_ERROR_PROTOCOL, msg);
-    }
-  if (out->len == 0 && s->mounts->len > 0
-      && s_route (s, router, request, &frames[0], delimited, &frames[body + 1], n - body - 1))
-    return;
-  if (out->len == 0)
-    {
-      if (n > body + 1)
-        {
-          frames_in = g_ptr_array_new_full (n - body - 1, (GDestroyNotify) g_bytes_unref);
-          for (int i = body + 1; i < n; i++)
-            g_ptr_array_add (frames_in, ol__wire_frame_to_bytes (&frames[i]));
-        }
-      ol__server_dispatch (s, request, frames_in, &frames_out, out);
-    }
-  else
-    atomic_fetch_add (&s->calls_served, 1);
-  s_send_reply (s, router, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), delimited,
-                out->str, out->len, FALSE, frames_out);
-}
 
 static void *
 s_bind_router (OlServer *s, GError **error)
@@ -264,29 +95,30 @@ s_rpc_thread (gpointer data)
   void *router = s_bind_router (s, &error);
   zmq_msg_t frames[RPC_MAX_FRAMES];
   g_autoptr (GString) out = g_string_sized_new (256);
+  g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (zmq_pollitem_t));
 
-  guint n_items = 2 + s->mounts->len * OL_MOUNT_POLL_ITEMS;
-  g_autofree zmq_pollitem_t *items = g_new0 (zmq_pollitem_t, n_items);
-
-  for (guint i = 0; router != NULL && i < s->mounts->len; i++)
-    if (!ol__mount_open (s->mounts->pdata[i], &error))
-      {
-        for (guint j = 0; j < i; j++)
-          ol__mount_close (s->mounts->pdata[j]);
-        g_clear_pointer (&router, zmq_close);
-      }
+  if (router != NULL && s->plug != NULL && !s->plug->open (s->plug_data, &error))
+    {
+      s->plug->close (s->plug_data);
+      g_clear_pointer (&router, zmq_close);
+    }
   ol__startup_report (&s->startup, error);
   if (router == NULL)
     return NULL;
 
   while (!g_atomic_int_get (&s->stop))
     {
-      items[0] = (zmq_pollitem_t) { router, 0, ZMQ_POLLIN, 0 };
-      items[1] = ol__wakeup_poll_item (&s->wake);
-      for (guint i = 0; i < s->mounts->len; i++)
-        ol__mount_poll_items (s->mounts->pdata[i], &items[2 + i * OL_MOUNT_POLL_ITEMS]);
+      zmq_pollitem_t *it;
 
-      if (zmq_poll (items, (int) n_items, RPC_POLL_MS) < 0)
+      g_array_set_size (items, 2);
+      it = (zmq_pollitem_t *) items->data;
+      it[0] = (zmq_pollitem_t) { router, 0, ZMQ_POLLIN, 0 };
+      it[1] = ol__wakeup_poll_item (&s->wake);
+      if (s->plug != NULL)
+        s->plug->poll_items (s->plug_data, items);
+      it = (zmq_pollitem_t *) items->data;
+
+      if (zmq_poll (it, (int) items->len, RPC_POLL_MS) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -300,7 +132,7 @@ s_rpc_thread (gpointer data)
 
           if (n < 0)
             break;
-          s_handle (s, router, frames, n, truncated, out);
+          ol__gate_handle (s, router, frames, n, truncated, out);
           if (out->allocated_len > RPC_REPLY_BUFFER_KEEP)
             {
               g_string_free (out, TRUE);
@@ -308,11 +140,11 @@ s_rpc_thread (gpointer data)
             }
           ol__wire_close_frames (frames, n);
         }
-      for (guint i = 0; i < s->mounts->len; i++)
-        ol__mount_service (s->mounts->pdata[i], router, s_mount_reply, s);
+      if (s->plug != NULL)
+        s->plug->service (s->plug_data, it + 2, s, router);
     }
-  for (guint i = 0; i < s->mounts->len; i++)
-    ol__mount_close (s->mounts->pdata[i]);
+  if (s->plug != NULL)
+    s->plug->close (s->plug_data);
   zmq_close (router);
   return NULL;
 }
@@ -451,35 +283,33 @@ ol_server_call (OlServer *s, const char *instance, const char *method,
   return ol__value_to_result (&value, NULL);
 }
 
+void
+ol__server_set_plug (OlServer *s, const OlServerPlug *plug, gpointer data)
+{
+  g_return_if_fail (s->plug == NULL && !ol__server_is_started (s));
+  s->plug = plug;
+  s->plug_data = data;
+}
+
+gpointer
+ol__server_get_plug (OlServer *s, const OlServerPlug *plug)
+{
+  return s->plug == plug ? s->plug_data : NULL;
+}
+
 gboolean
-ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
-                 const char *stream_endpoint, GError **error)
+ol__server_is_started (OlServer *s)
 {
   gboolean started;
 
-  g_return_val_if_fail (s != NULL && rpc_endpoint != NULL && stream_endpoint != NULL, FALSE);
-  if (!ol__mount_prefix_is_valid (prefix))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "invalid mount prefix \"%s\": a name of printable ASCII without "
-                   "spaces that neither starts nor ends with '/'", prefix ? prefix : "(null)");
-      return FALSE;
-    }
   ol__mutex_lock (&s->state_lock);
   started = s->started;
   ol__mutex_unlock (&s->state_lock);
-  if (started)
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_FAILED,
-                   "mount \"%s\": mounts are added before ol_server_start()", prefix);
-      return FALSE;
-    }
-  for (guint i = 0; i < s->mounts->len; i++)
-    if (strcmp (ol__mount_prefix (s->mounts->pdata[i]), prefix) == 0)
-      {
-        g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "mount \"%s\" already exists", prefix);
-        return FALSE;
-      }
-  g_ptr_array_add (s->mounts, ol__mount_new (prefix, rpc_endpoint, stream_endpoint));
-  return TRUE;
+  return started;
+}
+
+OlStreamer *
+ol__server_streamer (OlServer *s)
+{
+  return s->streamer;
 }

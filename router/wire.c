@@ -136,7 +136,7 @@ void
 ol__wire_append_reply (GString *out, json_t *id, json_t *result, const GError *error,
                        gint64 ts)
 {
-  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
+  g_string_append_len (out, OL_WIRE_HEAD, sizeof OL_WIRE_HEAD - 1);
   ol__wire_append_json (out, id);
   s_append_reply_rest (out, result, error, ts);
 }
@@ -145,7 +145,7 @@ void
 ol__wire_append_reply_int (GString *out, gint64 id, json_t *result, const GError *error,
                            gint64 ts)
 {
-  g_string_append_len (out, "{\"v\":1,\"id\":", 12);
+  g_string_append_len (out, OL_WIRE_HEAD, sizeof OL_WIRE_HEAD - 1);
   ol__wire_append_int (out, id);
   s_append_reply_rest (out, result, error, ts);
 }
@@ -214,4 +214,37 @@ ol__wire_inline_frames (json_t *value, GPtrArray *frames)
           return FALSE;
     }
   return TRUE;
+}
+
+void
+ol__wire_append_request_head (GString *out, guint64 id, const char *op, gboolean ts,
+                              gboolean frames)
+{
+  g_string_append_len (out, OL_WIRE_HEAD, sizeof OL_WIRE_HEAD - 1);
+  ol__wire_append_int (out, (gint64) id);
+  g_string_append_len (out, ",\"op\":\"", 7);
+  g_string_append (out, op);
+  g_string_append_c (out, '"');
+  if (ts)
+    g_string_append_len (out, ",\"ts\":true", 10);
+  if (frames)
+    g_string_append_len (out, ",\"frames\":true", 14);
+}
+
+gboolean
+ol__wire_append_member_string (GString *out, const char *member, const char *value)
+{
+  g_string_append_len (out, ",\"", 2);
+  g_string_append (out, member);
+  g_string_append_len (out, "\":", 2);
+  return ol__wire_append_string (out, value);
+}
+
+void
+ol__wire_append_member_json (GString *out, const char *member, json_t *value)
+{
+  g_string_append_len (out, ",\"", 2);
+  g_string_append (out, member);
+  g_string_append_len (out, "\":", 2);
+  ol__wire_append_json (out, value);
 }

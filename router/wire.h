@@ -13,11 +13,16 @@
 #include "core/frames.h"
 #include "core/json.h"
 #include "core/socket.h"
+#include "oneliner/version.h"
 
 G_BEGIN_DECLS
 
 /* Most binary frames a request or reply may carry after its JSON frame. */
 #define OL_WIRE_MAX_ATTACHMENTS 64
+
+/* How every request and reply of this library's protocol version begins
+ * (docs/PROTOCOL.md, "Requests" and "Replies"): the version, then the id. */
+#define OL_WIRE_HEAD "{\"v\":" G_STRINGIFY (OL_PROTOCOL_VERSION) ",\"id\":"
 
 /* Encodes error as the "error" member of a reply:
  * {"domain": "...", "code": N, "message": "..."} (transfer full). */
@@ -51,6 +56,20 @@ void ol__wire_append_reply_int (GString *out, gint64 id, json_t *result,
  * with free(), its length in *len. */
 char *ol__wire_encode_reply (json_t *id, json_t *result, const GError *error,
                              gint64 ts, size_t *len);
+
+/* Appends the start of a request: {"v":1,"id":ID,"op":"OP"[,"ts":true]
+ * [,"frames":true]. op is a plain identifier of this library, written
+ * without escaping; the caller appends the operation's members and the
+ * closing brace. */
+void ol__wire_append_request_head (GString *out, guint64 id, const char *op, gboolean ts,
+                                   gboolean frames);
+
+/* Appends ,"MEMBER":"VALUE" (member a plain identifier). Returns FALSE if
+ * value is not valid UTF-8, having appended the member's name. */
+gboolean ol__wire_append_member_string (GString *out, const char *member, const char *value);
+
+/* Appends ,"MEMBER":VALUE (member a plain identifier). */
+void ol__wire_append_member_json (GString *out, const char *member, json_t *value);
 
 /* Rebuilds a GError from a reply's "error" member. A member that is not of
  * that shape gives OL_ERROR_PROTOCOL. (transfer full) */

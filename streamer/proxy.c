@@ -1,4 +1,5 @@
-/* The stream proxy thread: XSUB/XPUB, and the relay's SUB sockets. */
+/* The stream proxy thread: XSUB/XPUB, the relayed streams' and the plug's
+ * SUB sockets. */
 #include "streamer/proxy.h"
 
 #include <errno.h>
@@ -7,10 +8,9 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
-#include "relay/relay.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
-#include "router/wire.h"
+#include "core/socket.h"
 
 #define PROXY_POLL_MS 100
 #define PROXY_BATCH 1024
@@ -20,7 +20,9 @@ struct OlProxy {
   char *inproc;          /* (owned) */
   char *bind;            /* (owned) */
   char *endpoint;        /* (owned) resolved public endpoint; set before ready */
-  OlRelay *relay;        /* (nullable) borrowed; its sockets are this thread's */
+  OlRelayed *relayed;    /* borrowed; its sockets are this thread's */
+  const OlProxyPlug *plug; /* (nullable) its sockets are this thread's */
+  gpointer plug_data;
   GThread *thread;       /* (owned) */
   OlWakeup wake;
   atomic_bool stop;
@@ -74,7 +76,7 @@ s_forward (void *src, void *dst, zmq_msg_t *msg, guint max)
 }
 
 /* Moves up to max subscription messages from the XPUB to the XSUB, and
- * applies each to the relay's mounts. msg as in s_forward. */
+ * tells the plug of each. msg as in s_forward. */
 static void
 s_subscriptions (OlProxy *p, void *xpub, void *xsub, zmq_msg_t *msg, guint max)
 {
@@ -82,8 +84,8 @@ s_subscriptions (OlProxy *p, void *xpub, void *xsub, zmq_msg_t *msg, guint max)
     {
       if (zmq_msg_recv (msg, xpub, ZMQ_DONTWAIT) < 0)
         return;
-      if (p->relay != NULL)
-        ol__relay_subscription (p->relay, zmq_msg_data (msg), zmq_msg_size (msg));
+      if (p->plug != NULL)
+        p->plug->subscription (p->plug_data, zmq_msg_data (msg), zmq_msg_size (msg));
       if (zmq_msg_send (msg, xsub, ZMQ_DONTWAIT) < 0)
         {
           zmq_msg_close (msg);
@@ -123,7 +125,8 @@ s_thread (gpointer data)
                                zmq_strerror (errno)));
       goto out;
     }
-  if (p->relay != NULL && !ol__relay_open (p->relay, &error))
+  if (!ol__relayed_open (p->relayed, &error)
+      || (p->plug != NULL && !p->plug->open (p->plug_data, &error)))
     {
       ol__startup_report (&p->startup, error);
       goto out;
@@ -136,7 +139,7 @@ s_thread (gpointer data)
   while (!atomic_load (&p->stop))
     {
       zmq_pollitem_t *it;
-      guint forwarded = 0;
+      guint forwarded = 0, n_relayed;
 
       g_array_set_size (items, 0);
       g_array_append_val (items, ((zmq_pollitem_t) { xsub, 0, ZMQ_POLLIN, 0 }));
@@ -145,8 +148,9 @@ s_thread (gpointer data)
         zmq_pollitem_t wake = ol__wakeup_poll_item (&p->wake);
         g_array_append_val (items, wake);
       }
-      if (p->relay != NULL)
-        ol__relay_poll_items (p->relay, items);
+      n_relayed = ol__relayed_poll_items (p->relayed, items);
+      if (p->plug != NULL)
+        p->plug->poll_items (p->plug_data, items);
       it = (zmq_pollitem_t *) items->data;
 
       if (zmq_poll (it, (int) items->len, PROXY_POLL_MS) < 0)
@@ -160,8 +164,9 @@ s_thread (gpointer data)
        * not starve the server's own publishers, nor they the mounts. */
       if (it[0].revents & ZMQ_POLLIN)
         forwarded += s_forward (xsub, xpub, &msg, PROXY_BATCH);
-      if (p->relay != NULL)
-        forwarded += ol__relay_service (p->relay, it + 3, xpub);
+      forwarded += ol__relayed_service (p->relayed, it + 3, xpub);
+      if (p->plug != NULL)
+        forwarded += p->plug->service (p->plug_data, it + 3 + n_relayed, xpub);
       if (forwarded > 0)
         atomic_fetch_add (&p->forwarded, forwarded);
       /* Subscriptions and unsubscriptions travel upstream. */
@@ -170,8 +175,9 @@ s_thread (gpointer data)
     }
   zmq_msg_close (&msg);
 out:
-  if (p->relay != NULL)
-    ol__relay_close (p->relay);
+  ol__relayed_close (p->relayed);
+  if (p->plug != NULL)
+    p->plug->close (p->plug_data);
   zmq_close (xsub);
   zmq_close (xpub);
   return NULL;
@@ -179,11 +185,13 @@ out:
 
 OlProxy *
 ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
-                 OlRelay *relay, GError **error)
+                 OlRelayed *relayed, const OlProxyPlug *plug, gpointer data, GError **error)
 {
   OlProxy *p = g_new0 (OlProxy, 1);
 
-  p->relay = relay;
+  p->relayed = relayed;
+  p->plug = plug;
+  p->plug_data = data;
   p->inproc = g_strdup (inproc_endpoint);
   p->bind = g_strdup (public_endpoint);
   if (!ol__wakeup_init (&p->wake, error))

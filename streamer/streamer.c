@@ -1,4 +1,5 @@
-/* The streams of one server: table, frequency groups, pusher, proxy. */
+/* The streams of one server: table, frequency groups, pusher, relayed
+ * streams, proxy. */
 #include "streamer/streamer.h"
 
 #include <math.h>
@@ -6,10 +7,10 @@
 
 #include "oneliner/error.h"
 #include "core/lock.h"
-#include "relay/relay.h"
 #include "streamer/group.h"
 #include "streamer/proxy.h"
 #include "streamer/pusher.h"
+#include "streamer/relayed.h"
 
 #define OL_MAX_HZ 100000.0
 
@@ -22,18 +23,18 @@ struct OlStreamer {
   GHashTable *streams;    /* (owned) name -> OlStream * */
   GPtrArray *groups;      /* (owned) OlGroup *, running ones only */
   OlProxy *proxy;         /* (owned) (nullable) NULL unless started */
-  OlRelay *relay;         /* (owned) (nullable) NULL unless started; its sockets are
+  OlRelayed *relayed;     /* (owned) (nullable) NULL unless started; its sockets are
                            * the proxy thread's */
-  GPtrArray *mounts;      /* the server's OlMount *, borrowed; fixed once started */
+  const OlProxyPlug *plug; /* (nullable) set before start */
+  gpointer plug_data;
 };
 
 OlStreamer *
-ol__streamer_new (OlRegistry *registry, GPtrArray *mounts)
+ol__streamer_new (OlRegistry *registry)
 {
   OlStreamer *s = g_new0 (OlStreamer, 1);
 
   s->registry = registry;
-  s->mounts = mounts;
   static atomic_uint next_id;
 
   /* Not the object's address: malloc reuses it, and libzmq releases a closed
@@ -90,8 +91,8 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       g_set_error (error, OL_ERROR, OL_ERROR_FAILED, "the streams are already started");
       return FALSE;
     }
-  s->relay = ol__relay_new (s->mounts);
-  s->proxy = ol__proxy_start (s->inproc, endpoint, s->relay, error);
+  s->relayed = ol__relayed_new ();
+  s->proxy = ol__proxy_start (s->inproc, endpoint, s->relayed, s->plug, s->plug_data, error);
   if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
     {
       ol__mutex_unlock (&s->lock);
@@ -105,7 +106,7 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       OlGroup *g;
 
       if (st->kind == OL_STREAM_RELAYED)
-        ol__relay_add (s->relay, st, st->endpoint, st->upstream_topic);
+        ol__relayed_add (s->relayed, st);
       if (st->kind != OL_STREAM_PERIODIC)
         continue;
       if ((g = s_group_locked (s, st->hz, error)) == NULL)
@@ -118,6 +119,16 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
     }
   ol__mutex_unlock (&s->lock);
   return TRUE;
+}
+
+void
+ol__streamer_set_plug (OlStreamer *s, const OlProxyPlug *plug, gpointer data)
+{
+  ol__mutex_lock (&s->lock);
+  g_warn_if_fail (s->proxy == NULL);
+  s->plug = plug;
+  s->plug_data = data;
+  ol__mutex_unlock (&s->lock);
 }
 
 const char *
@@ -136,21 +147,21 @@ ol__streamer_stop (OlStreamer *s)
 {
   g_autoptr (GPtrArray) groups = NULL;
   OlProxy *proxy;
-  OlRelay *relay;
+  OlRelayed *relayed;
 
   ol__mutex_lock (&s->lock);
   groups = g_steal_pointer (&s->groups);
   s->groups = g_ptr_array_new ();
   proxy = g_steal_pointer (&s->proxy);
-  relay = g_steal_pointer (&s->relay);
+  relayed = g_steal_pointer (&s->relayed);
   ol__mutex_unlock (&s->lock);
   /* Publishers first, so that the proxy forwards what they sent last. The
-   * proxy thread closes the relay's sockets before it ends. */
+   * proxy thread closes the relayed streams' sockets before it ends. */
   for (guint i = 0; i < groups->len; i++)
     ol__group_free (groups->pdata[i]);
   ol__pusher_close (s->pusher);
   ol__proxy_free (proxy);
-  ol__relay_free (relay);
+  ol__relayed_free (relayed);
 }
 
 static gboolean
@@ -287,8 +298,8 @@ ol__streamer_add_relayed (OlStreamer *s, const char *name, const char *endpoint,
   st->upstream_topic = g_strdup (topic ? topic : "");
   atomic_store (&st->enabled, enabled);
   g_hash_table_insert (s->streams, st->name, st);
-  if (s->relay != NULL)
-    ol__relay_add (s->relay, st, st->endpoint, st->upstream_topic);
+  if (s->relayed != NULL)
+    ol__relayed_add (s->relayed, st);
   ol__mutex_unlock (&s->lock);
   return TRUE;
 }
@@ -314,8 +325,8 @@ ol__streamer_set_enabled (OlStreamer *s, const char *name, gboolean enabled,
   st = s_lookup_locked (s, name, error);
   if (st != NULL)
     atomic_store (&st->enabled, enabled);
-  if (st != NULL && st->kind == OL_STREAM_RELAYED && s->relay != NULL)
-    ol__relay_refresh (s->relay);
+  if (st != NULL && st->kind == OL_STREAM_RELAYED && s->relayed != NULL)
+    ol__relayed_refresh (s->relayed);
   ol__mutex_unlock (&s->lock);
   return st != NULL;
 }
@@ -333,8 +344,8 @@ ol__streamer_remove (OlStreamer *s, const char *name, GError **error)
       return FALSE;
     }
   atomic_store (&st->removed, TRUE);
-  if (st->kind == OL_STREAM_RELAYED && s->relay != NULL)
-    ol__relay_remove (s->relay, st);
+  if (st->kind == OL_STREAM_RELAYED && s->relayed != NULL)
+    ol__relayed_remove (s->relayed, st);
   for (guint i = 0; i < s->groups->len; i++)
     ol__group_remove (s->groups->pdata[i], st);
   g_hash_table_remove (s->streams, name);

@@ -1,7 +1,8 @@
 /* The streams of one server: the table of streams by name, the frequency
  * groups that publish periodic streams, the pusher of pushed streams, the
- * relay of mounted and foreign streams and the proxy that joins them all on
- * the public stream endpoint.
+ * relayed streams of plain PUB sockets and the proxy that joins them all on
+ * the public stream endpoint, with what a layer above plugs into the proxy
+ * (relay/: the streams of mounted servers).
  *
  * Thread rules: every function may be called from any thread; the table and
  * the group list are guarded by OlStreamer's mutex. start/stop follow the
@@ -13,16 +14,18 @@
 #include <jansson.h>
 
 #include "router/registry.h"
+#include "streamer/proxy.h"
 #include "streamer/stream.h"
 
 G_BEGIN_DECLS
 
 typedef struct OlStreamer OlStreamer;
 
-/* mounts: the server's OlMount * (borrowed), whose streams the proxy thread
- * re-publishes (relay/relay.h). */
-OlStreamer *ol__streamer_new (OlRegistry *registry, GPtrArray *mounts);
+OlStreamer *ol__streamer_new (OlRegistry *registry);
 void ol__streamer_free (OlStreamer *streamer);
+
+/* Plugs plug (data passed to its hooks) into the proxy, before start. */
+void ol__streamer_set_plug (OlStreamer *streamer, const OlProxyPlug *plug, gpointer data);
 
 /* Binds the public endpoint, starts the proxy, the pusher and a group per
  * frequency of the streams added so far. */

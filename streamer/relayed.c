@@ -1,23 +1,23 @@
-/* Relayed streams: mounted servers' streams and foreign PUB sockets,
- * re-published by the stream proxy thread. */
-#include "relay/relay.h"
+/* Relayed streams: the messages of plain ZeroMQ PUB sockets, re-published
+ * by the stream proxy thread. */
+#include "streamer/relayed.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "oneliner/error.h"
-#include "relay/mount.h"
 #include "core/lock.h"
 #include "core/wakeup.h"
-#include "router/wire.h"
+#include "core/clock.h"
+#include "core/frames.h"
+#include "core/socket.h"
 
-/* Messages taken from one SUB socket in one poll round, so that a mount
+/* Messages taken from one SUB socket in one poll round, so that a source
  * that floods the proxy thread does not starve the server's own
  * publishers. */
 #define RELAY_BATCH 1024
 #define RELAY_MAX_FRAMES 16
-#define RELAY_MOUNT_HWM 100000
 
 typedef struct {
   OlStream *stream;     /* (owned) reference */
@@ -25,23 +25,11 @@ typedef struct {
   char *topic;          /* (owned) raw subscription prefix, "" for all */
   void *sub;            /* proxy thread only */
   gboolean subscribed;  /* proxy thread only */
-  gboolean removed;     /* guarded by OlRelay.lock */
+  gboolean removed;     /* guarded by OlRelayed.lock */
 } Foreign;
 
-/* A mount as the proxy thread sees it. */
-typedef struct {
-  OlMount *mount;       /* borrowed */
-  gsize prefix_len;     /* strlen of the mount's prefix */
-  void *sub;            /* proxy thread only */
-  /* "PREFIX/" and room for a stream name and its NUL: the topic of a
-   * relayed message is built here. (owned) */
-  char *topic;
-} Mounted;
-
-struct OlRelay {
+struct OlRelayed {
   OlWakeup wake;
-  guint n_mounts;
-  Mounted *mounts;       /* (owned) n_mounts of them */
 
   OlMutex lock;          /* guards foreigns (the array, and removed flags) */
   GPtrArray *foreigns;   /* (owned) Foreign * */
@@ -64,32 +52,19 @@ s_foreign_free (gpointer data)
 }
 
 static void
-s_wake (OlRelay *r)
+s_wake (OlRelayed *r)
 {
   ol__wakeup_signal (&r->wake, "the stream proxy");
 }
 
-OlRelay *
-ol__relay_new (GPtrArray *mounts)
+OlRelayed *
+ol__relayed_new (void)
 {
-  OlRelay *r = g_new0 (OlRelay, 1);
+  OlRelayed *r = g_new0 (OlRelayed, 1);
   g_autoptr (GError) error = NULL;
 
   if (!ol__wakeup_init (&r->wake, &error))
     g_error ("%s", error->message);
-  r->n_mounts = mounts != NULL ? mounts->len : 0;
-  r->mounts = g_new0 (Mounted, MAX (r->n_mounts, 1));
-  for (guint i = 0; i < r->n_mounts; i++)
-    {
-      Mounted *m = &r->mounts[i];
-      const char *prefix = ol__mount_prefix (mounts->pdata[i]);
-
-      m->mount = mounts->pdata[i];
-      m->prefix_len = strlen (prefix);
-      m->topic = g_malloc (m->prefix_len + 1 + OL_STREAM_NAME_MAX + 1);
-      memcpy (m->topic, prefix, m->prefix_len);
-      m->topic[m->prefix_len] = '/';
-    }
   ol__mutex_init (&r->lock);
   r->foreigns = g_ptr_array_new_with_free_func (s_foreign_free);
   r->polled = g_ptr_array_new ();
@@ -97,16 +72,10 @@ ol__relay_new (GPtrArray *mounts)
 }
 
 void
-ol__relay_free (OlRelay *r)
+ol__relayed_free (OlRelayed *r)
 {
   if (r == NULL)
     return;
-  for (guint i = 0; i < r->n_mounts; i++)
-    {
-      g_warn_if_fail (r->mounts[i].sub == NULL);
-      g_free (r->mounts[i].topic);
-    }
-  g_free (r->mounts);
   g_ptr_array_unref (r->polled);
   g_ptr_array_unref (r->foreigns);
   ol__wakeup_clear (&r->wake);
@@ -115,13 +84,13 @@ ol__relay_free (OlRelay *r)
 }
 
 void
-ol__relay_add (OlRelay *r, OlStream *stream, const char *endpoint, const char *topic)
+ol__relayed_add (OlRelayed *r, OlStream *stream)
 {
   Foreign *f = g_new0 (Foreign, 1);
 
   f->stream = ol__stream_ref (stream);
-  f->endpoint = g_strdup (endpoint);
-  f->topic = g_strdup (topic ? topic : "");
+  f->endpoint = g_strdup (stream->endpoint);
+  f->topic = g_strdup (stream->upstream_topic ? stream->upstream_topic : "");
   ol__mutex_lock (&r->lock);
   g_ptr_array_add (r->foreigns, f);
   ol__mutex_unlock (&r->lock);
@@ -129,7 +98,7 @@ ol__relay_add (OlRelay *r, OlStream *stream, const char *endpoint, const char *t
 }
 
 void
-ol__relay_remove (OlRelay *r, OlStream *stream)
+ol__relayed_remove (OlRelayed *r, OlStream *stream)
 {
   ol__mutex_lock (&r->lock);
   for (guint i = 0; i < r->foreigns->len; i++)
@@ -140,7 +109,7 @@ ol__relay_remove (OlRelay *r, OlStream *stream)
 }
 
 void
-ol__relay_refresh (OlRelay *r)
+ol__relayed_refresh (OlRelayed *r)
 {
   s_wake (r);
 }
@@ -148,7 +117,7 @@ ol__relay_refresh (OlRelay *r)
 /* Proxy thread: brings each foreign relay's socket and subscription in line
  * with its stream's state, and the polled list with the foreign relays. */
 static void
-s_sync_foreigns (OlRelay *r)
+s_sync_foreigns (OlRelayed *r)
 {
   ol__mutex_lock (&r->lock);
   g_ptr_array_set_size (r->polled, 0);
@@ -184,35 +153,16 @@ s_sync_foreigns (OlRelay *r)
 }
 
 gboolean
-ol__relay_open (OlRelay *r, GError **error)
+ol__relayed_open (OlRelayed *r, GError **error)
 {
-  void *ctx = ol__zmq_context ();
-
-  for (guint i = 0; i < r->n_mounts; i++)
-    {
-      Mounted *m = &r->mounts[i];
-      int hwm = RELAY_MOUNT_HWM;
-
-      m->sub = zmq_socket (ctx, ZMQ_SUB);
-      ol__socket_set_common (m->sub);
-      zmq_setsockopt (m->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-      if (zmq_connect (m->sub, ol__mount_stream_endpoint (m->mount)) != 0)
-        {
-          g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "mount \"%s\": cannot connect to %s: %s",
-                       ol__mount_prefix (m->mount), ol__mount_stream_endpoint (m->mount),
-                       zmq_strerror (errno));
-          return FALSE;
-        }
-    }
+  (void) error;
   s_sync_foreigns (r);
   return TRUE;
 }
 
 void
-ol__relay_close (OlRelay *r)
+ol__relayed_close (OlRelayed *r)
 {
-  for (guint i = 0; i < r->n_mounts; i++)
-    g_clear_pointer (&r->mounts[i].sub, zmq_close);
   g_ptr_array_set_size (r->polled, 0);
   ol__mutex_lock (&r->lock);
   for (guint i = 0; i < r->foreigns->len; i++)
@@ -225,79 +175,15 @@ ol__relay_close (OlRelay *r)
 }
 
 guint
-ol__relay_poll_items (OlRelay *r, GArray *items)
+ol__relayed_poll_items (OlRelayed *r, GArray *items)
 {
   zmq_pollitem_t wake = ol__wakeup_poll_item (&r->wake);
 
   g_array_append_val (items, wake);
-  for (guint i = 0; i < r->n_mounts; i++)
-    g_array_append_val (items, ((zmq_pollitem_t) { r->mounts[i].sub, 0, ZMQ_POLLIN, 0 }));
   for (guint i = 0; i < r->polled->len; i++)
     g_array_append_val (items, ((zmq_pollitem_t) {
       ((Foreign *) r->polled->pdata[i])->sub, 0, ZMQ_POLLIN, 0 }));
-  return 1 + r->n_mounts + r->polled->len;
-}
-
-void
-ol__relay_subscription (OlRelay *r, const guint8 *data, gsize size)
-{
-  gboolean subscribe;
-  const char *topic;
-  gsize topic_len;
-
-  if (size < 1 || data[0] > 1)
-    return;
-  subscribe = data[0] == 1;
-  topic = (const char *) data + 1;
-  topic_len = size - 1;
-  for (guint i = 0; i < r->n_mounts; i++)
-    {
-      const char *prefix = r->mounts[i].topic; /* "PREFIX/" */
-      gsize plen = r->mounts[i].prefix_len;
-      const char *upstream = NULL;
-      gsize upstream_len = 0;
-
-      if (topic_len > plen && memcmp (topic, prefix, plen) == 0 && topic[plen] == '/')
-        {
-          upstream = topic + plen + 1;
-          upstream_len = topic_len - plen - 1;
-        }
-      else if (topic_len <= plen + 1
-               && memcmp (topic, prefix, MIN (topic_len, plen)) == 0
-               && (topic_len <= plen || topic[plen] == '/'))
-        {
-          /* A shorter prefix ("" for everything) covers all the mount's streams. */
-          upstream = "";
-          upstream_len = 0;
-        }
-      if (upstream != NULL)
-        zmq_setsockopt (r->mounts[i].sub, subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, upstream,
-                        upstream_len);
-    }
-}
-
-/* Re-publishes one message of a mounted server under its prefix, header and
- * payload moved, not copied. */
-static gboolean
-s_relay_mounted (Mounted *m, void *xpub, zmq_msg_t *frames, int n)
-{
-  gsize name_len;
-
-  if (n != 3 || !ol__topic_check (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), &name_len))
-    {
-      g_debug ("relay: mount %s sent a message that is not a stream message",
-               ol__mount_prefix (m->mount));
-      return FALSE;
-    }
-  memcpy (m->topic + m->prefix_len + 1, zmq_msg_data (&frames[0]), name_len + 1);
-  /* The three frames go together: once the first is accepted, libzmq takes
-   * the rest of the message. */
-  if (zmq_send (xpub, m->topic, m->prefix_len + 1 + name_len + 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-    return FALSE;
-  zmq_msg_send (&frames[1], xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-  zmq_msg_send (&frames[2], xpub, ZMQ_DONTWAIT);
-  ol__mount_count_relayed (m->mount);
-  return TRUE;
+  return 1 + r->polled->len;
 }
 
 /* Wraps one message of a foreign PUB socket: a single frame is the payload;
@@ -335,12 +221,11 @@ s_relay_foreign (Foreign *f, void *xpub, zmq_msg_t *frames, int n)
 }
 
 guint
-ol__relay_service (OlRelay *r, const zmq_pollitem_t *items, void *xpub)
+ol__relayed_service (OlRelayed *r, const zmq_pollitem_t *items, void *xpub)
 {
-  guint n_subs = r->n_mounts + r->polled->len;
   guint sent = 0;
 
-  for (guint i = 0; i < n_subs; i++)
+  for (guint i = 0; i < r->polled->len; i++)
     {
       void *sub = items[1 + i].socket;
 
@@ -354,10 +239,8 @@ ol__relay_service (OlRelay *r, const zmq_pollitem_t *items, void *xpub)
 
           if (n < 0)
             break;
-          if (i < r->n_mounts)
-            sent += s_relay_mounted (&r->mounts[i], xpub, frames, n);
-          else if (!truncated)
-            sent += s_relay_foreign (r->polled->pdata[i - r->n_mounts], xpub, frames, n);
+          if (!truncated)
+            sent += s_relay_foreign (r->polled->pdata[i], xpub, frames, n);
           ol__wire_close_frames (frames, n);
         }
     }
