@@ -26,8 +26,8 @@ ol__value_to_result (OlValue *value, GPtrArray *frames_out)
     {
       gsize size;
       gconstpointer data = g_bytes_get_data (value->bytes, &size);
-      g_autofree char *b64 = g_base64_encode (data, size);
-      result = json_pack ("{s:s}", "$base64", b64);
+
+      result = ol__wire_base64_json (data, size);
     }
   ol__value_clear (value);
   return result;

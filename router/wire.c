@@ -177,6 +177,14 @@ ol__wire_error_from_json (json_t *member)
   return g_error_new_literal (g_quark_from_string (domain), (int) code, message);
 }
 
+json_t *
+ol__wire_base64_json (gconstpointer data, gsize size)
+{
+  g_autofree char *b64 = g_base64_encode (data, size);
+
+  return json_pack ("{s:s}", "$base64", b64);
+}
+
 gboolean
 ol__wire_inline_frames (json_t *value, GPtrArray *frames)
 {
@@ -196,9 +204,8 @@ ol__wire_inline_frames (json_t *value, GPtrArray *frames)
               || i >= (json_int_t) frames->len)
             return FALSE;
           data = g_bytes_get_data (frames->pdata[i], &size);
-          g_autofree char *b64 = g_base64_encode (data, size);
           json_object_del (value, "$frame");
-          json_object_set_new (value, "$base64", json_string (b64));
+          json_object_update_new (value, ol__wire_base64_json (data, size));
           return TRUE;
         }
       json_object_foreach (value, key, member)

@@ -75,6 +75,10 @@ void ol__wire_append_member_json (GString *out, const char *member, json_t *valu
  * that shape gives OL_ERROR_PROTOCOL. (transfer full) */
 GError *ol__wire_error_from_json (json_t *member);
 
+/* {"$base64": "..."} of size bytes at data, as bytes travel inside JSON.
+ * (transfer full) */
+json_t *ol__wire_base64_json (gconstpointer data, gsize size);
+
 /* Replaces every {"$frame": N} in value (in place, recursively) by
  * {"$base64": "..."} of frames[N]. Returns FALSE if an index is bad. */
 gboolean ol__wire_inline_frames (json_t *value, GPtrArray *frames);

@@ -448,18 +448,9 @@ ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
   g_return_val_if_fail (w != NULL && payload != NULL, FALSE);
   st = w->stream;
   if (st->encoding == OL_ENCODING_IMAGE
-      && g_bytes_get_size (payload)
-           != (gsize) st->image.width * st->image.height * ol_pixel_format_size (st->image.format))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "stream \"%s\": an image of %ux%u %s needs %" G_GSIZE_FORMAT
-                   " bytes, not %" G_GSIZE_FORMAT, st->name, st->image.width,
-                   st->image.height, ol__pixel_format_name (st->image.format),
-                   (gsize) st->image.width * st->image.height
-                     * ol_pixel_format_size (st->image.format),
-                   g_bytes_get_size (payload));
-      return FALSE;
-    }
+      && !ol__stream_check_image_size (st, g_bytes_get_size (payload), OL_ERROR_INVALID_ARGS,
+                                       "not", error))
+    return FALSE;
   return ol__pusher_push (w->pusher, st, payload, OL_STATUS_OK, st->encoding, error);
 }
 
@@ -509,15 +500,10 @@ ol_stream_writer_push_data (OlStreamWriter *w, const void *data, gsize size,
 gboolean
 ol_stream_writer_push_error (OlStreamWriter *w, const GError *failure, GError **error)
 {
-  json_t *e;
-  char *text;
   g_autoptr (GBytes) payload = NULL;
 
   g_return_val_if_fail (w != NULL && failure != NULL, FALSE);
-  e = ol__wire_error_to_json (failure);
-  text = json_dumps (e, JSON_COMPACT);
-  json_decref (e);
-  payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
+  payload = ol__stream_error_payload (failure);
   return ol__pusher_push (w->pusher, w->stream, payload, OL_STATUS_ERROR,
                           OL_ENCODING_JSON, error);
 }

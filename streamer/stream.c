@@ -157,8 +157,8 @@ s_free_text (gpointer text)
   free (text);
 }
 
-static GBytes *
-s_error_payload (const GError *failure)
+GBytes *
+ol__stream_error_payload (const GError *failure)
 {
   json_t *e = ol__wire_error_to_json (failure);
   char *text = json_dumps (e, JSON_COMPACT);
@@ -185,9 +185,10 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
             {
               gsize size;
               gconstpointer data = g_bytes_get_data (value->bytes, &size);
-              g_autofree char *b64 = g_base64_encode (data, size);
-              char *text = g_strdup_printf ("{\"$base64\":\"%s\"}", b64);
-              payload = g_bytes_new_take (text, strlen (text));
+              g_autoptr (json_t) b64 = ol__wire_base64_json (data, size);
+              char *text = json_dumps (b64, JSON_COMPACT);
+
+              payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
             }
           else
             {
@@ -207,17 +208,10 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
                                  "stream \"%s\" has encoding %s and needs a bytes result, "
                                  "not JSON", st->name, ol_encoding_name (st->encoding));
           else if (st->encoding == OL_ENCODING_IMAGE
-                   && g_bytes_get_size (value->bytes)
-                        != (gsize) st->image.width * st->image.height
-                             * ol_pixel_format_size (st->image.format))
-            wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED,
-                                 "stream \"%s\": an image of %ux%u %s needs %" G_GSIZE_FORMAT
-                                 " bytes, the callable returned %" G_GSIZE_FORMAT, st->name,
-                                 st->image.width, st->image.height,
-                                 ol__pixel_format_name (st->image.format),
-                                 (gsize) st->image.width * st->image.height
-                                   * ol_pixel_format_size (st->image.format),
-                                 g_bytes_get_size (value->bytes));
+                   && !ol__stream_check_image_size (st, g_bytes_get_size (value->bytes),
+                                                    OL_ERROR_FAILED, "the callable returned",
+                                                    &wrong))
+            ;
           else
             payload = g_bytes_ref (value->bytes);
           break;
@@ -228,7 +222,23 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
     return payload;
   *status = OL_STATUS_ERROR;
   *encoding = OL_ENCODING_JSON;
-  return s_error_payload (failure ? failure : wrong);
+  return ol__stream_error_payload (failure ? failure : wrong);
+}
+
+gboolean
+ol__stream_check_image_size (OlStream *st, gsize size, int code, const char *got,
+                             GError **error)
+{
+  gsize expected = (gsize) st->image.width * st->image.height
+                   * ol_pixel_format_size (st->image.format);
+
+  if (size == expected)
+    return TRUE;
+  g_set_error (error, OL_ERROR, code,
+               "stream \"%s\": an image of %ux%u %s needs %" G_GSIZE_FORMAT " bytes, %s %"
+               G_GSIZE_FORMAT, st->name, st->image.width, st->image.height,
+               ol__pixel_format_name (st->image.format), expected, got, size);
+  return FALSE;
 }
 
 static void

@@ -83,6 +83,16 @@ json_t *ol__stream_describe (OlStream *stream);
  * wrong kind, builds an error message instead: *status gets OL_STATUS_ERROR
  * and the payload is the JSON error object. value is consumed. The payload is
  * (transfer full). */
+/* The payload of an error message: {"domain", "code", "message"} of
+ * failure as JSON text. (transfer full) */
+GBytes *ol__stream_error_payload (const GError *failure);
+
+/* Checks that size bytes are one image of the stream's geometry; else sets
+ * error (domain OL_ERROR, code) saying what was expected and, after got
+ * ("not", say), the size. */
+gboolean ol__stream_check_image_size (OlStream *stream, gsize size, int code, const char *got,
+                                      GError **error);
+
 GBytes *ol__stream_payload (OlStream *stream, OlValue *value,
                             const GError *failure, guint8 *status,
                             OlEncoding *encoding);
