@@ -1,14 +1,14 @@
 /* oneliner-gui: OlGuiApplication, the GtkApplication. */
-#include "gui_demo/ol-gui-application.h"
+#include "ol-gui-application.h"
 
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 
-#include "gui_demo/ol-gui-connection.h"
-#include "gui_demo/ol-gui-screenshot.h"
-#include "gui_demo/ol-gui-self-test.h"
-#include "gui_demo/ol-gui-window.h"
+#include "ol-gui-connection.h"
+#include "ol-gui-screenshot.h"
+#include "ol-gui-self-test.h"
+#include "ol-gui-window.h"
 
 /* How long shutdown lets closed connections finish their cancelled calls. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
