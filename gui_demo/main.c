@@ -1,5 +1,5 @@
 /* oneliner-gui: the GTK 4 client of oneliner (see ol-gui-application.h). */
-#include "gui_demo/ol-gui-application.h"
+#include "ol-gui-application.h"
 
 int
 main (int argc, char **argv)

@@ -3,7 +3,8 @@
  * Options: --rpc, --stream (the first window's server), --timeout (the
  * bound of every call), --self-test (drive the window against a demo
  * server and exit 0 or 1) and --screenshot FILE (a PNG of the window at the
- * end: after the self-test, or when the window closes). Each run is its own
+ * end: after the self-test, or when the window closes); with either of the
+ * last two it draws with cairo and without OpenGL. Each run is its own
  * instance (non-unique): a self-test never lands in a GUI already running.
  */
 #pragma once

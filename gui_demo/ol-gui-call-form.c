@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiCallForm, the form that calls one callable. */
-#include "gui_demo/ol-gui-call-form.h"
+#include "ol-gui-call-form.h"
 
 #include <math.h>
 

@@ -13,7 +13,7 @@
 #include <gtk/gtk.h>
 #include <oneliner/oneliner.h>
 
-#include "gui_demo/ol-gui-connection.h"
+#include "ol-gui-connection.h"
 
 G_BEGIN_DECLS
 

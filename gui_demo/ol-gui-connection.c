@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiConnection, one window's link to one server. */
-#include "gui_demo/ol-gui-connection.h"
+#include "ol-gui-connection.h"
 
 #include "oneliner/json.h"
 

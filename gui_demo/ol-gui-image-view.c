@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiImageView, the live picture of an image stream. */
-#include "gui_demo/ol-gui-image-view.h"
+#include "ol-gui-image-view.h"
 
 struct _OlGuiImageView {
   GtkWidget parent_instance;

@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiPlot, a scrolling plot of numeric streams. */
-#include "gui_demo/ol-gui-plot.h"
+#include "ol-gui-plot.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>

@@ -1,5 +1,5 @@
 /* oneliner-gui: a PNG of a widget as it is on screen. */
-#include "gui_demo/ol-gui-screenshot.h"
+#include "ol-gui-screenshot.h"
 
 gboolean
 ol_gui_screenshot_save (GtkWidget *widget, const char *path, GError **error)

@@ -1,10 +1,10 @@
 /* oneliner-gui: --self-test, the program driving its own widgets. */
-#include "gui_demo/ol-gui-self-test.h"
+#include "ol-gui-self-test.h"
 
 #include <stdio.h>
 
-#include "gui_demo/ol-gui-screenshot.h"
-#include "gui_demo/ol-gui-stall-meter.h"
+#include "ol-gui-screenshot.h"
+#include "ol-gui-stall-meter.h"
 
 #define CAMERA "camera/frames"
 #define POLL_MS 20

@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include "gui_demo/ol-gui-window.h"
+#include "ol-gui-window.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiStallMeter, how long the main loop stops answering. */
-#include "gui_demo/ol-gui-stall-meter.h"
+#include "ol-gui-stall-meter.h"
 
 #define INTERVAL_MS 10
 #define LONG_STALL_US 50000

@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiStreamRow, one stream in the streams list. */
-#include "gui_demo/ol-gui-stream-row.h"
+#include "ol-gui-stream-row.h"
 
 struct _OlGuiStreamRow {
   GtkListBoxRow parent_instance;

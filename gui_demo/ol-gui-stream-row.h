@@ -16,7 +16,7 @@
 #include <gtk/gtk.h>
 #include <oneliner/oneliner.h>
 
-#include "gui_demo/ol-gui-stream-stats.h"
+#include "ol-gui-stream-stats.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* oneliner-gui: client-side statistics of one subscribed stream. */
-#include "gui_demo/ol-gui-stream-stats.h"
+#include "ol-gui-stream-stats.h"
 
 void
 ol_gui_stream_stats_take (OlGuiStreamStats *stats, gsize payload_size)

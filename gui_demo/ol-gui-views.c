@@ -1,5 +1,5 @@
 /* oneliner-gui: OlGuiViews, the live views of the streams a window shows. */
-#include "gui_demo/ol-gui-views.h"
+#include "ol-gui-views.h"
 
 #include "oneliner/json.h"
 

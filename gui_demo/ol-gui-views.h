@@ -10,8 +10,8 @@
 #include <gtk/gtk.h>
 #include <oneliner/oneliner.h>
 
-#include "gui_demo/ol-gui-image-view.h"
-#include "gui_demo/ol-gui-plot.h"
+#include "ol-gui-image-view.h"
+#include "ol-gui-plot.h"
 
 G_BEGIN_DECLS
 

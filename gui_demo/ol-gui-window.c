@@ -1,8 +1,8 @@
 /* oneliner-gui: OlGuiWindow, one window watching one server. */
-#include "gui_demo/ol-gui-window.h"
-#include "router/wire.h"
+#include "ol-gui-window.h"
+#include "oneliner/json.h"
 
-#include "gui_demo/ol-gui-stream-stats.h"
+#include "ol-gui-stream-stats.h"
 
 /* At most this many messages are taken per watch call, so that a flood on
  * one stream cannot hold the main loop; the rest waits for the next call. */

@@ -10,10 +10,10 @@
 
 #include <gtk/gtk.h>
 
-#include "gui_demo/ol-gui-call-form.h"
-#include "gui_demo/ol-gui-connection.h"
-#include "gui_demo/ol-gui-stream-row.h"
-#include "gui_demo/ol-gui-views.h"
+#include "ol-gui-call-form.h"
+#include "ol-gui-connection.h"
+#include "ol-gui-stream-row.h"
+#include "ol-gui-views.h"
 
 G_BEGIN_DECLS
 
