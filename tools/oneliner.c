@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "router/wire.h"
-
 /* Exit codes (README, "The oneliner command"). */
 enum {
   EXIT_OK = 0,

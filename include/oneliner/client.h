@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <jansson.h>
 #include <oneliner/json.h>
+#include <oneliner/export.h>
 
 G_BEGIN_DECLS
 
@@ -33,8 +34,10 @@ typedef struct OlClient OlClient;
  * error here; calls time out until it comes). Returns NULL with
  * OL_ERROR_SOCKET on a malformed endpoint. (transfer full)
  */
+OL_API
 OlClient *ol_client_new (const char *rpc_endpoint, const char *stream_endpoint,
                          GError **error);
+OL_API
 void ol_client_free (OlClient **client);
 static inline void
 ol__client_autofree (OlClient *p)
@@ -45,11 +48,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlClient, ol__client_autofree)
 
 /* The default bound of every call of this client, in milliseconds (initially
  * OL_CLIENT_DEFAULT_TIMEOUT_MS). */
+OL_API
 void ol_client_set_timeout (OlClient *client, int timeout_ms);
+OL_API
 int ol_client_get_timeout (OlClient *client);
 
 /* (transfer none) */
+OL_API
 const char *ol_client_get_rpc_endpoint (OlClient *client);
+OL_API
 const char *ol_client_get_stream_endpoint (OlClient *client);
 
 /**
@@ -63,11 +70,13 @@ const char *ol_client_get_stream_endpoint (OlClient *client);
  * with *error set: OL_ERROR_TIMEOUT, OL_ERROR_PROTOCOL, or the remote error
  * with its own domain, code and message.
  */
+OL_API
 json_t *ol_client_call (OlClient *client, const char *instance,
                         const char *method, json_t *args, json_t *kwargs,
                         GError **error);
 
 /* The same for a named call. */
+OL_API
 json_t *ol_client_call_named (OlClient *client, const char *name,
                               json_t *args, json_t *kwargs, GError **error);
 
@@ -78,6 +87,7 @@ typedef struct {
   GPtrArray *frames;   /* (owned) GBytes * binary frames; bytes results
                           are {"$frame": N} indexes into it */
 } OlReply;
+OL_API
 void ol_reply_free (OlReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlReply, ol_reply_free)
 
@@ -100,6 +110,7 @@ typedef enum {
  * The general blocking request. Returns (transfer full) the reply or NULL
  * with *error set.
  */
+OL_API
 OlReply *ol_client_request (OlClient *client, const char *op, json_t *body,
                             GPtrArray *frames, OlCallFlags flags,
                             int timeout_ms, GError **error);
@@ -112,19 +123,23 @@ OlReply *ol_client_request (OlClient *client, const char *op, json_t *body,
  * ol_client_request_finish(). body is taken (transfer full). The callback is
  * always called exactly once, never from inside this function.
  */
+OL_API
 void ol_client_request_async (OlClient *client, const char *op, json_t *body,
                               GPtrArray *frames, OlCallFlags flags,
                               int timeout_ms, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
+OL_API
 OlReply *ol_client_request_finish (OlClient *client, GAsyncResult *result,
                                    GError **error);
 
 /* Asynchronous ol_client_call(); finish with ol_client_call_finish(), which
  * returns the result (transfer full) or NULL with *error set. */
+OL_API
 void ol_client_call_async (OlClient *client, const char *instance,
                            const char *method, json_t *args, json_t *kwargs,
                            GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data);
+OL_API
 json_t *ol_client_call_finish (OlClient *client, GAsyncResult *result,
                                GError **error);
 
@@ -135,11 +150,14 @@ json_t *ol_client_call_finish (OlClient *client, GAsyncResult *result,
  *        "method": "...", "args": [], "kwargs": {}}}}
  * version: {"server": "0.1.0", "protocol": 1, "protocols": [1]}
  * Both return (transfer full) or NULL with *error set. */
+OL_API
 json_t *ol_client_list (OlClient *client, GError **error);
+OL_API
 json_t *ol_client_version (OlClient *client, GError **error);
 
 /* Number of replies dropped because their call had already timed out or been
  * cancelled, or because they did not match any call. */
+OL_API
 guint64 ol_client_get_stale_replies (OlClient *client);
 
 G_END_DECLS

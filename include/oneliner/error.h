@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <oneliner/export.h>
 
 G_BEGIN_DECLS
 
@@ -35,10 +36,12 @@ typedef enum {
   OL_ERROR_UNREACHABLE = 13,        /* a mounted upstream server is not connected */
 } OlError;
 
+OL_API
 GQuark ol_error_quark (void);
 
 /* Returns the symbolic name of an OL_ERROR code ("TIMEOUT", ...), or "UNKNOWN".
  * (transfer none) */
+OL_API
 const char *ol_error_code_name (int code);
 
 G_END_DECLS

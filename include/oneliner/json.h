@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <jansson.h>
+#include <oneliner/export.h>
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, ol_json_decref)
  * The strings belong to object and live as long as its members do; an
  * argument that is not an object gives an empty array.
  * (transfer container) */
+OL_API
 GPtrArray *ol_json_sorted_keys (json_t *object);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
  * The umbrella header: include this one. */
 #pragma once
 
+#include <oneliner/export.h>
 #include <oneliner/version.h>
 #include <oneliner/json.h>
 #include <oneliner/error.h>

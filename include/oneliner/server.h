@@ -26,6 +26,7 @@
 #include <glib.h>
 #include <jansson.h>
 #include <oneliner/json.h>
+#include <oneliner/export.h>
 
 G_BEGIN_DECLS
 
@@ -62,9 +63,11 @@ typedef void (*OlFunc) (void);
  * Creates a server that is not yet running: register callables, then call
  * ol_server_start(). Returns (transfer full); free with ol_server_free().
  */
+OL_API
 OlServer *ol_server_new (const char *rpc_endpoint, const char *stream_endpoint);
 
 /* Frees the server: stops it first if it runs. Sets *server to NULL. */
+OL_API
 void ol_server_free (OlServer **server);
 static inline void
 ol__server_autofree (OlServer *p)
@@ -75,21 +78,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlServer, ol__server_autofree)
 
 /* Binds the sockets and starts the RPC thread; returns once the thread
  * serves (or FALSE with OL_ERROR_SOCKET naming the endpoint on failure). */
+OL_API
 gboolean ol_server_start (OlServer *server, GError **error);
 
 /* Stops the server from any thread (but not from inside a callable): the
  * RPC thread finishes the call it runs, replies, then closes its socket.
  * Bounded by the duration of the call in progress. Idempotent. */
+OL_API
 void ol_server_stop (OlServer *server);
 
 /* The endpoints actually bound, ports resolved (valid after start).
  * (transfer none) */
+OL_API
 const char *ol_server_get_rpc_endpoint (OlServer *server);
+OL_API
 const char *ol_server_get_stream_endpoint (OlServer *server);
 
 /* Registers an instance under name (unique among instances and free
  * functions). The server does not own instance; destroy (nullable) is called
  * on it when the server is freed. */
+OL_API
 gboolean ol_server_add_instance (OlServer *server, const char *name,
                                  void *instance, GDestroyNotify destroy,
                                  GError **error);
@@ -100,23 +108,27 @@ gboolean ol_server_add_instance (OlServer *server, const char *name,
  *   double move_to (void *self, int32_t axis, double mm, GError **error);
  * Fails with OL_ERROR_SIGNATURE, OL_ERROR_NOT_FOUND (no such instance) or
  * OL_ERROR_EXISTS. */
+OL_API
 gboolean ol_server_add_method (OlServer *server, const char *instance,
                                const char *method, const char *signature,
                                OlFunc fn, GError **error);
 
 /* Registers a handler as method of instance. destroy (nullable) frees
  * user_data when the server is freed. */
+OL_API
 gboolean ol_server_add_method_handler (OlServer *server, const char *instance,
                                        const char *method, OlHandler handler,
                                        void *user_data, GDestroyNotify destroy,
                                        GError **error);
 
 /* Registers a plain C function without instance (fn gets no self). */
+OL_API
 gboolean ol_server_add_function (OlServer *server, const char *name,
                                  const char *signature, OlFunc fn,
                                  GError **error);
 
 /* Registers a handler without instance (its instance argument is NULL). */
+OL_API
 gboolean ol_server_add_function_handler (OlServer *server, const char *name,
                                          OlHandler handler, void *user_data,
                                          GDestroyNotify destroy,
@@ -125,6 +137,7 @@ gboolean ol_server_add_function_handler (OlServer *server, const char *name,
 /* Binds a callable under name with default args (JSON array, nullable) and
  * kwargs (JSON object, nullable); both borrowed (the server keeps its own
  * references). instance NULL names a free function. The callable must exist. */
+OL_API
 gboolean ol_server_add_named_call (OlServer *server, const char *name,
                                    const char *instance, const char *method,
                                    json_t *args, json_t *kwargs,
@@ -133,6 +146,7 @@ gboolean ol_server_add_named_call (OlServer *server, const char *name,
 /* Calls a callable locally, in the calling thread, with the same conversions,
  * checks and serialisation as a remote call. Returns a new reference (a bytes
  * result comes back as {"$base64": "..."}), or NULL with *error set. */
+OL_API
 json_t *ol_server_call (OlServer *server, const char *instance,
                         const char *method, json_t *args, json_t *kwargs,
                         GError **error);
@@ -141,10 +155,12 @@ json_t *ol_server_call (OlServer *server, const char *instance,
  * streams later. Instances and functions it names must be registered
  * already. Fails with OL_ERROR_CONFIG naming the file, the entry and the
  * problem; nothing of a failed file is applied. */
+OL_API
 gboolean ol_server_load_config (OlServer *server, const char *path,
                                 GError **error);
 
 /* The same from an already parsed JSON object (borrowed). */
+OL_API
 gboolean ol_server_apply_config (OlServer *server, json_t *config,
                                  GError **error);
 
@@ -160,11 +176,13 @@ gboolean ol_server_apply_config (OlServer *server, json_t *config,
  * ol_server_start(). Fails with OL_ERROR_INVALID_ARGS (bad prefix),
  * OL_ERROR_EXISTS, or OL_ERROR_FAILED after start.
  */
+OL_API
 gboolean ol_server_mount (OlServer *server, const char *prefix,
                           const char *rpc_endpoint, const char *stream_endpoint,
                           GError **error);
 
 /* Statistics: number of requests answered since start. */
+OL_API
 guint64 ol_server_get_calls_served (OlServer *server);
 
 G_END_DECLS

@@ -23,6 +23,7 @@
 
 #include <oneliner/client.h>
 #include <oneliner/server.h>
+#include <oneliner/export.h>
 
 G_BEGIN_DECLS
 
@@ -57,11 +58,14 @@ typedef struct {
 } OlImageInfo;
 
 /* Bytes per pixel of format, 0 for OL_PIXEL_NONE or an unknown format. */
+OL_API
 guint ol_pixel_format_size (OlPixelFormat format);
 
 /* "raw", "json", "image"; NULL for an unknown value. (transfer none) */
+OL_API
 const char *ol_encoding_name (OlEncoding encoding);
 /* Parses a name of ol_encoding_name(); FALSE if unknown. */
+OL_API
 gboolean ol_encoding_from_name (const char *name, OlEncoding *encoding);
 
 /* ------------------------------------------------------------------------ */
@@ -89,6 +93,7 @@ gboolean ol_encoding_from_name (const char *name, OlEncoding *encoding);
  * Fails with OL_ERROR_INVALID_ARGS (hz not in (0, 100000], bad name, image
  * missing), OL_ERROR_NOT_FOUND (no such callable) or OL_ERROR_EXISTS.
  */
+OL_API
 gboolean ol_server_add_stream (OlServer *server, const char *name, double hz,
                                const char *instance, const char *method,
                                json_t *args, json_t *kwargs, gboolean enabled,
@@ -105,6 +110,7 @@ typedef struct OlStreamWriter OlStreamWriter;
  * (transfer full: release with ol_stream_writer_unref()) or NULL with
  * OL_ERROR_INVALID_ARGS or OL_ERROR_EXISTS.
  */
+OL_API
 OlStreamWriter *ol_server_add_pushed_stream (OlServer *server, const char *name,
                                              OlEncoding encoding,
                                              const OlImageInfo *image,
@@ -117,19 +123,25 @@ OlStreamWriter *ol_server_add_pushed_stream (OlServer *server, const char *name,
  * size, and OL_ERROR_BUSY when the publishing queue is full (the message is
  * counted as dropped in the stream's statistics). A disabled stream accepts
  * and discards the message (returns TRUE, counted as suppressed). */
+OL_API
 gboolean ol_stream_writer_push_bytes (OlStreamWriter *writer, GBytes *payload,
                                       GError **error);
 /* The same for a JSON value (borrowed; serialised in the calling thread). */
+OL_API
 gboolean ol_stream_writer_push_json (OlStreamWriter *writer, json_t *value,
                                      GError **error);
 /* The same for a buffer, copied once. */
+OL_API
 gboolean ol_stream_writer_push_data (OlStreamWriter *writer, const void *data,
                                      gsize size, GError **error);
 /* Publishes an error message (the subscriber gets error as a GError). */
+OL_API
 gboolean ol_stream_writer_push_error (OlStreamWriter *writer,
                                       const GError *failure, GError **error);
 
+OL_API
 OlStreamWriter *ol_stream_writer_ref (OlStreamWriter *writer);
+OL_API
 void ol_stream_writer_unref (OlStreamWriter *writer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamWriter, ol_stream_writer_unref)
 
@@ -147,18 +159,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamWriter, ol_stream_writer_unref)
  * nothing crosses the network for it. (Another oneliner server is mounted
  * with ol_server_mount() instead, which keeps its headers.)
  */
+OL_API
 gboolean ol_server_add_zmq_stream (OlServer *server, const char *name,
                                    const char *endpoint, const char *topic,
                                    gboolean enabled, GError **error);
 
 /* Enables or disables a stream; OL_ERROR_NOT_FOUND for an unknown name. */
+OL_API
 gboolean ol_server_set_stream_enabled (OlServer *server, const char *name,
                                        gboolean enabled, GError **error);
 /* Removes a stream; its writer, if any, then fails with OL_ERROR_NOT_FOUND. */
+OL_API
 gboolean ol_server_remove_stream (OlServer *server, const char *name,
                                   GError **error);
 /* Every stream's configuration and statistics, as op "streams" returns it
  * (docs/PROTOCOL.md). (transfer full) */
+OL_API
 json_t *ol_server_list_streams (OlServer *server);
 
 /* ------------------------------------------------------------------------ */
@@ -187,10 +203,12 @@ typedef struct {
   GBytes *payload;      /* (owned) raw payload (JSON text for OL_ENCODING_JSON) */
 } OlStreamMessage;
 
+OL_API
 void ol_stream_message_free (OlStreamMessage *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamMessage, ol_stream_message_free)
 
 /* Parses a JSON payload. (transfer full) or NULL with OL_ERROR_PROTOCOL. */
+OL_API
 json_t *ol_stream_message_json (const OlStreamMessage *message, GError **error);
 
 /**
@@ -202,11 +220,13 @@ json_t *ol_stream_message_json (const OlStreamMessage *message, GError **error);
  * changes its storage and keeps its counters. The client connects to its
  * stream endpoint on the first call.
  */
+OL_API
 gboolean ol_client_configure_stream (OlClient *client, const char *name,
                                      OlStorage storage, guint depth,
                                      GError **error);
 
 /* Unsubscribes and forgets the stream's messages. */
+OL_API
 gboolean ol_client_unconfigure_stream (OlClient *client, const char *name,
                                        GError **error);
 
@@ -220,6 +240,7 @@ gboolean ol_client_unconfigure_stream (OlClient *client, const char *name,
  * stream is not configured, or the remote error of an error message (its
  * domain, code and message; the message is consumed).
  */
+OL_API
 OlStreamMessage *ol_client_get_stream (OlClient *client, const char *name,
                                        int timeout_ms, GError **error);
 
@@ -236,6 +257,7 @@ typedef struct {
 
 /* The counters of a configured stream; FALSE with OL_ERROR_NOT_FOUND if it is
  * not configured. */
+OL_API
 gboolean ol_client_get_stream_counters (OlClient *client, const char *name,
                                         OlStreamCounters *counters,
                                         GError **error);
@@ -248,17 +270,22 @@ typedef void (*OlStreamWatchFunc) (OlClient *client, const char *name,
 
 /* Watches name (NULL: every configured stream). Returns an id > 0 for
  * ol_client_unwatch_stream(). destroy (nullable) frees user_data. */
+OL_API
 guint ol_client_watch_stream (OlClient *client, const char *name,
                               OlStreamWatchFunc func, gpointer user_data,
                               GDestroyNotify destroy);
+OL_API
 void ol_client_unwatch_stream (OlClient *client, guint id);
 
 /* Stream control on the server (blocking, the client's timeout). */
+OL_API
 gboolean ol_client_set_stream_enabled (OlClient *client, const char *name,
                                        gboolean enabled, GError **error);
+OL_API
 gboolean ol_client_remove_stream (OlClient *client, const char *name,
                                   GError **error);
 /* Every stream's configuration and statistics. (transfer full) */
+OL_API
 json_t *ol_client_list_streams (OlClient *client, GError **error);
 
 G_END_DECLS

@@ -1,6 +1,8 @@
 /* oneliner: library and protocol versions. */
 #pragma once
 
+#include <oneliner/export.h>
+
 #define OL_VERSION_MAJOR 0
 #define OL_VERSION_MINOR 1
 #define OL_VERSION_MICRO 0
@@ -10,4 +12,5 @@
 #define OL_PROTOCOL_VERSION 1
 
 /* (transfer none) The runtime library version, e.g. "0.1.0". */
+OL_API
 const char *ol_version_string (void);

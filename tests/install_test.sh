@@ -1,0 +1,152 @@
+#!/bin/sh
+# Out-of-tree build: installs the build into a temporary root, then builds the
+# oneliner command and the hello example against it with
+# `pkg-config --cflags --libs oneliner` alone, as a program outside this tree
+# would, and runs the command. Also checks that each installed header
+# compiles alone and that tools/, examples/ and bench/ include no private
+# header. TAP output.
+#
+# Environment (tests/meson.build): OL_BUILD_DIR, the build root; OL_SOURCE_DIR,
+# the source root; MESON, the meson command; OL_SANITIZE, the build's
+# b_sanitize (programs linking a sanitized library are built the same way);
+# CC, the compiler (default cc).
+#
+# Everything is written in a fresh temporary directory, removed at exit
+# (meson install itself rewrites its log, meson-logs/install-log.txt, in the
+# build root).
+set -u
+
+build=${OL_BUILD_DIR:?the build root}
+src=${OL_SOURCE_DIR:?the source root}
+meson=${MESON:-meson}
+cc=${CC:-cc}
+san=
+case ${OL_SANITIZE:-none} in none|'') ;; *) san=-fsanitize=$OL_SANITIZE ;; esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/oneliner-install.XXXXXX") \
+  || { echo "Bail out! mktemp -d failed"; exit 1; }
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+n=0
+failed=0
+ok () { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok () {
+  n=$((n + 1)); failed=1; echo "not ok $n - $1"
+  if [ -s "$tmp/log" ]; then sed 's/^/#   /' "$tmp/log"; fi
+}
+# check DESCRIPTION COMMAND...: one TAP line; the command's output on failure.
+check () {
+  desc=$1; shift
+  if "$@" > "$tmp/log" 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+}
+bail () { echo "Bail out! $1"; exit 1; }
+
+# --- Programs include <oneliner/...> and their own folder's headers only.
+: > "$tmp/log"
+for f in $(cd "$src" && find tools examples bench -name '*.[ch]' | LC_ALL=C sort); do
+  dir=$(dirname "$f")
+  for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$src/$f"); do
+    case $h in oneliner/*) continue ;; esac
+    if [ -f "$src/$h" ]; then
+      # a path from the source root: only into the file's own folder
+      [ "$(dirname "$h")" = "$dir" ] || echo "$f includes $h" >> "$tmp/log"
+    elif [ -f "$src/$dir/$h" ]; then
+      # beside the file: the folder itself, not a path out of it
+      case $h in */*) echo "$f includes $h" >> "$tmp/log" ;; esac
+    fi
+  done
+done
+if [ -s "$tmp/log" ]; then
+  not_ok "tools/, examples/, bench/ include only public and own-folder headers"
+else
+  ok "tools/, examples/, bench/ include only public and own-folder headers"
+fi
+
+# --- Install.
+dest=$tmp/dest
+# shellcheck disable=SC2086 # MESON may be a command with arguments
+if $meson install -C "$build" --destdir "$dest" --no-rebuild --quiet \
+     > "$tmp/log" 2>&1; then
+  ok "meson install --destdir into a temporary directory"
+else
+  not_ok "meson install --destdir into a temporary directory"
+  bail "meson install failed"
+fi
+
+pc=$(find "$dest" -path '*/pkgconfig/oneliner.pc' | head -n 1)
+[ -n "$pc" ] || bail "no pkgconfig/oneliner.pc installed under $dest"
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+root=$dest$prefix
+# The installed oneliner.pc with its prefix moved into the temporary tree.
+# (pkg-config --define-variable=prefix=... or --define-prefix would move the
+# prefix of the packages it requires as well: glib-2.0's headers would be
+# looked for in the temporary tree too.)
+mkdir "$tmp/pkgconfig"
+sed "s|^prefix=.*|prefix=$root|" "$pc" > "$tmp/pkgconfig/oneliner.pc"
+PKG_CONFIG_PATH=$tmp/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+export PKG_CONFIG_PATH
+
+: > "$tmp/log"
+requires=$(pkg-config --print-requires oneliner 2> "$tmp/log" | awk '{print $1}')
+missing=
+for r in glib-2.0 gio-2.0 libzmq jansson; do
+  echo "$requires" | grep -qx "$r" || missing="$missing $r"
+done
+if [ -z "$missing" ]; then
+  ok "oneliner.pc requires glib-2.0, gio-2.0, libzmq and jansson"
+else
+  echo "Requires lacks$missing" >> "$tmp/log"
+  not_ok "oneliner.pc requires glib-2.0, gio-2.0, libzmq and jansson"
+fi
+
+flags=$(pkg-config --cflags --libs oneliner 2> "$tmp/log") \
+  || bail "pkg-config --cflags --libs oneliner: $(cat "$tmp/log")"
+libdir=$(pkg-config --variable=libdir oneliner)
+includedir=$(pkg-config --variable=includedir oneliner)
+case " $flags " in
+  *" -I$root/"*" -L$root/"*) ok "pkg-config flags point into the installed tree" ;;
+  *) echo "$flags" > "$tmp/log"; not_ok "pkg-config flags point into the installed tree" ;;
+esac
+
+# --- Each installed header compiles alone.
+for h in "$includedir"/oneliner/*.h; do
+  name=oneliner/$(basename "$h")
+  printf '#include <%s>\n' "$name" > "$tmp/header.c"
+  # shellcheck disable=SC2086 # flags are words
+  check "installed <$name> compiles alone" \
+    $cc $san -Wall -Wextra -Werror -fsyntax-only "$tmp/header.c" $flags
+done
+
+# --- Programs built against the installed library.
+# shellcheck disable=SC2086
+check "tools/oneliner.c builds with pkg-config --cflags --libs oneliner" \
+  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" $flags
+# shellcheck disable=SC2086
+check "examples/hello/server.c builds the same way" \
+  $cc $san -o "$tmp/hello-server" "$src/examples/hello/server.c" $flags
+# shellcheck disable=SC2086
+check "examples/hello/client.c builds the same way" \
+  $cc $san -o "$tmp/hello-client" "$src/examples/hello/client.c" $flags
+
+if [ -x "$tmp/oneliner" ]; then
+  : > "$tmp/log"
+  if LD_LIBRARY_PATH=$libdir ldd "$tmp/oneliner" > "$tmp/ldd" 2>> "$tmp/log" \
+     && grep -q "liboneliner.*=> $libdir/" "$tmp/ldd"; then
+    ok "the built oneliner loads the installed liboneliner"
+  else
+    cat "$tmp/ldd" >> "$tmp/log" 2> /dev/null
+    not_ok "the built oneliner loads the installed liboneliner"
+  fi
+  : > "$tmp/log"
+  if LD_LIBRARY_PATH=$libdir "$tmp/oneliner" --help > "$tmp/help" 2>> "$tmp/log" \
+     && grep -q '^Usage:' "$tmp/help"; then
+    ok "the built oneliner --help runs"
+  else
+    cat "$tmp/help" >> "$tmp/log"
+    not_ok "the built oneliner --help runs"
+  fi
+fi
+
+echo "1..$n"
+exit "$failed"
