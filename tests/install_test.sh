@@ -3,8 +3,8 @@
 # oneliner command and the hello example against it with
 # `pkg-config --cflags --libs oneliner` alone, as a program outside this tree
 # would, and runs the command. Also checks that each installed header
-# compiles alone and that tools/, examples/ and bench/ include no private
-# header. TAP output.
+# compiles alone (tests/check_layers.py checks that programs include no
+# private header). TAP output.
 #
 # Environment (tests/meson.build): OL_BUILD_DIR, the build root; OL_SOURCE_DIR,
 # the source root; MESON, the meson command; OL_SANITIZE, the build's
@@ -41,27 +41,6 @@ check () {
   if "$@" > "$tmp/log" 2>&1; then ok "$desc"; else not_ok "$desc"; fi
 }
 bail () { echo "Bail out! $1"; exit 1; }
-
-# --- Programs include <oneliner/...> and their own folder's headers only.
-: > "$tmp/log"
-for f in $(cd "$src" && find tools examples bench -name '*.[ch]' | LC_ALL=C sort); do
-  dir=$(dirname "$f")
-  for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$src/$f"); do
-    case $h in oneliner/*) continue ;; esac
-    if [ -f "$src/$h" ]; then
-      # a path from the source root: only into the file's own folder
-      [ "$(dirname "$h")" = "$dir" ] || echo "$f includes $h" >> "$tmp/log"
-    elif [ -f "$src/$dir/$h" ]; then
-      # beside the file: the folder itself, not a path out of it
-      case $h in */*) echo "$f includes $h" >> "$tmp/log" ;; esac
-    fi
-  done
-done
-if [ -s "$tmp/log" ]; then
-  not_ok "tools/, examples/, bench/ include only public and own-folder headers"
-else
-  ok "tools/, examples/, bench/ include only public and own-folder headers"
-fi
 
 # --- Install.
 dest=$tmp/dest
