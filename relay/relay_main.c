@@ -22,7 +22,7 @@ static GOptionEntry s_entries[] = {
     "Re-publish a plain PUB socket as stream NAME, optionally only TOPIC (repeatable)",
     "NAME=PUB_ENDPOINT[,TOPIC]" },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-    "JSON configuration file: endpoints, mounts, relays (README, \"Cascading\")", "FILE" },
+    "JSON configuration file: endpoints, mounts, relays (docs/CONFIG.md)", "FILE" },
   { NULL }
 };
 

@@ -18,7 +18,7 @@ static GOptionEntry s_entries[] = {
   { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_stream,
     "Endpoint the stream socket binds (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-    "JSON configuration file: named calls (docs/CONFIG.md)", "FILE" },
+    "JSON configuration file: endpoints, named calls, streams, mounts, relays (docs/CONFIG.md)", "FILE" },
   { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &opt_speed,
     "Simulated stage speed in mm/s, 0 for instant moves (default 500)", "MM_PER_S" },
   { NULL }

@@ -6,8 +6,9 @@
  * mid-call never wedges the server.
  *
  * Callables:
- *   - plain C functions described by a signature string (see
- *     docs/SIGNATURES.md and router/signature.h), invoked through libffi;
+ *   - plain C functions described by a signature string (README.md,
+ *     "Signatures"; docs/PROTOCOL.md, "Arguments, types and results"),
+ *     invoked through libffi;
  *   - handlers (OlHandler) that take and return jansson values.
  * Methods belong to an instance (a `void *` with a name); free functions
  * stand alone. Calls into one instance are serialised by the instance's
@@ -46,7 +47,7 @@ typedef json_t *(*OlHandler) (void *instance,
 typedef void (*OlFunc) (void);
 #define OL_FUNC(f) ((OlFunc) (void (*) (void)) (f))
 
-/* Default endpoints (DESIGN.md). */
+/* Default endpoints: the RPC port 5555, the stream port 5556. */
 #define OL_DEFAULT_RPC_BIND "tcp://*:5555"
 #define OL_DEFAULT_STREAM_BIND "tcp://*:5556"
 #define OL_DEFAULT_RPC_CONNECT "tcp://localhost:5555"
@@ -151,10 +152,12 @@ json_t *ol_server_call (OlServer *server, const char *instance,
                         const char *method, json_t *args, json_t *kwargs,
                         GError **error);
 
-/* Applies a JSON configuration file (docs/CONFIG.md): named calls now,
- * streams later. Instances and functions it names must be registered
- * already. Fails with OL_ERROR_CONFIG naming the file, the entry and the
- * problem; nothing of a failed file is applied. */
+/* Applies a JSON configuration file (docs/CONFIG.md): endpoints, named
+ * calls, periodic streams, mounts and relayed streams. Instances and
+ * functions it names must be registered already. Fails with
+ * OL_ERROR_CONFIG naming the file, the entry and the problem; the whole
+ * file is checked before anything is applied (docs/CONFIG.md says which
+ * problems only applying finds). */
 OL_API
 gboolean ol_server_load_config (OlServer *server, const char *path,
                                 GError **error);

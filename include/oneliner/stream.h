@@ -11,7 +11,8 @@
  *     deadlines, one thread per frequency;
  *   - pushed: the application publishes from any of its threads through an
  *     OlStreamWriter;
- *   - relayed: re-published from another PUB endpoint (relay issue).
+ *   - relayed: re-published from a plain ZeroMQ PUB socket
+ *     (ol_server_add_zmq_stream), or from a mounted server (ol_server_mount).
  * Client side, each stream the client configured is stored either as a cache
  * (latest message only) or a queue (every message, up to a depth); the client
  * counts exactly what it missed.
