@@ -45,39 +45,9 @@ typedef struct {
   GList link;                /* data is the Message; in Stream.messages */
   gatomicrefcount ref;       /* pub and pub.payload */
   gboolean has_frame;        /* frame holds the payload, else data */
-  int pool;                  /* the block's pool class, or -1 */
   zmq_msg_t frame;
   guint8 data[];             /* a payload of at most SUB_COPY_MAX bytes */
 } Message;
-
-/* Blocks of messages with a copied payload are recycled: the receiver makes
- * them and the readers free them, so malloc would take its slow path on both
- * threads for every message. The pool is the process's (a message may
- * outlive its client); a receiver takes blocks from it POOL_TAKE at a time.
- * Address sanitizer builds do without it, so that they still see a message
- * used after it was freed. */
-#if defined (__SANITIZE_ADDRESS__)
-#define POOL_CLASSES 0
-#else
-#define POOL_CLASSES 2
-#endif
-#define POOL_KEEP 1024   /* free blocks kept per class */
-#define POOL_TAKE 64
-
-/* The payload size of each class. */
-static const gsize s_pool_sizes[2] = { 64, SUB_COPY_MAX };
-
-typedef struct PoolBlock {
-  struct PoolBlock *next;
-} PoolBlock;
-
-typedef struct {
-  PoolBlock *head;
-  guint len;
-} PoolList;
-
-static OlMutex s_pool_lock = { PTHREAD_MUTEX_INITIALIZER };
-static PoolList s_pool[2];
 
 typedef struct {
   const char *name;          /* interned; also the key in OlSubscriber.streams */
@@ -114,7 +84,6 @@ struct OlSubscriber {
   GHashTable *rx_names;      /* (owned) interned name -> itself */
   const char *rx_last;       /* (nullable) interned */
   gsize rx_last_size;        /* its topic frame's size: strlen + 1 */
-  PoolList rx_blocks[2];     /* blocks taken from the pool, per class */
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
@@ -144,93 +113,6 @@ struct OlSubscriber {
 /* ------------------------------------------------------------------------ */
 /* Messages */
 
-/* A block for a message whose payload of size bytes is copied; sets
- * msg->pool. */
-static Message *
-s_block_new (OlSubscriber *s, gsize size)
-{
-  for (int c = 0; c < POOL_CLASSES; c++)
-    if (size <= s_pool_sizes[c])
-      {
-        PoolList *mine = &s->rx_blocks[c];
-        Message *msg;
-
-        if (mine->head == NULL)
-          {
-            /* Take up to POOL_TAKE blocks at once. */
-            ol__mutex_lock (&s_pool_lock);
-            mine->head = s_pool[c].head;
-            while (s_pool[c].head != NULL && mine->len < POOL_TAKE)
-              {
-                s_pool[c].head = s_pool[c].head->next;
-                s_pool[c].len--;
-                mine->len++;
-              }
-            if (mine->len > 0)
-              {
-                PoolBlock *last = mine->head;
-
-                for (guint i = 1; i < mine->len; i++)
-                  last = last->next;
-                last->next = NULL;
-              }
-            else
-              mine->head = NULL;
-            ol__mutex_unlock (&s_pool_lock);
-          }
-        if (mine->head != NULL)
-          {
-            msg = (Message *) mine->head;
-            mine->head = mine->head->next;
-            mine->len--;
-          }
-        else
-          msg = g_malloc (sizeof (Message) + s_pool_sizes[c]);
-        msg->pool = c;
-        return msg;
-      }
-  {
-    Message *msg = g_malloc (sizeof (Message) + size);
-
-    msg->pool = -1;
-    return msg;
-  }
-}
-
-/* Returns blocks to the pool, or frees them when it is full. */
-static void
-s_blocks_release (int c, PoolBlock *head)
-{
-  PoolBlock *spill = NULL;
-
-  ol__mutex_lock (&s_pool_lock);
-  while (head != NULL)
-    {
-      PoolBlock *next = head->next;
-
-      if (s_pool[c].len < POOL_KEEP)
-        {
-          head->next = s_pool[c].head;
-          s_pool[c].head = head;
-          s_pool[c].len++;
-        }
-      else
-        {
-          head->next = spill;
-          spill = head;
-        }
-      head = next;
-    }
-  ol__mutex_unlock (&s_pool_lock);
-  while (spill != NULL)
-    {
-      PoolBlock *next = spill->next;
-
-      g_free (spill);
-      spill = next;
-    }
-}
-
 static void
 s_message_unref (gpointer data)
 {
@@ -240,27 +122,18 @@ s_message_unref (gpointer data)
     return;
   if (msg->has_frame)
     zmq_msg_close (&msg->frame);
-  if (msg->pool >= 0)
-    {
-      PoolBlock *block = (PoolBlock *) msg;
-
-      block->next = NULL;
-      s_blocks_release (msg->pool, block);
-    }
-  else
-    g_free (msg);
+  g_free (msg);
 }
 
 /* Makes the message of a header and its payload frame: the frame's data is
  * copied if small, else the frame is moved into the message. name is an
  * interned string. (transfer full) */
 static Message *
-s_message_new (OlSubscriber *s, const char *name, const OlHeader *h,
-               zmq_msg_t *payload)
+s_message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
 {
   gsize size = zmq_msg_size (payload);
   gboolean copy = size <= SUB_COPY_MAX;
-  Message *msg = s_block_new (s, copy ? size : 0);
+  Message *msg = g_malloc (sizeof (Message) + (copy ? size : 0));
   const void *data;
 
   msg->pub.name = name;
@@ -525,7 +398,7 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
           return NULL;
         }
     }
-  return s_message_new (s, name, &h, &frames[2]);
+  return s_message_new (name, &h, &frames[2]);
 }
 
 /* Stores a batch of parsed messages under one lock: the reader and the
@@ -955,8 +828,6 @@ ol__subscriber_free (OlSubscriber *s)
   s->last_taken = NULL;
   g_clear_pointer (&s->streams, g_hash_table_unref);
   g_clear_pointer (&s->rx_names, g_hash_table_unref);
-  for (int c = 0; c < POOL_CLASSES; c++)
-    s_blocks_release (c, g_steal_pointer (&s->rx_blocks[c].head));
   while (s->commands.head != NULL)
     {
       Command *cmd = g_queue_pop_head (&s->commands);
