@@ -1,6 +1,6 @@
 /* The stream side of OlClient: the receiver thread and its SUB socket, the
- * per-stream storage (cache or queue) and counters, watches dispatched on
- * the client's GMainContext, and the stream control requests. */
+ * per-stream storage (cache or queue) and counters, and watches dispatched
+ * on the client's GMainContext. */
 #include "streamer/subscriber.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "oneliner/stream.h"
 #include "router/client_private.h"
 #include "core/lock.h"
+#include "core/names.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
 #include "router/wire.h"
@@ -34,6 +35,9 @@
 /* Connecting is local (ZeroMQ connects lazily): the start is fast. */
 /* Queue depth used when the caller passes 0. */
 #define DEFAULT_DEPTH 1024
+
+/* The client checks stream names with the general rule for names. */
+G_STATIC_ASSERT (OL_STREAM_NAME_MAX == OL_NAME_MAX);
 
 /* A received message in one allocation: the public part, its link in its
  * stream's queue and the payload's storage (a copy of a small payload, or
@@ -855,32 +859,6 @@ ol__subscriber_malformed (OlSubscriber *s)
 /* ------------------------------------------------------------------------ */
 /* The client's stream API */
 
-/* Stream names: 1 to OL_STREAM_NAME_MAX bytes of printable ASCII without
- * spaces (the rule of ol__topic_check). */
-static gboolean
-s_check_name (const char *name, GError **error)
-{
-  size_t len = strnlen (name, OL_STREAM_NAME_MAX + 1);
-
-  if (len == 0 || len > OL_STREAM_NAME_MAX)
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "a stream name has 1 to %d bytes, not %s", OL_STREAM_NAME_MAX,
-                   len == 0 ? "0" : "more");
-      return FALSE;
-    }
-  for (size_t i = 0; i < len; i++)
-    if ((guchar) name[i] <= ' ' || (guchar) name[i] > '~')
-      {
-        g_autofree char *escaped = g_strescape (name, NULL);
-        g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                     "stream name \"%s\" is not printable ASCII without spaces "
-                     "(byte %zu)", escaped, i);
-        return FALSE;
-      }
-  return TRUE;
-}
-
 static void
 s_not_configured (const char *name, GError **error)
 {
@@ -898,7 +876,7 @@ ol_client_configure_stream (OlClient *client, const char *name, OlStorage storag
   GQueue garbage = G_QUEUE_INIT;
 
   g_return_val_if_fail (client != NULL && name != NULL, FALSE);
-  if (!s_check_name (name, error))
+  if (!ol__client_check_stream_name (name, error))
     return FALSE;
   if (storage != OL_STORAGE_CACHE && storage != OL_STORAGE_QUEUE)
     {
@@ -1052,7 +1030,7 @@ ol_client_watch_stream (OlClient *client, const char *name, OlStreamWatchFunc fu
   Stream *st;
 
   g_return_val_if_fail (client != NULL && func != NULL, 0);
-  if ((name != NULL && !s_check_name (name, &error))
+  if ((name != NULL && !ol__client_check_stream_name (name, &error))
       || (s = ol__client_subscriber (client, &error)) == NULL)
     {
       /* user_data was handed over: release it as an unwatch would. */
@@ -1114,51 +1092,4 @@ ol_client_unwatch_stream (OlClient *client, guint id)
     st->watched = s_name_watched (s, w->name);
   ol__mutex_unlock (&s->lock);
   s_watch_unref (w);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Stream control on the server */
-
-gboolean
-ol_client_set_stream_enabled (OlClient *client, const char *name, gboolean enabled,
-                              GError **error)
-{
-  g_autoptr (OlReply) reply = NULL;
-
-  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
-  if (!s_check_name (name, error))
-    return FALSE;
-  reply = ol_client_request (client, "stream_enable",
-                             json_pack ("{s:s, s:b}", "name", name, "enabled", enabled),
-                             NULL, OL_CALL_NONE, -1, error);
-  return reply != NULL;
-}
-
-gboolean
-ol_client_remove_stream (OlClient *client, const char *name, GError **error)
-{
-  g_autoptr (OlReply) reply = NULL;
-
-  g_return_val_if_fail (client != NULL && name != NULL, FALSE);
-  if (!s_check_name (name, error))
-    return FALSE;
-  reply = ol_client_request (client, "stream_remove", json_pack ("{s:s}", "name", name),
-                             NULL, OL_CALL_NONE, -1, error);
-  return reply != NULL;
-}
-
-json_t *
-ol_client_list_streams (OlClient *client, GError **error)
-{
-  OlReply *reply;
-  json_t *result;
-
-  g_return_val_if_fail (client != NULL, NULL);
-  reply = ol_client_request (client, "streams", json_object (), NULL, OL_CALL_NONE, -1,
-                             error);
-  if (reply == NULL)
-    return NULL;
-  result = g_steal_pointer (&reply->result);
-  ol_reply_free (reply);
-  return result;
 }
