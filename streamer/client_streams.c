@@ -9,17 +9,59 @@
  *
  * Thread rules: the client's thread, as for every OlClient function.
  */
-#include "router/client_private.h"
+#include "streamer/client_streams.h"
 
 #include "oneliner/error.h"
 #include "oneliner/stream.h"
 #include "core/names.h"
+#include "router/client_private.h"
 #include "router/wire.h"
 #include "streamer/header.h"
-#include "streamer/subscriber.h"
 
 /* The client checks stream names with the general rule for names. */
 G_STATIC_ASSERT (OL_STREAM_NAME_MAX == OL_NAME_MAX);
+
+/* What the client's stream slot holds. */
+typedef struct {
+  OlSubscriber *subscriber; /* (owned) (nullable) */
+  GError *error;            /* (owned) (nullable) why it could not be created */
+} ClientStreams;
+
+static void
+s_client_streams_free (gpointer data)
+{
+  ClientStreams *cs = data;
+
+  g_clear_pointer (&cs->subscriber, ol__subscriber_free);
+  g_clear_error (&cs->error);
+  g_free (cs);
+}
+
+OlSubscriber *
+ol__client_subscriber (OlClient *client, GError **error)
+{
+  ClientStreams *cs = ol__client_get_streams (client);
+
+  if (cs == NULL)
+    {
+      cs = g_new0 (ClientStreams, 1);
+      cs->subscriber = ol__subscriber_new (ol_client_get_stream_endpoint (client),
+                                           ol__client_context (client), client,
+                                           &cs->error);
+      ol__client_set_streams (client, cs, s_client_streams_free);
+    }
+  if (cs->subscriber == NULL)
+    g_propagate_error (error, g_error_copy (cs->error));
+  return cs->subscriber;
+}
+
+OlSubscriber *
+ol__client_peek_subscriber (OlClient *client)
+{
+  ClientStreams *cs = ol__client_get_streams (client);
+
+  return cs != NULL ? cs->subscriber : NULL;
+}
 
 static void
 s_not_configured (const char *name, GError **error)
