@@ -1,4 +1,7 @@
-/* OlClient: requests over a DEALER socket, blocking and asynchronous. */
+/* OlClient: requests over a DEALER socket, blocking and asynchronous. The
+ * stream side (streamer/client_streams.c) and the stream control requests
+ * (router/client_control.c) build on it through router/client_private.h;
+ * it includes nothing of theirs. */
 #include "oneliner/client.h"
 
 #include <errno.h>
@@ -32,8 +35,9 @@ struct OlClient {
   GQueue deadlines;      /* Pending * sorted by deadline (links embedded) */
   GQueue outbox;         /* Pending * whose request waits for the socket */
   GString *scratch;      /* (owned) the request being encoded */
-  OlSubscriber *subscriber; /* (owned) (nullable) created on first stream use */
-  GError *subscriber_error; /* (owned) (nullable) why it could not be created */
+  gpointer streams;      /* (owned) (nullable) the stream side's state, made on
+                            first stream use (router/client_private.h) */
+  GDestroyNotify streams_free;
 };
 
 struct Pending {
@@ -845,8 +849,8 @@ ol_client_free (OlClient **client)
     s_pending_complete (c->deadlines.head->data, NULL,
                         g_error_new_literal (OL_ERROR, OL_ERROR_CLOSED,
                                              "the client was freed"));
-  g_clear_pointer (&c->subscriber, ol__subscriber_free);
-  g_clear_error (&c->subscriber_error);
+  if (c->streams != NULL)
+    c->streams_free (g_steal_pointer (&c->streams));
   g_source_destroy (c->source);
   g_source_unref (c->source);
   g_main_context_unref (c->context);
@@ -893,19 +897,21 @@ ol_client_get_stale_replies (OlClient *c)
   return c->stale;
 }
 
-OlSubscriber *
-ol__client_subscriber (OlClient *c, GError **error)
+GMainContext *
+ol__client_context (OlClient *c)
 {
-  if (c->subscriber == NULL && c->subscriber_error == NULL)
-    c->subscriber = ol__subscriber_new (c->stream_endpoint, c->context, c,
-                                        &c->subscriber_error);
-  if (c->subscriber == NULL)
-    g_propagate_error (error, g_error_copy (c->subscriber_error));
-  return c->subscriber;
+  return c->context;
 }
 
-OlSubscriber *
-ol__client_peek_subscriber (OlClient *c)
+gpointer
+ol__client_get_streams (OlClient *c)
 {
-  return c->subscriber;
+  return c->streams;
+}
+
+void
+ol__client_set_streams (OlClient *c, gpointer streams, GDestroyNotify free_func)
+{
+  c->streams = streams;
+  c->streams_free = free_func;
 }

@@ -1,16 +1,24 @@
-/* The stream side of OlClient: a receiver thread that owns the SUB socket
- * and the per-stream storage (cache or queue) that the client's thread reads.
+/* OlSubscriber, the stream side of an OlClient: a receiver thread that owns
+ * the SUB socket and the per-stream storage (cache or queue) that the
+ * client's thread reads, with watches called on the client's GMainContext.
+ * streamer/subscriber_private.h lists the files that make it.
  *
- * Thread rules: ol__subscriber_new/free and every public ol_client_*stream*
- * function run on the client's thread; the receiver thread only receives,
- * stores and schedules watch notifications on the client's GMainContext. The
- * storage is shared between the two and guarded by OlSubscriber's mutex.
+ * Include direction: this header is what streamer/client_streams.c, the
+ * client's public stream API above it, uses of the subscriber. It includes
+ * only public headers; nothing here knows the OlClient beyond the pointer
+ * it hands to watches.
+ *
+ * Thread rules: every function here but ol__subscriber_malformed runs on
+ * the client's thread; the receiver thread only receives, stores and
+ * schedules watch notifications on the client's GMainContext. The storage
+ * is shared between the two and guarded by OlSubscriber's mutex.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "oneliner/client.h"
+#include "oneliner/stream.h"
 
 G_BEGIN_DECLS
 
@@ -26,8 +34,41 @@ OlSubscriber *ol__subscriber_new (const char *endpoint, GMainContext *context,
  * 100 ms) and frees everything, pending watch notifications included. */
 void ol__subscriber_free (OlSubscriber *subscriber);
 
-/* Messages dropped because they were not well-formed stream messages (or
- * arrived for a stream no longer configured). */
+/* Messages dropped because they were not well-formed stream messages (wrong
+ * frame count, bad topic or header, image of the wrong size) or arrived for
+ * a stream no longer configured. For tests and diagnostics; any thread. */
 guint64 ol__subscriber_malformed (OlSubscriber *subscriber);
+
+/* streamer/storage.c. name is a valid stream name. */
+
+/* Configures name (subscribing to it if it is new) or changes its storage;
+ * depth 0 is the default depth of a queue. A smaller capacity drops the
+ * oldest messages, counted as overflowed. */
+void ol__subscriber_configure (OlSubscriber *subscriber, const char *name,
+                               OlStorage storage, guint depth);
+
+/* Forgets name and unsubscribes; FALSE if it was not configured. */
+gboolean ol__subscriber_unconfigure (OlSubscriber *subscriber, const char *name);
+
+/* Takes the oldest message of name, waiting up to timeout_ms (0: no wait)
+ * for one. (transfer full) (nullable): NULL when none came, or when name is
+ * not configured (*configured FALSE). */
+OlStreamMessage *ol__subscriber_take (OlSubscriber *subscriber, const char *name,
+                                      int timeout_ms, gboolean *configured);
+
+/* Copies the counters of name; FALSE if it is not configured. */
+gboolean ol__subscriber_counters (OlSubscriber *subscriber, const char *name,
+                                  OlStreamCounters *counters);
+
+/* streamer/watch.c */
+
+/* Adds a watch of name (NULL: every stream); returns its id, never 0. */
+guint ol__subscriber_watch (OlSubscriber *subscriber, const char *name,
+                            OlStreamWatchFunc func, gpointer user_data,
+                            GDestroyNotify destroy);
+
+/* Removes watch id; FALSE if there is none. Its destroy notify runs now, or
+ * once a dispatch running it lets go of it. */
+gboolean ol__subscriber_unwatch (OlSubscriber *subscriber, guint id);
 
 G_END_DECLS

@@ -1,4 +1,6 @@
-/* Unit tests for streamer/subscriber.c: the client side of data streams.
+/* Unit tests for the client side of data streams: the subscriber
+ * (streamer/subscriber_private.h lists its files) through the client's
+ * stream API (streamer/client_streams.c).
  *
  * A raw libzmq PUB socket plays the server (bound on loopback tcp or on an
  * ipc endpoint in a temporary directory); its frames are built with
@@ -13,11 +15,9 @@
 #include "oneliner/error.h"
 #include "oneliner/stream.h"
 #include "oneliner/version.h"
-#include "router/client_private.h"
 #include "oneliner/json.h"
+#include "streamer/client_streams.h"
 #include "streamer/header.h"
-
-/* Not in streamer/subscriber.h: the malformed-message counter. */
 
 #define WAIT_MS 5000
 #define TEST_ERROR_DOMAIN "subscriber-test-error"

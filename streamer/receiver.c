@@ -1,0 +1,362 @@
+/* The receiver thread of OlSubscriber: it owns the SUB socket, applies the
+ * subscription commands the client's thread queues, checks and decodes
+ * every message and hands them to the storage in batches.
+ *
+ * Thread rules: the SUB socket is created, used and closed by the receiver
+ * thread only, as are the rx_ fields of OlSubscriber. The client's thread
+ * queues commands under OlSubscriber.lock and signals OlSubscriber.wake;
+ * it starts and stops the thread. Every wait of the thread is bounded by
+ * SUB_POLL_MS, after which it looks at its stop flag.
+ */
+#include "streamer/subscriber_private.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "oneliner/error.h"
+#include "core/socket.h"
+
+/* The receiver polls its stop signal at least this often. */
+#define SUB_POLL_MS 100
+/* Messages received per wake-up before the stop flag is looked at again
+ * (the loop goes on draining right after). */
+#define SUB_BATCH 1024
+/* Messages stored under one lock. */
+#define SUB_STORE_BATCH 64
+/* Messages libzmq queues for this client before it drops the newest. */
+#define SUB_RCVHWM 100000
+
+static void G_GNUC_PRINTF (2, 3)
+s_drop (OlSubscriber *s, const char *format, ...)
+{
+  va_list ap;
+  char *text;
+
+  atomic_fetch_add (&s->malformed, 1);
+  va_start (ap, format);
+  text = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_debug ("stream subscriber (%s): dropped %s", s->endpoint, text);
+  g_free (text);
+}
+
+/* The interned name of a topic frame, or NULL if the frame is not a stream
+ * name followed by one NUL. The receiver's table answers without a lock;
+ * the topic of the previous message needs no check at all. Only subscribed
+ * topics arrive, whose names were interned when they were configured. */
+static const char *
+s_topic_name (OlSubscriber *s, zmq_msg_t *frame)
+{
+  const char *topic = zmq_msg_data (frame);
+  gsize size = zmq_msg_size (frame);
+  gsize len;
+  const char *name;
+
+  if (s->rx_last != NULL && size == s->rx_last_size
+      && memcmp (s->rx_last, topic, size) == 0)
+    return s->rx_last;
+  if (!ol__topic_check ((const guint8 *) topic, size, &len))
+    return NULL;
+  name = g_hash_table_lookup (s->rx_names, topic);
+  if (name == NULL)
+    {
+      name = g_intern_string (topic);
+      g_hash_table_add (s->rx_names, (gpointer) name);
+    }
+  s->rx_last_size = len + 1;
+  return s->rx_last = name;
+}
+
+/* Checks and decodes one received message of n frames. Returns the message
+ * (transfer full; a large payload frame is moved into it) or NULL when it
+ * was dropped. frames stay the caller's. */
+static Message *
+s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
+{
+  GError *error = NULL;
+  OlHeader h;
+  const char *name;
+
+  if (n != 3 || truncated)
+    {
+      s_drop (s, "a message of %s%d frames, not 3", truncated ? "more than " : "", n);
+      return NULL;
+    }
+  if ((name = s_topic_name (s, &frames[0])) == NULL)
+    {
+      s_drop (s, "a message whose topic is not a stream name followed by one NUL");
+      return NULL;
+    }
+  if (!ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &h,
+                          &error))
+    {
+      s_drop (s, "a message of stream \"%s\": %s", name, error->message);
+      g_error_free (error);
+      return NULL;
+    }
+  /* Readers may trust an image's geometry: its payload has exactly
+   * width * height * pixel size bytes. */
+  if (h.encoding == OL_ENCODING_IMAGE && !(h.status & (OL_STATUS_ERROR | OL__STATUS_MARK)))
+    {
+      guint64 expected = (guint64) h.image.width * h.image.height;
+      gboolean fits = g_uint64_checked_mul (&expected, expected,
+                                            ol_pixel_format_size (h.image.format));
+
+      if (!fits || expected == 0 || zmq_msg_size (&frames[2]) != expected)
+        {
+          s_drop (s, "an image of stream \"%s\" whose %zu bytes do not match "
+                  "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT " pixels of format %d",
+                  name, zmq_msg_size (&frames[2]), h.image.width, h.image.height,
+                  (int) h.image.format);
+          return NULL;
+        }
+    }
+  return ol__message_new (name, &h, &frames[2]);
+}
+
+/* Stores a batch of parsed messages (streamer/storage.c) and drops those of
+ * a stream that is no longer configured. Returns whether readers wait for
+ * one of these streams. */
+static gboolean
+s_store_batch (OlSubscriber *s, Message **batch, guint n)
+{
+  guint kept;
+  gboolean wake = ol__storage_store_batch (s, batch, n, &kept);
+
+  for (guint i = 0; kept < n && i < n; i++)
+    if (batch[i] != NULL)
+      {
+        /* Unsubscribed a moment ago: the message was already on its way. */
+        s_drop (s, "a message of stream \"%s\", which is not configured",
+                batch[i]->pub.name);
+        ol_stream_message_free (&batch[i]->pub);
+      }
+  return wake;
+}
+
+static void
+s_command_free (Command *cmd)
+{
+  g_free (cmd->name);
+  g_free (cmd);
+}
+
+static void
+s_apply_commands (OlSubscriber *s, void *sub)
+{
+  GQueue commands = G_QUEUE_INIT;
+  Command *cmd;
+
+  ol__mutex_lock (&s->lock);
+  commands = s->commands;
+  g_queue_init (&s->commands);
+  ol__mutex_unlock (&s->lock);
+  while ((cmd = g_queue_pop_head (&commands)) != NULL)
+    {
+      /* "NAME\0": with its NUL, so that "frame" never matches "frame_2". */
+      if (zmq_setsockopt (sub, cmd->subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE,
+                          cmd->name, strlen (cmd->name) + 1) != 0)
+        g_warning ("stream subscriber (%s): cannot %s \"%s\": %s", s->endpoint,
+                   cmd->subscribe ? "subscribe to" : "unsubscribe from", cmd->name,
+                   zmq_strerror (errno));
+      s_command_free (cmd);
+    }
+}
+
+static void *
+s_connect (OlSubscriber *s, GError **error)
+{
+  void *sub = zmq_socket (ol__zmq_context (), ZMQ_SUB);
+  int hwm = SUB_RCVHWM;
+
+  if (sub == NULL)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot create a SUB socket: %s",
+                   zmq_strerror (errno));
+      return NULL;
+    }
+  ol__socket_set_common (sub);
+  zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  if (zmq_connect (sub, s->endpoint) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot connect to stream endpoint %s: %s", s->endpoint,
+                   zmq_strerror (errno));
+      zmq_close (sub);
+      return NULL;
+    }
+  return sub;
+}
+
+/* Receives one whole message without waiting for its first frame. frames
+ * are 3 initialised messages that stay so across calls (zmq_msg_recv()
+ * replaces their content); frames beyond the third are received into spill
+ * and discarded (*truncated). Returns the number of frames kept, or -1 when
+ * no message was ready. */
+static int
+s_recv (void *sub, zmq_msg_t *frames, zmq_msg_t *spill, gboolean *truncated)
+{
+  int n = 0;
+
+  *truncated = FALSE;
+  for (;;)
+    {
+      zmq_msg_t *frame = n < 3 ? &frames[n] : spill;
+
+      if (zmq_msg_recv (frame, sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
+        return -1;
+      if (n < 3)
+        n++;
+      else
+        *truncated = TRUE;
+      if (!zmq_msg_more (frame))
+        return n;
+    }
+}
+
+/* Releases what frames hold (libzmq may then reuse its receive buffer). */
+static void
+s_frames_empty (zmq_msg_t *frames, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      zmq_msg_close (&frames[i]);
+      zmq_msg_init (&frames[i]);
+    }
+}
+
+static gpointer
+s_thread (gpointer data)
+{
+  OlSubscriber *s = data;
+  GError *error = NULL;
+  void *sub = s_connect (s, &error);
+  zmq_msg_t frames[4]; /* 3 kept, 1 for the frames beyond */
+  gboolean wake;
+
+  ol__startup_report (&s->startup, error);
+  if (sub == NULL)
+    return NULL;
+
+  for (int i = 0; i < 4; i++)
+    zmq_msg_init (&frames[i]);
+  while (!g_atomic_int_get (&s->stop))
+    {
+      zmq_pollitem_t items[2] = {
+        { sub, 0, ZMQ_POLLIN, 0 },
+        ol__wakeup_poll_item (&s->wake),
+      };
+
+      if (zmq_poll (items, 2, SUB_POLL_MS) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_warning ("stream subscriber (%s): zmq_poll failed: %s", s->endpoint,
+                     zmq_strerror (errno));
+          break;
+        }
+      if (items[1].revents & ZMQ_POLLIN)
+        {
+          ol__wakeup_drain (&s->wake);
+          s_apply_commands (s, sub);
+        }
+      /* The readers are woken once the receiver has stored what was
+       * there (at most SUB_BATCH messages), not for every store: a reader
+       * that keeps up takes bigger batches and sleeps less often. */
+      wake = FALSE;
+      if (items[0].revents & ZMQ_POLLIN)
+        for (int k = 0; k < SUB_BATCH; k += SUB_STORE_BATCH)
+          {
+            Message *batch[SUB_STORE_BATCH];
+            guint got = 0;
+            gboolean more = TRUE;
+
+            while (got < SUB_STORE_BATCH)
+              {
+                gboolean truncated;
+                int n = s_recv (sub, frames, &frames[3], &truncated);
+
+                if (n < 0)
+                  {
+                    more = FALSE;
+                    break;
+                  }
+                if ((batch[got] = s_parse (s, frames, n, truncated)) != NULL)
+                  got++;
+              }
+            wake |= s_store_batch (s, batch, got);
+            if (!more)
+              break;
+          }
+      if (wake)
+        ol__cond_broadcast (&s->cond);
+      s_frames_empty (frames, 4);
+    }
+  s_frames_empty (frames, 4);
+  for (int i = 0; i < 4; i++)
+    zmq_msg_close (&frames[i]);
+  zmq_close (sub);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The client's thread */
+
+void
+ol__receiver_init (OlSubscriber *s)
+{
+  s->wake.fd = -1;
+  ol__startup_init (&s->startup);
+  s->rx_names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&s->commands);
+}
+
+gboolean
+ol__receiver_start (OlSubscriber *s, GError **error)
+{
+  if (!ol__wakeup_init (&s->wake, error))
+    return FALSE;
+  s->thread = g_thread_try_new ("ol-subscriber", s_thread, s, error);
+  if (s->thread == NULL)
+    return FALSE;
+  return ol__startup_wait (&s->startup, "the stream subscriber", error);
+}
+
+void
+ol__receiver_stop (OlSubscriber *s)
+{
+  g_atomic_int_set (&s->stop, 1);
+  if (s->thread != NULL)
+    {
+      ol__receiver_wake (s);
+      g_thread_join (g_steal_pointer (&s->thread));
+    }
+}
+
+void
+ol__receiver_clear (OlSubscriber *s)
+{
+  Command *cmd;
+
+  g_clear_pointer (&s->rx_names, g_hash_table_unref);
+  while ((cmd = g_queue_pop_head (&s->commands)) != NULL)
+    s_command_free (cmd);
+  ol__wakeup_clear (&s->wake);
+  ol__startup_clear (&s->startup);
+}
+
+void
+ol__receiver_command_locked (OlSubscriber *s, gboolean subscribe, const char *name)
+{
+  Command *cmd = g_new (Command, 1);
+
+  cmd->subscribe = subscribe;
+  cmd->name = g_strdup (name);
+  g_queue_push_tail (&s->commands, cmd);
+}
+
+void
+ol__receiver_wake (OlSubscriber *s)
+{
+  ol__wakeup_signal (&s->wake, "the stream subscriber");
+}

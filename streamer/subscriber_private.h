@@ -1,0 +1,187 @@
+/* What the pieces of OlSubscriber share: a received message, a configured
+ * stream, a subscription command and the subscriber itself, and the calls
+ * the pieces make on one another. The pieces, a file each:
+ *
+ *   streamer/message.c     a received message in one block; the public
+ *                          ol_stream_message_* functions
+ *   streamer/storage.c     per-stream storage (cache or queue), counters and
+ *                          sequence accounting
+ *   streamer/watch.c       watches and their dispatch on the client's
+ *                          GMainContext
+ *   streamer/receiver.c    the receiver thread, which owns the SUB socket,
+ *                          and the subscription commands it applies
+ *   streamer/subscriber.c  OlSubscriber's life cycle
+ *
+ * Include direction: these files include this header, streamer/subscriber.h,
+ * core/ and streamer/header.h; never the client (router/client*.h) nor
+ * streamer/client_streams.h, which sit above them.
+ *
+ * Thread rules: each field of OlSubscriber says who may touch it. The
+ * receiver thread touches its rx_ fields and the socket; the client's thread
+ * everything marked so; both take OlSubscriber.lock for the fields it
+ * guards. A function named *_locked is called with that lock held.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <zmq.h>
+
+#include "core/lock.h"
+#include "core/startup.h"
+#include "core/wakeup.h"
+#include "streamer/header.h"
+#include "streamer/subscriber.h"
+
+G_BEGIN_DECLS
+
+/* Payloads up to this size are copied into the message's own block, which
+ * lets libzmq reuse its receive buffer at once; larger ones keep the frame
+ * libzmq received (no copy). */
+#define SUB_COPY_MAX 256
+
+/* A received message in one allocation: the public part, its link in its
+ * stream's queue and the payload's storage (a copy of a small payload, or
+ * the libzmq frame of a large one). The message and its payload GBytes each
+ * hold a reference to the block, so the application may keep either one
+ * longer than the other. A message belongs to whoever holds it: the
+ * receiver until it is stored, then its stream (under the lock), then the
+ * reader that took it. */
+typedef struct {
+  OlStreamMessage pub;       /* first: ol_stream_message_free() gets its address */
+  GList link;                /* data is the Message; in Stream.messages */
+  gatomicrefcount ref;       /* pub and pub.payload */
+  gboolean has_frame;        /* frame holds the payload, else data */
+  zmq_msg_t frame;
+  guint8 data[];             /* a payload of at most SUB_COPY_MAX bytes */
+} Message;
+
+/* A configured stream; guarded by OlSubscriber.lock. */
+typedef struct {
+  const char *name;          /* interned; also the key in OlSubscriber.streams */
+  OlStorage storage;
+  guint capacity;            /* 1 for a cache, the depth for a queue */
+  GQueue messages;           /* links of Message, oldest first */
+  OlStreamCounters counters;
+  gboolean has_baseline;     /* counters.last_sequence is meaningful */
+  gboolean watched;          /* a watch names this stream */
+  gboolean notify_pending;   /* new messages not yet announced to watches */
+  guint waiters;             /* readers waiting in ol__subscriber_take() */
+} Stream;
+
+/* A subscription change for the receiver. */
+typedef struct {
+  gboolean subscribe;        /* else unsubscribe */
+  char *name;                /* (owned) */
+} Command;
+
+struct OlSubscriber {
+  /* Read-only while the receiver runs. */
+  char *endpoint;            /* (owned) */
+  /* The receiver thread only: topic -> interned stream name, and the last
+   * name it found. */
+  GHashTable *rx_names;      /* (owned) interned name -> itself */
+  const char *rx_last;       /* (nullable) interned */
+  gsize rx_last_size;        /* its topic frame's size: strlen + 1 */
+  GMainContext *context;     /* (owned) where watches are called */
+  OlClient *client;          /* (unowned) passed to watches */
+  GThread *thread;           /* (owned) the receiver */
+  OlWakeup wake;             /* signalled when commands are queued or stop is asked */
+
+  gint stop;                 /* atomic */
+  _Atomic guint64 malformed; /* messages dropped as malformed */
+
+  OlMutex lock;              /* guards everything down to dispatch */
+  OlCond cond;               /* start handshake; messages for waiters */
+  OlStartup startup;         /* the receiver's start handshake */
+  GHashTable *streams;       /* (owned) name -> Stream * */
+  GQueue commands;           /* Command * for the receiver, in order */
+  guint watch_all;           /* watches with a NULL name */
+  GSource *dispatch;         /* (owned) (nullable) the one scheduled dispatch */
+
+  /* The client's thread only. */
+  grefcount ref;             /* ol__subscriber_new and running dispatches */
+  GPtrArray *watches;        /* (owned) Watch * (streamer/watch.c), in order added */
+  Stream *last_taken;        /* (nullable) the stream ol__subscriber_take() found
+                                last: a reader takes from one stream in a row
+                                (only this thread removes streams; it clears it) */
+  guint next_watch_id;
+  gboolean closed;           /* ol__subscriber_free() ran */
+};
+
+/* Drops a reference; the last one frees what is left of s (its lock and
+ * condition). Client thread. */
+void ol__subscriber_unref (OlSubscriber *s);
+
+/* ------------------------------------------------------------------------ */
+/* streamer/message.c */
+
+/* Makes the message of a header and its payload frame: the frame's data is
+ * copied if small, else the frame is moved into the message. name is an
+ * interned string. (transfer full) */
+Message *ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload);
+
+/* Frees the messages of a queue of Message links. */
+void ol__messages_free (GQueue *messages);
+
+/* ------------------------------------------------------------------------ */
+/* streamer/storage.c */
+
+/* The stream table: creates it empty, and frees it with every message it
+ * holds. */
+void ol__storage_init (OlSubscriber *s);
+void ol__storage_clear (OlSubscriber *s);
+
+/* Stores a batch of parsed messages under one lock (receiver thread). Every
+ * message of a configured stream is taken (its batch entry set to NULL and
+ * counted in *kept); a message of a stream not configured stays in batch,
+ * for the caller to drop. Returns whether readers wait for one of these
+ * streams: the caller wakes them (after the lock, and once for all the
+ * batches it has ready). */
+gboolean ol__storage_store_batch (OlSubscriber *s, Message **batch, guint n,
+                                  guint *kept);
+
+/* Whether name is configured. Any thread; takes the lock. */
+gboolean ol__storage_is_configured (OlSubscriber *s, const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* streamer/watch.c */
+
+/* Whether a watch names this stream. Client thread. */
+gboolean ol__watch_names (OlSubscriber *s, const char *name);
+
+/* Schedules one dispatch on the client's context; the caller holds the lock
+ * and checked that none is pending (at most one is, whatever the rate). */
+void ol__watch_schedule_locked (OlSubscriber *s);
+
+/* Cancels a pending dispatch, marks s closed (a dispatch running further up
+ * the client's stack stops) and releases every watch. Client thread, once
+ * the receiver has stopped. */
+void ol__watch_clear (OlSubscriber *s);
+
+/* ------------------------------------------------------------------------ */
+/* streamer/receiver.c */
+
+/* Sets up what the receiver keeps: its name table, the command queue, the
+ * start handshake; its wake-up signal is made by ol__receiver_start(). */
+void ol__receiver_init (OlSubscriber *s);
+
+/* Starts the receiver thread and waits for its SUB socket to connect. */
+gboolean ol__receiver_start (OlSubscriber *s, GError **error);
+
+/* Stops the receiver thread and joins it (bounded: it polls its stop signal
+ * at least every 100 ms). Nothing happens if it did not start. */
+void ol__receiver_stop (OlSubscriber *s);
+
+/* Frees what ol__receiver_init() and ol__receiver_start() made, and the
+ * commands the receiver did not apply. After ol__receiver_stop(). */
+void ol__receiver_clear (OlSubscriber *s);
+
+/* Queues a subscription change for the receiver; the caller holds the lock
+ * and calls ol__receiver_wake() after releasing it. */
+void ol__receiver_command_locked (OlSubscriber *s, gboolean subscribe,
+                                  const char *name);
+
+/* Wakes the receiver: it applies the queued commands or sees the stop. */
+void ol__receiver_wake (OlSubscriber *s);
+
+G_END_DECLS
