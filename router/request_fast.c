@@ -37,6 +37,32 @@ s_take_name (const char **p, const char *end, char *buf, size_t size)
   return TRUE;
 }
 
+/* Whether value holds a value limit deep or deeper, counted as jansson's
+ * parser counts (value itself is 1 deep, each member one more). */
+static gboolean
+s_reaches_depth (json_t *value, int limit)
+{
+  const char *key;
+  json_t *member;
+  size_t i;
+
+  if (limit <= 1)
+    return TRUE;
+  if (json_is_array (value))
+    {
+      json_array_foreach (value, i, member)
+        if (s_reaches_depth (member, limit - 1))
+          return TRUE;
+    }
+  else if (json_is_object (value))
+    {
+      json_object_foreach (value, key, member)
+        if (s_reaches_depth (member, limit - 1))
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* Consumes a JSON array or object (open is '[' or '{'). (transfer full) */
 static json_t *
 s_take_json (const char **p, const char *end, char open)
@@ -48,8 +74,18 @@ s_take_json (const char **p, const char *end, char open)
     return NULL;
   value = json_loadb (*p, (size_t) (end - *p),
                       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (value != NULL)
-    *p += jerr.position;
+  if (value == NULL)
+    return NULL;
+  /* In the whole request the value sits one level deeper, where the general
+   * decoder refuses it once it reaches jansson's limit. A value d deep takes
+   * at least 2d - 1 bytes. */
+  if (jerr.position >= 2 * JSON_PARSER_MAX_DEPTH - 1
+      && s_reaches_depth (value, JSON_PARSER_MAX_DEPTH))
+    {
+      json_decref (value);
+      return NULL;
+    }
+  *p += jerr.position;
   return value;
 }
 
