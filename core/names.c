@@ -4,17 +4,30 @@
 #include <string.h>
 
 gboolean
+ol__name_check (const char *name, gssize *bad)
+{
+  return ol__name_check_len (name, name != NULL ? strnlen (name, OL_NAME_MAX + 1) : 0, bad);
+}
+
+gboolean
+ol__name_check_len (const char *name, gsize len, gssize *bad)
+{
+  *bad = -1;
+  if (len == 0 || len > OL_NAME_MAX)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) name[i] <= ' ' || (guchar) name[i] > '~')
+      {
+        *bad = (gssize) i;
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
 ol__name_is_valid (const char *name)
 {
-  size_t len;
+  gssize bad;
 
-  if (name == NULL || name[0] == '\0')
-    return FALSE;
-  len = strlen (name);
-  if (len > OL_NAME_MAX)
-    return FALSE;
-  for (size_t i = 0; i < len; i++)
-    if (name[i] <= ' ' || name[i] > '~')
-      return FALSE;
-  return TRUE;
+  return ol__name_check (name, &bad);
 }

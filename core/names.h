@@ -16,4 +16,12 @@ G_BEGIN_DECLS
  * printable ASCII without spaces. */
 gboolean ol__name_is_valid (const char *name);
 
+/* The same, saying what is wrong: returns FALSE with *bad the index of the
+ * first byte that is not printable ASCII, or -1 if the length is 0 or above
+ * OL_NAME_MAX. name is read up to OL_NAME_MAX + 1 bytes at most. */
+gboolean ol__name_check (const char *name, gssize *bad);
+
+/* The same for the len bytes at data (no NUL needed). */
+gboolean ol__name_check_len (const char *data, gsize len, gssize *bad);
+
 G_END_DECLS

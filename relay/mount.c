@@ -11,6 +11,8 @@
 #include "core/lock.h"
 #include "core/names.h"
 #include "router/server_private.h"
+#include "core/frames.h"
+#include "core/socket.h"
 
 /* How often the upstream's descriptions are refreshed. */
 #define REFRESH_US (1 * G_USEC_PER_SEC)

@@ -13,6 +13,8 @@
 #include "oneliner/version.h"
 #include "router/client_private.h"
 #include "router/wire.h"
+#include "core/frames.h"
+#include "core/socket.h"
 
 #define CLIENT_MAX_FRAMES (1 + OL_WIRE_MAX_ATTACHMENTS)
 /* Replies handled per dispatch of the client's GSource. */

@@ -17,25 +17,23 @@
 gboolean
 ol__client_check_stream_name (const char *name, GError **error)
 {
-  size_t len = strnlen (name, OL_NAME_MAX + 1);
+  gssize bad;
+  g_autofree char *escaped = NULL;
 
-  if (len == 0 || len > OL_NAME_MAX)
+  if (ol__name_check (name, &bad))
+    return TRUE;
+  if (bad < 0)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
                    "a stream name has 1 to %d bytes, not %s", OL_NAME_MAX,
-                   len == 0 ? "0" : "more");
+                   name[0] == '\0' ? "0" : "more");
       return FALSE;
     }
-  for (size_t i = 0; i < len; i++)
-    if ((guchar) name[i] <= ' ' || (guchar) name[i] > '~')
-      {
-        g_autofree char *escaped = g_strescape (name, NULL);
-        g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                     "stream name \"%s\" is not printable ASCII without spaces "
-                     "(byte %zu)", escaped, i);
-        return FALSE;
-      }
-  return TRUE;
+  escaped = g_strescape (name, NULL);
+  g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+               "stream name \"%s\" is not printable ASCII without spaces (byte %zd)", escaped,
+               bad);
+  return FALSE;
 }
 
 gboolean

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
+#include "core/frames.h"
+
 /* Sends text (freed with free() if owned, else copied) and frames to
  * peer. */
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
 
 static const char *const s_op_names[] = {
   [OL_OP_CALL] = "call",

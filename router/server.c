@@ -7,6 +7,8 @@
 
 #include "oneliner/error.h"
 #include "oneliner/version.h"
+#include "core/frames.h"
+#include "core/socket.h"
 
 /* The RPC thread wakes at least this often to check for a stop request,
  * even if the wake-up were lost. */

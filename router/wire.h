@@ -9,10 +9,6 @@
 #include <jansson.h>
 #include <zmq.h>
 
-#include "core/clock.h"
-#include "core/frames.h"
-#include "core/json.h"
-#include "core/socket.h"
 #include "oneliner/version.h"
 
 G_BEGIN_DECLS

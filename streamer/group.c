@@ -7,8 +7,9 @@
 
 #include "oneliner/error.h"
 #include "core/startup.h"
-#include "router/wire.h"
 #include "streamer/proxy.h"
+#include "core/clock.h"
+#include "core/socket.h"
 
 /* The thread checks its stop flag at least this often while it waits. */
 #define GROUP_MAX_SLEEP_NS (50 * 1000 * 1000)

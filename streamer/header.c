@@ -81,13 +81,22 @@ ol__header_decode (const guint8 *data, gsize size, OlHeader *h, GError **error)
 gboolean
 ol__topic_check (const guint8 *data, gsize size, gsize *name_len)
 {
-  if (size < 2 || size > OL_STREAM_NAME_MAX + 1 || data[size - 1] != '\0')
+  gssize bad;
+
+  if (size < 2 || data[size - 1] != '\0'
+      || !ol__name_check_len ((const char *) data, size - 1, &bad))
     return FALSE;
-  for (gsize i = 0; i + 1 < size; i++)
-    if (data[i] <= ' ' || data[i] > '~')
-      return FALSE;
   *name_len = size - 1;
   return TRUE;
+}
+
+gboolean
+ol__image_size (const OlImageInfo *image, guint64 *size)
+{
+  guint64 pixels = (guint64) image->width * image->height;
+
+  return g_uint64_checked_mul (size, pixels, ol_pixel_format_size (image->format))
+         && *size > 0;
 }
 
 guint

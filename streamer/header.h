@@ -21,6 +21,7 @@
 
 #include <glib.h>
 
+#include "core/names.h"
 #include "oneliner/stream.h"
 
 G_BEGIN_DECLS
@@ -28,7 +29,7 @@ G_BEGIN_DECLS
 #define OL_DATA_VERSION 1
 #define OL_HEADER_SIZE 48
 /* Longest stream name; the topic frame is the name plus its NUL. */
-#define OL_STREAM_NAME_MAX 255
+#define OL_STREAM_NAME_MAX OL_NAME_MAX
 
 /* Status bit of a sequence mark: not a message but the sequence number of
  * the last message of a burst of a pushed stream, sent once the stream has
@@ -56,5 +57,9 @@ gboolean ol__header_decode (const guint8 *data, gsize size, OlHeader *header,
 /* Checks a topic frame: a valid stream name followed by one NUL. On success
  * *name_len is the name's length. */
 gboolean ol__topic_check (const guint8 *data, gsize size, gsize *name_len);
+
+/* The payload size of one image of that geometry: width * height * pixel
+ * size. FALSE if it is 0 or does not fit in 64 bits. */
+gboolean ol__image_size (const OlImageInfo *image, guint64 *size);
 
 G_END_DECLS

@@ -9,8 +9,9 @@
 #include "oneliner/error.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
-#include "router/wire.h"
 #include "streamer/proxy.h"
+#include "core/clock.h"
+#include "core/socket.h"
 
 #define PUSHER_POLL_MS 100
 /* How long the thread waits before it tries again a socket that was full. */

@@ -98,11 +98,9 @@ s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
    * width * height * pixel size bytes. */
   if (h.encoding == OL_ENCODING_IMAGE && !(h.status & (OL_STATUS_ERROR | OL__STATUS_MARK)))
     {
-      guint64 expected = (guint64) h.image.width * h.image.height;
-      gboolean fits = g_uint64_checked_mul (&expected, expected,
-                                            ol_pixel_format_size (h.image.format));
+      guint64 expected;
 
-      if (!fits || expected == 0 || zmq_msg_size (&frames[2]) != expected)
+      if (!ol__image_size (&h.image, &expected) || zmq_msg_size (&frames[2]) != expected)
         {
           s_drop (s, "an image of stream \"%s\" whose %zu bytes do not match "
                   "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT " pixels of format %d",

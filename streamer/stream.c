@@ -229,13 +229,12 @@ gboolean
 ol__stream_check_image_size (OlStream *st, gsize size, int code, const char *got,
                              GError **error)
 {
-  gsize expected = (gsize) st->image.width * st->image.height
-                   * ol_pixel_format_size (st->image.format);
+  guint64 expected = 0;
 
-  if (size == expected)
+  if (ol__image_size (&st->image, &expected) && size == expected)
     return TRUE;
   g_set_error (error, OL_ERROR, code,
-               "stream \"%s\": an image of %ux%u %s needs %" G_GSIZE_FORMAT " bytes, %s %"
+               "stream \"%s\": an image of %ux%u %s needs %" G_GUINT64_FORMAT " bytes, %s %"
                G_GSIZE_FORMAT, st->name, st->image.width, st->image.height,
                ol__pixel_format_name (st->image.format), expected, got, size);
   return FALSE;

@@ -10,7 +10,7 @@
 #include "oneliner/json.h"
 #include "core/lock.h"
 #include "core/startup.h"
-#include "router/wire.h"
+#include "core/socket.h"
 #include "tests/testutil.h"
 
 /* ---- the callables under test ------------------------------------------ */

@@ -7,7 +7,8 @@
 #include <zmq.h>
 
 #include "oneliner/json.h"
-#include "router/wire.h"
+#include "core/frames.h"
+#include "core/socket.h"
 #include "streamer/header.h"
 #include "tests/testutil.h"
 
