@@ -67,6 +67,20 @@ ol__wire_frame_to_bytes (zmq_msg_t *frame)
                                      s_free_msg, owned);
 }
 
+/* Sends msg; on failure closes it, errno kept. */
+static int
+s_send (zmq_msg_t *msg, void *socket, int flags)
+{
+  if (zmq_msg_send (msg, socket, flags) < 0)
+    {
+      int saved = errno;
+      zmq_msg_close (msg);
+      errno = saved;
+      return -1;
+    }
+  return 0;
+}
+
 static void
 s_free_buf (void *data, void *hint)
 {
@@ -84,14 +98,7 @@ ol__wire_send_owned (void *socket, char *buf, size_t len, int flags)
       free (buf);
       return -1;
     }
-  if (zmq_msg_send (&msg, socket, flags) < 0)
-    {
-      int saved = errno;
-      zmq_msg_close (&msg);
-      errno = saved;
-      return -1;
-    }
-  return 0;
+  return s_send (&msg, socket, flags);
 }
 
 static void
@@ -113,12 +120,5 @@ ol__wire_send_bytes (void *socket, GBytes *bytes, int flags)
   else
     zmq_msg_init_data (&msg, (void *) data, size, s_unref_bytes,
                        g_bytes_ref (bytes));
-  if (zmq_msg_send (&msg, socket, flags) < 0)
-    {
-      int saved = errno;
-      zmq_msg_close (&msg);
-      errno = saved;
-      return -1;
-    }
-  return 0;
+  return s_send (&msg, socket, flags);
 }

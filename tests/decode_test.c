@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "oneliner/json.h"
+#include "tests/call_layouts.h"
 #include "tests/decode_check.h"
 
 #define SEED 0x0de1c0deu
@@ -117,8 +118,9 @@ test_diff (void)
 /* ------------------------------------------------------------------------ */
 /* Texts of the other tests */
 
-/* The request texts tests/malformed_test.c and tests/rpc_test.c send raw,
- * and the example of docs/PROTOCOL.md. */
+/* The request texts tests/malformed_test.c and tests/rpc_test.c send raw
+ * (with those of tests/call_layouts.h), and the example of
+ * docs/PROTOCOL.md. */
 static const char *const known_texts[] = {
   "{not json",
   "",
@@ -144,39 +146,6 @@ static const char *const known_texts[] = {
   "{\"v\": 1, \"id\": 7, \"op\": \"version\"}",
   "{\"v\": 1, \"id\": 3, \"op\": \"call\", \"object\": \"calc\", \"method\": \"add\", "
   "\"args\": [1, 2]}",
-  "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-  "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1],"
-  "\"kwargs\":{\"b\":5}}",
-  "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-  "\"kwargs\":{\"b\":5,\"a\":-1}}",
-  "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calc\",\"method\":\"nope\"}",
-  "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calx\",\"method\":\"add\"}",
-  "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[\"x\",2]}",
-  "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-  "\"kwargs\":{\"b\":1}}",
-  "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-  "\"kwargs\":{\"a\":1,\"a\":2}}",
-  "{\"v\":1,\"id\":8,\"op\":\"call\",\"method\":\"add\",\"args\":[1,2]}",
-  "{\"v\":1,\"id\":0,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-  "{\"v\":1,\"id\":01,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-  "{\"v\":1,\"id\":123456789012345678,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-  "\"args\":[1,2]}",
-  "{\"v\":1,\"id\":1234567890123456789,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-  "\"args\":[1,2]}",
-  "{\"v\":1,\"id\":9,\"op\":\"call\",\"ts\":true,\"object\":\"calc\",\"method\":\"add\","
-  "\"args\":[2,2]}",
-  "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}x",
-  "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]",
-  "{\"v\":1,\"id\":11,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-  "\"extra\":1}",
-  "{\"v\":1,\"id\":12,\"op\":\"call\",\"object\":\"ca\\u006cc\",\"method\":\"add\","
-  "\"args\":[1,2]}",
-  "{\"v\":1,\"id\":13,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-  "\"args\":\"[1,2]\"}",
-  "{\"v\":1,\"id\":14,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":null}",
-  "{\"v\":1,\"id\":15,\"op\":\"call\",\"object\":\"calc\",\"method\":\"\xff\",\"args\":[1,2]}",
-  "{\"v\":1,\"id\":16,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-  "\"kwargs\":[]}",
   "{\"object\":\"stage\",\"method\":\"move_to\",\"args\":[1,12.5],\"kwargs\":{\"x\":1},"
   "\"v\":1,\"id\":249577162670081,\"op\":\"call\"}",
 };
@@ -188,9 +157,11 @@ test_known (void)
 {
   Tally t = { 0 };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (known_texts); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (known_texts) + G_N_ELEMENTS (tt_call_layouts); i++)
     {
-      const char *text = known_texts[i];
+      const char *text = i < G_N_ELEMENTS (known_texts)
+                           ? known_texts[i]
+                           : tt_call_layouts[i - G_N_ELEMENTS (known_texts)];
       g_autofree char *spaced = *text ? g_strdup_printf ("%c %s", *text, text + 1) : NULL;
 
       s_check (&t, text, strlen (text));

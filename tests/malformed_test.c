@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "oneliner/json.h"
+#include "tests/call_layouts.h"
 #include "tests/testutil.h"
 
 static int32_t f_add (void *self, int32_t a, int32_t b) { (void) self; return a + b; }
@@ -152,43 +153,10 @@ test_bad_json (Fixture *f, gconstpointer data)
 static void
 test_call_layouts (Fixture *f, gconstpointer data)
 {
-  static const char *const cases[] = {
-    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1],"
-    "\"kwargs\":{\"b\":5}}",
-    "{\"v\":1,\"id\":5,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-    "\"kwargs\":{\"b\":5,\"a\":-1}}",
-    "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calc\",\"method\":\"nope\"}",
-    "{\"v\":1,\"id\":6,\"op\":\"call\",\"object\":\"calx\",\"method\":\"add\"}",
-    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[\"x\",2]}",
-    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-    "\"kwargs\":{\"b\":1}}",
-    "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-    "\"kwargs\":{\"a\":1,\"a\":2}}",
-    "{\"v\":1,\"id\":8,\"op\":\"call\",\"method\":\"add\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":0,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":01,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":123456789012345678,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-    "\"args\":[1,2]}",
-    "{\"v\":1,\"id\":1234567890123456789,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\","
-    "\"args\":[1,2]}",
-    "{\"v\":1,\"id\":9,\"op\":\"call\",\"ts\":true,\"object\":\"calc\",\"method\":\"add\","
-    "\"args\":[2,2]}",
-    "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]}x",
-    "{\"v\":1,\"id\":10,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2]",
-    "{\"v\":1,\"id\":11,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-    "\"extra\":1}",
-    "{\"v\":1,\"id\":12,\"op\":\"call\",\"object\":\"ca\\u006cc\",\"method\":\"add\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":13,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":\"[1,2]\"}",
-    "{\"v\":1,\"id\":14,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":null}",
-    "{\"v\":1,\"id\":15,\"op\":\"call\",\"object\":\"calc\",\"method\":\"\xff\",\"args\":[1,2]}",
-    "{\"v\":1,\"id\":16,\"op\":\"call\",\"object\":\"calc\",\"method\":\"add\",\"args\":[1,2],"
-    "\"kwargs\":[]}",
-  };
-
   (void) data;
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (tt_call_layouts); i++)
     {
+      const char *const *cases = tt_call_layouts;
       g_autofree char *spaced = g_strdup_printf ("{ %s", cases[i] + 1);
       g_autoptr (json_t) fast = s_exchange1 (f->raw, cases[i]);
       g_autoptr (json_t) general = s_exchange1 (f->raw, spaced);
