@@ -11,6 +11,47 @@ static char *opt_config = NULL;
 static char **opt_mounts = NULL;
 static char **opt_relays = NULL;
 
+static char *opt_secret_key = NULL;
+static char *opt_authorized_keys = NULL;
+static gboolean opt_require_keys = FALSE;
+
+/* The keys of the command line, before the configuration file's. */
+static gboolean
+s_set_keys (OlServer *server, GError **error)
+{
+  if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
+                           "--secret-key and --authorized-keys go together");
+      return FALSE;
+    }
+  return opt_secret_key == NULL
+         || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
+}
+
+static gboolean
+s_check_keys (OlServer *server, GError **error)
+{
+  if (opt_require_keys && !ol_server_has_keys (server))
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
+                           "--require-keys: no keys given (--secret-key and --authorized-keys, "
+                           "or \"secret_key\" and \"authorized_keys\" in the configuration)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+s_on_hangup (gpointer server)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ol_server_reload_keys (server, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static GOptionEntry s_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
     "Endpoint the RPC socket binds (default " OL_DEFAULT_RPC_BIND ")", "ENDPOINT" },
@@ -23,6 +64,12 @@ static GOptionEntry s_entries[] = {
     "NAME=PUB_ENDPOINT[,TOPIC]" },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
     "JSON configuration file: endpoints, mounts, relays (docs/CONFIG.md)", "FILE" },
+  { "secret-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_secret_key,
+    "The server's secret key (oneliner keygen); with --authorized-keys, only listed keys connect", "FILE" },
+  { "authorized-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_authorized_keys,
+    "Public keys allowed in, one a line: KEY control|read-only [NAME] (re-read on change and SIGHUP)", "FILE" },
+  { "require-keys", 0, 0, G_OPTION_ARG_NONE, &opt_require_keys,
+    "Refuse to start without keys", NULL },
   { NULL }
 };
 
@@ -64,6 +111,8 @@ bad:
 static gboolean
 s_setup (OlServer *server, GError **error)
 {
+  if (!s_set_keys (server, error))
+    return FALSE;
   if (opt_config && !ol_server_load_config (server, opt_config, error))
     return FALSE;
   for (int i = 0; opt_mounts && opt_mounts[i]; i++)
@@ -82,7 +131,7 @@ s_setup (OlServer *server, GError **error)
           || !ol_server_add_zmq_stream (server, name, endpoint, topic, TRUE, error))
         return FALSE;
     }
-  return ol_server_start (server, error);
+  return s_check_keys (server, error) && ol_server_start (server, error);
 }
 
 int
@@ -98,7 +147,7 @@ main (int argc, char **argv)
     "(--mount lab1=tcp://pc1:5555,tcp://pc1:5556 makes \"lab1/stage\" call \"stage\"\n"
     "on pc1) and re-publishes plain ZeroMQ PUB sockets as streams (--relay).\n"
     "Mounts nest: a relay can mount another relay. 'oneliner mounts' shows each\n"
-    "mount's state and counters. Stops cleanly on SIGINT or SIGTERM.");
+    "mount's state and counters. Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads the authorized keys.");
   g_option_context_add_main_entries (ctx, s_entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -119,6 +168,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, s_on_signal, loop);
   g_unix_signal_add (SIGTERM, s_on_signal, loop);
+  g_unix_signal_add (SIGHUP, s_on_hangup, server);
   printf ("oneliner-relay: serving rpc %s stream %s\n", ol_server_get_rpc_endpoint (server),
           ol_server_get_stream_endpoint (server));
   fflush (stdout);

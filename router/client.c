@@ -27,6 +27,7 @@ typedef struct Pending Pending;
 struct OlClient {
   char *rpc_endpoint;    /* (owned) */
   char *stream_endpoint; /* (owned) */
+  OlClientKeys *keys;    /* (owned) (nullable) CURVE keys of both sockets */
   void *dealer;          /* owned by the creating thread */
   int timeout_ms;
   guint64 next_id;
@@ -787,8 +788,38 @@ ol_client_version (OlClient *c, GError **error)
 /* ------------------------------------------------------------------------ */
 /* Life cycle */
 
+static OlClient *s_client_new (const char *rpc_endpoint, const char *stream_endpoint,
+                               OlClientKeys *keys, GError **error);
+
 OlClient *
 ol_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **error)
+{
+  return s_client_new (rpc_endpoint, stream_endpoint, NULL, error);
+}
+
+OlClient *
+ol_client_new_with_keys (const char *rpc_endpoint, const char *stream_endpoint,
+                         const char *secret_key_file, const char *server_key_file,
+                         GError **error)
+{
+  OlClientKeys *keys;
+
+  g_return_val_if_fail (secret_key_file != NULL && server_key_file != NULL, NULL);
+  if ((keys = ol__client_keys_load (secret_key_file, server_key_file, error)) == NULL)
+    return NULL;
+  return s_client_new (rpc_endpoint, stream_endpoint, keys, error);
+}
+
+const OlClientKeys *
+ol__client_keys (OlClient *c)
+{
+  return c->keys;
+}
+
+/* Takes keys (nullable). */
+static OlClient *
+s_client_new (const char *rpc_endpoint, const char *stream_endpoint, OlClientKeys *keys,
+              GError **error)
 {
   OlClient *c;
   void *dealer;
@@ -803,6 +834,7 @@ ol_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **e
     stream_endpoint = OL_DEFAULT_STREAM_CONNECT;
   dealer = zmq_socket (ol__zmq_context (), ZMQ_DEALER);
   ol__socket_set_common (dealer);
+  ol__client_keys_apply (keys, dealer);
   /* Requests wait for a live connection instead of queueing towards a
    * server that is not there; they then fail within their bound. */
   zmq_setsockopt (dealer, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
@@ -813,10 +845,12 @@ ol_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **e
       g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot connect to %s: %s",
                    rpc_endpoint, zmq_strerror (errno));
       zmq_close (dealer);
+      g_free (keys);
       return NULL;
     }
 
   c = g_new0 (OlClient, 1);
+  c->keys = keys;
   c->rpc_endpoint = g_strdup (rpc_endpoint);
   c->stream_endpoint = g_strdup (stream_endpoint);
   c->dealer = dealer;
@@ -860,6 +894,9 @@ ol_client_free (OlClient **client)
   zmq_close (c->dealer);
   g_free (c->rpc_endpoint);
   g_free (c->stream_endpoint);
+  if (c->keys != NULL)
+    memset (c->keys, 0, sizeof *c->keys);
+  g_free (c->keys);
   g_string_free (c->scratch, TRUE);
   g_free (c);
 }

@@ -2,7 +2,7 @@
  * (streamer/client_streams.c) and the stream control requests
  * (router/client_control.c).
  *
- * Include direction: this header includes only public headers, and
+ * Include direction: this header includes only public headers and core/, and
  * router/client.c includes nothing of streamer/. The stream side sits above
  * the OlClient core: it keeps its state in the client's stream slot, which
  * the core frees with the client without knowing what it holds.
@@ -12,11 +12,16 @@
 #pragma once
 
 #include "oneliner/client.h"
+#include "core/keys.h"
 
 G_BEGIN_DECLS
 
 /* The context the client's callbacks run on. (transfer none) */
 GMainContext *ol__client_context (OlClient *client);
+
+/* The client's CURVE keys, for its stream socket too. (nullable)
+ * (transfer none) */
+const OlClientKeys *ol__client_keys (OlClient *client);
 
 /* The stream slot: state of the stream side, made on its first use. The
  * client calls free_func on it when it is freed, after failing its pending

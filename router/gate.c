@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "oneliner/error.h"
 #include "core/clock.h"
 #include "core/frames.h"
 
@@ -46,6 +47,54 @@ ol__server_send_reply (OlServer *s, void *router, const OlPeer *peer, char *text
                        GPtrArray *frames)
 {
   s_send (s, router, peer, text, len, TRUE, frames);
+}
+
+/* Names in a refusal are cut to this many bytes. */
+#define GATE_NAME_SHOWN 64
+
+static gboolean
+s_needs_control (OlOp op)
+{
+  return op == OL_OP_CALL || op == OL_OP_CALL_NAMED || op == OL_OP_STREAM_ENABLE
+         || op == OL_OP_STREAM_REMOVE;
+}
+
+/* Checks the caller's role: the role of its key (CURVE's User-Id on the
+ * request frame) in the server's authorized keys, as the table stands now,
+ * capped by the request's "role" member (a relay's caller). Sets r->role to
+ * the role in force, which a forwarded request carries on. */
+static gboolean
+s_permitted (OlServer *s, OlRequest *r, zmq_msg_t *frame, GError **error)
+{
+  OlRole role = OL_ROLE_CONTROL, ceiling;
+  char name[OL_AUTH_NAME_MAX + 1] = "";
+  const char *what, *dot = "", *member;
+
+  if (s->auth == NULL && r->role == NULL)
+    return TRUE;
+  if (s->auth != NULL)
+    role = ol__auth_lookup (s->auth, zmq_msg_gets (frame, "User-Id"), name);
+  if (role == OL_ROLE_NONE)
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED,
+                           "permission denied: the key is not authorized");
+      return FALSE;
+    }
+  if (r->role != NULL && ol__role_parse (r->role, &ceiling) && ceiling < role)
+    role = ceiling;
+  r->role = ol__role_name (role);
+  if (role == OL_ROLE_CONTROL || !s_needs_control (r->op))
+    return TRUE;
+  what = ol__request_route_name (r, &member);
+  if (r->op == OL_OP_CALL && r->object != NULL)
+    dot = ".";
+  g_set_error (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED,
+               "permission denied: %s key%s%.*s%s may not %s %.*s%s%.*s",
+               ol__role_name (role), name[0] ? " \"" : "", GATE_NAME_SHOWN, name,
+               name[0] ? "\"" : "", ol__op_name (r->op),
+               GATE_NAME_SHOWN, r->op == OL_OP_CALL && r->object ? r->object : "", dot,
+               GATE_NAME_SHOWN, r->op == OL_OP_CALL ? r->method : what);
+  return FALSE;
 }
 
 /* Appends the reply to r: result, or error. */
@@ -96,6 +145,10 @@ ol__gate_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean t
       for (int i = body + 1; i < n; i++)
         g_ptr_array_add (r.frames_in, ol__wire_frame_to_bytes (&frames[i]));
     }
+
+  /* Check the caller's role. */
+  if (decoded && !s_permitted (s, &r, &frames[body], &error))
+    decoded = FALSE;
 
   /* Route: a plug may take the request elsewhere. */
   if (decoded && s->plug != NULL && s->plug->route (s->plug_data, &r, &peer, &error))

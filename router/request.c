@@ -6,6 +6,7 @@
 
 #include "oneliner/error.h"
 #include "core/json.h"
+#include "router/auth.h"
 
 static const char *const s_op_names[] = {
   [OL_OP_CALL] = "call",
@@ -189,6 +190,19 @@ ol__request_decode (OlRequest *r, const char *text, size_t len, int n_attachment
       return FALSE;
     }
   r->op = (OlOp) i;
+  if (!s_get_string (r->doc, "role", FALSE, &r->role, error))
+    return FALSE;
+  if (r->role != NULL)
+    {
+      OlRole role;
+
+      if (!ol__role_parse (r->role, &role))
+        {
+          g_set_error_literal (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                               "request member \"role\" must be \"control\" or \"read-only\"");
+          return FALSE;
+        }
+    }
   return s_decode_members (r, error);
 }
 
@@ -240,5 +254,7 @@ ol__request_append (GString *out, const OlRequest *r, guint64 id, const char *ro
     ol__wire_append_member_json (out, "kwargs", r->kwargs);
   if (r->op == OL_OP_STREAM_ENABLE)
     g_string_append (out, r->enabled ? ",\"enabled\":true" : ",\"enabled\":false");
+  if (r->role != NULL)
+    ol__wire_append_member_string (out, "role", r->role);
   g_string_append_c (out, '}');
 }

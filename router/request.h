@@ -52,6 +52,8 @@ typedef struct {
   json_t *args;         /* (owned) (nullable) a reference */
   json_t *kwargs;       /* (owned) (nullable) a reference */
   gboolean enabled;     /* stream_enable */
+  const char *role;     /* (nullable) "role": the role ceiling a relay passes
+                           down, "control" or "read-only" (in doc) */
   GPtrArray *frames_in; /* (owned) (nullable) GBytes * attachments */
   /* The fast decoder's copies of the names. */
   char object_buf[OL_FAST_NAME_MAX];

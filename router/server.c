@@ -50,6 +50,9 @@ ol_server_free (OlServer **server)
   if (s->plug != NULL)
     s->plug->free (s->plug_data);
   ol__registry_free (s->registry);
+  /* The threads that use them are joined. */
+  ol__zap_domain_free (s->zap);
+  ol__auth_free (s->auth);
   ol__wakeup_clear (&s->wake);
   ol__startup_clear (&s->startup);
   ol__mutex_clear (&s->state_lock);
@@ -74,6 +77,7 @@ s_bind_router (OlServer *s, GError **error)
   size_t len = sizeof endpoint;
 
   ol__socket_set_common (router);
+  ol__zap_domain_apply (s->zap, router);
   zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
   zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -172,7 +176,66 @@ ol_server_start (OlServer *s, GError **error)
     s->stream_endpoint = g_strdup (ol__streamer_endpoint (s->streamer));
   if (!ok)
     ol_server_stop (s);
+  else if (s->auth == NULL)
+    g_message ("serving without keys: whoever reaches %s or %s may call and subscribe",
+               s->rpc_endpoint, s->stream_endpoint);
+  else
+    g_message ("serving with CURVE keys: %u authorized keys", ol__auth_count (s->auth));
   return ok;
+}
+
+static gboolean
+s_zap_check (gpointer data, const char *public_key)
+{
+  return ol__auth_lookup (data, public_key, NULL) != OL_ROLE_NONE;
+}
+
+gboolean
+ol_server_set_keys (OlServer *s, const char *secret_key_file, const char *authorized_keys_file,
+                    GError **error)
+{
+  char secret[OL_KEY_Z85_LEN + 1];
+  OlAuth *auth;
+
+  g_return_val_if_fail (s != NULL && secret_key_file != NULL, FALSE);
+  g_return_val_if_fail (authorized_keys_file != NULL, FALSE);
+  if (ol__server_is_started (s) || s->auth != NULL)
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_FAILED,
+                           s->auth != NULL ? "the server's keys are set already"
+                                           : "keys must be set before the server starts");
+      return FALSE;
+    }
+  if (!ol__key_read_file (secret_key_file, secret, error))
+    return FALSE;
+  if ((auth = ol__auth_new (authorized_keys_file, error)) == NULL)
+    return FALSE;
+  s->zap = ol__zap_domain_new (secret, s_zap_check, auth, error);
+  memset (secret, 0, sizeof secret);
+  if (s->zap == NULL)
+    {
+      if (error != NULL && *error != NULL && (*error)->code == OL_ERROR_CONFIG)
+        g_prefix_error (error, "key file %s: ", secret_key_file);
+      ol__auth_free (auth);
+      return FALSE;
+    }
+  s->auth = auth;
+  ol__streamer_set_zap_domain (s->streamer, s->zap);
+  return TRUE;
+}
+
+gboolean
+ol_server_reload_keys (OlServer *s, GError **error)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  return s->auth == NULL || ol__auth_reload (s->auth, error);
+}
+
+gboolean
+ol_server_has_keys (OlServer *s)
+{
+  g_return_val_if_fail (s != NULL, FALSE);
+  return s->auth != NULL;
 }
 
 void

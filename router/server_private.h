@@ -7,7 +7,9 @@
 #include <stdatomic.h>
 
 #include "oneliner/server.h"
+#include "router/auth.h"
 #include "router/registry.h"
+#include "core/keys.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
 #include "router/request.h"
@@ -61,6 +63,8 @@ struct OlServer {
   OlStreamer *streamer;     /* (owned) thread-safe by itself */
   const OlServerPlug *plug; /* (nullable) set before start */
   gpointer plug_data;       /* (owned by plug->free) */
+  OlAuth *auth;             /* (owned) (nullable) authorized keys, set before start */
+  OlZapDomain *zap;         /* (owned) (nullable) the CURVE server side, with auth */
 
   OlStartup startup;        /* the RPC thread's start handshake */
   OlMutex state_lock;       /* guards started, thread */

@@ -46,6 +46,7 @@ ol__client_subscriber (OlClient *client, GError **error)
     {
       cs = g_new0 (ClientStreams, 1);
       cs->subscriber = ol__subscriber_new (ol_client_get_stream_endpoint (client),
+                                           ol__client_keys (client),
                                            ol__client_context (client), client,
                                            &cs->error);
       ol__client_set_streams (client, cs, s_client_streams_free);

@@ -20,6 +20,7 @@ struct OlProxy {
   char *inproc;          /* (owned) */
   char *bind;            /* (owned) */
   char *endpoint;        /* (owned) resolved public endpoint; set before ready */
+  const OlZapDomain *zap; /* (nullable) borrowed */
   OlRelayed *relayed;    /* borrowed; its sockets are this thread's */
   const OlProxyPlug *plug; /* (nullable) its sockets are this thread's */
   gpointer plug_data;
@@ -112,6 +113,7 @@ s_thread (gpointer data)
   ol__socket_set_common (xpub);
   zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
   zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  ol__zap_domain_apply (p->zap, xpub);
   if (zmq_bind (xsub, p->inproc) != 0)
     {
       ol__startup_report (&p->startup, g_error_new (OL_ERROR, OL_ERROR_SOCKET, "cannot bind %s: %s", p->inproc,
@@ -185,10 +187,11 @@ out:
 
 OlProxy *
 ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
-                 OlRelayed *relayed, const OlProxyPlug *plug, gpointer data, GError **error)
+                 const OlZapDomain *zap, OlRelayed *relayed, const OlProxyPlug *plug, gpointer data, GError **error)
 {
   OlProxy *p = g_new0 (OlProxy, 1);
 
+  p->zap = zap;
   p->relayed = relayed;
   p->plug = plug;
   p->plug_data = data;

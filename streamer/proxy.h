@@ -22,6 +22,7 @@
 #include <glib.h>
 #include <zmq.h>
 
+#include "core/keys.h"
 #include "streamer/relayed.h"
 
 G_BEGIN_DECLS
@@ -46,12 +47,14 @@ typedef struct {
   void (*subscription) (gpointer data, const guint8 *msg, gsize size);
 } OlProxyPlug;
 
-/* Binds inproc_endpoint and public_endpoint, opens the sockets of relayed
+/* Binds inproc_endpoint and public_endpoint (a CURVE server of zap, if not
+ * NULL; borrowed until ol__proxy_free()), opens the sockets of relayed
  * (borrowed: it must outlive the proxy, and is used by the proxy thread only
  * between start and free) and of plug (nullable; data passed to its hooks)
  * and starts the thread. Returns NULL with OL_ERROR_SOCKET naming the
  * endpoint on failure. */
 OlProxy *ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
+                          const OlZapDomain *zap,
                           OlRelayed *relayed, const OlProxyPlug *plug, gpointer data,
                           GError **error);
 

@@ -174,6 +174,7 @@ s_connect (OlSubscriber *s, GError **error)
       return NULL;
     }
   ol__socket_set_common (sub);
+  ol__client_keys_apply (s->keys, sub);
   zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
   if (zmq_connect (sub, s->endpoint) != 0)
     {

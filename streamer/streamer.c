@@ -27,6 +27,7 @@ struct OlStreamer {
                            * the proxy thread's */
   const OlProxyPlug *plug; /* (nullable) set before start */
   gpointer plug_data;
+  const OlZapDomain *zap; /* (nullable) set before start */
 };
 
 OlStreamer *
@@ -92,7 +93,8 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
       return FALSE;
     }
   s->relayed = ol__relayed_new ();
-  s->proxy = ol__proxy_start (s->inproc, endpoint, s->relayed, s->plug, s->plug_data, error);
+  s->proxy = ol__proxy_start (s->inproc, endpoint, s->zap, s->relayed, s->plug, s->plug_data,
+                              error);
   if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
     {
       ol__mutex_unlock (&s->lock);
@@ -119,6 +121,13 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
     }
   ol__mutex_unlock (&s->lock);
   return TRUE;
+}
+
+void
+ol__streamer_set_zap_domain (OlStreamer *s, const OlZapDomain *domain)
+{
+  g_return_if_fail (s->proxy == NULL);
+  s->zap = domain;
 }
 
 void

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "router/registry.h"
+#include "core/keys.h"
 #include "streamer/proxy.h"
 #include "streamer/stream.h"
 
@@ -26,6 +27,10 @@ void ol__streamer_free (OlStreamer *streamer);
 
 /* Plugs plug (data passed to its hooks) into the proxy, before start. */
 void ol__streamer_set_plug (OlStreamer *streamer, const OlProxyPlug *plug, gpointer data);
+
+/* Makes the public endpoint a CURVE server of domain (borrowed: it must
+ * outlive the streamer's start), before start. */
+void ol__streamer_set_zap_domain (OlStreamer *streamer, const OlZapDomain *domain);
 
 /* Binds the public endpoint, starts the proxy, the pusher and a group per
  * frequency of the streams added so far. */

@@ -10,7 +10,8 @@
 #include "streamer/subscriber_private.h"
 
 OlSubscriber *
-ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *client,
+ol__subscriber_new (const char *endpoint, const OlClientKeys *keys, GMainContext *context,
+                    OlClient *client,
                     GError **error)
 {
   OlSubscriber *s;
@@ -19,6 +20,7 @@ ol__subscriber_new (const char *endpoint, GMainContext *context, OlClient *clien
   s = g_new0 (OlSubscriber, 1);
   g_ref_count_init (&s->ref);
   s->endpoint = g_strdup (endpoint);
+  s->keys = keys != NULL ? g_memdup2 (keys, sizeof *keys) : NULL;
   s->context = g_main_context_ref (context);
   s->client = client;
   atomic_init (&s->malformed, 0);
@@ -47,6 +49,7 @@ ol__subscriber_free (OlSubscriber *s)
   ol__receiver_clear (s);
   g_main_context_unref (s->context);
   g_free (s->endpoint);
+  g_free (s->keys);
   /* A dispatch running further up this thread's stack frees s last. */
   ol__subscriber_unref (s);
 }

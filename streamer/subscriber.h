@@ -19,15 +19,18 @@
 
 #include "oneliner/client.h"
 #include "oneliner/stream.h"
+#include "core/keys.h"
 
 G_BEGIN_DECLS
 
 typedef struct OlSubscriber OlSubscriber;
 
-/* Starts the receiver thread, whose SUB socket connects to endpoint.
+/* Starts the receiver thread, whose SUB socket connects to endpoint (a
+ * CURVE client with a copy of keys, if not NULL).
  * Watch callbacks run on context and receive client. Returns NULL with
  * OL_ERROR_SOCKET if the endpoint is malformed. (transfer full) */
-OlSubscriber *ol__subscriber_new (const char *endpoint, GMainContext *context,
+OlSubscriber *ol__subscriber_new (const char *endpoint, const OlClientKeys *keys,
+                                  GMainContext *context,
                                   OlClient *client, GError **error);
 
 /* Stops the receiver thread (bounded: it polls its stop signal at least every

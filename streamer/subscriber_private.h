@@ -77,6 +77,7 @@ typedef struct {
 struct OlSubscriber {
   /* Read-only while the receiver runs. */
   char *endpoint;            /* (owned) */
+  OlClientKeys *keys;        /* (owned) (nullable) */
   /* The receiver thread only: topic -> interned stream name, and the last
    * name it found. */
   GHashTable *rx_names;      /* (owned) interned name -> itself */

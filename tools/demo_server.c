@@ -12,6 +12,47 @@ static char *opt_stream = NULL;
 static char *opt_config = NULL;
 static double opt_speed = 500.0;
 
+static char *opt_secret_key = NULL;
+static char *opt_authorized_keys = NULL;
+static gboolean opt_require_keys = FALSE;
+
+/* The keys of the command line, before the configuration file's. */
+static gboolean
+s_set_keys (OlServer *server, GError **error)
+{
+  if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
+                           "--secret-key and --authorized-keys go together");
+      return FALSE;
+    }
+  return opt_secret_key == NULL
+         || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
+}
+
+static gboolean
+s_check_keys (OlServer *server, GError **error)
+{
+  if (opt_require_keys && !ol_server_has_keys (server))
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
+                           "--require-keys: no keys given (--secret-key and --authorized-keys, "
+                           "or \"secret_key\" and \"authorized_keys\" in the configuration)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+s_on_hangup (gpointer server)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ol_server_reload_keys (server, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 static GOptionEntry s_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
     "Endpoint the RPC socket binds (default " OL_DEFAULT_RPC_BIND ")", "ENDPOINT" },
@@ -21,6 +62,12 @@ static GOptionEntry s_entries[] = {
     "JSON configuration file: endpoints, named calls, streams, mounts, relays (docs/CONFIG.md)", "FILE" },
   { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &opt_speed,
     "Simulated stage speed in mm/s, 0 for instant moves (default 500)", "MM_PER_S" },
+  { "secret-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_secret_key,
+    "The server's secret key (oneliner keygen); with --authorized-keys, only listed keys connect", "FILE" },
+  { "authorized-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_authorized_keys,
+    "Public keys allowed in, one a line: KEY control|read-only [NAME] (re-read on change and SIGHUP)", "FILE" },
+  { "require-keys", 0, 0, G_OPTION_ARG_NONE, &opt_require_keys,
+    "Refuse to start without keys", NULL },
   { NULL }
 };
 
@@ -84,7 +131,7 @@ main (int argc, char **argv)
     "sensors and a camera (instances \"sensor\" and \"camera\"), and the streams\n"
     "sensor/temperature (10 Hz), sensor/sine (100 Hz), camera/frames (30 Hz\n"
     "640x480 gray8, disabled at start) and events/log (pushed on every move).\n"
-    "Stops cleanly on SIGINT or SIGTERM.");
+    "Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads the authorized keys.");
   g_option_context_add_main_entries (ctx, s_entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
@@ -105,13 +152,13 @@ main (int argc, char **argv)
   server = ol_server_new (opt_rpc, opt_stream);
   home_args = json_pack ("[i]", 0);
   log.writer = ol_server_add_pushed_stream (server, "events/log", OL_ENCODING_JSON, NULL, &error);
-  ok = log.writer != NULL
+  ok = log.writer != NULL && s_set_keys (server, &error)
     && demo_stage_register (server, "stage", demo_stage_new (opt_speed, s_stage_moved, &log),
                             &error)
     && demo_sensors_register (server, &error)
     && ol_server_add_named_call (server, "home_all", "stage", "home", home_args, NULL, &error)
     && (opt_config == NULL || ol_server_load_config (server, opt_config, &error))
-    && ol_server_start (server, &error);
+    && s_check_keys (server, &error) && ol_server_start (server, &error);
   json_decref (home_args);
   if (!ok)
     {
@@ -125,6 +172,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, s_on_signal, loop);
   g_unix_signal_add (SIGTERM, s_on_signal, loop);
+  g_unix_signal_add (SIGHUP, s_on_hangup, server);
   printf ("oneliner-demo-server: serving rpc %s stream %s\n",
           ol_server_get_rpc_endpoint (server), ol_server_get_stream_endpoint (server));
   fflush (stdout);

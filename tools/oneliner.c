@@ -1,10 +1,15 @@
 /* oneliner: the command-line client. */
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <math.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
 
 /* Exit codes (README, "The oneliner command"). */
 enum {
@@ -17,6 +22,8 @@ enum {
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
 static int opt_timeout = OL_CLIENT_DEFAULT_TIMEOUT_MS;
+static char *opt_secret_key = NULL;
+static char *opt_server_key = NULL;
 
 static GOptionEntry s_global_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
@@ -25,6 +32,10 @@ static GOptionEntry s_global_entries[] = {
     "Server stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout,
     "Bound of every request in milliseconds (default 5000)", "MS" },
+  { "secret-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_secret_key,
+    "This client's secret key (oneliner keygen), for a server with keys", "FILE" },
+  { "server-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_server_key,
+    "The server's public key (its NAME.pub)", "FILE" },
   { NULL }
 };
 
@@ -535,6 +546,8 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
   return EXIT_OK;
 }
 
+static int s_cmd_keygen (OlClient *client, int argc, char **argv);
+
 static const Command s_commands[] = {
   { "call", "OBJECT METHOD [ARGS_JSON] [KWARGS_JSON]",
     "Call METHOD of instance OBJECT ('-' for a free function) and print the\n"
@@ -564,7 +577,74 @@ static const Command s_commands[] = {
     "relayed.", s_cmd_mounts, 0, 0, NULL },
   { "disable", "NAME", "Disable stream NAME on the server: a periodic stream's callable is\n"
     "then not called at all.", s_cmd_disable, 1, 1, NULL },
+  { "keygen", "NAME", "Write a new CURVE key pair: NAME.key (the secret key, mode 0600)\n"
+    "and NAME.pub (the public key). Existing files are never overwritten.\n"
+    "Needs no server.", s_cmd_keygen, 1, 1, NULL },
 };
+
+/* Writes text to path, created with mode; never overwrites. */
+static gboolean
+s_write_new (const char *path, const char *text, int mode)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  size_t len = strlen (text);
+
+  if (fd < 0)
+    {
+      fprintf (stderr, "oneliner keygen: cannot create %s: %s\n", path,
+               errno == EEXIST ? "it exists (keys are never overwritten)" : g_strerror (errno));
+      return FALSE;
+    }
+  if (fchmod (fd, mode) != 0 || write (fd, text, len) != (ssize_t) len || close (fd) != 0)
+    {
+      fprintf (stderr, "oneliner keygen: cannot write %s: %s\n", path, g_strerror (errno));
+      unlink (path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+s_cmd_keygen (OlClient *client, int argc, char **argv)
+{
+  g_autofree char *secret_path = g_strdup_printf ("%s.key", argv[1]);
+  g_autofree char *public_path = g_strdup_printf ("%s.pub", argv[1]);
+  char public_key[41], secret_key[41];
+  char text[64];
+
+  (void) client;
+  (void) argc;
+  if (!zmq_has ("curve"))
+    {
+      fprintf (stderr, "oneliner keygen: this libzmq was built without CURVE security\n");
+      return EXIT_ERROR;
+    }
+  if (g_file_test (public_path, G_FILE_TEST_EXISTS))
+    {
+      fprintf (stderr, "oneliner keygen: cannot create %s: it exists (keys are never "
+               "overwritten)\n", public_path);
+      return EXIT_ERROR;
+    }
+  if (zmq_curve_keypair (public_key, secret_key) != 0)
+    {
+      fprintf (stderr, "oneliner keygen: %s\n", zmq_strerror (errno));
+      return EXIT_ERROR;
+    }
+  g_snprintf (text, sizeof text, "%s\n", secret_key);
+  memset (secret_key, 0, sizeof secret_key);
+  if (!s_write_new (secret_path, text, 0600))
+    return EXIT_ERROR;
+  memset (text, 0, sizeof text);
+  g_snprintf (text, sizeof text, "%s\n", public_key);
+  if (!s_write_new (public_path, text, 0644))
+    {
+      unlink (secret_path);
+      return EXIT_ERROR;
+    }
+  printf ("%s: secret key, keep it here (mode 0600)\n%s: public key %s\n", secret_path,
+          public_path, public_key);
+  return EXIT_OK;
+}
 
 static char *
 s_commands_help (void)
@@ -637,7 +717,15 @@ main (int argc, char **argv)
     return s_usage_error ("expects %s%s", s_command->params[0] ? s_command->params : "no arguments",
                           nargs < s_command->min_args ? "" : " (too many arguments)");
 
-  client = ol_client_new (opt_rpc, opt_stream, &error);
+  if (s_command->func == s_cmd_keygen)
+    return s_cmd_keygen (NULL, argc, argv);
+  if ((opt_secret_key == NULL) != (opt_server_key == NULL))
+    return s_usage_error ("--secret-key and --server-key go together");
+  if (opt_secret_key != NULL)
+    client = ol_client_new_with_keys (opt_rpc, opt_stream, opt_secret_key, opt_server_key,
+                                      &error);
+  else
+    client = ol_client_new (opt_rpc, opt_stream, &error);
   if (client == NULL)
     {
       fprintf (stderr, "oneliner: %s\n", error->message);

@@ -37,6 +37,22 @@ typedef struct OlClient OlClient;
 OL_API
 OlClient *ol_client_new (const char *rpc_endpoint, const char *stream_endpoint,
                          GError **error);
+
+/**
+ * ol_client_new_with_keys:
+ * @secret_key_file: the client's secret key (Z85, `oneliner keygen`)
+ * @server_key_file: the server's public key
+ *
+ * As ol_client_new(), for a server with keys (ol_server_set_keys()): both
+ * the RPC and the stream connection are CURVE clients with these keys. A
+ * server that does not know the key, or whose key is not the one given,
+ * does not answer: calls time out and streams receive nothing. Fails with
+ * OL_ERROR_CONFIG naming the key file at fault. (transfer full)
+ */
+OL_API
+OlClient *ol_client_new_with_keys (const char *rpc_endpoint, const char *stream_endpoint,
+                                   const char *secret_key_file, const char *server_key_file,
+                                   GError **error);
 OL_API
 void ol_client_free (OlClient **client);
 static inline void

@@ -34,6 +34,7 @@ typedef enum {
   OL_ERROR_SIGNATURE = 11,          /* a signature string that does not parse */
   OL_ERROR_BUSY = 12,               /* a queue is full: the item was dropped and counted */
   OL_ERROR_UNREACHABLE = 13,        /* a mounted upstream server is not connected */
+  OL_ERROR_PERMISSION_DENIED = 14,  /* the caller's key may not do this */
 } OlError;
 
 OL_API

@@ -184,6 +184,33 @@ gboolean ol_server_mount (OlServer *server, const char *prefix,
                           const char *rpc_endpoint, const char *stream_endpoint,
                           GError **error);
 
+/**
+ * ol_server_set_keys:
+ * @secret_key_file: the server's secret key (Z85, as `oneliner keygen`
+ *   writes it)
+ * @authorized_keys_file: the clients' public keys, one a line with its role
+ *   ("control" or "read-only") and an optional name (docs/SECURITY.md)
+ *
+ * Makes the server a CURVE server on both its endpoints: only the keys of
+ * the authorized keys file connect, calls and stream control need the
+ * "control" role, and the file is read again when it changes. Call before
+ * ol_server_start(). Fails with OL_ERROR_CONFIG naming the file (and its
+ * line) at fault, or OL_ERROR_FAILED after start or if keys were set.
+ * Without keys a server serves whoever reaches its endpoints.
+ */
+OL_API
+gboolean ol_server_set_keys (OlServer *server, const char *secret_key_file,
+                             const char *authorized_keys_file, GError **error);
+
+/* Reads the authorized keys file again now (programs call it on SIGHUP);
+ * on failure the keys read before stay in force. TRUE without keys. */
+OL_API
+gboolean ol_server_reload_keys (OlServer *server, GError **error);
+
+/* Whether ol_server_set_keys() succeeded. */
+OL_API
+gboolean ol_server_has_keys (OlServer *server);
+
 /* Statistics: number of requests answered since start. */
 OL_API
 guint64 ol_server_get_calls_served (OlServer *server);
