@@ -112,10 +112,10 @@ gboolean
 ol_server_apply_config (OlServer *s, json_t *config, GError **error)
 {
   static const char *const known[] = { "rpc", "stream", "named_calls", "streams", "mounts",
-                                       "relays", NULL };
+                                       "relays", "secret_key", "authorized_keys", NULL };
   json_t *streams, *mounts, *relays;
   json_t *named;
-  json_t *rpc, *stream;
+  json_t *rpc, *stream, *secret_key, *authorized_keys;
   const char *name;
   json_t *entry;
 
@@ -163,6 +163,16 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       || !s_check_endpoints (relays, "relays", "endpoint", "topic", FALSE, error))
     return FALSE;
 
+  secret_key = json_object_get (config, "secret_key");
+  authorized_keys = json_object_get (config, "authorized_keys");
+  if ((secret_key != NULL || authorized_keys != NULL)
+      && (!json_is_string (secret_key) || !json_is_string (authorized_keys)))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "\"secret_key\" and \"authorized_keys\" go together, as file names");
+      return FALSE;
+    }
+
   /* Check everything first so that nothing of a bad file is applied. */
   json_object_foreach (named, name, entry)
     {
@@ -172,6 +182,11 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       if (!s_check_named_call (s, name, entry, &instance, &method, &args, &kwargs, error))
         return FALSE;
     }
+  /* The keys last among the checks: they are applied when they read. */
+  if (secret_key != NULL
+      && !ol_server_set_keys (s, json_string_value (secret_key),
+                              json_string_value (authorized_keys), error))
+    return FALSE;
   if (rpc != NULL)
     {
       g_free (s->rpc_bind);
