@@ -455,6 +455,94 @@ test_stream_connection (void)
   ol_client_unwatch_stream (client, id);
 }
 
+/* Starts a demo server on free ports; *rpc and *stream get its endpoints. */
+static TuProcess *
+s_spawn_demo_free (char **rpc, char **stream)
+{
+  TuProcess *p = s_spawn_demo_at ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+
+  *rpc = g_strdup (strstr (p->lines->str, "rpc ") + 4);
+  (*rpc)[strcspn (*rpc, " \n")] = '\0';
+  *stream = tu_demo_stream_endpoint (p);
+  return p;
+}
+
+/* oneliner echo and hz over a server killed with SIGKILL mid-run: each says
+ * so on stderr and exits 4 within a few seconds, however long its own
+ * bounds. */
+static void
+test_cli_server_killed (void)
+{
+  const char *commands[][6] = {
+    { "echo", "sensor/sine", "--timeout", "60000", NULL },
+    { "hz", "sensor/sine", "--duration", "60", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *rpc = NULL, *stream = NULL;
+      g_autoptr (TuProcess) server = s_spawn_demo_free (&rpc, &stream);
+      const char *argv[12] = { "tools/oneliner", "--rpc", rpc, "--stream", stream };
+      g_autoptr (TuProcess) cli = NULL;
+      g_autofree char *first = NULL, *lost = NULL;
+      int status = -1;
+      gint64 killed;
+
+      for (int k = 0; commands[i][k] != NULL; k++)
+        argv[5 + k] = commands[i][k];
+      cli = tu_spawn_merged (argv);
+      /* It receives: a message shown, or a rate measured. */
+      first = tu_wait_line (cli, i == 0 ? "seq" : "rate:", 10000);
+      g_assert_nonnull (first);
+      killed = g_get_monotonic_time ();
+      g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+      lost = tu_wait_line (cli, "connection lost", 8000);
+      if (lost == NULL)
+        g_test_message ("%s printed:\n%s", commands[i][0], cli->lines->str);
+      g_assert_nonnull (lost);
+      g_assert_nonnull (strstr (lost, stream));
+      g_assert_true (tu_wait (cli, 8000, &status));
+      g_test_message ("%s exited after %.2f s", commands[i][0],
+                      (double) (g_get_monotonic_time () - killed) / G_USEC_PER_SEC);
+      g_assert_cmpint (status, ==, 4);
+      g_assert_null (strstr (cli->lines->str, "average rate"));
+    }
+}
+
+/* oneliner echo --wait-server over a server killed and restarted on the
+ * same endpoints: it says the server is gone, then back, and goes on. */
+static void
+test_cli_wait_server (void)
+{
+  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autoptr (TuProcess) server = s_spawn_demo_free (&rpc, &stream);
+  const char *argv[] = { "tools/oneliner", "--rpc", rpc, "--stream", stream, "echo",
+                         "sensor/sine", "--timeout", "3000", "--wait-server", NULL };
+  g_autoptr (TuProcess) cli = tu_spawn_merged (argv);
+  g_autofree char *line = NULL;
+  int status = -1;
+
+  line = tu_wait_line (cli, "seq", 10000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+  line = tu_wait_line (cli, "connection lost, waiting for it", 8000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  /* Longer than --timeout: still waiting. */
+  g_assert_false (tu_wait (cli, 3500, NULL));
+
+  g_clear_pointer (&server, tu_process_free);
+  server = s_spawn_demo_at (rpc, stream);
+  line = tu_wait_line (cli, "connected again", 10000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  line = tu_wait_line (cli, "seq", 10000);
+  g_assert_nonnull (line);
+  g_assert_true (tu_kill_wait (cli, SIGINT, 5000, &status));
+  g_assert_cmpint (status, ==, 0);
+}
+
 /* The README's example runs as shown. */
 static void
 test_example_hello (void)
@@ -494,5 +582,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
   g_test_add_func ("/process/examples/hello", test_example_hello);
   g_test_add_func ("/process/stream-connection", test_stream_connection);
+  g_test_add_func ("/process/cli/server-killed", test_cli_server_killed);
+  g_test_add_func ("/process/cli/wait-server", test_cli_wait_server);
   return g_test_run ();
 }
