@@ -202,6 +202,10 @@ ol__subscriber_watch_connection (OlSubscriber *s, OlStreamConnectionFunc func,
 
   ol__mutex_lock (&s->lock);
   s->watch_connection++;
+  /* The new watch learns the current state, whatever changed before. */
+  s->connection_pending = TRUE;
+  if (s->dispatch == NULL)
+    ol__watch_schedule_locked (s);
   ol__mutex_unlock (&s->lock);
   return w->id;
 }

@@ -301,9 +301,10 @@ OL_API
 OlStreamConnection ol_client_get_stream_connection (OlClient *client,
                                                     gint64 *since_us);
 
-/* Called on the client's GMainContext when the connection state of the
- * stream side changes (calls are coalesced: state and since_us are the
- * latest, as ol_client_get_stream_connection() returns them). */
+/* Called on the client's GMainContext with the current connection state of
+ * the stream side soon after the watch is added, then when it changes
+ * (calls are coalesced: state and since_us are the latest, as
+ * ol_client_get_stream_connection() returns them). */
 typedef void (*OlStreamConnectionFunc) (OlClient *client,
                                         OlStreamConnection state,
                                         gint64 since_us, gpointer user_data);
