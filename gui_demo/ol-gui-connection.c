@@ -28,6 +28,8 @@ struct _OlGuiConnection {
   json_t *callables;         /* (owned) (nullable) */
   json_t *streams;           /* (owned) (nullable) */
   GHashTable *subscribed;    /* (owned) name -> NULL, streams configured */
+  guint stream_watch_id;     /* the stream side's connection watch */
+  gboolean stream_lost;      /* the stream side was connected and lost it */
 };
 
 G_DEFINE_FINAL_TYPE (OlGuiConnection, ol_gui_connection, G_TYPE_OBJECT)
@@ -245,6 +247,21 @@ s_on_stream (OlClient *client, const char *name, gpointer data)
     g_signal_emit (self, signals[STREAM_READY], 0, name);
 }
 
+static void
+s_on_stream_connection (OlClient *client, OlStreamConnection state, gint64 since_us,
+                        gpointer data)
+{
+  OlGuiConnection *self = data;
+  gboolean lost = state != OL_STREAM_CONNECTED;
+
+  (void) client;
+  (void) since_us;
+  if (self->closed || lost == self->stream_lost)
+    return;
+  self->stream_lost = lost;
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
 OlGuiConnection *
 ol_gui_connection_new (const char *rpc, const char *stream, int timeout_ms, GError **error)
 {
@@ -259,6 +276,8 @@ ol_gui_connection_new (const char *rpc, const char *stream, int timeout_ms, GErr
   self->rpc_endpoint = g_strdup (ol_client_get_rpc_endpoint (client));
   self->stream_endpoint = g_strdup (ol_client_get_stream_endpoint (client));
   self->watch_id = ol_client_watch_stream (client, NULL, s_on_stream, self, NULL);
+  self->stream_watch_id = ol_client_watch_stream_connection (client, s_on_stream_connection,
+                                                             self, NULL);
   self->poll_id = g_timeout_add (POLL_INTERVAL_MS, s_poll, self);
   s_poll (self);
   return self;
@@ -279,6 +298,9 @@ ol_gui_connection_close (OlGuiConnection *self)
   if (self->watch_id != 0)
     ol_client_unwatch_stream (self->client, self->watch_id);
   self->watch_id = 0;
+  if (self->stream_watch_id != 0)
+    ol_client_unwatch_stream (self->client, self->stream_watch_id);
+  self->stream_watch_id = 0;
   g_hash_table_iter_init (&iter, self->subscribed);
   while (g_hash_table_iter_next (&iter, &name, NULL))
     ol_client_unconfigure_stream (self->client, name, NULL);
@@ -304,6 +326,13 @@ ol_gui_connection_get_state (OlGuiConnection *self)
 {
   g_return_val_if_fail (OL_GUI_IS_CONNECTION (self), OL_GUI_CONNECTION_CONNECTING);
   return self->state;
+}
+
+gboolean
+ol_gui_connection_get_stream_lost (OlGuiConnection *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_CONNECTION (self), FALSE);
+  return self->stream_lost;
 }
 
 const char *

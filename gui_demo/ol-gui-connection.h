@@ -58,6 +58,9 @@ OlClient *ol_gui_connection_get_client (OlGuiConnection *self);
 GCancellable *ol_gui_connection_get_cancellable (OlGuiConnection *self);
 
 OlGuiConnectionState ol_gui_connection_get_state (OlGuiConnection *self);
+/* Whether the stream side lost its connection to the stream server (not
+ * back yet); "state-changed" tells when this changes. */
+gboolean ol_gui_connection_get_stream_lost (OlGuiConnection *self);
 const char *ol_gui_connection_get_rpc_endpoint (OlGuiConnection *self);
 const char *ol_gui_connection_get_stream_endpoint (OlGuiConnection *self);
 /* (transfer none) (nullable) e.g. "0.1.0" */

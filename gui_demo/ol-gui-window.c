@@ -79,6 +79,17 @@ s_on_state_changed (OlGuiConnection *connection, OlGuiWindow *self)
     {
     case OL_GUI_CONNECTION_CONNECTED:
       status = g_strdup_printf ("connected · server %s", version ? version : "?");
+      if (ol_gui_connection_get_stream_lost (connection))
+        {
+          g_autofree char *text = g_strdup_printf (
+            "Stream server %s: connection lost (retrying)",
+            ol_gui_connection_get_stream_endpoint (connection));
+
+          gtk_label_set_text (self->banner_label, text);
+          gtk_revealer_set_reveal_child (self->banner, TRUE);
+          gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
+          break;
+        }
       gtk_revealer_set_reveal_child (self->banner, FALSE);
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
       break;

@@ -16,6 +16,12 @@
 
 /* How often the upstream's descriptions are refreshed. */
 #define REFRESH_US (1 * G_USEC_PER_SEC)
+/* A refresh with no usable reply after this long is given up, and the next
+ * one sent. */
+#define REFRESH_TIMEOUT_US (3 * G_USEC_PER_SEC)
+/* A description not refreshed for this long is dropped: "list" and
+ * "streams" through the relay stop showing it. */
+#define LISTING_MAX_AGE_US (5 * REFRESH_US)
 /* A forward with no reply after this long is forgotten (its caller gave up
  * long ago); the connection monitor answers those of a dropped connection. */
 #define FORWARD_EXPIRY_US (120 * G_USEC_PER_SEC)
@@ -47,7 +53,10 @@ struct OlMount {
   guint64 next_id;
   GHashTable *forwards;   /* (owned) upstream id -> Forward * */
   gint64 next_refresh;
-  gboolean refreshing;    /* a refresh is in flight */
+  guint refreshing;       /* refreshes in flight (sent and not answered,
+                             failed or expired) */
+  gint64 list_at;         /* monotonic us of the last refresh of list */
+  gint64 streams_at;      /* ... and of streams */
 
   atomic_bool connected;
   atomic_uint_fast64_t calls_forwarded;
@@ -56,7 +65,9 @@ struct OlMount {
   atomic_uint_fast64_t messages_relayed;
 
   OlMutex lock;           /* guards list and streams */
-  json_t *list;           /* (owned) (nullable) prefixed "list" result */
+  json_t *list;           /* (owned) (nullable) prefixed "list" result; NULL
+                             when the last refresh is older than
+                             LISTING_MAX_AGE_US */
   json_t *streams;        /* (owned) (nullable) prefixed "streams" result */
 };
 
@@ -257,16 +268,39 @@ s_refreshed (OlMount *m, ForwardKind kind, json_t *result)
     {
       json_decref (m->streams);
       m->streams = fresh;
+      m->streams_at = g_get_monotonic_time ();
     }
   else
     {
       json_decref (m->list);
       m->list = fresh;
+      m->list_at = g_get_monotonic_time ();
     }
   ol__mutex_unlock (&m->lock);
 }
 
+/* Drops the descriptions that were not refreshed for LISTING_MAX_AGE_US. */
 static void
+s_drop_stale (OlMount *m, gint64 now)
+{
+  ol__mutex_lock (&m->lock);
+  if (m->list != NULL && now - m->list_at > LISTING_MAX_AGE_US)
+    {
+      g_info ("mount %s: dropped a listing not refreshed for %d s", m->prefix,
+              (int) ((now - m->list_at) / G_USEC_PER_SEC));
+      g_clear_pointer (&m->list, json_decref);
+    }
+  if (m->streams != NULL && now - m->streams_at > LISTING_MAX_AGE_US)
+    {
+      g_info ("mount %s: dropped a stream listing not refreshed for %d s", m->prefix,
+              (int) ((now - m->streams_at) / G_USEC_PER_SEC));
+      g_clear_pointer (&m->streams, json_decref);
+    }
+  ol__mutex_unlock (&m->lock);
+}
+
+/* Sends a refresh; returns whether it left. */
+static gboolean
 s_send_internal (OlMount *m, ForwardKind kind, const char *op)
 {
   guint64 id = ++m->next_id;
@@ -276,12 +310,13 @@ s_send_internal (OlMount *m, ForwardKind kind, const char *op)
   ol__wire_append_request_head (text, id, op, FALSE, FALSE);
   g_string_append_c (text, '}');
   if (zmq_send (m->dealer, text->str, text->len, ZMQ_DONTWAIT) < 0)
-    return;
+    return FALSE;
   f = g_new0 (Forward, 1);
   f->kind = kind;
   f->caller_id = json_null ();
   f->sent = g_get_monotonic_time ();
   g_hash_table_insert (m->forwards, g_memdup2 (&id, sizeof id), f);
+  return TRUE;
 }
 
 static void
@@ -306,7 +341,7 @@ s_handle_reply (OlMount *m, zmq_msg_t *frames, int n, OlServer *server, void *ro
     {
       if (json_is_true (json_object_get (json, "ok")))
         s_refreshed (m, f->kind, json_object_get (json, "result"));
-      m->refreshing = FALSE;
+      m->refreshing--;
     }
   else
     {
@@ -339,7 +374,7 @@ s_fail_all (OlMount *m, OlServer *server, void *router,
       s_fail (m, value, server, router, why);
       g_hash_table_iter_remove (&iter);
     }
-  m->refreshing = FALSE;
+  m->refreshing = 0;
 }
 
 void
@@ -394,28 +429,34 @@ ol__mount_service (OlMount *m, OlServer *server, void *router)
     }
 
   /* The upstream's descriptions, once a second. */
-  if (atomic_load (&m->connected) && now >= m->next_refresh && !m->refreshing)
-    {
-      s_send_internal (m, FORWARD_REFRESH_LIST, "list");
-      s_send_internal (m, FORWARD_REFRESH_STREAMS, "streams");
-      m->refreshing = TRUE;
-      m->next_refresh = now + REFRESH_US;
-    }
-
-  /* Forwards nobody will answer any more. */
+  /* Forwards nobody will answer any more; refreshes expire sooner. */
   {
     GHashTableIter iter;
     gpointer value;
 
     g_hash_table_iter_init (&iter, m->forwards);
     while (g_hash_table_iter_next (&iter, NULL, &value))
-      if (now - ((Forward *) value)->sent > FORWARD_EXPIRY_US)
-        {
-          if (((Forward *) value)->kind != FORWARD_CALL)
-            m->refreshing = FALSE;
-          g_hash_table_iter_remove (&iter);
-        }
+      {
+        Forward *f = value;
+
+        if (now - f->sent > (f->kind == FORWARD_CALL ? FORWARD_EXPIRY_US
+                                                     : REFRESH_TIMEOUT_US))
+          {
+            if (f->kind != FORWARD_CALL)
+              m->refreshing--;
+            g_hash_table_iter_remove (&iter);
+          }
+      }
   }
+
+  /* The upstream's descriptions, once a second. */
+  if (atomic_load (&m->connected) && now >= m->next_refresh && m->refreshing == 0)
+    {
+      m->refreshing += s_send_internal (m, FORWARD_REFRESH_LIST, "list");
+      m->refreshing += s_send_internal (m, FORWARD_REFRESH_STREAMS, "streams");
+      m->next_refresh = now + REFRESH_US;
+    }
+  s_drop_stale (m, now);
 }
 
 gboolean

@@ -47,7 +47,9 @@ void ol__mount_close (OlMount *mount);
 void ol__mount_poll_items (OlMount *mount, zmq_pollitem_t *items);
 
 /* RPC thread: handles upstream replies and connection events, refreshes the
- * cached upstream descriptions every second, expires old forwards. */
+ * cached upstream descriptions every second (a refresh not answered within
+ * 3 s is given up), drops a description not refreshed for 5 s, expires old
+ * forwards. */
 void ol__mount_service (OlMount *mount, OlServer *server, void *router);
 
 /* RPC thread: forwards request from peer with its attachments, rest in
@@ -62,7 +64,8 @@ gboolean ol__mount_forward (OlMount *mount, const OlRequest *request, const char
 OlMount *ol__mount_match (GPtrArray *mounts, const char *name, const char **rest);
 
 /* The upstream's last "list" and "streams" results, with every name
- * prefixed, or NULL if none arrived yet. (transfer full) */
+ * prefixed, or NULL if none arrived yet or the last one is older than 5 s.
+ * (transfer full) */
 json_t *ol__mount_list (OlMount *mount);
 json_t *ol__mount_streams (OlMount *mount);
 

@@ -206,6 +206,40 @@ ol_client_watch_stream (OlClient *client, const char *name, OlStreamWatchFunc fu
   return ol__subscriber_watch (s, name, func, user_data, destroy);
 }
 
+OlStreamConnection
+ol_client_get_stream_connection (OlClient *client, gint64 *since_us)
+{
+  OlSubscriber *s;
+
+  g_return_val_if_fail (client != NULL, OL_STREAM_DISCONNECTED);
+  if ((s = ol__client_peek_subscriber (client)) == NULL)
+    {
+      if (since_us != NULL)
+        *since_us = 0;
+      return OL_STREAM_DISCONNECTED;
+    }
+  return ol__subscriber_connection (s, since_us);
+}
+
+guint
+ol_client_watch_stream_connection (OlClient *client, OlStreamConnectionFunc func,
+                                   gpointer user_data, GDestroyNotify destroy)
+{
+  g_autoptr (GError) error = NULL;
+  OlSubscriber *s;
+
+  g_return_val_if_fail (client != NULL && func != NULL, 0);
+  if ((s = ol__client_subscriber (client, &error)) == NULL)
+    {
+      /* user_data was handed over: release it as an unwatch would. */
+      g_warning ("cannot watch the stream connection: %s", error->message);
+      if (destroy != NULL)
+        destroy (user_data);
+      return 0;
+    }
+  return ol__subscriber_watch_connection (s, func, user_data, destroy);
+}
+
 void
 ol_client_unwatch_stream (OlClient *client, guint id)
 {

@@ -2,8 +2,13 @@
  * subscription commands the client's thread queues, checks and decodes
  * every message and hands them to the storage in batches.
  *
- * Thread rules: the SUB socket is created, used and closed by the receiver
- * thread only, as are the rx_ fields of OlSubscriber. The client's thread
+ * It also reads the SUB socket's connection events (a socket monitor) and
+ * keeps OlSubscriber.connection: connected from a successful handshake, not
+ * connected from a disconnection (the peer closed, or heartbeats went
+ * unanswered for 1.5 s) or a failed connect.
+ *
+ * Thread rules: the SUB socket and its monitor are created, used and closed
+ * by the receiver thread only, as are the rx_ fields of OlSubscriber. The client's thread
  * queues commands under OlSubscriber.lock and signals OlSubscriber.wake;
  * it starts and stops the thread. Every wait of the thread is bounded by
  * SUB_POLL_MS, after which it looks at its stop flag.
@@ -12,6 +17,8 @@
 
 #include <errno.h>
 #include <string.h>
+
+#include <stdatomic.h>
 
 #include "oneliner/error.h"
 #include "core/socket.h"
@@ -161,6 +168,99 @@ s_apply_commands (OlSubscriber *s, void *sub)
     }
 }
 
+/* Monitors the connection of sub (before it connects, so that no event is
+ * missed); without a monitor the state stays "not connected". */
+static void
+s_monitor_open (OlSubscriber *s, void *sub)
+{
+  static atomic_uint next;
+  char endpoint[64];
+
+  g_snprintf (endpoint, sizeof endpoint, "inproc://oneliner-subscriber-monitor-%u",
+              atomic_fetch_add (&next, 1));
+  if (zmq_socket_monitor (sub, endpoint, ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                         | ZMQ_EVENT_DISCONNECTED
+                                         | ZMQ_EVENT_CONNECT_RETRIED) != 0)
+    {
+      g_warning ("stream subscriber (%s): cannot monitor the connection: %s", s->endpoint,
+                 zmq_strerror (errno));
+      return;
+    }
+  s->rx_monitor = zmq_socket (ol__zmq_context (), ZMQ_PAIR);
+  if (s->rx_monitor != NULL)
+    ol__socket_set_common (s->rx_monitor);
+  if (s->rx_monitor == NULL || zmq_connect (s->rx_monitor, endpoint) != 0)
+    {
+      g_warning ("stream subscriber (%s): cannot monitor the connection: %s", s->endpoint,
+                 zmq_strerror (errno));
+      g_clear_pointer (&s->rx_monitor, zmq_close);
+      zmq_socket_monitor (sub, NULL, 0);
+    }
+}
+
+static void
+s_monitor_close (OlSubscriber *s, void *sub)
+{
+  if (s->rx_monitor == NULL)
+    return;
+  zmq_socket_monitor (sub, NULL, 0);
+  g_clear_pointer (&s->rx_monitor, zmq_close);
+}
+
+/* Sets the connection state and tells the connection watches. */
+static void
+s_set_connection (OlSubscriber *s, OlStreamConnection state)
+{
+  gboolean changed;
+
+  ol__mutex_lock (&s->lock);
+  changed = s->connection != state;
+  if (changed)
+    {
+      s->connection = state;
+      s->connection_since = g_get_monotonic_time ();
+      if (s->watch_connection > 0)
+        {
+          s->connection_pending = TRUE;
+          if (s->dispatch == NULL)
+            ol__watch_schedule_locked (s);
+        }
+    }
+  ol__mutex_unlock (&s->lock);
+  if (changed)
+    g_debug ("stream subscriber (%s): %s", s->endpoint,
+             state == OL_STREAM_CONNECTED ? "connected" : "connection lost");
+}
+
+/* Reads the monitor's pending events. */
+static void
+s_monitor_service (OlSubscriber *s)
+{
+  for (;;)
+    {
+      zmq_msg_t event, address;
+      guint16 kind;
+
+      zmq_msg_init (&event);
+      if (zmq_msg_recv (&event, s->rx_monitor, ZMQ_DONTWAIT) < 0)
+        {
+          zmq_msg_close (&event);
+          return;
+        }
+      zmq_msg_init (&address);
+      if (zmq_msg_more (&event))
+        zmq_msg_recv (&address, s->rx_monitor, 0);
+      if (zmq_msg_size (&event) >= sizeof kind)
+        {
+          memcpy (&kind, zmq_msg_data (&event), sizeof kind);
+          s_set_connection (s, kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                 ? OL_STREAM_CONNECTED : OL_STREAM_DISCONNECTED);
+        }
+      zmq_msg_close (&event);
+      zmq_msg_close (&address);
+    }
+}
+
 static void *
 s_connect (OlSubscriber *s, GError **error)
 {
@@ -176,8 +276,10 @@ s_connect (OlSubscriber *s, GError **error)
   ol__socket_set_common (sub);
   ol__client_keys_apply (s->keys, sub);
   zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  s_monitor_open (s, sub);
   if (zmq_connect (sub, s->endpoint) != 0)
     {
+      s_monitor_close (s, sub);
       g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
                    "cannot connect to stream endpoint %s: %s", s->endpoint,
                    zmq_strerror (errno));
@@ -241,12 +343,13 @@ s_thread (gpointer data)
     zmq_msg_init (&frames[i]);
   while (!g_atomic_int_get (&s->stop))
     {
-      zmq_pollitem_t items[2] = {
+      zmq_pollitem_t items[3] = {
         { sub, 0, ZMQ_POLLIN, 0 },
         ol__wakeup_poll_item (&s->wake),
+        { s->rx_monitor, 0, ZMQ_POLLIN, 0 },
       };
 
-      if (zmq_poll (items, 2, SUB_POLL_MS) < 0)
+      if (zmq_poll (items, s->rx_monitor != NULL ? 3 : 2, SUB_POLL_MS) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -259,6 +362,8 @@ s_thread (gpointer data)
           ol__wakeup_drain (&s->wake);
           s_apply_commands (s, sub);
         }
+      if (items[2].revents & ZMQ_POLLIN)
+        s_monitor_service (s);
       /* The readers are woken once the receiver has stored what was
        * there (at most SUB_BATCH messages), not for every store: a reader
        * that keeps up takes bigger batches and sleeps less often. */
@@ -294,6 +399,7 @@ s_thread (gpointer data)
   s_frames_empty (frames, 4);
   for (int i = 0; i < 4; i++)
     zmq_msg_close (&frames[i]);
+  s_monitor_close (s, sub);
   zmq_close (sub);
   return NULL;
 }

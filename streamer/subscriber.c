@@ -24,6 +24,8 @@ ol__subscriber_new (const char *endpoint, const OlClientKeys *keys, GMainContext
   s->context = g_main_context_ref (context);
   s->client = client;
   atomic_init (&s->malformed, 0);
+  s->connection = OL_STREAM_DISCONNECTED;
+  s->connection_since = g_get_monotonic_time ();
   ol__mutex_init (&s->lock);
   ol__cond_init (&s->cond);
   ol__storage_init (s);
@@ -62,6 +64,19 @@ ol__subscriber_unref (OlSubscriber *s)
   ol__mutex_clear (&s->lock);
   ol__cond_clear (&s->cond);
   g_free (s);
+}
+
+OlStreamConnection
+ol__subscriber_connection (OlSubscriber *s, gint64 *since_us)
+{
+  OlStreamConnection state;
+
+  ol__mutex_lock (&s->lock);
+  state = s->connection;
+  if (since_us != NULL)
+    *since_us = s->connection_since;
+  ol__mutex_unlock (&s->lock);
+  return state;
 }
 
 guint64

@@ -70,8 +70,19 @@ guint ol__subscriber_watch (OlSubscriber *subscriber, const char *name,
                             OlStreamWatchFunc func, gpointer user_data,
                             GDestroyNotify destroy);
 
-/* Removes watch id; FALSE if there is none. Its destroy notify runs now, or
- * once a dispatch running it lets go of it. */
+/* Adds a watch of the connection state; returns its id, never 0. */
+guint ol__subscriber_watch_connection (OlSubscriber *subscriber,
+                                       OlStreamConnectionFunc func,
+                                       gpointer user_data, GDestroyNotify destroy);
+
+/* The connection state of the SUB socket and when it last changed
+ * (monotonic us). Any thread. */
+OlStreamConnection ol__subscriber_connection (OlSubscriber *subscriber,
+                                              gint64 *since_us);
+
+/* Removes watch id (of a stream or of the connection); FALSE if there is
+ * none. Its destroy notify runs now, or once a dispatch running it lets go
+ * of it. */
 gboolean ol__subscriber_unwatch (OlSubscriber *subscriber, guint id);
 
 G_END_DECLS

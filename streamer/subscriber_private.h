@@ -83,6 +83,8 @@ struct OlSubscriber {
   GHashTable *rx_names;      /* (owned) interned name -> itself */
   const char *rx_last;       /* (nullable) interned */
   gsize rx_last_size;        /* its topic frame's size: strlen + 1 */
+  void *rx_monitor;          /* (nullable) PAIR reading the SUB socket's
+                                connection events */
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
@@ -97,6 +99,10 @@ struct OlSubscriber {
   GHashTable *streams;       /* (owned) name -> Stream * */
   GQueue commands;           /* Command * for the receiver, in order */
   guint watch_all;           /* watches with a NULL name */
+  guint watch_connection;    /* connection watches */
+  OlStreamConnection connection; /* the SUB socket's connection, set by the receiver */
+  gint64 connection_since;   /* monotonic us of its last change */
+  gboolean connection_pending; /* a change not yet announced to watches */
   GSource *dispatch;         /* (owned) (nullable) the one scheduled dispatch */
 
   /* The client's thread only. */

@@ -1,11 +1,12 @@
 /* Watches of OlSubscriber: callbacks told that a stream received messages,
- * called from one coalesced dispatch (an idle source) on the client's
- * GMainContext.
+ * or that the connection state changed, called from one coalesced dispatch
+ * (an idle source) on the client's GMainContext.
  *
  * Thread rules: watches are added, removed and called on the client's
  * thread only (OlSubscriber.watches needs no lock). The receiver thread
  * schedules the dispatch, under OlSubscriber.lock, which also guards
- * dispatch, watch_all and each Stream's watched and notify_pending.
+ * dispatch, watch_all, watch_connection, connection_pending and each
+ * Stream's watched and notify_pending.
  */
 #include "streamer/subscriber_private.h"
 
@@ -15,7 +16,8 @@ typedef struct {
   grefcount ref;             /* the watch list and running dispatches */
   guint id;
   char *name;                /* (owned) (nullable) NULL: every stream */
-  OlStreamWatchFunc func;
+  OlStreamWatchFunc func;    /* (nullable) NULL for a connection watch */
+  OlStreamConnectionFunc connection_func; /* (nullable) */
   gpointer user_data;
   GDestroyNotify destroy;
   gboolean removed;
@@ -38,15 +40,16 @@ ol__watch_names (OlSubscriber *s, const char *name)
   for (guint i = 0; i < s->watches->len; i++)
     {
       Watch *w = s->watches->pdata[i];
-      if (w->name != NULL && strcmp (w->name, name) == 0)
+      if (w->func != NULL && w->name != NULL && strcmp (w->name, name) == 0)
         return TRUE;
     }
   return FALSE;
 }
 
-/* Runs on the client's thread: calls every watch once for each stream that
- * received messages since the last dispatch. A callback may unwatch (any
- * watch), unconfigure streams or free the client. */
+/* Runs on the client's thread: calls every connection watch once if the
+ * connection state changed, then every stream watch once for each stream
+ * that received messages since the last dispatch. A callback may unwatch
+ * (any watch), unconfigure streams or free the client. */
 static gboolean
 s_dispatch (gpointer data)
 {
@@ -56,10 +59,17 @@ s_dispatch (gpointer data)
   GHashTableIter iter;
   gpointer value;
   GSource *self;
+  gboolean connection_changed;
+  OlStreamConnection connection;
+  gint64 since;
 
   ol__mutex_lock (&s->lock);
   /* From here on the receiver schedules a new dispatch for new messages. */
   self = g_steal_pointer (&s->dispatch);
+  connection_changed = s->connection_pending;
+  s->connection_pending = FALSE;
+  connection = s->connection;
+  since = s->connection_since;
   g_hash_table_iter_init (&iter, s->streams);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -83,6 +93,13 @@ s_dispatch (gpointer data)
       g_ptr_array_add (watches, w);
     }
   g_ref_count_inc (&s->ref);
+  for (guint i = 0; connection_changed && i < watches->len && !s->closed; i++)
+    {
+      Watch *w = watches->pdata[i];
+
+      if (!w->removed && w->connection_func != NULL)
+        w->connection_func (s->client, connection, since, w->user_data);
+    }
   for (guint n = 0; n < names->len && !s->closed; n++)
     {
       const char *name = names->pdata[n];
@@ -91,7 +108,8 @@ s_dispatch (gpointer data)
         {
           Watch *w = watches->pdata[i];
 
-          if (w->removed || (w->name != NULL && strcmp (w->name, name) != 0))
+          if (w->removed || w->func == NULL
+              || (w->name != NULL && strcmp (w->name, name) != 0))
             continue;
           if (!ol__storage_is_configured (s, name))
             break;
@@ -167,6 +185,31 @@ ol__subscriber_watch (OlSubscriber *s, const char *name, OlStreamWatchFunc func,
   return w->id;
 }
 
+guint
+ol__subscriber_watch_connection (OlSubscriber *s, OlStreamConnectionFunc func,
+                                 gpointer user_data, GDestroyNotify destroy)
+{
+  Watch *w = g_new0 (Watch, 1);
+
+  g_ref_count_init (&w->ref);
+  w->id = s->next_watch_id++;
+  if (s->next_watch_id == 0)
+    s->next_watch_id = 1;
+  w->connection_func = func;
+  w->user_data = user_data;
+  w->destroy = destroy;
+  g_ptr_array_add (s->watches, w);
+
+  ol__mutex_lock (&s->lock);
+  s->watch_connection++;
+  /* The new watch learns the current state, whatever changed before. */
+  s->connection_pending = TRUE;
+  if (s->dispatch == NULL)
+    ol__watch_schedule_locked (s);
+  ol__mutex_unlock (&s->lock);
+  return w->id;
+}
+
 gboolean
 ol__subscriber_unwatch (OlSubscriber *s, guint id)
 {
@@ -185,7 +228,9 @@ ol__subscriber_unwatch (OlSubscriber *s, guint id)
    * user_data is released once that dispatch lets go of it. */
   w->removed = TRUE;
   ol__mutex_lock (&s->lock);
-  if (w->name == NULL)
+  if (w->connection_func != NULL)
+    s->watch_connection--;
+  else if (w->name == NULL)
     s->watch_all--;
   else if ((st = g_hash_table_lookup (s->streams, w->name)) != NULL)
     st->watched = ol__watch_names (s, w->name);

@@ -346,6 +346,203 @@ test_server_killed_and_restarted (void)
   json_decref (r);
 }
 
+/* Starts the demo server on the given endpoints (tcp://127.0.0.1:* for a
+ * free port, or the port of an earlier run) and waits for it to serve. */
+static TuProcess *
+s_spawn_demo_at (const char *rpc, const char *stream)
+{
+  const char *argv[] = { "tools/oneliner-demo-server", "--rpc", rpc, "--stream", stream,
+                         "--speed", "0", NULL };
+  TuProcess *p = tu_spawn (argv);
+  g_autofree char *line = tu_wait_line (p, "serving", 10000);
+
+  g_assert_nonnull (line);
+  return p;
+}
+
+typedef struct {
+  guint changes;
+  OlStreamConnection state;
+  gint64 since;
+} ConnectionSeen;
+
+static void
+s_on_connection (OlClient *client, OlStreamConnection state, gint64 since_us, gpointer data)
+{
+  ConnectionSeen *seen = data;
+
+  (void) client;
+  seen->changes++;
+  seen->state = state;
+  seen->since = since_us;
+}
+
+static gboolean
+s_seen_connected (gpointer data)
+{
+  return ((ConnectionSeen *) data)->state == OL_STREAM_CONNECTED;
+}
+
+static gboolean
+s_seen_disconnected (gpointer data)
+{
+  return ((ConnectionSeen *) data)->state == OL_STREAM_DISCONNECTED;
+}
+
+/* The stream side's connection state: connected, lost within a few seconds
+ * of a SIGKILL of the server (the watch says so, and so does the getter),
+ * connected again when a server is back on the same endpoint. */
+static void
+test_stream_connection (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (OlClient) client = NULL;
+  ConnectionSeen seen = { 0, OL_STREAM_DISCONNECTED, 0 };
+  gint64 since = -1, killed, killed_real;
+  guint id;
+
+  server = s_spawn_demo_at ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  rpc = g_strdup (strstr (server->lines->str, "rpc ") + 4);
+  rpc[strcspn (rpc, " \n")] = '\0';
+  stream = tu_demo_stream_endpoint (server);
+  client = ol_client_new (rpc, stream, &error);
+  g_assert_no_error (error);
+
+  /* Not started yet. */
+  g_assert_cmpint (ol_client_get_stream_connection (client, &since), ==,
+                   OL_STREAM_DISCONNECTED);
+  g_assert_cmpint (since, ==, 0);
+
+  id = ol_client_watch_stream_connection (client, s_on_connection, &seen, NULL);
+  g_assert_cmpuint (id, >, 0);
+  g_assert_true (ol_client_configure_stream (client, "sensor/sine", OL_STORAGE_CACHE, 0,
+                                             &error));
+  g_assert_true (tu_wait_until (s_seen_connected, &seen, 10000));
+  g_assert_cmpint (ol_client_get_stream_connection (client, &since), ==, OL_STREAM_CONNECTED);
+  g_assert_cmpint (since, ==, seen.since);
+  {
+    g_autoptr (OlStreamMessage) m = ol_client_get_stream (client, "sensor/sine", 10000, &error);
+    g_assert_no_error (error);
+  }
+
+  killed = g_get_monotonic_time ();
+  killed_real = g_get_real_time ();
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+  /* Within 2 s by design; the bound leaves room for a loaded machine. */
+  g_assert_true (tu_wait_until (s_seen_disconnected, &seen, 6000));
+  g_test_message ("lost after %.2f s",
+                  (double) (g_get_monotonic_time () - killed) / G_USEC_PER_SEC);
+  g_assert_cmpint (ol_client_get_stream_connection (client, &since), ==,
+                   OL_STREAM_DISCONNECTED);
+  g_assert_cmpint (since, >=, killed);
+
+  /* Back on the same endpoints. */
+  g_clear_pointer (&server, tu_process_free);
+  server = s_spawn_demo_at (rpc, stream);
+  g_assert_true (tu_wait_until (s_seen_connected, &seen, 10000));
+  /* A message of the new server (the cache may still hold one of the old). */
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;;)
+    {
+      g_autoptr (OlStreamMessage) m = ol_client_get_stream (client, "sensor/sine", 1000, NULL);
+
+      if (m != NULL && m->timestamp / 1000 > killed_real)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  g_assert_cmpuint (seen.changes, >=, 3);
+  ol_client_unwatch_stream (client, id);
+}
+
+/* Starts a demo server on free ports; *rpc and *stream get its endpoints. */
+static TuProcess *
+s_spawn_demo_free (char **rpc, char **stream)
+{
+  TuProcess *p = s_spawn_demo_at ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+
+  *rpc = g_strdup (strstr (p->lines->str, "rpc ") + 4);
+  (*rpc)[strcspn (*rpc, " \n")] = '\0';
+  *stream = tu_demo_stream_endpoint (p);
+  return p;
+}
+
+/* oneliner echo and hz over a server killed with SIGKILL mid-run: each says
+ * so on stderr and exits 4 within a few seconds, however long its own
+ * bounds. */
+static void
+test_cli_server_killed (void)
+{
+  const char *commands[][6] = {
+    { "echo", "sensor/sine", "--timeout", "60000", NULL },
+    { "hz", "sensor/sine", "--duration", "60", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *rpc = NULL, *stream = NULL;
+      g_autoptr (TuProcess) server = s_spawn_demo_free (&rpc, &stream);
+      const char *argv[12] = { "tools/oneliner", "--rpc", rpc, "--stream", stream };
+      g_autoptr (TuProcess) cli = NULL;
+      g_autofree char *first = NULL, *lost = NULL;
+      int status = -1;
+      gint64 killed;
+
+      for (int k = 0; commands[i][k] != NULL; k++)
+        argv[5 + k] = commands[i][k];
+      cli = tu_spawn_merged (argv);
+      /* It receives: a message shown, or a rate measured. */
+      first = tu_wait_line (cli, i == 0 ? "seq" : "rate:", 10000);
+      g_assert_nonnull (first);
+      killed = g_get_monotonic_time ();
+      g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+      lost = tu_wait_line (cli, "connection lost", 8000);
+      if (lost == NULL)
+        g_test_message ("%s printed:\n%s", commands[i][0], cli->lines->str);
+      g_assert_nonnull (lost);
+      g_assert_nonnull (strstr (lost, stream));
+      g_assert_true (tu_wait (cli, 8000, &status));
+      g_test_message ("%s exited after %.2f s", commands[i][0],
+                      (double) (g_get_monotonic_time () - killed) / G_USEC_PER_SEC);
+      g_assert_cmpint (status, ==, 4);
+      g_assert_null (strstr (cli->lines->str, "average rate"));
+    }
+}
+
+/* oneliner echo --wait-server over a server killed and restarted on the
+ * same endpoints: it says the server is gone, then back, and goes on. */
+static void
+test_cli_wait_server (void)
+{
+  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autoptr (TuProcess) server = s_spawn_demo_free (&rpc, &stream);
+  const char *argv[] = { "tools/oneliner", "--rpc", rpc, "--stream", stream, "echo",
+                         "sensor/sine", "--timeout", "3000", "--wait-server", NULL };
+  g_autoptr (TuProcess) cli = tu_spawn_merged (argv);
+  g_autofree char *line = NULL;
+  int status = -1;
+
+  line = tu_wait_line (cli, "seq", 10000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+  line = tu_wait_line (cli, "connection lost, waiting for it", 8000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  /* Longer than --timeout: still waiting. */
+  g_assert_false (tu_wait (cli, 3500, NULL));
+
+  g_clear_pointer (&server, tu_process_free);
+  server = s_spawn_demo_at (rpc, stream);
+  line = tu_wait_line (cli, "connected again", 10000);
+  g_assert_nonnull (line);
+  g_clear_pointer (&line, g_free);
+  line = tu_wait_line (cli, "seq", 10000);
+  g_assert_nonnull (line);
+  g_assert_true (tu_kill_wait (cli, SIGINT, 5000, &status));
+  g_assert_cmpint (status, ==, 0);
+}
+
 /* The README's example runs as shown. */
 static void
 test_example_hello (void)
@@ -384,5 +581,8 @@ main (int argc, char **argv)
   g_test_add_func ("/process/demo/config", test_demo_config);
   g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
   g_test_add_func ("/process/examples/hello", test_example_hello);
+  g_test_add_func ("/process/stream-connection", test_stream_connection);
+  g_test_add_func ("/process/cli/server-killed", test_cli_server_killed);
+  g_test_add_func ("/process/cli/wait-server", test_cli_wait_server);
   return g_test_run ();
 }

@@ -544,6 +544,173 @@ test_mount_fairness (void)
     }
 }
 
+/* ---- an upstream that answers refreshes with garbage --------------------- */
+
+/* A fake upstream server: a ROUTER (its own thread's) that answers "list"
+ * and "streams" with a fixed description while good is set, with text that
+ * is no reply at all while it is not. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  char endpoint[256];      /* under lock: set once bound */
+  atomic_bool good;
+  atomic_bool stop;
+  atomic_uint requests;    /* requests received */
+} FakeUpstream;
+
+static gpointer
+s_fake_upstream_thread (gpointer data)
+{
+  FakeUpstream *f = data;
+  void *ctx = zmq_ctx_new ();
+  void *router = zmq_socket (ctx, ZMQ_ROUTER);
+  int linger = 0;
+  char endpoint[256];
+  size_t size = sizeof endpoint;
+
+  zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
+  g_assert_cmpint (zmq_bind (router, "tcp://127.0.0.1:*"), ==, 0);
+  zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &size);
+  g_mutex_lock (&f->lock);
+  g_strlcpy (f->endpoint, endpoint, sizeof f->endpoint);
+  g_cond_broadcast (&f->cond);
+  g_mutex_unlock (&f->lock);
+
+  while (!atomic_load (&f->stop))
+    {
+      zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
+      char identity[256], text[4096];
+      int id_len, len;
+      g_autoptr (json_t) request = NULL;
+      g_autoptr (json_t) reply = NULL;
+      g_autofree char *out = NULL;
+      const char *op;
+
+      if (zmq_poll (&item, 1, 100) <= 0)
+        continue;
+      id_len = zmq_recv (router, identity, sizeof identity, 0);
+      len = zmq_recv (router, text, sizeof text - 1, 0);
+      if (id_len <= 0 || len < 0)
+        continue;
+      atomic_fetch_add (&f->requests, 1);
+      request = json_loadb (text, (size_t) MIN (len, (int) sizeof text - 1), 0, NULL);
+      op = json_string_value (json_object_get (request, "op"));
+      if (!atomic_load (&f->good))
+        out = g_strdup ("{\"garbage\": [1, 2");
+      else if (g_strcmp0 (op, "list") == 0)
+        reply = json_pack ("{s:O, s:b, s:{s:{}, s:{}, s:{}}}", "id",
+                           json_object_get (request, "id"), "ok", 1, "result",
+                           "instances", "functions", "named_calls");
+      else if (g_strcmp0 (op, "streams") == 0)
+        reply = json_pack ("{s:O, s:b, s:{s:{}}}", "id", json_object_get (request, "id"),
+                           "ok", 1, "result", "fakestream");
+      else
+        reply = json_pack ("{s:O, s:b, s:{s:s, s:i, s:s}}", "id",
+                           json_object_get (request, "id"), "ok", 0, "error", "domain",
+                           "ol-error-quark", "code", 0, "message", "not served");
+      if (reply != NULL)
+        {
+          json_object_set_new (json_object_get (json_object_get (reply, "result"),
+                                                "instances"), "fake", json_object ());
+          out = json_dumps (reply, JSON_COMPACT);
+        }
+      zmq_send (router, identity, (size_t) id_len, ZMQ_SNDMORE);
+      zmq_send (router, out, strlen (out), 0);
+    }
+  zmq_close (router);
+  zmq_ctx_term (ctx);
+  return NULL;
+}
+
+/* How many of the relay's "list" (the fake upstream's instance) and
+ * "streams" (its stream) show the fake upstream: 0, 1 or 2. */
+static int
+s_lists_fake (OlClient *client)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) list = ol_client_list (client, &error);
+  g_autoptr (json_t) streams = NULL;
+
+  g_assert_no_error (error);
+  streams = ol_client_list_streams (client, &error);
+  g_assert_no_error (error);
+  return (json_object_get (json_object_get (list, "instances"), "up/fake") != NULL)
+         + (json_object_get (streams, "up/fakestream") != NULL);
+}
+
+/* Polls the relay's listing (bounded) until it shows the fake upstream or
+ * not, as wanted; returns the seconds it took, or -1. */
+static double
+s_wait_listing (OlClient *client, gboolean shown, int timeout_s)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (g_get_monotonic_time () - start < timeout_s * G_TIME_SPAN_SECOND)
+    {
+      if (s_lists_fake (client) == (shown ? 2 : 0))
+        return (double) (g_get_monotonic_time () - start) / G_TIME_SPAN_SECOND;
+      g_usleep (100 * 1000);
+    }
+  return -1;
+}
+
+static void
+test_mount_stale_listing (void)
+{
+  g_autoptr (GError) error = NULL;
+  FakeUpstream fake = { 0 };
+  GThread *thread;
+  void *ctx = zmq_ctx_new ();
+  char stream_endpoint[256];
+  void *xpub = s_foreign_xpub (ctx, stream_endpoint, sizeof stream_endpoint);
+  g_autoptr (OlServer) relay = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlClient) client = NULL;
+  guint before;
+  double took;
+
+  g_mutex_init (&fake.lock);
+  g_cond_init (&fake.cond);
+  atomic_store (&fake.good, TRUE);
+  thread = g_thread_new ("fake-upstream", s_fake_upstream_thread, &fake);
+  g_mutex_lock (&fake.lock);
+  while (fake.endpoint[0] == '\0')
+    g_cond_wait (&fake.cond, &fake.lock);
+  g_mutex_unlock (&fake.lock);
+
+  g_assert_true (ol_server_mount (relay, "up", fake.endpoint, stream_endpoint, &error));
+  g_assert_true (ol_server_start (relay, &error));
+  client = ol_client_new (ol_server_get_rpc_endpoint (relay),
+                          ol_server_get_stream_endpoint (relay), &error);
+  g_assert_no_error (error);
+  ol_client_set_timeout (client, 5000);
+  g_assert_cmpfloat (s_wait_listing (client, TRUE, 15), >=, 0);
+
+  /* Garbage answers every refresh from now on: the listing goes within its
+   * bound of 5 s (plus a refresh), and refreshes go on meanwhile. */
+  atomic_store (&fake.good, FALSE);
+  before = atomic_load (&fake.requests);
+  took = s_wait_listing (client, FALSE, 20);
+  g_test_message ("listing dropped after %.1f s", took);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 12);
+  g_assert_cmpuint (atomic_load (&fake.requests) - before, >=, 4);
+
+  /* Good answers again: the listing is back. */
+  atomic_store (&fake.good, TRUE);
+  took = s_wait_listing (client, TRUE, 20);
+  g_test_message ("listing back after %.1f s", took);
+  g_assert_cmpfloat (took, >=, 0);
+
+  ol_client_free (&client);
+  ol_server_free (&relay);
+  atomic_store (&fake.stop, TRUE);
+  g_thread_join (thread);
+  g_mutex_clear (&fake.lock);
+  g_cond_clear (&fake.cond);
+  zmq_close (xpub);
+  zmq_ctx_term (ctx);
+}
+
 static void
 test_relay_cli_errors (void)
 {
@@ -703,6 +870,7 @@ main (int argc, char **argv)
   g_test_add_func ("/relay/foreign-pub", test_foreign_pub);
   g_test_add_func ("/relay/foreign-any-thread", test_foreign_any_thread);
   g_test_add_func ("/relay/mount-fairness", test_mount_fairness);
+  g_test_add_func ("/relay/mount-stale-listing", test_mount_stale_listing);
   g_test_add_func ("/relay/cli-errors", test_relay_cli_errors);
   g_test_add_func ("/relay/config", test_relay_config);
   g_test_add_func ("/relay/network-namespaces", test_network_namespaces);

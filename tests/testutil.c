@@ -44,8 +44,8 @@ s_launch (GPtrArray *args, GSubprocessFlags flags, GError **error)
   return g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, error);
 }
 
-TuProcess *
-tu_spawn (const char *const *argv)
+static TuProcess *
+s_spawn (const char *const *argv, GSubprocessFlags flags)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
@@ -55,11 +55,23 @@ tu_spawn (const char *const *argv)
   for (int i = 1; argv[i] != NULL; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));
   g_ptr_array_add (args, NULL);
-  p->proc = s_launch (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  p->proc = s_launch (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE | flags, &error);
   g_assert_no_error (error);
   p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
   p->lines = g_string_new (NULL);
   return p;
+}
+
+TuProcess *
+tu_spawn (const char *const *argv)
+{
+  return s_spawn (argv, 0);
+}
+
+TuProcess *
+tu_spawn_merged (const char *const *argv)
+{
+  return s_spawn (argv, G_SUBPROCESS_FLAGS_STDERR_MERGE);
 }
 
 typedef struct {

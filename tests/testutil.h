@@ -22,6 +22,9 @@ typedef struct {
  * stdout piped. (transfer full) */
 TuProcess *tu_spawn (const char *const *argv);
 
+/* The same with stderr merged into the stdout pipe. (transfer full) */
+TuProcess *tu_spawn_merged (const char *const *argv);
+
 /* Reads stdout lines until one contains needle, within timeout_ms. Returns
  * the line (transfer full) or NULL on timeout or end of output. */
 char *tu_wait_line (TuProcess *p, const char *needle, int timeout_ms);

@@ -17,6 +17,7 @@ enum {
   EXIT_ERROR = 1,   /* the server answered with an error */
   EXIT_USAGE = 2,   /* bad command line */
   EXIT_TIMEOUT = 3, /* no answer within --timeout */
+  EXIT_SERVER_GONE = 4, /* echo, hz: the stream server is gone */
 };
 
 static char *opt_rpc = NULL;
@@ -386,12 +387,57 @@ s_payload_view (const OlStreamMessage *m)
   }
 }
 
+/* A stream server never connected within this long is reported as not
+ * reachable (a lost connection is reported as soon as it is seen). */
+#define SERVER_CONNECT_GRACE_US (2 * G_USEC_PER_SEC)
+
+static gboolean opt_wait_server = FALSE;
+
+typedef struct {
+  gboolean connected_once;
+  gboolean gone;           /* reported as gone, not back yet */
+} ServerState;
+
+/* Looks at the connection of the stream side and says on stderr when the
+ * server goes or comes back; got_message: a message was just taken (the
+ * server was there; messages received before a loss are shown first).
+ * Returns FALSE when the command must stop: the server is gone and
+ * --wait-server was not given. */
+static gboolean
+s_check_server (OlClient *client, ServerState *st, gboolean got_message)
+{
+  gint64 since;
+  OlStreamConnection state = ol_client_get_stream_connection (client, &since);
+  const char *endpoint = ol_client_get_stream_endpoint (client);
+
+  if (state == OL_STREAM_CONNECTED)
+    {
+      if (st->gone)
+        fprintf (stderr, "oneliner: stream server %s: connected again\n", endpoint);
+      st->gone = FALSE;
+      st->connected_once = TRUE;
+      return TRUE;
+    }
+  st->connected_once |= got_message;
+  if (st->gone || got_message)
+    return TRUE;
+  if (!st->connected_once && g_get_monotonic_time () - since < SERVER_CONNECT_GRACE_US)
+    return TRUE;
+  fprintf (stderr, "oneliner: stream server %s: %s%s\n", endpoint,
+           st->connected_once ? "connection lost" : "not reachable",
+           opt_wait_server ? ", waiting for it" : "");
+  st->gone = TRUE;
+  return opt_wait_server;
+}
+
 static int opt_echo_count = 0;
 static int opt_echo_timeout = 5000;
 static GOptionEntry s_echo_entries[] = {
   { "count", 'n', 0, G_OPTION_ARG_INT, &opt_echo_count, "Stop after N messages (default: until Ctrl-C)", "N" },
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_echo_timeout,
     "Fail if no message arrives within MS milliseconds (default 5000)", "MS" },
+  { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
+    "Keep waiting while the stream server is gone (default: exit 4)", NULL },
   { NULL }
 };
 
@@ -401,6 +447,7 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   const char *name = argv[1];
   int shown = 0;
+  ServerState server = { FALSE, FALSE };
 
   (void) argc;
   if (opt_echo_count < 0 || opt_echo_timeout < 0)
@@ -422,6 +469,11 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
           m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
           if (m == NULL && !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
             break;
+          if (!s_check_server (client, &server, m != NULL))
+            return EXIT_SERVER_GONE;
+          /* While the server is gone, --timeout does not run. */
+          if (m == NULL && server.gone)
+            deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
           if (m == NULL && left <= 0)
             break;
         }
@@ -459,6 +511,8 @@ static double opt_hz_duration = 5.0;
 static GOptionEntry s_hz_entries[] = {
   { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &opt_hz_duration,
     "Measure for S seconds (default 5)", "S" },
+  { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
+    "Keep measuring while the stream server is gone (default: exit 4)", NULL },
   { NULL }
 };
 
@@ -479,6 +533,8 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
   guint64 in_second = 0;
   OlStreamCounters counters;
   double duration, rate, mean, p99 = 0;
+  ServerState server = { FALSE, FALSE };
+  gboolean was_gone = FALSE;
 
   (void) argc;
   if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
@@ -514,6 +570,10 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
         }
       else if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
         in_second++; /* an error message is a message too */
+      if (!s_check_server (client, &server,
+                           m != NULL || !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT)))
+        return EXIT_SERVER_GONE;
+      was_gone |= server.gone;
     }
   duration = (double) (MIN (g_get_monotonic_time (), end) - start) / G_USEC_PER_SEC;
   if (!ol_client_get_stream_counters (client, name, &counters, &error))
@@ -541,8 +601,9 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
     g_array_sort (dev, s_compare_double);
     p99 = g_array_index (dev, double, (guint) ((dev->len - 1) * 0.99));
   }
-  printf ("average rate: %.2f Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %.0f us\n", rate,
-          counters.missed + counters.overflowed, p99 / 1000.0);
+  printf ("average rate: %.2f Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %.0f us%s\n", rate,
+          counters.missed + counters.overflowed, p99 / 1000.0,
+          was_gone ? " (the stream server was gone for a while)" : "");
   return EXIT_OK;
 }
 
@@ -566,10 +627,14 @@ static const Command s_commands[] = {
   { "streams", "", "List every stream: kind, rate, enabled, encoding, measured rate, "
     "overruns, dropped.", s_cmd_streams, 0, 0, NULL },
   { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
-    "view of the payload. Exits 3 if no message arrives within --timeout.",
+    "view of the payload. Exits 3 if no message arrives within --timeout, 4 if\n"
+    "the stream server is gone (lost, or not reachable within 2 s) unless\n"
+    "--wait-server is given.",
     s_cmd_echo, 1, 1, s_echo_entries },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
-    "rate, the messages dropped and the p99 jitter of the period.",
+    "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
+    "the stream server is gone (lost, or not reachable within 2 s) unless\n"
+    "--wait-server is given.",
     s_cmd_hz, 1, 1, s_hz_entries },
   { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL },
   { "mounts", "", "List the servers a relay mounts: state (up/down), calls forwarded,\n"
@@ -654,7 +719,8 @@ s_commands_help (void)
   for (gsize i = 0; i < G_N_ELEMENTS (s_commands); i++)
     g_string_append_printf (s, "  %-11s %s\n", s_commands[i].name, s_commands[i].params);
   g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help.\n"
-                      "Exit status: 0 success, 1 error reply, 2 usage, 3 timeout.");
+                      "Exit status: 0 success, 1 error reply, 2 usage, 3 timeout,\n"
+                      "4 stream server gone (echo, hz).");
   return g_string_free (s, FALSE);
 }
 

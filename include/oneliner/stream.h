@@ -278,6 +278,46 @@ guint ol_client_watch_stream (OlClient *client, const char *name,
 OL_API
 void ol_client_unwatch_stream (OlClient *client, guint id);
 
+/* Whether the client's stream side (the SUB socket to the stream endpoint)
+ * is connected to its server. The connection is watched with ZeroMQ
+ * heartbeats (500 ms apart): a server that is gone, killed or unreachable,
+ * is seen as disconnected within about 2 s; libzmq reconnects on its own,
+ * and the state is connected again once the server answers. */
+typedef enum {
+  OL_STREAM_DISCONNECTED = 0, /* not connected yet, or the connection was lost */
+  OL_STREAM_CONNECTED = 1,    /* connected to the stream endpoint */
+} OlStreamConnection;
+
+/**
+ * ol_client_get_stream_connection:
+ * @since_us: (out) (optional): when the state last changed, in monotonic
+ *   time (g_get_monotonic_time()); 0 if the stream side was not started
+ *
+ * The connection state of the client's stream side. The stream side starts
+ * with the first ol_client_configure_stream() or watch; before that this
+ * returns OL_STREAM_DISCONNECTED.
+ */
+OL_API
+OlStreamConnection ol_client_get_stream_connection (OlClient *client,
+                                                    gint64 *since_us);
+
+/* Called on the client's GMainContext with the current connection state of
+ * the stream side soon after the watch is added, then when it changes
+ * (calls are coalesced: state and since_us are the latest, as
+ * ol_client_get_stream_connection() returns them). */
+typedef void (*OlStreamConnectionFunc) (OlClient *client,
+                                        OlStreamConnection state,
+                                        gint64 since_us, gpointer user_data);
+
+/* Watches the connection state of the stream side, starting it if needed
+ * (it then connects to the stream endpoint). Returns an id > 0 for
+ * ol_client_unwatch_stream(). destroy (nullable) frees user_data. */
+OL_API
+guint ol_client_watch_stream_connection (OlClient *client,
+                                         OlStreamConnectionFunc func,
+                                         gpointer user_data,
+                                         GDestroyNotify destroy);
+
 /* Stream control on the server (blocking, the client's timeout). */
 OL_API
 gboolean ol_client_set_stream_enabled (OlClient *client, const char *name,
