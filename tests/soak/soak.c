@@ -430,7 +430,7 @@ main (int argc, char **argv)
   };
   const int n_callers = G_N_ELEMENTS (callers);
   GThread *reader;
-  gint64 t_start, t_warm, t_end, self_base_fds, self_end_fds;
+  gint64 t_start, t_end, self_base_fds, self_end_fds;
   long self_base_rss, self_end_rss;
   char self_pid[32];
   int warmup_s;
@@ -470,7 +470,6 @@ main (int argc, char **argv)
     }
   self_base_fds = s_fd_count (self_pid);
   self_base_rss = s_rss_kb (self_pid);
-  t_warm = g_get_monotonic_time ();
   /* Faults until 5 s before the end: the last restart settles. */
   t_end = t_start + (gint64) seconds * G_USEC_PER_SEC;
 
@@ -499,7 +498,6 @@ main (int argc, char **argv)
   for (int c = 0; c < n_callers; c++)
     g_thread_join (callers[c].thread);
   g_thread_join (reader);
-  (void) t_warm;
 
   /* ---- checks after the faults ---- */
   {
