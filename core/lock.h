@@ -61,6 +61,12 @@ ol__cond_clear (OlCond *cond)
 }
 
 static inline void
+ol__cond_signal (OlCond *cond)
+{
+  pthread_cond_signal (&cond->c);
+}
+
+static inline void
 ol__cond_broadcast (OlCond *cond)
 {
   pthread_cond_broadcast (&cond->c);

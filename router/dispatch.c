@@ -1,6 +1,8 @@
 /* Running a request: the operations of docs/PROTOCOL.md ("Operations") on
- * a request the gate (router/gate.c) decoded and checked. Runs on the RPC
- * thread. */
+ * a request the gate (router/gate.c) decoded and checked. The calls
+ * (call, call_named) are looked up on the RPC thread and run on a call
+ * worker (router/workers.c); the other operations run no user code and run
+ * on the RPC thread. */
 #include "router/server_private.h"
 
 #include "oneliner/error.h"
@@ -53,25 +55,56 @@ s_with_plug (OlServer *server, OlOp op, json_t *result)
   return result;
 }
 
-json_t *
-ol__server_run (OlServer *server, OlRequest *r, GPtrArray *frames_out, GError **error)
+void
+ol__server_encode_reply (GString *out, const OlRequest *r, json_t *result, const GError *error,
+                         gint64 ts)
+{
+  if (r->has_int_id)
+    ol__wire_append_reply_int (out, r->int_id, result, error, ts);
+  else
+    ol__wire_append_reply (out, r->id, result, error, ts);
+}
+
+OlCallable *
+ol__server_resolve_call (OlServer *server, const OlRequest *r, json_t **args, json_t **kwargs,
+                         GError **error)
 {
   OlCallable *c;
-  g_autoptr (json_t) merged_args = NULL;
-  g_autoptr (json_t) merged_kwargs = NULL;
 
+  *args = *kwargs = NULL;
+  if (r->op == OL_OP_CALL_NAMED)
+    return ol__registry_resolve_named (server->registry, r->name, r->args, r->kwargs, args,
+                                       kwargs, error);
+  g_assert (r->op == OL_OP_CALL);
+  if ((c = ol__registry_lookup (server->registry, r->object, r->method, error)) == NULL)
+    return NULL;
+  *args = r->args != NULL ? json_incref (r->args) : NULL;
+  *kwargs = r->kwargs != NULL ? json_incref (r->kwargs) : NULL;
+  return c;
+}
+
+void
+ol__server_run_job (OlJob *job, gpointer data)
+{
+  GError *error = NULL;
+  json_t *result;
+
+  (void) data;
+  result = s_invoke (job->callable, job->args, job->kwargs, job->request.frames_in,
+                     job->frames_out, &error);
+  ol__server_encode_reply (job->reply, &job->request, result, error, job->ts);
+  json_decref (result);
+  g_clear_error (&error);
+}
+
+json_t *
+ol__server_run (OlServer *server, OlRequest *r, GError **error)
+{
   switch (r->op)
     {
     case OL_OP_CALL:
-      if ((c = ol__registry_lookup (server->registry, r->object, r->method, error)) == NULL)
-        return NULL;
-      return s_invoke (c, r->args, r->kwargs, r->frames_in, frames_out, error);
     case OL_OP_CALL_NAMED:
-      c = ol__registry_resolve_named (server->registry, r->name, r->args, r->kwargs,
-                                      &merged_args, &merged_kwargs, error);
-      if (c == NULL)
-        return NULL;
-      return s_invoke (c, merged_args, merged_kwargs, r->frames_in, frames_out, error);
+      g_assert_not_reached ();
     case OL_OP_LIST:
       return s_with_plug (server, r->op, ol__registry_describe (server->registry));
     case OL_OP_VERSION:

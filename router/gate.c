@@ -1,13 +1,18 @@
 /* The gate: the one path of every request through the server. Decode (the
  * fast decoder for plain calls, else the general one), check (done by the
  * decoders: version, operation, members), route (a plug such as a mount may
- * take the request), run (router/dispatch.c), encode and send the reply.
- * Whatever must hold for every request is checked here, once. Runs on the
- * RPC thread. */
+ * take the request), run, encode and send the reply. Whatever must hold for
+ * every request is checked here, once. Runs on the RPC thread.
+ *
+ * Run: a call is looked up here and handed, request and attachments
+ * included, to the call workers (router/workers.c), which run it and encode
+ * its reply; the gate sends it when the worker hands it back
+ * (ol__gate_send_done). The other operations run here (router/dispatch.c). */
 #include "router/server_private.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "oneliner/error.h"
 #include "core/clock.h"
@@ -97,14 +102,62 @@ s_permitted (OlServer *s, OlRequest *r, zmq_msg_t *frame, GError **error)
   return FALSE;
 }
 
-/* Appends the reply to r: result, or error. */
+/* Moves src into dst (both zeroed or cleared before), with the names that
+ * point into src's own buffers pointing into dst's. src is left clear. */
 static void
-s_encode (GString *out, const OlRequest *r, json_t *result, const GError *error, gint64 ts)
+s_request_move (OlRequest *dst, OlRequest *src)
 {
-  if (r->has_int_id)
-    ol__wire_append_reply_int (out, r->int_id, result, error, ts);
-  else
-    ol__wire_append_reply (out, r->id, result, error, ts);
+  *dst = *src;
+  if (src->object == src->object_buf)
+    dst->object = dst->object_buf;
+  if (src->method == src->method_buf)
+    dst->method = dst->method_buf;
+  src->doc = src->args = src->kwargs = NULL;
+  src->frames_in = NULL;
+  ol__request_clear (src);
+}
+
+/* Hands call r to the workers; FALSE with error (nothing handed) if it has
+ * no callable. */
+static gboolean
+s_submit (OlServer *s, OlRequest *r, const OlPeer *peer, gint64 ts, GError **error)
+{
+  json_t *args, *kwargs;
+  OlCallable *c = ol__server_resolve_call (s, r, &args, &kwargs, error);
+  OlJob *job;
+
+  if (c == NULL)
+    return FALSE;
+  job = ol__workers_job_new (s->workers);
+  s_request_move (&job->request, r);
+  job->callable = c;
+  job->args = args;
+  job->kwargs = kwargs;
+  job->ts = ts;
+  g_assert (peer->identity_len <= sizeof job->identity);
+  memcpy (job->identity, peer->identity, peer->identity_len);
+  job->identity_len = peer->identity_len;
+  job->delimited = peer->delimited;
+  if (job->request.frames)
+    job->frames_out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  ol__workers_submit (s->workers, c->instance, job);
+  return TRUE;
+}
+
+void
+ol__gate_send_done (OlServer *s, void *router)
+{
+  OlJob *next;
+
+  for (OlJob *job = ol__workers_take_done (s->workers); job != NULL; job = next)
+    {
+      OlPeer peer = { job->identity, job->identity_len, job->delimited };
+
+      next = job->next;
+      atomic_fetch_add (&s->calls_served, 1);
+      s_send (s, router, &peer, job->reply->str, job->reply->len, FALSE, job->frames_out);
+      ol__workers_job_recycle (s->workers, job);
+    }
 }
 
 void
@@ -115,7 +168,6 @@ ol__gate_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean t
   int body;
   OlRequest r = { 0 };
   GError *error = NULL;
-  g_autoptr (GPtrArray) frames_out = NULL;
   json_t *result = NULL;
   gint64 ts = -1;
   gboolean decoded;
@@ -155,7 +207,7 @@ ol__gate_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean t
     {
       if (error != NULL)
         {
-          s_encode (out, &r, NULL, error, -1);
+          ol__server_encode_reply (out, &r, NULL, error, -1);
           s_send (s, router, &peer, out->str, out->len, FALSE, NULL);
           g_error_free (error);
         }
@@ -163,19 +215,20 @@ ol__gate_handle (OlServer *s, void *router, zmq_msg_t *frames, int n, gboolean t
       return;
     }
 
-  /* Run. */
-  if (decoded)
+  /* Run: a call on a worker, which encodes its reply; the rest here. */
+  if (decoded && (r.op == OL_OP_CALL || r.op == OL_OP_CALL_NAMED))
     {
-      if (r.frames)
-        frames_out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      result = ol__server_run (s, &r, frames_out, &error);
+      if (s_submit (s, &r, &peer, ts, &error))
+        return;
     }
+  else if (decoded)
+    result = ol__server_run (s, &r, &error);
 
   /* Encode and send. */
-  s_encode (out, &r, result, error, ts);
+  ol__server_encode_reply (out, &r, result, error, ts);
   json_decref (result);
   g_clear_error (&error);
   atomic_fetch_add (&s->calls_served, 1);
-  s_send (s, router, &peer, out->str, out->len, FALSE, frames_out);
+  s_send (s, router, &peer, out->str, out->len, FALSE, NULL);
   ol__request_clear (&r);
 }

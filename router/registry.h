@@ -6,7 +6,9 @@
  * Thread rules: all functions may be called from any thread; lookups and
  * additions are guarded by OlRegistry.lock; an invocation holds the mutex of
  * the callable's instance (OlCallable.lock) for its duration, so calls into
- * one instance are serialised whichever thread makes them.
+ * one instance are serialised whichever thread makes them. Each free
+ * function has its own mutex; the server's call workers (router/workers.c)
+ * in addition run remote calls to the free functions one at a time.
  */
 #pragma once
 

@@ -1,4 +1,4 @@
-/* OlServer: lifecycle, the RPC thread and registration. */
+/* OlServer: lifecycle, the RPC thread and its call workers, registration. */
 #include "router/server_private.h"
 
 #include <errno.h>
@@ -102,12 +102,17 @@ s_rpc_thread (gpointer data)
   zmq_msg_t frames[RPC_MAX_FRAMES];
   g_autoptr (GString) out = g_string_sized_new (256);
   g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (zmq_pollitem_t));
+  guint n_workers = 0;
 
+  if (router != NULL && !ol__workers_bound_from_env (&n_workers, &error))
+    g_clear_pointer (&router, zmq_close);
   if (router != NULL && s->plug != NULL && !s->plug->open (s->plug_data, &error))
     {
       s->plug->close (s->plug_data);
       g_clear_pointer (&router, zmq_close);
     }
+  if (router != NULL)
+    s->workers = ol__workers_new (n_workers, ol__server_run_job, s, &s->wake);
   ol__startup_report (&s->startup, error);
   if (router == NULL)
     return NULL;
@@ -131,6 +136,13 @@ s_rpc_thread (gpointer data)
           g_warning ("RPC thread: zmq_poll failed: %s", zmq_strerror (errno));
           break;
         }
+      /* Replies of finished calls: drained before they are taken, so a
+       * reply handed back after this take signals again. */
+      if (it[1].revents & ZMQ_POLLIN)
+        {
+          ol__wakeup_drain (&s->wake);
+          ol__gate_send_done (s, router);
+        }
       for (int k = 0; k < RPC_BATCH && !g_atomic_int_get (&s->stop); k++)
         {
           gboolean truncated;
@@ -149,6 +161,11 @@ s_rpc_thread (gpointer data)
       if (s->plug != NULL)
         s->plug->service (s->plug_data, it + 2, s, router);
     }
+  /* The calls in progress finish and are answered; those still queued
+   * are dropped. */
+  ol__workers_stop (s->workers);
+  ol__gate_send_done (s, router);
+  g_clear_pointer (&s->workers, ol__workers_free);
   if (s->plug != NULL)
     s->plug->close (s->plug_data);
   zmq_close (router);

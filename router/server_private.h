@@ -14,6 +14,7 @@
 #include "core/wakeup.h"
 #include "router/request.h"
 #include "router/wire.h"
+#include "router/workers.h"
 #include "streamer/streamer.h"
 
 G_BEGIN_DECLS
@@ -71,7 +72,9 @@ struct OlServer {
   gboolean started;
   GThread *thread;          /* (owned) the RPC thread */
 
-  OlWakeup wake;            /* signalled by ol_server_stop() from any thread */
+  OlWakeup wake;            /* signalled by ol_server_stop() from any thread
+                               and by the workers when replies wait */
+  OlWorkers *workers;       /* (owned) the call workers; RPC thread only */
   gint stop;                /* atomic: non-zero once stop was asked */
 
   atomic_uint_fast64_t calls_served;          /* requests answered */
@@ -101,11 +104,27 @@ void ol__server_send_reply (OlServer *server, void *router, const OlPeer *peer, 
 void ol__gate_handle (OlServer *server, void *router, zmq_msg_t *frames, int n,
                       gboolean truncated, GString *out);
 
-/* Runs a decoded, checked request (router/dispatch.c) and returns its
- * result (transfer full), or NULL with error. Bytes results go to
- * frames_out (nullable) as {"$frame": N}, else inline as {"$base64"}. */
-json_t *ol__server_run (OlServer *server, OlRequest *request, GPtrArray *frames_out,
-                        GError **error);
+/* Sends the replies of the finished calls (router/gate.c). RPC thread only. */
+void ol__gate_send_done (OlServer *server, void *router);
+
+/* Runs a decoded, checked request other than a call (router/dispatch.c) and
+ * returns its result (transfer full), or NULL with error. RPC thread. */
+json_t *ol__server_run (OlServer *server, OlRequest *request, GError **error);
+
+/* Looks up the callable of a call or named call and the args and kwargs it
+ * gets (transfer full, nullable); NULL with error if there is none. Runs no
+ * user code. */
+OlCallable *ol__server_resolve_call (OlServer *server, const OlRequest *request, json_t **args,
+                                     json_t **kwargs, GError **error);
+
+/* Runs a job's call and encodes its reply into the job (OlJobRun): bytes
+ * results go to job->frames_out (if set) as {"$frame": N}, else inline as
+ * {"$base64"}. On a call worker. */
+void ol__server_run_job (OlJob *job, gpointer data);
+
+/* Appends the reply to request: result (nullable), or error. */
+void ol__server_encode_reply (GString *out, const OlRequest *request, json_t *result,
+                              const GError *error, gint64 ts);
 
 /* Turns a call's value into its JSON result: bytes become {"$frame": N}
  * (appended to frames_out) when frames_out is not NULL, else

@@ -1,9 +1,10 @@
 /* oneliner: OlServer, the instrument side.
  *
  * An OlServer exposes registered C callables for remote calls over a ZeroMQ
- * ROUTER socket. One RPC thread owns that socket for its whole life and runs
- * every call; many clients may be connected at once and a client that dies
- * mid-call never wedges the server.
+ * ROUTER socket. One RPC thread owns that socket for its whole life; calls
+ * run on a small pool of call workers (README.md, "Calls and threads"), so
+ * calls into different instances run at the same time. Many clients may be
+ * connected at once and a client that dies mid-call never wedges the server.
  *
  * Callables:
  *   - plain C functions described by a signature string (README.md,
@@ -13,7 +14,8 @@
  * Methods belong to an instance (a `void *` with a name); free functions
  * stand alone. Calls into one instance are serialised by the instance's
  * mutex, whichever thread makes them, so driver code needs no lock of its
- * own. A free function is its own instance in that respect.
+ * own. A free function is its own instance in that respect, but remote
+ * calls to the free functions run one at a time.
  *
  * Named calls bind a callable with default args and kwargs: args passed by
  * the caller replace the defaults by position, kwargs passed update the
@@ -78,13 +80,16 @@ ol__server_autofree (OlServer *p)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlServer, ol__server_autofree)
 
 /* Binds the sockets and starts the RPC thread; returns once the thread
- * serves (or FALSE with OL_ERROR_SOCKET naming the endpoint on failure). */
+ * serves (or FALSE with OL_ERROR_SOCKET naming the endpoint on failure, or
+ * OL_ERROR_FAILED if ONELINER_CALL_THREADS is not an integer from 1 to
+ * 64). */
 OL_API
 gboolean ol_server_start (OlServer *server, GError **error);
 
 /* Stops the server from any thread (but not from inside a callable): the
- * RPC thread finishes the call it runs, replies, then closes its socket.
- * Bounded by the duration of the call in progress. Idempotent. */
+ * call workers finish the calls they run, the RPC thread replies to them,
+ * drops the calls still queued and closes its socket. Bounded by the
+ * duration of the calls in progress. Idempotent. */
 OL_API
 void ol_server_stop (OlServer *server);
 
