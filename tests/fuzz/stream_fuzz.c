@@ -172,6 +172,8 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static const guint8 none[1] = { 0 };
+  static guint8 same_length[OL_STREAM_NAME_MAX + 1];
+  static guint new_names;
   Span f[MAX_FRAMES] = { { 0 } };
   const guint8 *p = data + 1, *end = data + size;
   int n;
@@ -197,6 +199,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   s_check_parts (n > 0 ? f[0].data : none, n > 0 ? f[0].size : 0,
                  n > 1 ? f[1].data : none, n > 1 ? f[1].size : 0);
+  /* The receiver interns the name of every topic it meets (only subscribed
+   * ones reach it). GLib never frees its table of interned strings, and
+   * leaves the old one behind when it grows past 2048 of them, which the
+   * leak checker reports: past 1024 new names, a new name is replaced by
+   * one of the same length. */
+  if (n > 0 && s_topic_ok (f[0].data, f[0].size)
+      && g_quark_try_string ((const char *) f[0].data) == 0 && ++new_names > 1024)
+    {
+      memset (same_length, 'x', f[0].size - 1);
+      same_length[f[0].size - 1] = '\0';
+      f[0].data = same_length;
+    }
   s_check_receiver (f, n, truncated);
   return 0;
 }
