@@ -3,7 +3,8 @@
  * that cover every parameter and return type, and called through libffi on
  * dummy functions. The first signature's function echoes what it received
  * as JSON: calling it again with that echo as kwargs, or as args, must give
- * the same echo. A refusal is an OL_ERROR. Aborts on a failure, with the
+ * the same echo; and a value given for one of its parameters is taken
+ * exactly when ol__type_check_json() takes it. A refusal is an OL_ERROR. Aborts on a failure, with the
  * input on stderr.
  *
  * Input: byte 0 picks the signature; the rest is a JSON text: [ARGS, KWARGS]
@@ -203,6 +204,39 @@ s_check_echo (json_t *echo)
   json_decref (args);
 }
 
+/* The input's value for each parameter of the echo on its own: the call
+ * takes it exactly when ol__type_check_json() does. */
+static void
+s_check_types (json_t *value)
+{
+  static const struct {
+    const char *name;
+    OlType type;
+  } params[] = {
+    { "a", OL_TYPE_INT32 }, { "b", OL_TYPE_INT64 }, { "c", OL_TYPE_UINT32 },
+    { "d", OL_TYPE_UINT64 }, { "e", OL_TYPE_DOUBLE }, { "f", OL_TYPE_BOOL },
+    { "g", OL_TYPE_STRING }, { "h", OL_TYPE_BYTES }, { "i", OL_TYPE_JSON },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (params); i++)
+    {
+      json_t *kwargs = json_pack ("{sO}", params[i].name, value);
+      GError *error = NULL;
+      gboolean checked = ol__type_check_json (params[i].type, value, frames, params[i].name,
+                                              &error);
+      OlValue out = { 0 };
+
+      if (checked != (error == NULL))
+        s_fail ("the type check's result and its error disagree");
+      if (s_invoke (0, NULL, kwargs, &out) != checked)
+        s_fail (checked ? "the call refused a value the type check takes"
+                        : "the call took a value the type check refuses");
+      ol__value_clear (&out);
+      g_clear_error (&error);
+      json_decref (kwargs);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -233,6 +267,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     args = json;
   if (s_invoke (k, args, kwargs, &out) && k == 0)
     s_check_echo (out.json);
+  if (k == 0)
+    s_check_types (json);
   ol__value_clear (&out);
   json_decref (json);
   input_shown = NULL;
