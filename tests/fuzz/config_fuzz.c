@@ -2,7 +2,9 @@
  * applied with ol_server_apply_config() to a new server that is never
  * started, on which an instance with methods, a free function and handlers
  * are registered so that named calls and streams can name them; when it is
- * taken, applied once more. A refusal is an OL_ERROR_CONFIG (or another
+ * taken, applied once more. An "object" that is neither a string nor null
+ * is refused. A
+ * refusal is an OL_ERROR_CONFIG (or another
  * OL_ERROR for an entry that only applying refuses). The server is freed
  * after each input. Aborts on a failure, with the text on stderr.
  *
@@ -69,6 +71,25 @@ s_register (OlServer *s)
     }
 }
 
+/* Whether an entry of a section names its callable's "object" with
+ * anything but a string or null (a free function, as in requests), which
+ * the loader must refuse. */
+static gboolean
+s_object_not_string (json_t *config, const char *section)
+{
+  const char *name;
+  json_t *entry;
+
+  json_object_foreach (json_object_get (config, section), name, entry)
+    {
+      json_t *object = json_object_get (entry, "object");
+
+      if (object != NULL && !json_is_string (object) && !json_is_null (object))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -92,6 +113,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (!ok && round == 0 && error->code != OL_ERROR_CONFIG && error->code != OL_ERROR_EXISTS
           && error->code != OL_ERROR_INVALID_ARGS)
         s_fail (text, size, error->message);
+      if (ok && round == 0
+          && (s_object_not_string (config, "named_calls")
+              || s_object_not_string (config, "streams")))
+        s_fail (text, size, "the loader took an \"object\" that is neither a string nor null");
       g_clear_error (&error);
       if (!ok)
         break;
