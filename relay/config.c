@@ -93,6 +93,13 @@ s_check_named_call (OlServer *s, const char *name, json_t *entry,
                    "%s: \"method\" must be a string", where);
       return FALSE;
     }
+  if (*instance == NULL && json_object_get (entry, "object") != NULL
+      && !json_is_null (json_object_get (entry, "object")))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: \"object\" must be a string or null", where);
+      return FALSE;
+    }
   if ((*args != NULL && !json_is_array (*args))
       || (*kwargs != NULL && !json_is_object (*kwargs)))
     {

@@ -12,6 +12,7 @@
 #include "oneliner/server.h"
 #include "oneliner/version.h"
 #include "router/client_private.h"
+#include "router/reply.h"
 #include "router/wire.h"
 #include "core/frames.h"
 #include "core/socket.h"
@@ -170,95 +171,23 @@ s_send (OlClient *c, const char *text, size_t len, GPtrArray *frames)
   return 0;
 }
 
-/* The replies of oneliner servers read
- * {"v":1,"id":ID,"ok":true,"result":RESULT} or the same with ,"ts":TS
- * before the closing brace (router/wire.c writes them so). Such a reply is
- * read here without building its envelope as JSON values, and an integer
- * result without the JSON parser; anything else returns FALSE and goes to
- * the full parser. */
-static gboolean
-s_decode_success (const char *text, size_t len, guint64 *id, json_t **result,
-                  gint64 *ts)
-{
-  static const char head[] = OL_WIRE_HEAD;
-  static const char ok[] = ",\"ok\":true,\"result\":";
-  static const char ts_key[] = ",\"ts\":";
-  const char *end = text + len;
-  const char *p, *comma, *value_end;
-  gint64 n;
-
-  if (len < sizeof head - 1 + sizeof ok - 1 + 2 || memcmp (text, head, sizeof head - 1) != 0
-      || end[-1] != '}')
-    return FALSE;
-  p = text + sizeof head - 1;
-  if ((comma = memchr (p, ',', (size_t) (end - p))) == NULL
-      || !ol__wire_scan_int (p, comma, FALSE, &n)
-      || (size_t) (end - comma) < sizeof ok - 1
-      || memcmp (comma, ok, sizeof ok - 1) != 0)
-    return FALSE;
-  *id = (guint64) n;
-  p = comma + sizeof ok - 1;
-  value_end = end - 1;
-  *ts = 0;
-  /* A result that ends in a digit is a number: a ,"ts": before its last
-   * digits can only be the reply's own member. */
-  if (value_end > p && g_ascii_isdigit (value_end[-1]))
-    {
-      const char *digits = value_end;
-
-      while (digits > p && g_ascii_isdigit (digits[-1]))
-        digits--;
-      if ((size_t) (digits - p) > sizeof ts_key - 1
-          && memcmp (digits - (sizeof ts_key - 1), ts_key, sizeof ts_key - 1) == 0)
-        {
-          if (!ol__wire_scan_int (digits, value_end, FALSE, ts))
-            return FALSE;
-          value_end = digits - (sizeof ts_key - 1);
-        }
-    }
-  if (ol__wire_scan_int (p, value_end, TRUE, &n))
-    *result = json_integer (n);
-  else
-    *result = json_loadb (p, (size_t) (value_end - p), JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-  return *result != NULL;
-}
-
 /* Decodes a received reply. Returns FALSE if it is not a reply at all (no
  * JSON object with an integer id): it is then dropped. Otherwise sets *id and
  * either *reply or *error. Takes the frames. */
 static gboolean
 s_decode (zmq_msg_t *frames, int n, guint64 *id, OlReply **reply, GError **error)
 {
-  json_t *json, *jid, *ok, *result = NULL;
+  const char *text = zmq_msg_data (&frames[0]);
+  size_t len = zmq_msg_size (&frames[0]);
+  json_t *result = NULL;
   gint64 ts = 0;
 
-  if (s_decode_success (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), id, &result,
-                        &ts))
-    json = NULL;
-  else
+  if (!ol__reply_decode_fast (text, len, id, &result, &ts))
     {
-      json = json_loadb (zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
-                         JSON_ALLOW_NUL, NULL);
-      jid = json_object_get (json, "id");
-      ok = json_object_get (json, "ok");
-      if (!json_is_object (json) || !json_is_integer (jid) || !json_is_boolean (ok)
-          || json_integer_value (json_object_get (json, "v")) != OL_PROTOCOL_VERSION)
-        {
-          json_decref (json);
-          return FALSE;
-        }
-      *id = (guint64) json_integer_value (jid);
-      if (json_is_false (ok))
-        {
-          *error = ol__wire_error_from_json (json_object_get (json, "error"));
-          json_decref (json);
-          return TRUE;
-        }
-      result = json_object_get (json, "result");
-      result = json_incref (result ? result : json_null ());
-      jid = json_object_get (json, "ts");
-      ts = json_is_integer (jid) ? json_integer_value (jid) : 0;
-      json_decref (json);
+      if (!ol__reply_decode (text, len, id, &result, &ts, error))
+        return FALSE;
+      if (result == NULL)
+        return TRUE;
     }
   *reply = g_new0 (OlReply, 1);
   (*reply)->result = result;

@@ -74,11 +74,8 @@ s_topic_name (OlSubscriber *s, zmq_msg_t *frame)
   return s->rx_last = name;
 }
 
-/* Checks and decodes one received message of n frames. Returns the message
- * (transfer full; a large payload frame is moved into it) or NULL when it
- * was dropped. frames stay the caller's. */
-static Message *
-s_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
+Message *
+ol__receiver_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
 {
   GError *error = NULL;
   OlHeader h;
@@ -385,7 +382,7 @@ s_thread (gpointer data)
                     more = FALSE;
                     break;
                   }
-                if ((batch[got] = s_parse (s, frames, n, truncated)) != NULL)
+                if ((batch[got] = ol__receiver_parse (s, frames, n, truncated)) != NULL)
                   got++;
               }
             wake |= s_store_batch (s, batch, got);

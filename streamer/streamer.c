@@ -423,7 +423,14 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
       return FALSE;
     }
   c->hz = json_number_value (v);
-  c->instance = json_string_value (json_object_get (entry, "object"));
+  v = json_object_get (entry, "object");
+  if (v != NULL && !json_is_string (v) && !json_is_null (v))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "streams.%s: \"object\" must be a string or null", name);
+      return FALSE;
+    }
+  c->instance = json_string_value (v);
   c->method = json_string_value (json_object_get (entry, "method"));
   if (c->method == NULL)
     {

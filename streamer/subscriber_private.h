@@ -191,4 +191,13 @@ void ol__receiver_command_locked (OlSubscriber *s, gboolean subscribe,
 /* Wakes the receiver: it applies the queued commands or sees the stop. */
 void ol__receiver_wake (OlSubscriber *s);
 
+/* Checks and decodes one received message of n frames (truncated: more
+ * than n were received): its shape, topic, header and, for an image, the
+ * payload's size. Returns the message (transfer full; a large payload frame
+ * is moved into it) or NULL when it was dropped and counted as malformed.
+ * frames stay the caller's. Receiver thread (or after ol__receiver_init()
+ * in a thread that has not started it). */
+Message *ol__receiver_parse (OlSubscriber *s, zmq_msg_t *frames, int n,
+                             gboolean truncated);
+
 G_END_DECLS

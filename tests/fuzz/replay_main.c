@@ -1,6 +1,7 @@
 /* Replays files (or every file of directories, in name order) through the
- * fuzz target, one TAP result per file. A failing file aborts the program
- * with the text on stderr. */
+ * fuzz target it is linked with, one TAP result per file, named
+ * /TARGET/fuzz-replay/FILE after the program TARGET-fuzz-replay. A failing
+ * file aborts the program with the text on stderr. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,12 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *target = g_path_get_basename (argv[0]);
+  char *suffix = g_strrstr (target, "-fuzz-replay");
   int status = 0;
+
+  if (suffix != NULL)
+    *suffix = '\0';
 
   for (int i = 1; i < argc; i++)
     {
@@ -57,12 +63,13 @@ main (int argc, char **argv)
       fflush (stdout);
       if (!g_file_get_contents (path, &data, &len, &error))
         {
-          printf ("not ok %u /decode/fuzz-replay/%s # %s\n", i + 1, base, error->message);
+          printf ("not ok %u /%s/fuzz-replay/%s # %s\n", i + 1, target, base,
+                  error->message);
           status = 1;
           continue;
         }
       LLVMFuzzerTestOneInput ((const uint8_t *) data, len);
-      printf ("ok %u /decode/fuzz-replay/%s\n", i + 1, base);
+      printf ("ok %u /%s/fuzz-replay/%s\n", i + 1, target, base);
     }
   return status;
 }
