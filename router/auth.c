@@ -91,7 +91,12 @@ s_parse_line (GHashTable *keys, const char *path, guint lineno, char *line, GErr
       if (*p != '\0')
         *p++ = '\0';
     }
-  if (fields[0] == NULL || fields[0][0] == '#')
+  /* '#' starts a comment, but it is also a Z85 character: a line that
+   * begins with a whole key and a role is a key. */
+  if (fields[0] == NULL
+      || (fields[0][0] == '#'
+          && !(ol__key_is_z85 (fields[0], strlen (fields[0])) && fields[1] != NULL
+               && ol__role_parse (fields[1], &role))))
     return TRUE;
   if (!ol__key_is_z85 (fields[0], strlen (fields[0])))
     {
@@ -138,23 +143,15 @@ s_parse_line (GHashTable *keys, const char *path, guint lineno, char *line, GErr
   return TRUE;
 }
 
-/* Reads path into a new table. */
+/* Parses text (len bytes, NUL-terminated after them; changed in place)
+ * into a new table; path names it in messages. */
 static GHashTable *
-s_read (const char *path, GError **error)
+s_parse (const char *path, char *text, gsize len, GError **error)
 {
   g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize len;
   guint lineno = 0;
   char *line, *next;
 
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "cannot read authorized keys file: %s",
-                   local->message);
-      return NULL;
-    }
   if (len > AUTH_FILE_MAX)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
@@ -185,6 +182,23 @@ s_read (const char *path, GError **error)
   return g_steal_pointer (&keys);
 }
 
+/* Reads path into a new table. */
+static GHashTable *
+s_read (const char *path, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "cannot read authorized keys file: %s",
+                   local->message);
+      return NULL;
+    }
+  return s_parse (path, text, len, error);
+}
+
 OlAuth *
 ol__auth_new (const char *path, GError **error)
 {
@@ -201,6 +215,23 @@ ol__auth_new (const char *path, GError **error)
   a->mtime = mtime;
   a->size = size;
   a->checked = g_get_monotonic_time ();
+  ol__mutex_init (&a->lock);
+  return a;
+}
+
+OlAuth *
+ol__auth_new_from_text (const char *where, const char *text, gsize len, GError **error)
+{
+  g_autofree char *copy = g_strndup (text, len);
+  OlAuth *a;
+  GHashTable *keys;
+
+  /* A NUL inside the text is refused as in a file: keep the length. */
+  memcpy (copy, text, len);
+  if ((keys = s_parse (where, copy, len, error)) == NULL)
+    return NULL;
+  a = g_new0 (OlAuth, 1);
+  a->keys = keys;
   ol__mutex_init (&a->lock);
   return a;
 }
@@ -239,7 +270,7 @@ ol__auth_reload (OlAuth *a, GError **error)
   gboolean ok;
 
   ol__mutex_lock (&a->lock);
-  ok = s_reload_locked (a, error);
+  ok = a->path == NULL || s_reload_locked (a, error);
   a->checked = g_get_monotonic_time ();
   ol__mutex_unlock (&a->lock);
   return ok;
@@ -253,7 +284,7 @@ ol__auth_lookup (OlAuth *a, const char *public_key, char *name)
   Entry *e;
 
   ol__mutex_lock (&a->lock);
-  if (now - a->checked >= AUTH_CHECK_INTERVAL)
+  if (a->path != NULL && now - a->checked >= AUTH_CHECK_INTERVAL)
     {
       gint64 mtime = 0, size = 0;
 

@@ -1,8 +1,9 @@
 /* The authorized keys of a server and their roles (docs/SECURITY.md).
  *
  * The file holds one key a line: a public key (Z85), a role ("control" or
- * "read-only") and an optional name; '#' starts a comment line; blank lines
- * are allowed. The table follows the file: it is read again when the file's
+ * "read-only") and an optional name; '#' starts a comment line (unless the
+ * line begins with a whole key and a role: '#' is a Z85 character); blank
+ * lines are allowed. The table follows the file: it is read again when the file's
  * modification time changes (looked at no more than once a second) and on
  * ol__auth_reload(). A file that no longer reads keeps the previous table
  * (a warning says why).
@@ -34,6 +35,10 @@ typedef struct OlAuth OlAuth;
 /* Reads the authorized keys file at path. Fails with OL_ERROR_CONFIG
  * naming the file, the line and the reason. (transfer full) */
 OlAuth *ol__auth_new (const char *path, GError **error);
+/* The same from the len bytes at text, as if read from a file named where
+ * (messages name it); such a table is never read again. (transfer full) */
+OlAuth *ol__auth_new_from_text (const char *where, const char *text, gsize len,
+                                GError **error);
 void ol__auth_free (OlAuth *auth);
 
 /* Reads the file again now; on failure keeps the table as it was. */
