@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <glib/gstdio.h>
+
 #include "oneliner/error.h"
 
 static const char *s_program_name = "bench";
@@ -117,6 +119,111 @@ bench_percentile_i64 (const gint64 *sorted, guint n, int p)
 
 /* ------------------------------------------------------------------------ */
 /* Options and the JSON summary */
+
+/* ------------------------------------------------------------------------ */
+/* CURVE */
+
+static char *s_curve_dir;
+static char s_curve_server_pub[41], s_curve_server_sec[41];
+static char s_curve_client_pub[41], s_curve_client_sec[41];
+static const char *const s_curve_files[] = { "server.key", "server.pub", "client.key",
+                                             "client.pub", "authorized_keys" };
+
+static char *
+s_curve_path (const char *name)
+{
+  return g_build_filename (s_curve_dir, name, NULL);
+}
+
+static void
+s_curve_cleanup (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (s_curve_files); i++)
+    {
+      g_autofree char *path = s_curve_path (s_curve_files[i]);
+      g_unlink (path);
+    }
+  g_rmdir (s_curve_dir);
+  g_clear_pointer (&s_curve_dir, g_free);
+}
+
+static void
+s_curve_write (const char *name, const char *text)
+{
+  g_autofree char *path = s_curve_path (name);
+  GError *error = NULL;
+
+  if (!g_file_set_contents (path, text, -1, &error) || g_chmod (path, 0600) != 0)
+    bench_die ("--curve: cannot write %s: %s", path, error ? error->message : g_strerror (errno));
+}
+
+void
+bench_curve_init (void)
+{
+  GError *error = NULL;
+  g_autofree char *authorized = NULL;
+
+  if (s_curve_dir != NULL)
+    return;
+  if (!zmq_has ("curve"))
+    bench_die ("--curve: libzmq was built without CURVE");
+  if (zmq_curve_keypair (s_curve_server_pub, s_curve_server_sec) != 0
+      || zmq_curve_keypair (s_curve_client_pub, s_curve_client_sec) != 0)
+    bench_die ("--curve: zmq_curve_keypair: %s", zmq_strerror (errno));
+  s_curve_dir = g_dir_make_tmp ("oneliner-bench-XXXXXX", &error);
+  if (s_curve_dir == NULL)
+    bench_die ("--curve: %s", error->message);
+  atexit (s_curve_cleanup);
+  authorized = g_strdup_printf ("%s control bench\n", s_curve_client_pub);
+  s_curve_write ("server.key", s_curve_server_sec);
+  s_curve_write ("server.pub", s_curve_server_pub);
+  s_curve_write ("client.key", s_curve_client_sec);
+  s_curve_write ("client.pub", s_curve_client_pub);
+  s_curve_write ("authorized_keys", authorized);
+}
+
+gboolean
+bench_curve_enabled (void)
+{
+  return s_curve_dir != NULL;
+}
+
+void
+bench_server_keys (OlServer *server)
+{
+  g_autofree char *key = NULL, *authorized = NULL;
+  GError *error = NULL;
+
+  if (s_curve_dir == NULL)
+    return;
+  key = s_curve_path ("server.key");
+  authorized = s_curve_path ("authorized_keys");
+  if (!ol_server_set_keys (server, key, authorized, &error))
+    bench_die ("--curve: oneliner server: %s", error->message);
+}
+
+OlClient *
+bench_client_new (const char *rpc_endpoint, const char *stream_endpoint, GError **error)
+{
+  g_autofree char *key = NULL, *pub = NULL;
+
+  if (s_curve_dir == NULL)
+    return ol_client_new (rpc_endpoint, stream_endpoint, error);
+  key = s_curve_path ("client.key");
+  pub = s_curve_path ("server.pub");
+  return ol_client_new_with_keys (rpc_endpoint, stream_endpoint, key, pub, error);
+}
+
+void
+bench_curve_socket (void *socket)
+{
+  if (s_curve_dir == NULL)
+    return;
+  if (zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, s_curve_server_pub, 41) != 0
+      || zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, s_curve_client_pub, 41) != 0
+      || zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, s_curve_client_sec, 41) != 0)
+    bench_die ("--curve: %s", zmq_strerror (errno));
+}
 
 void
 bench_parse_options (int *argc, char ***argv, const char *parameter_string,
@@ -378,8 +485,8 @@ OlClient *
 bench_stream_client (OlServer *server, const char *name, guint depth)
 {
   GError *error = NULL;
-  OlClient *client = ol_client_new (ol_server_get_rpc_endpoint (server),
-                                    ol_server_get_stream_endpoint (server), &error);
+  OlClient *client = bench_client_new (ol_server_get_rpc_endpoint (server),
+                                       ol_server_get_stream_endpoint (server), &error);
 
   if (client == NULL)
     bench_die ("oneliner client: %s", error->message);

@@ -111,6 +111,36 @@ guint bench_count_default (int *count, gboolean quick, int quick_n, int full_n,
 void bench_print_json (json_t *summary);
 
 /* ------------------------------------------------------------------------ */
+/* CURVE (--curve): the oneliner side with keys, raw libzmq as it is */
+
+#define BENCH_OPTION_CURVE(var) \
+  { "curve", 0, 0, G_OPTION_ARG_NONE, (var), \
+    "Give the oneliner server CURVE keys and its clients keys of their own " \
+    "(raw libzmq stays without)", NULL }
+
+/* Makes a server key pair and a client key pair (zmq_curve_keypair) in a
+ * temporary directory, removed at exit, and an authorized keys file with the
+ * client's key as control; the servers and clients made with the functions
+ * below use them from then on. Failing is fatal. */
+void bench_curve_init (void);
+
+/* Whether bench_curve_init() was called. */
+gboolean bench_curve_enabled (void);
+
+/* Gives server the server keys, if bench_curve_init() was called; failing
+ * is fatal. */
+void bench_server_keys (OlServer *server);
+
+/* ol_client_new(), or ol_client_new_with_keys() with the client keys if
+ * bench_curve_init() was called. */
+OlClient *bench_client_new (const char *rpc_endpoint, const char *stream_endpoint,
+                            GError **error);
+
+/* Makes a raw socket that connects to the oneliner server a CURVE client
+ * with the client keys, if bench_curve_init() was called. */
+void bench_curve_socket (void *socket);
+
+/* ------------------------------------------------------------------------ */
 /* The report */
 
 /* "met" or "NOT MET". */

@@ -397,6 +397,7 @@ s_capture_payloads (void *ctx, GMainContext *main_ctx, const char *server_endpoi
   gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   bench_bind_any (router, endpoint, sizeof endpoint, NULL);
+  bench_curve_socket (dealer);
   s_connect (dealer, server_endpoint);
   c.client = ol_client_new (endpoint, NULL, &error);
   if (c.client == NULL)
@@ -477,7 +478,7 @@ s_latency_json (Latency l)
 int
 main (int argc, char **argv)
 {
-  gboolean quick = FALSE, json_out = FALSE, verbose = FALSE;
+  gboolean quick = FALSE, json_out = FALSE, verbose = FALSE, curve = FALSE;
   int reps = 5, calls = 0, pipelined_calls = 0;
   GOptionEntry entries[] = {
     BENCH_OPTION_QUICK (&quick, "Small counts: a smoke run of a few seconds"),
@@ -488,6 +489,7 @@ main (int argc, char **argv)
     { "pipelined-calls", 'p', 0, G_OPTION_ARG_INT, &pipelined_calls,
       "Pipelined calls per repetition and window", "N" },
     BENCH_OPTION_VERBOSE (&verbose),
+    BENCH_OPTION_CURVE (&curve),
     BENCH_OPTION_END,
   };
   GError *error = NULL;
@@ -518,7 +520,10 @@ main (int argc, char **argv)
   pwarmup = bench_count_default (&pipelined_calls, quick, 5000, 50000, 1000);
 
   /* The oneliner server and the thread-default context of the client. */
+  if (curve)
+    bench_curve_init ();
   server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  bench_server_keys (server);
   if (!ol_server_add_function (server, "add", "(int32 a, int32 b) -> int32",
                                OL_FUNC (s_add), &error)
       || !ol_server_start (server, &error))
@@ -536,7 +541,7 @@ main (int argc, char **argv)
   request.data = request_text;
   reply.data = reply_text;
 
-  client = ol_client_new (ol_server_get_rpc_endpoint (server), NULL, &error);
+  client = bench_client_new (ol_server_get_rpc_endpoint (server), NULL, &error);
   if (client == NULL)
     bench_die ("oneliner client: %s", error->message);
   rep_server = s_raw_server_start (ctx, ZMQ_REP, reply);
@@ -546,7 +551,8 @@ main (int argc, char **argv)
   dealer = bench_socket_bounded (ctx, ZMQ_DEALER);
   s_connect (dealer, router_server->endpoint);
 
-  printf ("oneliner RPC benchmark: tcp loopback, median of %d repetitions\n", reps);
+  printf ("oneliner RPC benchmark: tcp loopback, median of %d repetitions%s\n", reps,
+          curve ? "; oneliner with CURVE keys, raw libzmq without" : "");
   printf ("  request  %3zu bytes  %s\n", request.len, request_text);
   printf ("  reply    %3zu bytes  %s\n", reply.len, reply_text);
   printf ("  blocking: %d calls per repetition; pipelined: %d calls per "
@@ -615,8 +621,8 @@ main (int argc, char **argv)
           "oneliner_calls_per_s", tmed[w][0], "raw_calls_per_s", tmed[w][1],
           "ratio", tmed[w][0] / tmed[w][1]));
       bench_print_json (json_pack (
-        "{s:s, s:b, s:i, s:i, s:i, s:I, s:I, s:{s:o, s:o, s:o, s:f, s:f}, s:o}",
-        "bench", "rpc", "quick", quick, "reps", reps,
+        "{s:s, s:b, s:b, s:i, s:i, s:i, s:I, s:I, s:{s:o, s:o, s:o, s:f, s:f}, s:o}",
+        "bench", "rpc", "quick", quick, "curve", curve, "reps", reps,
         "calls", calls, "pipelined_calls", pipelined_calls,
         "request_bytes", (json_int_t) request.len,
         "reply_bytes", (json_int_t) reply.len,

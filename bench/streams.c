@@ -141,6 +141,7 @@ s_oneliner_setup (OlSide *o)
   GError *error = NULL;
 
   o->server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  bench_server_keys (o->server);
   for (int k = 0; k < N_SIZES; k++)
     {
       g_snprintf (o->names[k], sizeof o->names[k], "bytes%" G_GSIZE_FORMAT, s_sizes[k]);
@@ -595,12 +596,13 @@ s_rate_run (double hz, int work_us, double seconds)
   res.work_us = work_us;
   res.seconds = seconds;
   res.expected_hz = s_expected_hz (hz, work_us);
+  bench_server_keys (server);
   if (!ol_server_add_function (server, "work", "(int32 work_us) -> int64",
                                OL_FUNC (s_work), &error)
       || !ol_server_start (server, &error))
     bench_die ("oneliner server: %s", error->message);
-  client = ol_client_new (ol_server_get_rpc_endpoint (server),
-                          ol_server_get_stream_endpoint (server), &error);
+  client = bench_client_new (ol_server_get_rpc_endpoint (server),
+                             ol_server_get_stream_endpoint (server), &error);
   if (client == NULL)
     bench_die ("oneliner client: %s", error->message);
   if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, capacity, &error))
@@ -694,7 +696,7 @@ s_print_losses (const char *who, BenchTput t, gboolean oneliner)
 int
 main (int argc, char **argv)
 {
-  gboolean quick = FALSE, json_out = FALSE, verbose = FALSE;
+  gboolean quick = FALSE, json_out = FALSE, verbose = FALSE, curve = FALSE;
   gboolean no_throughput = FALSE, no_rate = FALSE;
   int reps = 5;
   double scale = 1.0, rate_seconds = 0.0;
@@ -720,6 +722,7 @@ main (int argc, char **argv)
     { "no-rate", 0, 0, G_OPTION_ARG_NONE, &no_rate,
       "Skip the rate fidelity measurements", NULL },
     BENCH_OPTION_VERBOSE (&verbose),
+    BENCH_OPTION_CURVE (&curve),
     BENCH_OPTION_END,
   };
   guint counts[N_SIZES];
@@ -742,6 +745,8 @@ main (int argc, char **argv)
     entries);
   if (reps < 1 || !(scale > 0) || rate_seconds < 0)
     bench_die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
+  if (curve)
+    bench_curve_init ();
   if (only_size != 0 && only_size != 64 && only_size != 65536 && only_size != 1048576)
     bench_die ("--size must be 64, 65536 or 1048576");
   if (side != NULL && g_strcmp0 (side, "oneliner") != 0 && g_strcmp0 (side, "raw") != 0)
@@ -752,8 +757,9 @@ main (int argc, char **argv)
   for (int k = 0; k < N_SIZES; k++)
     counts[k] = MAX (10u, (guint) ((quick ? s_quick_counts[k] : s_counts[k]) * scale));
 
-  printf ("oneliner streams benchmark: tcp loopback, %d CPUs, TCP congestion control %s\n",
-          g_get_num_processors (), cc);
+  printf ("oneliner streams benchmark: tcp loopback, %d CPUs, TCP congestion control %s%s\n",
+          g_get_num_processors (), cc,
+          curve ? "; oneliner with CURVE keys, raw libzmq without" : "");
 
   if (!no_throughput)
     {
@@ -912,8 +918,9 @@ main (int argc, char **argv)
 
   if (json_out)
     {
-      bench_print_json (json_pack ("{s:s, s:b, s:i, s:i, s:s, s:o, s:o}",
-                                   "bench", "streams", "quick", quick, "reps", reps,
+      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o}",
+                                   "bench", "streams", "quick", quick, "curve", curve,
+                                   "reps", reps,
                                    "cpus", g_get_num_processors (),
                                    "tcp_congestion_control", cc,
                                    "throughput", jtput, "rate", jrate));

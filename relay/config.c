@@ -1,6 +1,8 @@
 /* Server configuration files (docs/CONFIG.md). */
 #include "router/server_private.h"
 
+#include <string.h>
+
 #include "oneliner/error.h"
 
 static gboolean
@@ -41,7 +43,10 @@ s_check_endpoints (json_t *section, const char *what, const char *first, const c
     }
   json_object_foreach (section, name, entry)
     {
-      const char *const known[] = { first, second, "enabled", NULL };
+      /* A mount may name the upstream's public key. */
+      const char *const known[] = { first, second, "enabled",
+                                    strcmp (what, "mounts") == 0 ? "server_key" : NULL, NULL };
+      json_t *server_key = json_object_get (entry, "server_key");
       g_autofree char *where = g_strdup_printf ("%s.%s", what, name);
       json_t *b = json_object_get (entry, second);
       json_t *enabled = json_object_get (entry, "enabled");
@@ -55,11 +60,13 @@ s_check_endpoints (json_t *section, const char *what, const char *first, const c
         return FALSE;
       if (!json_is_string (json_object_get (entry, first))
           || (second_required ? !json_is_string (b) : (b != NULL && !json_is_string (b)))
-          || (enabled != NULL && !json_is_boolean (enabled)))
+          || (enabled != NULL && !json_is_boolean (enabled))
+          || (server_key != NULL && !json_is_string (server_key)))
         {
           g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                       "%s: needs \"%s\" (an endpoint)%s%s%s", where, first,
-                       second_required ? " and \"" : ", optionally \"", second, "\" (a string)");
+                       "%s: needs \"%s\" (an endpoint)%s%s%s%s", where, first,
+                       second_required ? " and \"" : ", optionally \"", second, "\" (a string)",
+                       known[3] != NULL ? ", optionally \"server_key\" (a file name)" : "");
           return FALSE;
         }
     }
@@ -180,6 +187,15 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       return FALSE;
     }
 
+  json_object_foreach (mounts, name, entry)
+    if (json_object_get (entry, "server_key") != NULL && secret_key == NULL)
+      {
+        g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                     "mounts.%s: \"server_key\" needs the top-level \"secret_key\", "
+                     "the key the mount logs in with", name);
+        return FALSE;
+      }
+
   /* Check everything first so that nothing of a bad file is applied. */
   json_object_foreach (named, name, entry)
     {
@@ -220,12 +236,18 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
     if (!ol__streamer_apply_config (s->streamer, name, entry, error))
       return FALSE;
   json_object_foreach (mounts, name, entry)
-    if (!ol_server_mount (s, name, json_string_value (json_object_get (entry, "rpc")),
-                          json_string_value (json_object_get (entry, "stream")), error))
-      {
-        g_prefix_error (error, "mounts.%s: ", name);
-        return FALSE;
-      }
+    {
+      const char *server_key = json_string_value (json_object_get (entry, "server_key"));
+
+      if (!ol_server_mount_with_keys (s, name, json_string_value (json_object_get (entry, "rpc")),
+                                      json_string_value (json_object_get (entry, "stream")),
+                                      server_key ? json_string_value (secret_key) : NULL,
+                                      server_key, error))
+        {
+          g_prefix_error (error, "mounts.%s: ", name);
+          return FALSE;
+        }
+    }
   json_object_foreach (relays, name, entry)
     {
       json_t *enabled = json_object_get (entry, "enabled");

@@ -46,6 +46,7 @@ struct OlMount {
   char *rpc_endpoint;     /* (owned) */
   char *stream_endpoint;  /* (owned) */
   char *monitor_endpoint; /* (owned) inproc endpoint of the connection monitor */
+  OlClientKeys *keys;     /* (owned) (nullable) */
 
   /* RPC thread only: */
   void *dealer;
@@ -89,7 +90,8 @@ ol__mount_prefix_is_valid (const char *prefix)
 }
 
 OlMount *
-ol__mount_new (const char *prefix, const char *rpc_endpoint, const char *stream_endpoint)
+ol__mount_new (const char *prefix, const char *rpc_endpoint, const char *stream_endpoint,
+               OlClientKeys *keys)
 {
   static atomic_uint next;
   OlMount *m = g_new0 (OlMount, 1);
@@ -97,6 +99,7 @@ ol__mount_new (const char *prefix, const char *rpc_endpoint, const char *stream_
   m->prefix = g_strdup (prefix);
   m->rpc_endpoint = g_strdup (rpc_endpoint);
   m->stream_endpoint = g_strdup (stream_endpoint);
+  m->keys = keys;
   m->monitor_endpoint = g_strdup_printf ("inproc://oneliner-mount-monitor-%u",
                                          atomic_fetch_add (&next, 1));
   m->next_id = (guint64) g_random_int () << 16;
@@ -119,6 +122,9 @@ ol__mount_free (OlMount *m)
   g_free (m->rpc_endpoint);
   g_free (m->stream_endpoint);
   g_free (m->monitor_endpoint);
+  if (m->keys != NULL)
+    memset (m->keys, 0, sizeof *m->keys);
+  g_free (m->keys);
   g_free (m);
 }
 
@@ -134,6 +140,12 @@ ol__mount_stream_endpoint (OlMount *m)
   return m->stream_endpoint;
 }
 
+const OlClientKeys *
+ol__mount_keys (OlMount *m)
+{
+  return m->keys;
+}
+
 gboolean
 ol__mount_open (OlMount *m, GError **error)
 {
@@ -146,6 +158,7 @@ ol__mount_open (OlMount *m, GError **error)
   zmq_setsockopt (m->dealer, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
   zmq_setsockopt (m->dealer, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (m->dealer, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  ol__client_keys_apply (m->keys, m->dealer);
   if (zmq_socket_monitor (m->dealer, m->monitor_endpoint,
                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
     {

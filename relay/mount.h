@@ -23,17 +23,22 @@
 #include <jansson.h>
 #include <zmq.h>
 
+#include "core/keys.h"
 #include "router/server_private.h"
 
 G_BEGIN_DECLS
 
 typedef struct OlMount OlMount;
 
+/* keys: (transfer full) (nullable) the keys the mount logs in to an
+ * upstream that has keys with, on both its sockets. */
 OlMount *ol__mount_new (const char *prefix, const char *rpc_endpoint,
-                        const char *stream_endpoint);
+                        const char *stream_endpoint, OlClientKeys *keys);
 void ol__mount_free (OlMount *mount);
 const char *ol__mount_prefix (OlMount *mount);
 const char *ol__mount_stream_endpoint (OlMount *mount);
+/* (transfer none) (nullable) */
+const OlClientKeys *ol__mount_keys (OlMount *mount);
 
 /* Checks a prefix: a valid name without a trailing '/'. */
 gboolean ol__mount_prefix_is_valid (const char *prefix);

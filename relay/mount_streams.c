@@ -91,6 +91,7 @@ s_open (gpointer data, GError **error)
       m->sub = zmq_socket (ctx, ZMQ_SUB);
       ol__socket_set_common (m->sub);
       zmq_setsockopt (m->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+      ol__client_keys_apply (ol__mount_keys (m->mount), m->sub);
       if (zmq_connect (m->sub, ol__mount_stream_endpoint (m->mount)) != 0)
         {
           g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "mount \"%s\": cannot connect to %s: %s",

@@ -153,7 +153,16 @@ gboolean
 ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
                  const char *stream_endpoint, GError **error)
 {
+  return ol_server_mount_with_keys (s, prefix, rpc_endpoint, stream_endpoint, NULL, NULL, error);
+}
+
+gboolean
+ol_server_mount_with_keys (OlServer *s, const char *prefix, const char *rpc_endpoint,
+                           const char *stream_endpoint, const char *secret_key_file,
+                           const char *server_key_file, GError **error)
+{
   OlMounts *ms;
+  OlClientKeys *keys = NULL;
 
   g_return_val_if_fail (s != NULL && rpc_endpoint != NULL && stream_endpoint != NULL, FALSE);
   if (!ol__mount_prefix_is_valid (prefix))
@@ -169,6 +178,12 @@ ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
                    "mount \"%s\": mounts are added before ol_server_start()", prefix);
       return FALSE;
     }
+  if ((secret_key_file == NULL) != (server_key_file == NULL))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "mount \"%s\": a secret key and a server key, or neither", prefix);
+      return FALSE;
+    }
   ms = s_mounts (s);
   for (guint i = 0; i < ms->mounts->len; i++)
     if (strcmp (ol__mount_prefix (ms->mounts->pdata[i]), prefix) == 0)
@@ -176,6 +191,20 @@ ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
         g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "mount \"%s\" already exists", prefix);
         return FALSE;
       }
-  g_ptr_array_add (ms->mounts, ol__mount_new (prefix, rpc_endpoint, stream_endpoint));
+  if (secret_key_file != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (!ol__curve_check_available (error))
+        return FALSE;
+      keys = ol__client_keys_load (secret_key_file, server_key_file, &local);
+      if (keys == NULL)
+        {
+          g_set_error (error, local->domain, local->code, "mount \"%s\": %s", prefix,
+                       local->message);
+          return FALSE;
+        }
+    }
+  g_ptr_array_add (ms->mounts, ol__mount_new (prefix, rpc_endpoint, stream_endpoint, keys));
   return TRUE;
 }

@@ -58,7 +58,8 @@ static GOptionEntry s_entries[] = {
   { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_stream,
     "Endpoint the stream socket binds (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
   { "mount", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opt_mounts,
-    "Mount a oneliner server under NAME (repeatable)", "NAME=RPC_ENDPOINT,STREAM_ENDPOINT" },
+    "Mount a oneliner server under NAME (repeatable); with SERVER_KEY_FILE (its public key) "
+    "the mount logs in to it with --secret-key", "NAME=RPC_ENDPOINT,STREAM_ENDPOINT[,SERVER_KEY_FILE]" },
   { "relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_relays,
     "Re-publish a plain PUB socket as stream NAME, optionally only TOPIC (repeatable)",
     "NAME=PUB_ENDPOINT[,TOPIC]" },
@@ -118,9 +119,30 @@ s_setup (OlServer *server, GError **error)
   for (int i = 0; opt_mounts && opt_mounts[i]; i++)
     {
       g_autofree char *name = NULL, *rpc = NULL, *stream = NULL;
+      char *server_key;
 
-      if (!s_split ("mount", opt_mounts[i], &name, &rpc, &stream, TRUE, error)
-          || !ol_server_mount (server, name, rpc, stream, error))
+      if (!s_split ("mount", opt_mounts[i], &name, &rpc, &stream, TRUE, error))
+        return FALSE;
+      /* STREAM_ENDPOINT[,SERVER_KEY_FILE] */
+      server_key = strchr (stream, ',');
+      if (server_key != NULL)
+        *server_key++ = '\0';
+      if (server_key != NULL && (server_key[0] == '\0' || stream[0] == '\0'))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "--mount %s: expected NAME=RPC_ENDPOINT,STREAM_ENDPOINT[,SERVER_KEY_FILE]",
+                       opt_mounts[i]);
+          return FALSE;
+        }
+      if (server_key != NULL && opt_secret_key == NULL)
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "--mount %s: a server key needs --secret-key, the key the mount logs in with",
+                       opt_mounts[i]);
+          return FALSE;
+        }
+      if (!ol_server_mount_with_keys (server, name, rpc, stream,
+                                      server_key ? opt_secret_key : NULL, server_key, error))
         return FALSE;
     }
   for (int i = 0; opt_relays && opt_relays[i]; i++)
@@ -146,8 +168,11 @@ main (int argc, char **argv)
     "Serves the calls and streams of other oneliner servers under a prefix each\n"
     "(--mount lab1=tcp://pc1:5555,tcp://pc1:5556 makes \"lab1/stage\" call \"stage\"\n"
     "on pc1) and re-publishes plain ZeroMQ PUB sockets as streams (--relay).\n"
-    "Mounts nest: a relay can mount another relay. 'oneliner mounts' shows each\n"
-    "mount's state and counters. Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads the authorized keys.");
+    "Mounts nest: a relay can mount another relay. An upstream with keys is mounted\n"
+    "with its public key (--mount lab1=RPC,STREAM,lab1.pub) and the relay's own\n"
+    "--secret-key, whose public key the upstream lists with the mount's role.\n"
+    "'oneliner mounts' shows each mount's state and counters.\n"
+    " Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads the authorized keys.");
   g_option_context_add_main_entries (ctx, s_entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {

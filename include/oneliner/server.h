@@ -190,6 +190,24 @@ gboolean ol_server_mount (OlServer *server, const char *prefix,
                           GError **error);
 
 /**
+ * ol_server_mount_with_keys:
+ * @secret_key_file: (nullable) the key this server logs in to the upstream
+ *   with (its public key is in the upstream's authorized keys file, with
+ *   the role the mount gets there)
+ * @server_key_file: (nullable) the upstream's public key
+ *
+ * ol_server_mount() to an upstream server that has keys: both the mount's
+ * RPC and stream connections are CURVE clients. Both files or neither (then
+ * it is ol_server_mount()). Fails also with OL_ERROR_CONFIG naming a file
+ * that does not read, or if libzmq has no CURVE.
+ */
+OL_API
+gboolean ol_server_mount_with_keys (OlServer *server, const char *prefix,
+                                    const char *rpc_endpoint, const char *stream_endpoint,
+                                    const char *secret_key_file, const char *server_key_file,
+                                    GError **error);
+
+/**
  * ol_server_set_keys:
  * @secret_key_file: the server's secret key (Z85, as `oneliner keygen`
  *   writes it)
