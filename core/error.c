@@ -22,6 +22,7 @@ ol_error_code_name (int code)
     case OL_ERROR_SIGNATURE: return "SIGNATURE";
     case OL_ERROR_BUSY: return "BUSY";
     case OL_ERROR_UNREACHABLE: return "UNREACHABLE";
+    case OL_ERROR_FOREIGN_DOMAIN: return "FOREIGN_DOMAIN";
     }
   return "UNKNOWN";
 }

@@ -1,0 +1,237 @@
+/* Limits on input: names that hold a NUL or a control character are refused,
+ * error texts render a bounded prefix of what was received, a client keeps
+ * no state per error domain a server sends. A raw DEALER plays the client. */
+#include <errno.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "core/json.h"
+#include "oneliner/json.h"
+#include "router/wire.h"
+#include "tests/testutil.h"
+
+static int32_t f_add (void *self, int32_t a, int32_t b) { (void) self; return a + b; }
+static int32_t f_zero (void *self) { (void) self; return 0; }
+
+typedef struct {
+  OlServer *server;
+  void *ctx;
+  void *raw;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  int timeout = 10000;
+  int linger = 0;
+
+  (void) data;
+  f->server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_assert_true (ol_server_add_instance (f->server, "stage", NULL, NULL, &error));
+  g_assert_true (ol_server_add_method (f->server, "stage", "add", "(int32 a, int32 b) -> int32",
+                                       OL_FUNC (f_add), &error));
+  g_assert_true (ol_server_add_method (f->server, "stage", "zero", "() -> int32",
+                                       OL_FUNC (f_zero), &error));
+  g_assert_true (ol_server_add_named_call (f->server, "home_all", "stage", "zero", NULL, NULL,
+                                           &error));
+  g_assert_true (ol_server_add_stream (f->server, "frames", 10, "stage", "zero", NULL, NULL,
+                                       FALSE, OL_ENCODING_JSON, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (f->server, &error));
+  f->ctx = zmq_ctx_new ();
+  f->raw = zmq_socket (f->ctx, ZMQ_DEALER);
+  zmq_setsockopt (f->raw, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+  zmq_setsockopt (f->raw, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+  zmq_setsockopt (f->raw, ZMQ_LINGER, &linger, sizeof linger);
+  g_assert_cmpint (zmq_connect (f->raw, ol_server_get_rpc_endpoint (f->server)), ==, 0);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  zmq_close (f->raw);
+  zmq_ctx_term (f->ctx);
+  ol_server_free (&f->server);
+}
+
+/* Sends text (len bytes) and returns the reply's JSON frame (bounded wait). */
+static json_t *
+s_exchange (Fixture *f, const char *text, size_t len)
+{
+  zmq_msg_t msg;
+  json_t *reply;
+
+  g_assert_cmpint (zmq_send (f->raw, text, len, 0), >=, 0);
+  zmq_msg_init (&msg);
+  if (zmq_msg_recv (&msg, f->raw, 0) < 0)
+    g_error ("no reply within 10 s: %s", zmq_strerror (errno));
+  reply = json_loadb (zmq_msg_data (&msg), zmq_msg_size (&msg), 0, NULL);
+  zmq_msg_close (&msg);
+  g_assert_nonnull (reply);
+  return reply;
+}
+
+static const char *
+s_error_message (json_t *reply, int code)
+{
+  json_t *err = json_object_get (reply, "error");
+
+  if (!json_is_false (json_object_get (reply, "ok")))
+    {
+      g_autofree char *text = json_dumps (reply, 0);
+      g_error ("expected an error reply, got %s", text);
+    }
+  g_assert_cmpstr (json_string_value (json_object_get (err, "domain")), ==, "ol-error-quark");
+  g_assert_cmpint (json_integer_value (json_object_get (err, "code")), ==, code);
+  return json_string_value (json_object_get (err, "message"));
+}
+
+static void
+test_names_with_nul (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *text; const char *member; } cases[] = {
+    { "{\"v\":1,\"id\":1,\"op\":\"call\",\"object\":\"stage\\u0000IGNORED\",\"method\":\"zero\"}",
+      "object" },
+    { "{\"v\":1,\"id\":2,\"op\":\"call\",\"object\":\"stage\",\"method\":\"zero\\u0000x\"}",
+      "method" },
+    { "{\"v\":1,\"id\":3,\"op\":\"call_named\",\"name\":\"home_all\\u0000x\"}", "name" },
+    { "{\"v\":1,\"id\":4,\"op\":\"stream_enable\",\"name\":\"frames\\u0000x\",\"enabled\":true}",
+      "name" },
+    { "{\"v\":1,\"id\":5,\"op\":\"stream_remove\",\"name\":\"frames\\u0000\"}", "name" },
+    { "{\"v\":1,\"id\":6,\"op\":\"call\\u0000x\",\"object\":\"stage\",\"method\":\"zero\"}", "op" },
+    { "{\"v\":1,\"id\":7,\"op\":\"call\",\"object\":\"stage\",\"method\":\"ze\\u001bro\"}",
+      "method" },
+    { "{\"v\":1,\"id\":8,\"op\":\"call\",\"object\":\"stage\",\"method\":\"zero\x7f\"}", "method" },
+    { "{\"v\":1,\"id\":9,\"op\":\"call\",\"object\":\"stage\\n\",\"method\":\"zero\"}", "object" },
+  };
+
+  (void) data;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (json_t) reply = s_exchange (f, cases[i].text, strlen (cases[i].text));
+      g_autofree char *expected = g_strdup_printf (
+        "request member \"%s\" holds a NUL or control character", cases[i].member);
+
+      g_assert_cmpstr (s_error_message (reply, OL_ERROR_PROTOCOL), ==, expected);
+    }
+  /* Nothing ran: the stream is still disabled, and the server serves. */
+  {
+    static const char streams[] = "{\"v\":1,\"id\":10,\"op\":\"streams\"}";
+    g_autoptr (json_t) reply = s_exchange (f, streams, sizeof streams - 1);
+    json_t *frames = json_object_get (json_object_get (reply, "result"), "frames");
+
+    g_assert_nonnull (frames);
+    g_assert_true (json_is_false (json_object_get (frames, "enabled")));
+  }
+}
+
+/* A request of size bytes calling stage.add with a string of 0x7f bytes for
+ * an int32. */
+static GString *
+s_big_request (gsize size)
+{
+  GString *text = g_string_sized_new (size + 128);
+
+  g_string_append (text, "{\"v\":1,\"id\":11,\"op\":\"call\",\"object\":\"stage\","
+                         "\"method\":\"add\",\"args\":[\"");
+  while (text->len < size)
+    g_string_append_c (text, 0x7f);
+  g_string_append (text, "\",1]}");
+  return text;
+}
+
+static void
+test_bounded_error_texts (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) op = g_string_new ("{\"v\":1,\"id\":12,\"op\":\"");
+  g_autoptr (GString) big = s_big_request (8 * 1024 * 1024);
+
+  (void) data;
+  /* An unknown operation is named by its first bytes. */
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (op, 'x');
+  g_string_append (op, "\"}");
+  {
+    g_autoptr (json_t) reply = s_exchange (f, op->str, op->len);
+    const char *message = s_error_message (reply, OL_ERROR_PROTOCOL);
+
+    g_assert_true (g_str_has_prefix (message, "unknown operation \"xxxx"));
+    g_assert_true (g_str_has_suffix (message, "...\""));
+    g_assert_cmpuint (strlen (message), <, 128);
+  }
+  /* A huge argument that does not convert is named by its first characters. */
+  {
+    g_autoptr (json_t) reply = s_exchange (f, big->str, big->len);
+    const char *message = s_error_message (reply, OL_ERROR_INVALID_ARGS);
+
+    g_assert_true (g_str_has_prefix (message, "parameter 'a' expects int32, got string \""));
+    g_assert_cmpuint (strlen (message), <, 512);
+  }
+}
+
+static void
+test_quote (void)
+{
+  static const struct { const char *in; gssize len; const char *out; } cases[] = {
+    { "stage", -1, "stage" },
+    { "a\"b\\c\nd", -1, "a\\\"b\\\\c\\nd" },
+    { "\x1b[2J", -1, "\\033[2J" },
+    { "n\0ul", 4, "n\\000ul" },
+    { "\xc3\xa9t\xc3\xa9", -1, "\xc3\xa9t\xc3\xa9" },
+    { "\xff\xc3", -1, "\\377\\303" },
+    { "\xc2\x9b" "1m\x7f", -1, "\\302\\2331m\\177" },
+    { "01234567890123456789012345678901234567\xc3\xa9\xc3\xa9", -1,
+      "01234567890123456789012345678901234567\xc3\xa9..." },
+    { "0123456789012345678901234567890123456789", -1,
+      "0123456789012345678901234567890123456789" },
+    { "0123456789012345678901234567890123456789X", -1,
+      "0123456789012345678901234567890123456789..." },
+    { NULL, -1, "(null)" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *q = ol__quote (cases[i].in, cases[i].len);
+      g_assert_cmpstr (q, ==, cases[i].out);
+    }
+}
+
+static void
+test_foreign_domain (void)
+{
+  g_autofree char *domain = g_strdup_printf ("limits-test-%d-%s", (int) getpid (),
+                                             "unknown-domain-with-a-long-name-xxxxxxxxxxxxxxxx");
+  g_autoptr (json_t) member = json_pack ("{s:s, s:i, s:s}", "domain", domain, "code", 42,
+                                         "message", "the laser is off");
+  g_autoptr (GError) error = ol__wire_error_from_json (member);
+  g_autoptr (json_t) known = json_pack ("{s:s, s:i, s:s}", "domain", "g-io-error-quark", "code",
+                                        13, "message", "no");
+  g_autoptr (GError) known_error = NULL;
+
+  g_assert_error (error, OL_ERROR, OL_ERROR_FOREIGN_DOMAIN);
+  g_assert_true (g_str_has_prefix (error->message, "the laser is off (domain \"limits-test-"));
+  g_assert_true (g_str_has_suffix (error->message, "...\", code 42)"));
+  /* The domain was not interned. */
+  g_assert_cmpuint (g_quark_try_string (domain), ==, 0);
+
+  /* A known domain is rebuilt as it was raised. */
+  g_quark_from_static_string ("g-io-error-quark");
+  known_error = ol__wire_error_from_json (known);
+  g_assert_cmpstr (g_quark_to_string (known_error->domain), ==, "g-io-error-quark");
+  g_assert_cmpint (known_error->code, ==, 13);
+  g_assert_cmpstr (known_error->message, ==, "no");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/limits/names-with-nul", Fixture, NULL, setup, test_names_with_nul, teardown);
+  g_test_add ("/limits/bounded-error-texts", Fixture, NULL, setup, test_bounded_error_texts,
+              teardown);
+  g_test_add_func ("/limits/quote", test_quote);
+  g_test_add_func ("/limits/foreign-domain", test_foreign_domain);
+  return g_test_run ();
+}
