@@ -2,6 +2,7 @@
  * error texts render a bounded prefix of what was received, a client keeps
  * no state per error domain a server sends. A raw DEALER plays the client. */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -224,6 +225,65 @@ test_foreign_domain (void)
   g_assert_cmpstr (known_error->message, ==, "no");
 }
 
+static gboolean
+s_has_control (const char *line)
+{
+  for (const guchar *p = (const guchar *) line; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+      return TRUE;
+  return FALSE;
+}
+
+/* oneliner echo writes no control character a publisher sent. */
+static void
+test_echo_escapes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlStreamWriter) w = ol_server_add_pushed_stream (server, "evil", OL_ENCODING_JSON,
+                                                              NULL, &error);
+  g_autoptr (TuProcess) p = NULL;
+  g_autoptr (json_t) value = json_string ("a\x1b[2Jb\x7f\xc2\x9b" "c");
+  g_autoptr (GError) failure = g_error_new_literal (OL_ERROR, OL_ERROR_FAILED, "bad\x1b[31m\x07");
+  g_autofree char *seq_line = NULL, *error_line = NULL;
+  int status;
+
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (server, &error));
+  {
+    const char *argv[] = { "tools/oneliner", "--rpc", ol_server_get_rpc_endpoint (server),
+                           "--stream", ol_server_get_stream_endpoint (server),
+                           "echo", "evil", "--timeout", "20000", NULL };
+    p = tu_spawn (argv);
+  }
+  /* Messages published before the subscription reaches the server are
+   * lost: publish until both kinds were shown. */
+  for (int i = 0; i < 400 && (seq_line == NULL || error_line == NULL); i++)
+    {
+      char *line;
+
+      g_assert_true (ol_stream_writer_push_json (w, value, &error));
+      g_assert_true (ol_stream_writer_push_error (w, failure, &error));
+      while ((line = tu_wait_line (p, "", 50)) != NULL)
+        {
+          g_assert_false (s_has_control (line));
+          if (strstr (line, " seq ") != NULL && seq_line == NULL)
+            seq_line = line;
+          else if (g_str_has_prefix (line, "error: ") && error_line == NULL)
+            error_line = line;
+          else
+            g_free (line);
+        }
+    }
+  g_assert_nonnull (seq_line);
+  g_assert_nonnull (error_line);
+  /* JSON stays JSON; other text shows \xXX. */
+  g_test_message ("%s", seq_line);
+  g_assert_nonnull (strstr (seq_line, "\"a\\u001B[2Jb\\u007f\\u009bc\""));
+  g_assert_cmpstr (error_line, ==, "error: bad\\x1b[31m\\x07");
+  g_assert_true (tu_kill_wait (p, SIGINT, 10000, &status));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -233,5 +293,6 @@ main (int argc, char **argv)
               teardown);
   g_test_add_func ("/limits/quote", test_quote);
   g_test_add_func ("/limits/foreign-domain", test_foreign_domain);
+  g_test_add_func ("/limits/echo-escapes", test_echo_escapes);
   return g_test_run ();
 }
