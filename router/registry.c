@@ -287,6 +287,17 @@ ol__registry_add_named_call (OlRegistry *r, const char *name,
   return TRUE;
 }
 
+gboolean
+ol__registry_has_named (OlRegistry *r, const char *name)
+{
+  gboolean has;
+
+  ol__mutex_lock (&r->lock);
+  has = g_hash_table_contains (r->named, name);
+  ol__mutex_unlock (&r->lock);
+  return has;
+}
+
 OlCallable *
 ol__registry_resolve_named (OlRegistry *r, const char *name, json_t *args,
                             json_t *kwargs, json_t **args_out,

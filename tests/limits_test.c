@@ -225,6 +225,94 @@ test_foreign_domain (void)
   g_assert_cmpstr (known_error->message, ==, "no");
 }
 
+/* A configuration with any bad part is refused with a bounded message and
+ * nothing of it is applied. */
+static void
+test_config (void)
+{
+  static const struct { const char *text; const char *needle; } cases[] = {
+    { "{\"streams\": {\"s\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 1e-12}}}",
+      "\"hz\" must be a number from 1e-06 to 10000" },
+    { "{\"streams\": {\"s\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 0}}}",
+      "\"hz\" must be" },
+    { "{\"streams\": {\"s\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 10001}}}",
+      "\"hz\" must be" },
+    { "{\"streams\": {\"s\\u001b\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 1}}}",
+      "streams.s\\033: a stream name" },
+    { "{\"streams\": {\"s\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 1, "
+      "\"encoding\": \"image\", \"image\": {\"width\": 65535, \"height\": 65535, "
+      "\"format\": \"rgb8\"}}}}", "larger than a stream message may be" },
+    { "{\"relays\": {\"r\": {\"endpoint\": \"foo://x\"}}}", "cannot be connected to" },
+    { "{\"relays\": {\"r\": {\"endpoint\": \"tcp://no-port\"}}}", "cannot be connected to" },
+    { "{\"mounts\": {\"m\": {\"rpc\": \"tcp://127.0.0.1:1\", \"stream\": \"bad\"}}}",
+      "mounts.m: \"stream\" cannot be connected to" },
+    { "{\"mounts\": {\"/m\": {\"rpc\": \"tcp://127.0.0.1:1\", \"stream\": \"tcp://127.0.0.1:2\"}}}",
+      "invalid mount prefix" },
+    { "{\"streams\": {\"x\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 1}}, "
+      "\"relays\": {\"x\": {\"endpoint\": \"tcp://127.0.0.1:1\"}}}",
+      "relays.x: \"streams\" has a stream of that name too" },
+    { "{\"named_calls\": {\"home_all\": {\"object\": \"stage\", \"method\": \"zero\"}}}",
+      "named_calls.home_all: the named call already exists" },
+  };
+  /* Every part good but the last: none of it may be applied. */
+  static const char good[] =
+    "{\"named_calls\": {\"n1\": {\"object\": \"stage\", \"method\": \"zero\"}}, "
+    "\"streams\": {\"s1\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 5}}, "
+    "\"mounts\": {\"m1\": {\"rpc\": \"tcp://127.0.0.1:1\", \"stream\": \"tcp://127.0.0.1:2\"}}, "
+    "\"relays\": {\"r1\": {\"endpoint\": \"tcp://127.0.0.1:3\"}";
+  g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) long_key = g_string_new ("{\"");
+
+  g_assert_true (ol_server_add_instance (server, "stage", NULL, NULL, &error));
+  g_assert_true (ol_server_add_method (server, "stage", "zero", "() -> int32", OL_FUNC (f_zero),
+                                       &error));
+  g_assert_true (ol_server_add_named_call (server, "home_all", "stage", "zero", NULL, NULL,
+                                           &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (json_t) config = json_loads (cases[i].text, 0, NULL);
+
+      g_assert_nonnull (config);
+      if (g_test_verbose ()) g_test_message ("case %" G_GSIZE_FORMAT, i);
+      g_assert_false (ol_server_apply_config (server, config, &error));
+      g_assert_error (error, OL_ERROR, OL_ERROR_CONFIG);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": \"%s\" lacks \"%s\"", i, error->message,
+                 cases[i].needle);
+      g_clear_error (&error);
+    }
+  /* Good parts with one bad part: nothing applied, so the good file applies after. */
+  {
+    static const char bad_last[] =
+      "{\"named_calls\": {\"n1\": {\"object\": \"stage\", \"method\": \"zero\"}}, "
+      "\"streams\": {\"s1\": {\"method\": \"zero\", \"object\": \"stage\", \"hz\": 5}}, "
+      "\"mounts\": {\"m1\": {\"rpc\": \"tcp://127.0.0.1:1\", \"stream\": \"tcp://127.0.0.1:2\"}}, "
+      "\"relays\": {\"r1\": {\"endpoint\": \"tcp://127.0.0.1:3\"}, "
+      "\"r2\": {\"endpoint\": \"nope://x\"}}}";
+    g_autofree char *good_text = g_strdup_printf ("%s}}", good);
+    g_autoptr (json_t) bad = json_loads (bad_last, 0, NULL);
+    g_autoptr (json_t) fine = json_loads (good_text, 0, NULL);
+
+    g_assert_nonnull (bad);
+    g_assert_nonnull (fine);
+    g_assert_false (ol_server_apply_config (server, bad, &error));
+    g_clear_error (&error);
+    g_assert_true (ol_server_apply_config (server, fine, &error));
+    g_assert_no_error (error);
+  }
+  /* A long key is named by its first bytes. */
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (long_key, 'k');
+  g_string_append (long_key, "\": 1}");
+  {
+    g_autoptr (json_t) config = json_loads (long_key->str, 0, NULL);
+
+    g_assert_false (ol_server_apply_config (server, config, &error));
+    g_assert_cmpuint (strlen (error->message), <, 256);
+  }
+}
+
 static gboolean
 s_has_control (const char *line)
 {
@@ -294,5 +382,6 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/quote", test_quote);
   g_test_add_func ("/limits/foreign-domain", test_foreign_domain);
   g_test_add_func ("/limits/echo-escapes", test_echo_escapes);
+  g_test_add_func ("/limits/config", test_config);
   return g_test_run ();
 }
