@@ -1,7 +1,11 @@
 /* The process-wide ZeroMQ context and the options every socket shares. */
 #include "core/socket.h"
 
+#include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
+
+#include "oneliner/error.h"
 
 static void *s_context;
 
@@ -66,4 +70,26 @@ ol__socket_set_common (void *socket)
   zmq_setsockopt (socket, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
   zmq_setsockopt (socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
   zmq_setsockopt (socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+}
+
+gboolean
+ol__socket_check_bind (const char *endpoint, const char *what, GError **error)
+{
+  struct stat st;
+  const char *path;
+
+  if (endpoint == NULL || !g_str_has_prefix (endpoint, "ipc://"))
+    return TRUE;
+  path = endpoint + strlen ("ipc://");
+  /* "*" asks libzmq for a fresh path; "@" names Linux's abstract namespace. */
+  if (path[0] == '\0' || strcmp (path, "*") == 0 || path[0] == '@')
+    return TRUE;
+  if (lstat (path, &st) == 0 && !S_ISSOCK (st.st_mode))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot bind %s %s: a file that is not a socket stands at %s", what,
+                   endpoint, path);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -23,4 +23,10 @@ void *ol__zmq_context (void);
  * socket. */
 void ol__socket_set_common (void *socket);
 
+/* Before binding endpoint: an ipc:// endpoint whose path names a file that
+ * is not a socket is refused (binding would replace the file), with
+ * OL_ERROR_SOCKET naming what (e.g. "RPC endpoint"). Any other endpoint
+ * passes. */
+gboolean ol__socket_check_bind (const char *endpoint, const char *what, GError **error);
+
 G_END_DECLS

@@ -77,6 +77,11 @@ s_bind_router (OlServer *s, GError **error)
   zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
   zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  if (!ol__socket_check_bind (s->rpc_bind, "RPC endpoint", error))
+    {
+      zmq_close (router);
+      return NULL;
+    }
   if (zmq_bind (router, s->rpc_bind) != 0)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot bind RPC endpoint %s: %s",

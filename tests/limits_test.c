@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <zmq.h>
+#include <glib/gstdio.h>
 
 #include "core/json.h"
 #include "oneliner/json.h"
@@ -313,6 +314,40 @@ test_config (void)
   }
 }
 
+/* Binding an ipc endpoint never replaces a file that is not a socket. */
+static void
+test_ipc_bind_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("oneliner-limits-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "data.txt", NULL);
+  g_autofree char *endpoint = g_strdup_printf ("ipc://%s", path);
+  g_autofree char *contents = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, "precious", -1, &error));
+  {
+    g_autoptr (OlServer) server = ol_server_new (endpoint, "tcp://127.0.0.1:*");
+
+    g_assert_false (ol_server_start (server, &error));
+    g_assert_error (error, OL_ERROR, OL_ERROR_SOCKET);
+    g_assert_nonnull (strstr (error->message, "a file that is not a socket stands at"));
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", endpoint);
+
+    g_assert_false (ol_server_start (server, &error));
+    g_assert_error (error, OL_ERROR, OL_ERROR_SOCKET);
+    g_assert_nonnull (strstr (error->message, "a file that is not a socket stands at"));
+    g_clear_error (&error);
+  }
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_cmpstr (contents, ==, "precious");
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 static gboolean
 s_has_control (const char *line)
 {
@@ -383,5 +418,6 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/foreign-domain", test_foreign_domain);
   g_test_add_func ("/limits/echo-escapes", test_echo_escapes);
   g_test_add_func ("/limits/config", test_config);
+  g_test_add_func ("/limits/ipc-bind-file", test_ipc_bind_file);
   return g_test_run ();
 }
