@@ -74,6 +74,12 @@ s_bind_router (OlServer *s, GError **error)
   size_t len = sizeof endpoint;
 
   ol__socket_set_common (router);
+  /* The request limit bounds the work one request can cost the RPC thread
+   * before it is answered: libzmq drops a larger frame (and its sender's
+   * connection) before it is read, and decoding, checking and rendering an
+   * error of an admitted request are linear in its size (error texts render
+   * a bounded prefix of any value). */
+  ol__socket_set_request_limit (router);
   zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
   zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);

@@ -393,9 +393,6 @@ typedef struct {
 
 /* Highest rate of a stream of a configuration file, in Hz. */
 #define OL_CONFIG_MAX_HZ 10000
-/* Largest payload of an image stream of a configuration file: one frame of
- * a stream message (core/socket.h). */
-#define OL_STREAM_MAX_PAYLOAD OL_WIRE_MAX_MESSAGE_SIZE
 
 /* Reads a stream entry of a configuration file. */
 static gboolean
@@ -492,12 +489,13 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
         }
       c->image.width = (guint32) w;
       c->image.height = (guint32) h;
-      if (!ol__image_size (&c->image, &size) || size > OL_STREAM_MAX_PAYLOAD)
+      /* The payload is one frame of a stream message (core/socket.h). */
+      if (!ol__image_size (&c->image, &size) || size > (guint64) ol__socket_max_message_size ())
         {
           g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
                        "%s: an image of %u x %u %s pixels is larger than a stream message "
-                       "may be (%d bytes)", where, c->image.width, c->image.height, format,
-                       OL_STREAM_MAX_PAYLOAD);
+                       "may be (%" G_GINT64_FORMAT " bytes)", where, c->image.width,
+                       c->image.height, format, ol__socket_max_message_size ());
           return FALSE;
         }
     }

@@ -12,6 +12,9 @@
 #include "router/wire.h"
 #include "tests/testutil.h"
 
+/* The request limit of this test program (ONELINER_MAX_REQUEST_SIZE). */
+#define LIMIT_REQUEST 16777216
+
 static int32_t f_add (void *self, int32_t a, int32_t b) { (void) self; return a + b; }
 static int32_t f_zero (void *self) { (void) self; return 0; }
 
@@ -170,6 +173,80 @@ test_bounded_error_texts (Fixture *f, gconstpointer data)
 
     g_assert_true (g_str_has_prefix (message, "parameter 'a' expects int32, got string \""));
     g_assert_cmpuint (strlen (message), <, 512);
+  }
+}
+
+/* The largest admitted request is served; a larger one is dropped with its
+ * sender's connection, and the server goes on serving. The probe reports how
+ * long another client's call took behind the largest request (no timing is
+ * asserted). */
+static void
+test_request_size (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) c = ol_client_new (ol_server_get_rpc_endpoint (f->server), NULL, &error);
+  g_autoptr (GString) largest = s_big_request (LIMIT_REQUEST - 16);
+  g_autoptr (GString) over = s_big_request (LIMIT_REQUEST + 1024);
+  g_autoptr (json_t) args = json_pack ("[i, i]", 20, 22);
+  gint64 start, longest = 0;
+  int calls = 0;
+  gboolean answered = FALSE;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_cmpuint (largest->len, <=, LIMIT_REQUEST);
+  {
+    g_autoptr (json_t) warm = ol_client_call (c, "stage", "add", args, NULL, &error);
+    g_assert_no_error (error);
+  }
+  /* Calls go on until the largest request is answered: the longest of them
+   * waited behind it. */
+  g_assert_cmpint (zmq_send (f->raw, largest->str, largest->len, 0), >=, 0);
+  start = g_get_monotonic_time ();
+  for (int i = 0; i < 1000000; i++)
+    {
+      zmq_msg_t msg;
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr (json_t) r = ol_client_call (c, "stage", "add", args, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (json_integer_value (r), ==, 42);
+      longest = MAX (longest, g_get_monotonic_time () - t0);
+      calls++;
+      zmq_msg_init (&msg);
+      if (zmq_msg_recv (&msg, f->raw, ZMQ_DONTWAIT) >= 0)
+        {
+          g_autoptr (json_t) reply = json_loadb (zmq_msg_data (&msg), zmq_msg_size (&msg), 0,
+                                                 NULL);
+          zmq_msg_close (&msg);
+          s_error_message (reply, OL_ERROR_INVALID_ARGS);
+          answered = TRUE;
+          break;
+        }
+      zmq_msg_close (&msg);
+    }
+  g_assert_true (answered);
+  g_test_message ("a request of %" G_GSIZE_FORMAT " bytes was answered in %.1f ms; "
+                  "%d calls of another client meanwhile, the longest %.1f ms",
+                  largest->len, (g_get_monotonic_time () - start) / 1000.0, calls,
+                  longest / 1000.0);
+  /* Over the limit: no reply; the server serves the next call. */
+  {
+    void *raw = zmq_socket (f->ctx, ZMQ_DEALER);
+    int timeout = 1000, linger = 0;
+    char buf[16];
+
+    zmq_setsockopt (raw, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt (raw, ZMQ_LINGER, &linger, sizeof linger);
+    g_assert_cmpint (zmq_connect (raw, ol_server_get_rpc_endpoint (f->server)), ==, 0);
+    g_assert_cmpint (zmq_send (raw, over->str, over->len, 0), >=, 0);
+    g_assert_cmpint (zmq_recv (raw, buf, sizeof buf, 0), <, 0);
+    zmq_close (raw);
+  }
+  {
+    g_autoptr (json_t) r = ol_client_call (c, "stage", "add", args, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (json_integer_value (r), ==, 42);
   }
 }
 
@@ -411,9 +488,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_setenv ("ONELINER_MAX_REQUEST_SIZE", "16777216", TRUE);
   g_test_add ("/limits/names-with-nul", Fixture, NULL, setup, test_names_with_nul, teardown);
   g_test_add ("/limits/bounded-error-texts", Fixture, NULL, setup, test_bounded_error_texts,
               teardown);
+  g_test_add ("/limits/request-size", Fixture, NULL, setup, test_request_size, teardown);
   g_test_add_func ("/limits/quote", test_quote);
   g_test_add_func ("/limits/foreign-domain", test_foreign_domain);
   g_test_add_func ("/limits/echo-escapes", test_echo_escapes);
