@@ -319,8 +319,10 @@ s_lookup_locked (OlStreamer *s, const char *name, GError **error)
   OlStream *st = name ? g_hash_table_lookup (s->streams, name) : NULL;
 
   if (st == NULL)
-    g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no stream named \"%s\"",
-                 name ? name : "(null)");
+    {
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no stream named \"%s\"", quoted);
+    }
   return st;
 }
 
