@@ -352,7 +352,8 @@ test_config (void)
       g_autoptr (json_t) config = json_loads (cases[i].text, 0, NULL);
 
       g_assert_nonnull (config);
-      if (g_test_verbose ()) g_test_message ("case %" G_GSIZE_FORMAT, i);
+      if (g_test_verbose ())
+        g_test_message ("case %" G_GSIZE_FORMAT, i);
       g_assert_false (ol_server_apply_config (server, config, &error));
       g_assert_error (error, OL_ERROR, OL_ERROR_CONFIG);
       if (strstr (error->message, cases[i].needle) == NULL)
