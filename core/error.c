@@ -23,6 +23,7 @@ ol_error_code_name (int code)
     case OL_ERROR_BUSY: return "BUSY";
     case OL_ERROR_UNREACHABLE: return "UNREACHABLE";
     case OL_ERROR_PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case OL_ERROR_FOREIGN_DOMAIN: return "FOREIGN_DOMAIN";
     }
   return "UNKNOWN";
 }

@@ -12,9 +12,20 @@
 
 G_BEGIN_DECLS
 
-/* Describes a JSON value for error messages: `string "abc"` (cut at 40
- * bytes), `3.5`, `object`, ... (transfer full) */
+/* Describes a JSON value for error messages: `string "abc"` (through
+ * ol__quote), `3.5`, `object`, ... (transfer full) */
 char *ol__json_describe (json_t *value);
+
+/* Longest prefix of a received value an error or log message renders, in
+ * bytes. */
+#define OL_QUOTE_MAX 40
+
+/* A received text for an error or log message: its first OL_QUOTE_MAX bytes
+ * at most, with quotes, backslashes, control characters and bytes above 0x7e
+ * escaped (\", \n, \033, \303...), then "..." if it was longer. The
+ * result is printable ASCII whatever the input. len -1: s ends at its NUL.
+ * (transfer full) */
+char *ol__quote (const char *s, gssize len);
 
 /* "an object", "an array", "a string", "an integer", "a number",
  * "a boolean" (for both JSON_TRUE and JSON_FALSE) or "null". (transfer none) */

@@ -2,8 +2,52 @@
 #include "router/server_private.h"
 
 #include <string.h>
+#include <errno.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
+#include "core/names.h"
+#include "relay/mount.h"
+
+/* "section.NAME" for error messages, NAME quoted. (transfer full) */
+static char *
+s_where (const char *section, const char *name)
+{
+  g_autofree char *quoted = ol__quote (name, -1);
+
+  return g_strdup_printf ("%s.%s", section, quoted);
+}
+
+/* Checks that endpoint can be connected to: its syntax and transport, tried
+ * on a throwaway socket that connects nowhere before it is closed. */
+static gboolean
+s_check_connect_endpoint (const char *where, const char *key, const char *endpoint,
+                          GError **error)
+{
+  void *ctx = zmq_ctx_new ();
+  void *sock = ctx != NULL ? zmq_socket (ctx, ZMQ_SUB) : NULL;
+  int linger = 0, rc = -1, err = 0;
+
+  if (sock != NULL)
+    {
+      zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof linger);
+      rc = zmq_connect (sock, endpoint);
+      err = errno;
+      zmq_close (sock);
+    }
+  else
+    err = errno;
+  if (ctx != NULL)
+    zmq_ctx_term (ctx);
+  if (rc != 0)
+    {
+      g_autofree char *quoted = ol__quote (endpoint, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: \"%s\" cannot be connected to: "
+                   "\"%s\" (%s)", where, key, quoted, zmq_strerror (err));
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 s_check_keys (json_t *object, const char *where, const char *const *known,
@@ -17,8 +61,9 @@ s_check_keys (json_t *object, const char *where, const char *const *known,
       if (!g_strv_contains (known, key))
         {
           g_autofree char *list = g_strjoinv (", ", (char **) known);
+          g_autofree char *quoted = ol__quote (key, -1);
           g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                       "%s: unknown key \"%s\" (known: %s)", where, key, list);
+                       "%s: unknown key \"%s\" (known: %s)", where, quoted, list);
           return FALSE;
         }
     }
@@ -47,7 +92,7 @@ s_check_endpoints (json_t *section, const char *what, const char *first, const c
       const char *const known[] = { first, second, "enabled",
                                     strcmp (what, "mounts") == 0 ? "server_key" : NULL, NULL };
       json_t *server_key = json_object_get (entry, "server_key");
-      g_autofree char *where = g_strdup_printf ("%s.%s", what, name);
+      g_autofree char *where = s_where (what, name);
       json_t *b = json_object_get (entry, second);
       json_t *enabled = json_object_get (entry, "enabled");
 
@@ -69,6 +114,11 @@ s_check_endpoints (json_t *section, const char *what, const char *first, const c
                        known[3] != NULL ? ", optionally \"server_key\" (a file name)" : "");
           return FALSE;
         }
+      if (!s_check_connect_endpoint (where, first, json_string_value (json_object_get (entry, first)),
+                                     error)
+          || (second_required
+              && !s_check_connect_endpoint (where, second, json_string_value (b), error)))
+        return FALSE;
     }
   return TRUE;
 }
@@ -80,9 +130,21 @@ s_check_named_call (OlServer *s, const char *name, json_t *entry,
                     json_t **kwargs, GError **error)
 {
   static const char *const known[] = { "object", "method", "args", "kwargs", NULL };
-  g_autofree char *where = g_strdup_printf ("named_calls.%s", name);
+  g_autofree char *where = s_where ("named_calls", name);
   g_autoptr (GError) local = NULL;
 
+  if (!ol__name_is_valid (name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: a name is 1 to %d bytes of printable ASCII without spaces", where,
+                   OL_NAME_MAX);
+      return FALSE;
+    }
+  if (ol__registry_has_named (s->registry, name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: the named call already exists", where);
+      return FALSE;
+    }
   if (!json_is_object (entry))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: must be an object", where);
@@ -168,6 +230,8 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "\"streams\" must be an object");
       return FALSE;
     }
+  /* Check everything first so that nothing of a bad file is applied: what
+   * is applied after these checks cannot fail. */
   json_object_foreach (streams, name, entry)
     if (!ol__streamer_check_config (s->streamer, name, entry, error))
       return FALSE;
@@ -176,6 +240,40 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
   if (!s_check_endpoints (mounts, "mounts", "rpc", "stream", TRUE, error)
       || !s_check_endpoints (relays, "relays", "endpoint", "topic", FALSE, error))
     return FALSE;
+  json_object_foreach (mounts, name, entry)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (!ol__server_check_mount (s, name, &local))
+        {
+          g_autofree char *where = s_where ("mounts", name);
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: %s", where, local->message);
+          return FALSE;
+        }
+    }
+  json_object_foreach (relays, name, entry)
+    {
+      g_autofree char *where = s_where ("relays", name);
+
+      if (!ol__name_is_valid (name))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: a stream name is 1 to %d bytes of printable ASCII without spaces",
+                       where, OL_NAME_MAX);
+          return FALSE;
+        }
+      if (json_object_get (streams, name) != NULL)
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: \"streams\" has a stream of that name too", where);
+          return FALSE;
+        }
+      if (ol__streamer_has (ol__server_streamer (s), name))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: the stream already exists", where);
+          return FALSE;
+        }
+    }
 
   secret_key = json_object_get (config, "secret_key");
   authorized_keys = json_object_get (config, "authorized_keys");
@@ -188,15 +286,31 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
     }
 
   json_object_foreach (mounts, name, entry)
-    if (json_object_get (entry, "server_key") != NULL && secret_key == NULL)
-      {
-        g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                     "mounts.%s: \"server_key\" needs the top-level \"secret_key\", "
-                     "the key the mount logs in with", name);
-        return FALSE;
-      }
+    {
+      const char *server_key = json_string_value (json_object_get (entry, "server_key"));
+      g_autofree char *where = s_where ("mounts", name);
+      g_autoptr (GError) local = NULL;
+      OlClientKeys *keys;
 
-  /* Check everything first so that nothing of a bad file is applied. */
+      if (server_key == NULL)
+        continue;
+      if (secret_key == NULL)
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: \"server_key\" needs the top-level \"secret_key\", "
+                       "the key the mount logs in with", where);
+          return FALSE;
+        }
+      /* The mount reads them again when applied: they must read now. */
+      keys = ol__client_keys_load (json_string_value (secret_key), server_key, &local);
+      if (keys == NULL)
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: %s", where, local->message);
+          return FALSE;
+        }
+      memset (keys, 0, sizeof *keys);
+      g_free (keys);
+    }
   json_object_foreach (named, name, entry)
     {
       const char *instance, *method;

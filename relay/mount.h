@@ -43,6 +43,10 @@ const OlClientKeys *ol__mount_keys (OlMount *mount);
 /* Checks a prefix: a valid name without a trailing '/'. */
 gboolean ol__mount_prefix_is_valid (const char *prefix);
 
+/* Whether ol_server_mount() would accept prefix on s now: a valid prefix,
+ * the server not started, no mount of that prefix. */
+gboolean ol__server_check_mount (OlServer *s, const char *prefix, GError **error);
+
 /* RPC thread: creates the DEALER and its monitor and connects. */
 gboolean ol__mount_open (OlMount *mount, GError **error);
 void ol__mount_close (OlMount *mount);

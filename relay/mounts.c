@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
 #include "relay/mount.h"
 #include "relay/mount_streams.h"
 #include "router/server_private.h"
@@ -150,6 +151,34 @@ s_mounts (OlServer *s)
 }
 
 gboolean
+ol__server_check_mount (OlServer *s, const char *prefix, GError **error)
+{
+  OlMounts *ms = ol__server_get_plug (s, &s_plug);
+  g_autofree char *quoted = ol__quote (prefix, -1);
+
+  if (!ol__mount_prefix_is_valid (prefix))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "invalid mount prefix \"%s\": a name of printable ASCII without "
+                   "spaces that neither starts nor ends with '/'", quoted);
+      return FALSE;
+    }
+  if (ol__server_is_started (s))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_FAILED,
+                   "mount \"%s\": mounts are added before ol_server_start()", prefix);
+      return FALSE;
+    }
+  for (guint i = 0; ms != NULL && i < ms->mounts->len; i++)
+    if (strcmp (ol__mount_prefix (ms->mounts->pdata[i]), prefix) == 0)
+      {
+        g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "mount \"%s\" already exists", prefix);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
 ol_server_mount (OlServer *s, const char *prefix, const char *rpc_endpoint,
                  const char *stream_endpoint, GError **error)
 {
@@ -161,36 +190,17 @@ ol_server_mount_with_keys (OlServer *s, const char *prefix, const char *rpc_endp
                            const char *stream_endpoint, const char *secret_key_file,
                            const char *server_key_file, GError **error)
 {
-  OlMounts *ms;
   OlClientKeys *keys = NULL;
 
   g_return_val_if_fail (s != NULL && rpc_endpoint != NULL && stream_endpoint != NULL, FALSE);
-  if (!ol__mount_prefix_is_valid (prefix))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "invalid mount prefix \"%s\": a name of printable ASCII without "
-                   "spaces that neither starts nor ends with '/'", prefix ? prefix : "(null)");
-      return FALSE;
-    }
-  if (ol__server_is_started (s))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_FAILED,
-                   "mount \"%s\": mounts are added before ol_server_start()", prefix);
-      return FALSE;
-    }
+  if (!ol__server_check_mount (s, prefix, error))
+    return FALSE;
   if ((secret_key_file == NULL) != (server_key_file == NULL))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
                    "mount \"%s\": a secret key and a server key, or neither", prefix);
       return FALSE;
     }
-  ms = s_mounts (s);
-  for (guint i = 0; i < ms->mounts->len; i++)
-    if (strcmp (ol__mount_prefix (ms->mounts->pdata[i]), prefix) == 0)
-      {
-        g_set_error (error, OL_ERROR, OL_ERROR_EXISTS, "mount \"%s\" already exists", prefix);
-        return FALSE;
-      }
   if (secret_key_file != NULL)
     {
       g_autoptr (GError) local = NULL;
@@ -205,6 +215,7 @@ ol_server_mount_with_keys (OlServer *s, const char *prefix, const char *rpc_endp
           return FALSE;
         }
     }
-  g_ptr_array_add (ms->mounts, ol__mount_new (prefix, rpc_endpoint, stream_endpoint, keys));
+  g_ptr_array_add (s_mounts (s)->mounts,
+                   ol__mount_new (prefix, rpc_endpoint, stream_endpoint, keys));
   return TRUE;
 }

@@ -3,6 +3,7 @@
 
 #include "oneliner/error.h"
 #include "router/wire.h"
+#include "core/json.h"
 
 struct OlInstance {
   char *name;             /* (owned) */
@@ -90,8 +91,9 @@ ol__registry_add_instance (OlRegistry *r, const char *name, void *ptr,
 
   if (!ol__name_is_valid (name))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "invalid instance name \"%s\"", name ? name : "(null)");
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "invalid instance name \"%s\"",
+                   quoted);
       return FALSE;
     }
   ol__mutex_lock (&r->lock);
@@ -128,8 +130,9 @@ ol__registry_add_callable (OlRegistry *r, const char *instance,
   g_return_val_if_fail ((fn != NULL) != (handler != NULL), FALSE);
   if (!ol__name_is_valid (name))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "invalid callable name \"%s\"", name ? name : "(null)");
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "invalid callable name \"%s\"",
+                   quoted);
       return FALSE;
     }
   if (fn != NULL && (sig = ol__signature_parse (signature, error)) == NULL)
@@ -198,20 +201,26 @@ s_lookup_locked (OlRegistry *r, const char *instance, const char *method,
       OlInstance *inst = g_hash_table_lookup (r->instances, instance);
       if (inst == NULL)
         {
-          g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
-                       "no instance named \"%s\"", instance);
+          g_autofree char *quoted = ol__quote (instance, -1);
+          g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no instance named \"%s\"",
+                       quoted);
           return NULL;
         }
       c = g_hash_table_lookup (inst->methods, method);
       if (c == NULL)
-        g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
-                     "instance \"%s\" has no method \"%s\"", instance, method);
+        {
+          g_autofree char *quoted = ol__quote (method, -1);
+          g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "instance \"%s\" has no method \"%s\"",
+                       instance, quoted);
+        }
       return c;
     }
   c = g_hash_table_lookup (r->functions, method);
   if (c == NULL)
-    g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
-                 "no function named \"%s\"", method);
+    {
+      g_autofree char *quoted = ol__quote (method, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no function named \"%s\"", quoted);
+    }
   return c;
 }
 
@@ -236,8 +245,9 @@ ol__registry_add_named_call (OlRegistry *r, const char *name,
 
   if (!ol__name_is_valid (name))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "invalid named call name \"%s\"", name ? name : "(null)");
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS, "invalid named call name \"%s\"",
+                   quoted);
       return FALSE;
     }
   if (args != NULL && !json_is_array (args))
@@ -277,6 +287,17 @@ ol__registry_add_named_call (OlRegistry *r, const char *name,
   return TRUE;
 }
 
+gboolean
+ol__registry_has_named (OlRegistry *r, const char *name)
+{
+  gboolean has;
+
+  ol__mutex_lock (&r->lock);
+  has = g_hash_table_contains (r->named, name);
+  ol__mutex_unlock (&r->lock);
+  return has;
+}
+
 OlCallable *
 ol__registry_resolve_named (OlRegistry *r, const char *name, json_t *args,
                             json_t *kwargs, json_t **args_out,
@@ -294,8 +315,8 @@ ol__registry_resolve_named (OlRegistry *r, const char *name, json_t *args,
   if (n == NULL)
     {
       ol__mutex_unlock (&r->lock);
-      g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND,
-                   "no named call \"%s\"", name);
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no named call \"%s\"", quoted);
       return NULL;
     }
   c = s_lookup_locked (r, n->instance, n->method, error);

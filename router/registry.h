@@ -73,6 +73,9 @@ gboolean ol__registry_add_named_call (OlRegistry *registry, const char *name,
                                       GError **error);
 
 /* (transfer none) or NULL with OL_ERROR_NOT_FOUND naming what is missing. */
+/* Whether a named call of that name is registered. */
+gboolean ol__registry_has_named (OlRegistry *registry, const char *name);
+
 OlCallable *ol__registry_lookup (OlRegistry *registry, const char *instance,
                                  const char *method, GError **error);
 

@@ -71,6 +71,21 @@ s_get_string (json_t *doc, const char *key, gboolean required, const char **out,
                    key);
       return FALSE;
     }
+  /* Every string member is a name or an operation: an escaped NUL would cut
+   * it short of what the peer sent, a control character matches no name. */
+  if (m != NULL)
+    {
+      const char *v = json_string_value (m);
+      size_t len = json_string_length (m);
+
+      for (size_t i = 0; i < len; i++)
+        if ((guchar) v[i] < 0x20 || v[i] == 0x7f)
+          {
+            g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                         "request member \"%s\" holds a NUL or control character", key);
+            return FALSE;
+          }
+    }
   *out = m ? json_string_value (m) : NULL;
   return TRUE;
 }
@@ -186,7 +201,8 @@ ol__request_decode (OlRequest *r, const char *text, size_t len, int n_attachment
       break;
   if (i == G_N_ELEMENTS (s_op_names))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL, "unknown operation \"%s\"", op);
+      g_autofree char *quoted = ol__quote (op, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL, "unknown operation \"%s\"", quoted);
       return FALSE;
     }
   r->op = (OlOp) i;

@@ -15,7 +15,8 @@ s_take (const char **p, const char *end, const char *literal, size_t len)
 }
 #define TAKE(p, end, literal) s_take ((p), (end), (literal), sizeof (literal) - 1)
 
-/* Consumes a JSON string without escapes into buf (NUL-terminated). */
+/* Consumes a JSON string without escapes or control characters into buf
+ * (NUL-terminated). */
 static gboolean
 s_take_name (const char **p, const char *end, char *buf, size_t size)
 {
@@ -25,7 +26,7 @@ s_take_name (const char **p, const char *end, char *buf, size_t size)
   if (q >= end || *q++ != '"')
     return FALSE;
   for (n = 0; q < end && *q != '"'; q++, n++)
-    if ((guchar) *q < 0x20 || *q == '\\' || n + 1 >= size)
+    if ((guchar) *q < 0x20 || *q == 0x7f || *q == '\\' || n + 1 >= size)
       return FALSE;
   if (q >= end)
     return FALSE;

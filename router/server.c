@@ -78,9 +78,20 @@ s_bind_router (OlServer *s, GError **error)
 
   ol__socket_set_common (router);
   ol__zap_domain_apply (s->zap, router);
+  /* The request limit bounds the work one request can cost the RPC thread
+   * before it is answered: libzmq drops a larger frame (and its sender's
+   * connection) before it is read, and decoding, checking and rendering an
+   * error of an admitted request are linear in its size (error texts render
+   * a bounded prefix of any value). */
+  ol__socket_set_request_limit (router);
   zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
   zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
   zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  if (!ol__socket_check_bind (s->rpc_bind, "RPC endpoint", error))
+    {
+      zmq_close (router);
+      return NULL;
+    }
   if (zmq_bind (router, s->rpc_bind) != 0)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot bind RPC endpoint %s: %s",

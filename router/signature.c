@@ -120,13 +120,18 @@ G_STATIC_ASSERT (sizeof (bool) == 1);
 /* ------------------------------------------------------------------------ */
 /* Compact JSON rendering with the shortest round-trip form of reals        */
 
+/* Rendering stops at the first character boundary after out holds more
+ * than limit bytes (G_MAXSIZE: no limit): an error message about a received
+ * value never renders more of it than its first characters. */
 static void
-append_json_string (GString *out, const char *s, gsize len)
+append_json_string (GString *out, const char *s, gsize len, gsize limit)
 {
   g_string_append_c (out, '"');
   for (gsize i = 0; i < len; i++)
     {
       guchar c = (guchar) s[i];
+      if (out->len > limit && (c < 0x80 || c >= 0xc0))
+        return;
       switch (c)
         {
         case '"': g_string_append (out, "\\\""); break;
@@ -166,8 +171,10 @@ append_real (GString *out, double d)
 }
 
 static void
-append_json (GString *out, json_t *value)
+append_json (GString *out, json_t *value, gsize limit)
 {
+  if (out->len > limit)
+    return;
   switch (json_typeof (value))
     {
     case JSON_NULL: g_string_append (out, "null"); break;
@@ -180,7 +187,8 @@ append_json (GString *out, json_t *value)
       append_real (out, json_real_value (value));
       break;
     case JSON_STRING:
-      append_json_string (out, json_string_value (value), json_string_length (value));
+      append_json_string (out, json_string_value (value), json_string_length (value),
+                          limit);
       break;
     case JSON_ARRAY:
       {
@@ -190,9 +198,11 @@ append_json (GString *out, json_t *value)
         g_string_append_c (out, '[');
         json_array_foreach (value, i, item)
           {
+            if (out->len > limit)
+              break;
             if (i > 0)
               g_string_append_c (out, ',');
-            append_json (out, item);
+            append_json (out, item, limit);
           }
         g_string_append_c (out, ']');
         break;
@@ -207,12 +217,14 @@ append_json (GString *out, json_t *value)
         g_string_append_c (out, '{');
         json_object_keylen_foreach (value, key, key_len, item)
           {
+            if (out->len > limit)
+              break;
             if (!first)
               g_string_append_c (out, ',');
             first = FALSE;
-            append_json_string (out, key, key_len);
+            append_json_string (out, key, key_len, limit);
             g_string_append_c (out, ':');
-            append_json (out, item);
+            append_json (out, item, limit);
           }
         g_string_append_c (out, '}');
         break;
@@ -226,7 +238,10 @@ value_repr (json_t *value)
 {
   GString *out = g_string_new (NULL);
 
-  append_json (out, value);
+  /* A character renders to at most 6 bytes ("\u001f"): the bound keeps
+   * the first OL_VALUE_REPR_MAX characters and renders no more, however
+   * large the value. */
+  append_json (out, value, OL_VALUE_REPR_MAX * 6);
   if (g_utf8_strlen (out->str, -1) > OL_VALUE_REPR_MAX)
     {
       const char *cut = g_utf8_offset_to_pointer (out->str, OL_VALUE_REPR_MAX);
@@ -861,7 +876,7 @@ canonical_text (const OlSignature *sig)
       if (param->default_json != NULL)
         {
           g_string_append (out, " = ");
-          append_json (out, param->default_json);
+          append_json (out, param->default_json, G_MAXSIZE);
         }
     }
   if (sig->has_error)

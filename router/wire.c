@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
 
 json_t *
 ol__wire_error_to_json (const GError *error)
@@ -168,13 +169,25 @@ ol__wire_error_from_json (json_t *member)
   const char *domain = NULL;
   const char *message = NULL;
   json_int_t code = 0;
+  GQuark quark;
 
   if (json_unpack (member, "{s:s, s:I, s:s}", "domain", &domain, "code", &code,
                    "message", &message) != 0
       || domain[0] == '\0' || code < G_MININT || code > G_MAXINT)
     return g_error_new_literal (OL_ERROR, OL_ERROR_PROTOCOL,
                                 "reply carries a malformed \"error\" member");
-  return g_error_new_literal (g_quark_from_string (domain), (int) code, message);
+  /* A domain this process does not know stays a string: interning it would
+   * keep every distinct domain a peer sends for the life of the process.
+   * OL_ERROR is known in every process that links the library. */
+  (void) OL_ERROR;
+  quark = g_quark_try_string (domain);
+  if (quark == 0)
+    {
+      g_autofree char *quoted = ol__quote (domain, -1);
+      return g_error_new (OL_ERROR, OL_ERROR_FOREIGN_DOMAIN, "%s (domain \"%s\", code %d)",
+                          message, quoted, (int) code);
+    }
+  return g_error_new_literal (quark, (int) code, message);
 }
 
 json_t *

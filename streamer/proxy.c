@@ -120,6 +120,15 @@ s_thread (gpointer data)
                                zmq_strerror (errno)));
       goto out;
     }
+  {
+    GError *bind_error = NULL;
+
+    if (!ol__socket_check_bind (p->bind, "stream endpoint", &bind_error))
+      {
+        ol__startup_report (&p->startup, bind_error);
+        goto out;
+      }
+  }
   if (zmq_bind (xpub, p->bind) != 0)
     {
       ol__startup_report (&p->startup, g_error_new (OL_ERROR, OL_ERROR_SOCKET,

@@ -6,13 +6,20 @@
 #include <string.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
 #include "core/lock.h"
+#include "core/names.h"
+#include "core/socket.h"
 #include "streamer/group.h"
+#include "streamer/header.h"
 #include "streamer/proxy.h"
 #include "streamer/pusher.h"
 #include "streamer/relayed.h"
 
 #define OL_MAX_HZ 100000.0
+/* Lowest rate of a periodic stream: its period (about 11.6 days) in
+ * nanoseconds stays far within 64 bits. */
+#define OL_MIN_HZ 1e-6
 
 struct OlStreamer {
   OlRegistry *registry;   /* the server's; not owned */
@@ -179,9 +186,10 @@ s_check_new (OlStreamer *s, const char *name, OlEncoding encoding,
 {
   if (!ol__name_is_valid (name))
     {
+      g_autofree char *quoted = ol__quote (name, -1);
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
                    "invalid stream name \"%s\": printable ASCII without spaces, "
-                   "at most 255 bytes", name ? name : "(null)");
+                   "at most 255 bytes", quoted);
       return FALSE;
     }
   if (ol_encoding_name (encoding) == NULL)
@@ -216,11 +224,12 @@ ol__streamer_add_periodic (OlStreamer *s, const char *name, double hz,
   OlCallable *callable;
   OlStream *st;
 
-  if (!(hz > 0 && hz <= OL_MAX_HZ) || !isfinite (hz))
+  if (!(hz >= OL_MIN_HZ && hz <= OL_MAX_HZ))
     {
+      g_autofree char *quoted = ol__quote (name, -1);
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
-                   "stream \"%s\": %g Hz is not a rate in (0, %g]", name ? name : "",
-                   hz, OL_MAX_HZ);
+                   "stream \"%s\": %g Hz is not a rate in [%g, %g]", quoted, hz, OL_MIN_HZ,
+                   OL_MAX_HZ);
       return FALSE;
     }
   if ((args != NULL && !json_is_array (args)) || (kwargs != NULL && !json_is_object (kwargs)))
@@ -319,8 +328,10 @@ s_lookup_locked (OlStreamer *s, const char *name, GError **error)
   OlStream *st = name ? g_hash_table_lookup (s->streams, name) : NULL;
 
   if (st == NULL)
-    g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no stream named \"%s\"",
-                 name ? name : "(null)");
+    {
+      g_autofree char *quoted = ol__quote (name, -1);
+      g_set_error (error, OL_ERROR, OL_ERROR_NOT_FOUND, "no stream named \"%s\"", quoted);
+    }
   return st;
 }
 
@@ -391,10 +402,14 @@ typedef struct {
   gboolean has_image;
 } StreamConfig;
 
+/* Highest rate of a stream of a configuration file, in Hz. */
+#define OL_CONFIG_MAX_HZ 10000
+
 /* Reads a stream entry of a configuration file. */
 static gboolean
 s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error)
 {
+  g_autofree char *where = NULL;
   static const char *const known[] = { "object", "method", "hz", "args", "kwargs",
                                        "enabled", "encoding", "image", NULL };
   const char *key;
@@ -403,23 +418,40 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
   const char *enc_name;
 
   memset (c, 0, sizeof *c);
+  {
+    g_autofree char *quoted = ol__quote (name, -1);
+    where = g_strdup_printf ("streams.%s", quoted);
+  }
+  if (!ol__name_is_valid (name))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: a stream name is 1 to %d bytes of printable ASCII without spaces",
+                   where, OL_NAME_MAX);
+      return FALSE;
+    }
   if (!json_is_object (entry))
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: must be an object", name);
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: must be an object", where);
       return FALSE;
     }
   json_object_foreach (entry, key, v)
     if (!g_strv_contains (known, key))
       {
+        g_autofree char *quoted = ol__quote (key, -1);
         g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                     "streams.%s: unknown key \"%s\" (known: object, method, hz, args, "
-                     "kwargs, enabled, encoding, image)", name, key);
+                     "%s: unknown key \"%s\" (known: object, method, hz, args, "
+                     "kwargs, enabled, encoding, image)", where, quoted);
         return FALSE;
       }
   v = json_object_get (entry, "hz");
-  if (!json_is_number (v))
+  /* The period is computed from hz: a tiny or huge value has no sensible
+   * period. */
+  if (!json_is_number (v) || !(json_number_value (v) >= OL_MIN_HZ)
+      || json_number_value (v) > OL_CONFIG_MAX_HZ)
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: \"hz\" must be a number", name);
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                   "%s: \"hz\" must be a number from %g to %d", where, OL_MIN_HZ,
+                   OL_CONFIG_MAX_HZ);
       return FALSE;
     }
   c->hz = json_number_value (v);
@@ -434,8 +466,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
   c->method = json_string_value (json_object_get (entry, "method"));
   if (c->method == NULL)
     {
-      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                   "streams.%s: \"method\" must be a string", name);
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: \"method\" must be a string", where);
       return FALSE;
     }
   c->args = json_object_get (entry, "args");
@@ -444,7 +475,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
   if (v != NULL && !json_is_boolean (v))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                   "streams.%s: \"enabled\" must be true or false", name);
+                   "%s: \"enabled\" must be true or false", where);
       return FALSE;
     }
   c->enabled = v == NULL || json_is_true (v);
@@ -454,7 +485,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
       && !ol_encoding_from_name (enc_name, &c->encoding))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                   "streams.%s: \"encoding\" must be \"json\", \"raw\" or \"image\"", name);
+                   "%s: \"encoding\" must be \"json\", \"raw\" or \"image\"", where);
       return FALSE;
     }
   img = json_object_get (entry, "image");
@@ -462,6 +493,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
   if (img != NULL)
     {
       json_int_t w = 0, h = 0;
+      guint64 size;
       const char *format = NULL;
 
       if (json_unpack (img, "{s:I, s:I, s:s}", "width", &w, "height", &h, "format", &format) != 0
@@ -469,12 +501,21 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
           || !ol__pixel_format_from_name (format, &c->image.format))
         {
           g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
-                       "streams.%s: \"image\" must be {\"width\": W, \"height\": H, "
-                       "\"format\": \"gray8\"|\"gray16\"|\"rgb8\"}", name);
+                       "%s: \"image\" must be {\"width\": W, \"height\": H, "
+                       "\"format\": \"gray8\"|\"gray16\"|\"rgb8\"}", where);
           return FALSE;
         }
       c->image.width = (guint32) w;
       c->image.height = (guint32) h;
+      /* The payload is one frame of a stream message (core/socket.h). */
+      if (!ol__image_size (&c->image, &size) || size > (guint64) ol__socket_max_message_size ())
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "%s: an image of %u x %u %s pixels is larger than a stream message "
+                       "may be (%" G_GINT64_FORMAT " bytes)", where, c->image.width,
+                       c->image.height, format, ol__socket_max_message_size ());
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -503,6 +544,17 @@ ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GErro
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ol__streamer_has (OlStreamer *s, const char *name)
+{
+  gboolean has;
+
+  ol__mutex_lock (&s->lock);
+  has = g_hash_table_contains (s->streams, name);
+  ol__mutex_unlock (&s->lock);
+  return has;
 }
 
 gboolean

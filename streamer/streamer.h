@@ -62,6 +62,9 @@ json_t *ol__streamer_describe (OlStreamer *streamer);
 
 /* Checks a stream configuration entry of a config file (docs/CONFIG.md)
  * without applying it, then applies it. where names it in errors. */
+/* Whether a stream of that name exists. */
+gboolean ol__streamer_has (OlStreamer *streamer, const char *name);
+
 gboolean ol__streamer_check_config (OlStreamer *streamer, const char *name,
                                     json_t *entry, GError **error);
 gboolean ol__streamer_apply_config (OlStreamer *streamer, const char *name,

@@ -447,7 +447,7 @@ static void
 test_client_layout (void)
 {
   static const char *const plain_names[] = { "calc", "add", "", "a b", "\xc3\xa9t\xc3\xa9",
-                                             "\x7f", "/" };
+                                             "~", "/" };
   static const guint64 client_ids[] = { 0, 1, 42, 999999999999999999u };
   static const char *const args[] = { NULL, "[]", "[1,2]", "[1,{\"a\":[null,true]},\"x\"]" };
   static const char *const kwargs[] = { NULL, "{}", "{\"b\":5}", "{\"a\":{\"b\":[1.5]}}" };

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "oneliner/json.h"
+#include "core/json.h"
 #include "core/lock.h"
 #include "core/startup.h"
 #include "core/socket.h"
@@ -380,14 +381,15 @@ test_reply_shapes (Fixture *f, gconstpointer data)
 }
 
 /* Names are written into the request as JSON strings: quotes, backslashes
- * and control characters reach the server intact; a name that is not UTF-8
- * is refused before anything is sent. */
+ * and UTF-8 reach the server intact and come back in the error; a name with
+ * a control character is refused by the server; a name that is not UTF-8 is
+ * refused before anything is sent. */
 static void
 test_names_escaped (Fixture *f, gconstpointer data)
 {
   g_autoptr (OlClient) c = s_client (f);
-  static const char *const names[] = { "we\"ird", "back\\slash", "line\nbreak", "tab\t\x01",
-                                       "\xc3\xa9t\xc3\xa9" };
+  static const char *const names[] = { "we\"ird", "back\\slash", "\xc3\xa9t\xc3\xa9" };
+  static const char *const controls[] = { "line\nbreak", "tab\t\x01", "del\x7f" };
   g_autoptr (GError) bad = s_call_err (c, "thing", "\xff\xfe", NULL, NULL);
   g_autoptr (GError) bad_object = s_call_err (c, "\xc3", "add", "[1, 2]", NULL);
   g_autoptr (GError) bad_named = NULL;
@@ -398,12 +400,25 @@ test_names_escaped (Fixture *f, gconstpointer data)
     {
       g_autoptr (GError) e1 = s_call_err (c, "thing", names[i], NULL, NULL);
       g_autoptr (GError) e2 = s_call_err (c, names[i], "add", NULL, NULL);
-      g_autofree char *quoted = g_strdup_printf ("\"%s\"", names[i]);
+      g_autofree char *shown = ol__quote (names[i], -1);
+      g_autofree char *quoted = g_strdup_printf ("\"%s\"", shown);
 
       g_assert_error (e1, OL_ERROR, OL_ERROR_NOT_FOUND);
       g_assert_nonnull (strstr (e1->message, quoted));
       g_assert_error (e2, OL_ERROR, OL_ERROR_NOT_FOUND);
       g_assert_nonnull (strstr (e2->message, quoted));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (controls); i++)
+    {
+      g_autoptr (GError) e1 = s_call_err (c, "thing", controls[i], NULL, NULL);
+      g_autoptr (GError) e2 = s_call_err (c, controls[i], "add", NULL, NULL);
+
+      g_assert_error (e1, OL_ERROR, OL_ERROR_PROTOCOL);
+      g_assert_cmpstr (e1->message, ==,
+                       "request member \"method\" holds a NUL or control character");
+      g_assert_error (e2, OL_ERROR, OL_ERROR_PROTOCOL);
+      g_assert_cmpstr (e2->message, ==,
+                       "request member \"object\" holds a NUL or control character");
     }
   g_assert_error (bad, OL_ERROR, OL_ERROR_INVALID_ARGS);
   g_assert_nonnull (strstr (bad->message, "UTF-8"));
@@ -723,6 +738,8 @@ test_foreign_reply_layouts (void)
     { "[1, 2]", 0 }, { "5", 77 }, { "5", 77 }, { "-6", 0 }, { NULL, 0 },
   };
 
+  /* The client rebuilds errors of domains known in its process. */
+  g_quark_from_static_string ("x-app");
   ol__startup_init (&fs.ready);
   thread = g_thread_new ("foreign", s_foreign_thread, &fs);
   g_assert_true (ol__startup_wait (&fs.ready, "the foreign server", &error));

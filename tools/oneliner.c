@@ -53,16 +53,50 @@ typedef struct {
 
 static const Command *s_command;
 
+/* Text received from a server, made safe for a terminal: each control
+ * character (U+0000 to U+001F, U+007F, U+0080 to U+009F) becomes \u00XX in
+ * JSON text (still valid JSON: control characters stand only inside strings
+ * there) or \xXX in other text; a byte that is not part of a valid UTF-8
+ * character becomes \xXX. (transfer full) */
+static char *
+s_safe (const char *text, gssize len, gboolean json)
+{
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  GString *out = g_string_sized_new (n);
+  const char *p = text, *end = text + n;
+
+  while (p < end)
+    {
+      guchar c = (guchar) *p;
+      gunichar u = g_utf8_get_char_validated (p, end - p);
+
+      if (u == (gunichar) -1 || u == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", c);
+          p++;
+        }
+      else if (u < 0x20 || (u >= 0x7f && u <= 0x9f))
+        {
+          g_string_append_printf (out, json ? "\\u%04x" : "\\x%02x", u);
+          p = g_utf8_next_char (p);
+        }
+      else
+        {
+          const char *next = g_utf8_next_char (p);
+          g_string_append_len (out, p, next - p);
+          p = next;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
 static int
 s_fail (const char *what, GError *error)
 {
-  if (g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-    {
-      fprintf (stderr, "oneliner: %s: %s\n", what, error->message);
-      return EXIT_TIMEOUT;
-    }
-  fprintf (stderr, "oneliner: %s: %s\n", what, error->message);
-  return EXIT_ERROR;
+  g_autofree char *message = s_safe (error->message, -1, FALSE);
+
+  fprintf (stderr, "oneliner: %s: %s\n", what, message);
+  return g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT) ? EXIT_TIMEOUT : EXIT_ERROR;
 }
 
 static int
@@ -86,7 +120,9 @@ static void
 s_print_json (json_t *value)
 {
   g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
-  printf ("%s\n", text);
+  g_autofree char *safe = text != NULL ? s_safe (text, -1, TRUE) : g_strdup ("null");
+
+  printf ("%s\n", safe);
 }
 
 /* Parses an optional ARGS_JSON (array) and KWARGS_JSON (object). */
@@ -363,9 +399,11 @@ s_payload_view (const OlStreamMessage *m)
 
   if (m->encoding == OL_ENCODING_JSON)
     {
+      g_autofree char *safe = s_safe ((const char *) data, (gssize) MIN (size, 100), TRUE);
+
       if (size <= 100)
-        return g_strndup ((const char *) data, size);
-      return g_strdup_printf ("%.*s... (%" G_GSIZE_FORMAT " bytes)", 100, (const char *) data, size);
+        return g_steal_pointer (&safe);
+      return g_strdup_printf ("%s... (%" G_GSIZE_FORMAT " bytes)", safe, size);
     }
   if (m->encoding == OL_ENCODING_IMAGE)
     {
@@ -487,7 +525,9 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
       if (m == NULL)
         {
           /* An error message of the stream: show it and go on. */
-          printf ("error: %s\n", error->message);
+          g_autofree char *message = s_safe (error->message, -1, FALSE);
+
+          printf ("error: %s\n", message);
           shown++;
           continue;
         }

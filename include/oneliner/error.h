@@ -3,8 +3,11 @@
  * Errors raised by oneliner itself use the OL_ERROR domain. Errors raised by
  * application handlers keep their own domain and code: they travel over the
  * wire as (domain string, code, message) and a client rebuilds them with
- * g_quark_from_string(domain), so the caller sees the same domain and code
- * the server-side code used.
+ * g_quark_try_string(domain), so the caller sees the same domain and code
+ * the server-side code used when the domain is known in the client's process
+ * (its quark exists). An error of a domain not known there arrives as
+ * OL_ERROR_FOREIGN_DOMAIN, the message followed by ` (domain "D", code N)`
+ * with D cut to its first 40 bytes: a client interns no name a peer sends.
  */
 #pragma once
 
@@ -35,6 +38,7 @@ typedef enum {
   OL_ERROR_BUSY = 12,               /* a queue is full: the item was dropped and counted */
   OL_ERROR_UNREACHABLE = 13,        /* a mounted upstream server is not connected */
   OL_ERROR_PERMISSION_DENIED = 14,  /* the caller's key may not do this */
+  OL_ERROR_FOREIGN_DOMAIN = 15,     /* client side: an error of a domain unknown here */
 } OlError;
 
 OL_API

@@ -161,8 +161,8 @@ json_t *ol_server_call (OlServer *server, const char *instance,
  * calls, periodic streams, mounts and relayed streams. Instances and
  * functions it names must be registered already. Fails with
  * OL_ERROR_CONFIG naming the file, the entry and the problem; the whole
- * file is checked before anything is applied (docs/CONFIG.md says which
- * problems only applying finds). */
+ * file is checked before anything is applied, and a file that fails
+ * changes nothing (docs/CONFIG.md lists the checks). */
 OL_API
 gboolean ol_server_load_config (OlServer *server, const char *path,
                                 GError **error);

@@ -91,7 +91,7 @@ gboolean ol_encoding_from_name (const char *name, OlEncoding *encoding);
  * message carrying the error; the stream goes on. A disabled stream's
  * callable is not called at all.
  *
- * Fails with OL_ERROR_INVALID_ARGS (hz not in (0, 100000], bad name, image
+ * Fails with OL_ERROR_INVALID_ARGS (hz not in [1e-6, 100000], bad name, image
  * missing), OL_ERROR_NOT_FOUND (no such callable) or OL_ERROR_EXISTS.
  */
 OL_API
