@@ -149,6 +149,13 @@ ol__request_decode (OlRequest *r, const char *text, size_t len, int n_attachment
   json_t *v;
   gsize i;
 
+  if (len > OL_WIRE_MAX_REQUEST_JSON)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "request JSON frame of %" G_GSIZE_FORMAT " bytes is larger than %d bytes "
+                   "(send bulk data as binary frames)", (gsize) len, OL_WIRE_MAX_REQUEST_JSON);
+      return FALSE;
+    }
   r->doc = json_loadb (text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
   if (r->doc == NULL)
     {

@@ -96,6 +96,9 @@ ol__request_decode_fast (OlRequest *r, const char *text, size_t len)
   static const char head[] = OL_WIRE_HEAD;
   const char *p = text, *end = text + len, *digits;
 
+  /* The general decoder refuses what is too big: give up. */
+  if (len > OL_WIRE_MAX_REQUEST_JSON)
+    return FALSE;
   if (!TAKE (&p, end, head))
     return FALSE;
   for (digits = p; p < end && g_ascii_isdigit (*p); p++)

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 /* Most binary frames a request or reply may carry after its JSON frame. */
 #define OL_WIRE_MAX_ATTACHMENTS 64
 
+/* Largest JSON frame of a request the server decodes. Decoding runs on the
+ * RPC thread and takes time linear in the size; bigger data travels as
+ * binary attachments, which are not parsed. */
+#define OL_WIRE_MAX_REQUEST_JSON (4 * 1024 * 1024)
+
 /* How every request and reply of this library's protocol version begins
  * (docs/PROTOCOL.md, "Requests" and "Replies"): the version, then the id. */
 #define OL_WIRE_HEAD "{\"v\":" G_STRINGIFY (OL_PROTOCOL_VERSION) ",\"id\":"

@@ -151,7 +151,7 @@ static void
 test_bounded_error_texts (Fixture *f, gconstpointer data)
 {
   g_autoptr (GString) op = g_string_new ("{\"v\":1,\"id\":12,\"op\":\"");
-  g_autoptr (GString) big = s_big_request (8 * 1024 * 1024);
+  g_autoptr (GString) big = s_big_request (OL_WIRE_MAX_REQUEST_JSON - 64);
 
   (void) data;
   /* An unknown operation is named by its first bytes. */
@@ -176,16 +176,18 @@ test_bounded_error_texts (Fixture *f, gconstpointer data)
   }
 }
 
-/* The largest admitted request is served; a larger one is dropped with its
+/* The largest admitted JSON frame is served; a larger JSON frame is refused
+ * unread; a frame over the socket's request limit is dropped with its
  * sender's connection, and the server goes on serving. The probe reports how
- * long another client's call took behind the largest request (no timing is
- * asserted). */
+ * long another client's call took behind the largest JSON frame (no timing
+ * is asserted). */
 static void
 test_request_size (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) c = ol_client_new (ol_server_get_rpc_endpoint (f->server), NULL, &error);
-  g_autoptr (GString) largest = s_big_request (LIMIT_REQUEST - 16);
+  g_autoptr (GString) largest = s_big_request (OL_WIRE_MAX_REQUEST_JSON - 16);
+  g_autoptr (GString) too_big = s_big_request (OL_WIRE_MAX_REQUEST_JSON + 1);
   g_autoptr (GString) over = s_big_request (LIMIT_REQUEST + 1024);
   g_autoptr (json_t) args = json_pack ("[i, i]", 20, 22);
   gint64 start, longest = 0;
@@ -194,7 +196,8 @@ test_request_size (Fixture *f, gconstpointer data)
 
   (void) data;
   g_assert_no_error (error);
-  g_assert_cmpuint (largest->len, <=, LIMIT_REQUEST);
+  g_assert_cmpuint (largest->len, <=, OL_WIRE_MAX_REQUEST_JSON);
+  g_assert_cmpuint (too_big->len, >, OL_WIRE_MAX_REQUEST_JSON);
   {
     g_autoptr (json_t) warm = ol_client_call (c, "stage", "add", args, NULL, &error);
     g_assert_no_error (error);
@@ -230,7 +233,15 @@ test_request_size (Fixture *f, gconstpointer data)
                   "%d calls of another client meanwhile, the longest %.1f ms",
                   largest->len, (g_get_monotonic_time () - start) / 1000.0, calls,
                   longest / 1000.0);
-  /* Over the limit: no reply; the server serves the next call. */
+  /* A JSON frame over its limit: refused without being decoded. */
+  {
+    g_autoptr (json_t) reply = s_exchange (f, too_big->str, too_big->len);
+    const char *message = s_error_message (reply, OL_ERROR_PROTOCOL);
+
+    g_assert_true (g_str_has_prefix (message, "request JSON frame of "));
+    g_assert_true (json_is_null (json_object_get (reply, "id")));
+  }
+  /* Over the socket's limit: no reply; the server serves the next call. */
   {
     void *raw = zmq_socket (f->ctx, ZMQ_DEALER);
     int timeout = 1000, linger = 0;
