@@ -34,6 +34,10 @@ static const GOptionEntry s_options[] = {
     "The server's stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
   { "timeout", 't', 0, G_OPTION_ARG_INT, NULL,
     "Bound of every call in milliseconds (default 5000)", "MS" },
+  { "secret-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "This client's secret key file (oneliner keygen), for a server with keys", "FILE" },
+  { "server-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "The server's public key file, with --secret-key", "FILE" },
   { "self-test", 0, 0, G_OPTION_ARG_NONE, NULL,
     "Drive the window against a running demo server; exit 0 if every step passed, "
     "1 with the step that failed", NULL },
@@ -71,6 +75,18 @@ ol_gui_application_handle_local_options (GApplication *app, GVariantDict *option
   g_variant_dict_lookup (options, "stream", "s", &self->stream);
   g_variant_dict_lookup (options, "timeout", "i", &self->timeout_ms);
   self->self_test = g_variant_dict_contains (options, "self-test");
+  {
+    g_autofree char *secret = NULL, *server = NULL;
+
+    g_variant_dict_lookup (options, "secret-key", "^ay", &secret);
+    g_variant_dict_lookup (options, "server-key", "^ay", &server);
+    if ((secret == NULL) != (server == NULL))
+      {
+        fprintf (stderr, "oneliner-gui: --secret-key and --server-key go together\n");
+        return 2;
+      }
+    ol_gui_connection_set_keys (secret, server);
+  }
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &screenshot))
     self->screenshot = g_steal_pointer (&screenshot);
   if (self->timeout_ms <= 0)

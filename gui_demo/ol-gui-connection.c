@@ -262,10 +262,26 @@ s_on_stream_connection (OlClient *client, OlStreamConnection state, gint64 since
   g_signal_emit (self, signals[STATE_CHANGED], 0);
 }
 
+/* The keys of ol_gui_connection_set_keys(), for every connection. */
+static char *s_secret_key_file; /* (owned) (nullable) */
+static char *s_server_key_file; /* (owned) (nullable) */
+
+void
+ol_gui_connection_set_keys (const char *secret_key_file, const char *server_key_file)
+{
+  g_free (s_secret_key_file);
+  g_free (s_server_key_file);
+  s_secret_key_file = g_strdup (secret_key_file);
+  s_server_key_file = g_strdup (server_key_file);
+}
+
 OlGuiConnection *
 ol_gui_connection_new (const char *rpc, const char *stream, int timeout_ms, GError **error)
 {
-  OlClient *client = ol_client_new (rpc, stream, error);
+  OlClient *client = s_secret_key_file != NULL
+                       ? ol_client_new_with_keys (rpc, stream, s_secret_key_file,
+                                                  s_server_key_file, error)
+                       : ol_client_new (rpc, stream, error);
   OlGuiConnection *self;
 
   if (client == NULL)

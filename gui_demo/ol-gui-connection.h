@@ -45,6 +45,11 @@ G_DECLARE_FINAL_TYPE (OlGuiConnection, ol_gui_connection, OL_GUI, CONNECTION, GO
 OlGuiConnection *ol_gui_connection_new (const char *rpc, const char *stream,
                                         int timeout_ms, GError **error);
 
+/* The CURVE keys of every connection made after this call: the program's
+ * secret key file and the server's public key file (both NULL: no keys).
+ * Called once from the main thread at start. */
+void ol_gui_connection_set_keys (const char *secret_key_file, const char *server_key_file);
+
 /* Stops polling, cancels every pending request and frees the client; the
  * connection is inert afterwards. Also done by dispose. */
 void ol_gui_connection_close (OlGuiConnection *self);

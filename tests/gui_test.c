@@ -228,6 +228,75 @@ test_no_server (void)
   g_assert_nonnull (strstr (out, "Server tcp://127.0.0.1:1 is not responding (retrying)"));
 }
 
+/* A server with keys: the GUI with its key passes its self-test; without
+ * keys it is not let in. */
+static void
+test_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("oneliner-gui-keys-XXXXXX", &error);
+  g_autofree char *server = NULL, *gui = NULL, *authorized = NULL, *gui_pub = NULL;
+  g_autofree char *server_key = NULL, *server_pub = NULL, *gui_key = NULL;
+  g_autofree char *rpc = NULL, *stream = NULL, *out = NULL, *err = NULL, *line = NULL;
+  g_autoptr (TuProcess) demo = NULL;
+  int status;
+
+  g_assert_no_error (error);
+  server = g_build_filename (dir, "server", NULL);
+  gui = g_build_filename (dir, "gui", NULL);
+  for (const char *const *name = (const char *const[]) { server, gui, NULL }; *name; name++)
+    {
+      const char *argv[] = { "tools/oneliner", "keygen", *name, NULL };
+      g_autofree char *kout = NULL, *kerr = NULL;
+
+      g_assert_cmpint (tu_run (argv, 20000, &kout, &kerr), ==, 0);
+    }
+  server_key = g_strconcat (server, ".key", NULL);
+  server_pub = g_strconcat (server, ".pub", NULL);
+  gui_key = g_strconcat (gui, ".key", NULL);
+  gui_pub = g_strconcat (gui, ".pub", NULL);
+  g_file_get_contents (gui_pub, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_strstrip (out);
+  line = g_strdup_printf ("%s control gui-test\n", out);
+  authorized = g_build_filename (dir, "authorized", NULL);
+  g_file_set_contents (authorized, line, -1, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  {
+    const char *extra[] = { "--speed", "0", "--secret-key", server_key, "--authorized-keys",
+                            authorized, NULL };
+    demo = tu_spawn_demo_server (&rpc, extra);
+  }
+  stream = tu_demo_stream_endpoint (demo);
+  {
+    const char *args[] = { "--rpc", rpc, "--stream", stream, "--secret-key", gui_key,
+                           "--server-key", server_pub, "--self-test", NULL };
+
+    status = s_run_gui (args, &out);
+    g_test_message ("oneliner-gui --self-test with keys exited with %d; it printed:\n%s",
+                    status, out);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "self-test passed"));
+    g_clear_pointer (&out, g_free);
+  }
+  {
+    const char *args[] = { "--rpc", rpc, "--stream", stream, "--timeout", "1000",
+                           "--self-test", NULL };
+
+    status = s_run_gui (args, &out);
+    g_test_message ("oneliner-gui --self-test without keys exited with %d; it printed:\n%s",
+                    status, out);
+    g_assert_cmpint (status, ==, 1);
+    g_assert_nonnull (strstr (out, "self-test failed at step: connect"));
+  }
+  for (const char *const *f = (const char *const[]) { server_key, server_pub, gui_key, gui_pub,
+                                                       authorized, NULL };
+       *f; f++)
+    g_assert_cmpint (g_unlink (*f), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 static void
 test_help (void)
 {
@@ -237,7 +306,8 @@ test_help (void)
 
   g_assert_cmpint (tu_run (argv, 20000, &out, &err), ==, 0);
   for (const char *const *o = (const char *const[]) { "--rpc", "--stream", "--self-test",
-                                                      "--screenshot", "--timeout", NULL };
+                                                      "--screenshot", "--timeout",
+                                                      "--secret-key", "--server-key", NULL };
        *o != NULL; o++)
     g_assert_nonnull (strstr (out, *o));
 }
@@ -249,5 +319,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gui/help", test_help);
   g_test_add ("/gui/self-test", Demo, NULL, demo_setup, test_self_test, demo_teardown);
   g_test_add_func ("/gui/no-server", test_no_server);
+  g_test_add_func ("/gui/keys", test_keys);
   return g_test_run ();
 }
