@@ -148,3 +148,28 @@ ol__socket_check_bind (const char *endpoint, const char *what, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+ol__monitor_next_event (void *monitor, guint16 *kind)
+{
+  zmq_msg_t event, address;
+  gboolean whole;
+
+  zmq_msg_init (&event);
+  if (zmq_msg_recv (&event, monitor, ZMQ_DONTWAIT) < 0)
+    {
+      zmq_msg_close (&event);
+      return FALSE;
+    }
+  /* The event (kind and value), then the endpoint. */
+  zmq_msg_init (&address);
+  if (zmq_msg_more (&event))
+    zmq_msg_recv (&address, monitor, 0);
+  whole = zmq_msg_size (&event) >= sizeof *kind;
+  *kind = 0;
+  if (whole)
+    memcpy (kind, zmq_msg_data (&event), sizeof *kind);
+  zmq_msg_close (&event);
+  zmq_msg_close (&address);
+  return TRUE;
+}

@@ -42,4 +42,8 @@ void ol__socket_set_common (void *socket);
  * passes. */
 gboolean ol__socket_check_bind (const char *endpoint, const char *what, GError **error);
 
+/* Reads the next event of a socket monitor (zmq_socket_monitor) without
+ * waiting: TRUE with its kind (ZMQ_EVENT_...), FALSE when none is pending. */
+gboolean ol__monitor_next_event (void *monitor, guint16 *kind);
+
 G_END_DECLS

@@ -394,25 +394,11 @@ void
 ol__mount_service (OlMount *m, OlServer *server, void *router)
 {
   gint64 now = g_get_monotonic_time ();
+  guint16 kind;
 
   /* Connection events. */
-  for (;;)
+  while (ol__monitor_next_event (m->monitor, &kind))
     {
-      zmq_msg_t event, address;
-      guint16 kind;
-
-      zmq_msg_init (&event);
-      if (zmq_msg_recv (&event, m->monitor, ZMQ_DONTWAIT) < 0)
-        {
-          zmq_msg_close (&event);
-          break;
-        }
-      zmq_msg_init (&address);
-      if (zmq_msg_more (&event))
-        zmq_msg_recv (&address, m->monitor, 0);
-      memcpy (&kind, zmq_msg_data (&event), sizeof kind);
-      zmq_msg_close (&event);
-      zmq_msg_close (&address);
       if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
         {
           g_info ("mount %s: connected to %s", m->prefix, m->rpc_endpoint);

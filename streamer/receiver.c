@@ -233,29 +233,12 @@ s_set_connection (OlSubscriber *s, OlStreamConnection state)
 static void
 s_monitor_service (OlSubscriber *s)
 {
-  for (;;)
-    {
-      zmq_msg_t event, address;
-      guint16 kind;
+  guint16 kind;
 
-      zmq_msg_init (&event);
-      if (zmq_msg_recv (&event, s->rx_monitor, ZMQ_DONTWAIT) < 0)
-        {
-          zmq_msg_close (&event);
-          return;
-        }
-      zmq_msg_init (&address);
-      if (zmq_msg_more (&event))
-        zmq_msg_recv (&address, s->rx_monitor, 0);
-      if (zmq_msg_size (&event) >= sizeof kind)
-        {
-          memcpy (&kind, zmq_msg_data (&event), sizeof kind);
-          s_set_connection (s, kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                                 ? OL_STREAM_CONNECTED : OL_STREAM_DISCONNECTED);
-        }
-      zmq_msg_close (&event);
-      zmq_msg_close (&address);
-    }
+  while (ol__monitor_next_event (s->rx_monitor, &kind))
+    if (kind != 0)
+      s_set_connection (s, kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                             ? OL_STREAM_CONNECTED : OL_STREAM_DISCONNECTED);
 }
 
 static void *
