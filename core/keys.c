@@ -45,7 +45,6 @@ ol__key_is_z85 (const char *text, size_t len)
 gboolean
 ol__key_read_file (const char *path, char key[OL_KEY_Z85_LEN + 1], GError **error)
 {
-  g_autofree char *text = NULL;
   g_autoptr (GError) local = NULL;
   g_autoptr (GMappedFile) file = NULL;
   const char *start, *end;
