@@ -242,6 +242,14 @@ test_keys (void)
   int status;
 
   g_assert_no_error (error);
+  /* The self-test shows 30 camera frames a second; decrypted under the
+   * thread sanitizer they arrive too slowly for its bounds (one in 10 s). */
+  if (g_getenv ("TSAN_OPTIONS") != NULL)
+    {
+      g_rmdir (dir);
+      g_test_skip ("the self-test's camera is too slow with keys under the thread sanitizer");
+      return;
+    }
   server = g_build_filename (dir, "server", NULL);
   gui = g_build_filename (dir, "gui", NULL);
   for (const char *const *name = (const char *const[]) { server, gui, NULL }; *name; name++)
