@@ -525,7 +525,6 @@ ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GErro
 {
   StreamConfig c;
   g_autoptr (GError) local = NULL;
-  gboolean exists;
 
   if (!s_parse_config (name, entry, &c, error))
     return FALSE;
@@ -534,10 +533,7 @@ ol__streamer_check_config (OlStreamer *s, const char *name, json_t *entry, GErro
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: %s", name, local->message);
       return FALSE;
     }
-  ol__mutex_lock (&s->lock);
-  exists = g_hash_table_contains (s->streams, name);
-  ol__mutex_unlock (&s->lock);
-  if (exists)
+  if (ol__streamer_has (s, name))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "streams.%s: the stream already exists",
                    name);
