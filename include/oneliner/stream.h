@@ -50,6 +50,10 @@ typedef enum {
                                  {"domain", "code", "message"}: the callable failed */
   OL_STATUS_OVERRUN = 1 << 1, /* this message is late: the stream's thread
                                  missed at least one deadline before it */
+  OL_STATUS_WARNING = 1 << 3, /* a value is outside the warning limits of the
+                                 stream's description (and inside its alarm
+                                 limits) */
+  OL_STATUS_ALARM = 1 << 4,   /* a value is outside the alarm limits */
 } OlStatus;
 
 typedef struct {
@@ -165,6 +169,34 @@ gboolean ol_server_add_zmq_stream (OlServer *server, const char *name,
                                    const char *endpoint, const char *topic,
                                    gboolean enabled, GError **error);
 
+/**
+ * ol_server_describe_stream:
+ * @description: (nullable): a JSON object (borrowed), as in docs/PROTOCOL.md
+ *   ("Stream descriptions"): "text", "unit", "form" ("number", "array",
+ *   "object", "image"), "length", "x", "fields", "precision", "limits";
+ *   NULL removes the description
+ *
+ * Says what a stream's values mean. The description comes back unchanged in
+ * the stream's entry of op "streams". It applies from the next message:
+ *   - a JSON stream with a declared form only sends values of that form: a
+ *     callable that returns another publishes an error message saying what
+ *     was expected, and a push of another is refused (OL_ERROR_INVALID_ARGS);
+ *   - numeric values and fields are compared with the limits: a message
+ *     outside the warning limits has status OL_STATUS_WARNING, outside the
+ *     alarm limits OL_STATUS_ALARM, and the stream's statistics count them.
+ * To have every message checked, describe a stream before the server starts
+ * (or add it disabled and enable it once described). Called from any
+ * thread, any number of times.
+ *
+ * Fails, changing nothing, with OL_ERROR_NOT_FOUND (no such stream of this
+ * server) or OL_ERROR_INVALID_ARGS (a bad description: the message names the
+ * member, e.g. an unknown form, a low limit above its high limit, limits on
+ * a value that is not numeric, a form the stream's encoding cannot carry).
+ */
+OL_API
+gboolean ol_server_describe_stream (OlServer *server, const char *name,
+                                    json_t *description, GError **error);
+
 /* Enables or disables a stream; OL_ERROR_NOT_FOUND for an unknown name. */
 OL_API
 gboolean ol_server_set_stream_enabled (OlServer *server, const char *name,
@@ -254,6 +286,8 @@ typedef struct {
   guint64 last_sequence;
   guint64 restarts;    /* sequence numbers that went backwards: the stream
                           was re-created or its server restarted */
+  guint64 warnings;    /* messages received with OL_STATUS_WARNING */
+  guint64 alarms;      /* messages received with OL_STATUS_ALARM */
 } OlStreamCounters;
 
 /* The counters of a configured stream; FALSE with OL_ERROR_NOT_FOUND if it is
