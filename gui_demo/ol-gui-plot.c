@@ -1,7 +1,10 @@
 /* oneliner-gui: OlGuiPlot, a scrolling plot of numeric streams. */
 #include "ol-gui-plot.h"
 
+#include "ol-gui-axis.h"
+
 #include <math.h>
+#include <string.h>
 #include <pango/pangocairo.h>
 
 #define WINDOW_NS ((gint64) OL_GUI_PLOT_SECONDS * G_GINT64_CONSTANT (1000000000))
@@ -20,6 +23,14 @@ typedef struct {
   guint head;        /* index of the oldest point */
   guint len;
   GdkRGBA color;
+  char *group;       /* (owned) sorts the series: its stream */
+  guint order;       /* within the group */
+  char *lane;        /* (owned) series with the same lane share one */
+  char *unit;        /* (owned) (nullable) */
+  OlGuiLimits limits;
+  int precision;     /* -1: not given */
+  OlGuiLevel level;  /* of the latest value */
+  char *drawn_unit;  /* (owned) (nullable) on its lane's axis at the last paint */
 } Series;
 
 struct _OlGuiPlot {
@@ -36,6 +47,7 @@ struct _OlGuiPlot {
   gint64 offset_epoch_us;
   guint tick_id;
   gint64 last_draw_us;
+  guint64 paints;
 };
 
 G_DEFINE_FINAL_TYPE (OlGuiPlot, ol_gui_plot, GTK_TYPE_WIDGET)
@@ -49,14 +61,26 @@ s_series_free (Series *s)
 {
   g_free (s->name);
   g_free (s->points);
+  g_free (s->group);
+  g_free (s->lane);
+  g_free (s->unit);
+  g_free (s->drawn_unit);
   g_free (s);
 }
 
-/* Series in the order of their names: lanes do not move around. */
+/* Series in the order of their groups (streams), then of the fields of a
+ * stream: lanes do not move around. */
 static int
 s_compare_series (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 ((*(Series *const *) a)->name, (*(Series *const *) b)->name);
+  const Series *sa = *(Series *const *) a, *sb = *(Series *const *) b;
+  int c = g_strcmp0 (sa->group, sb->group);
+
+  if (c != 0)
+    return c;
+  if (sa->order != sb->order)
+    return sa->order < sb->order ? -1 : 1;
+  return g_strcmp0 (sa->name, sb->name);
 }
 
 static Point *
@@ -123,37 +147,15 @@ s_update_tick (OlGuiPlot *self)
 /* ------------------------------------------------------------------------ */
 /* Drawing */
 
+/* The value range of the visible points of the series first to last - 1. */
 static void
-s_rgba (cairo_t *cr, const char *spec, double alpha)
-{
-  GdkRGBA c;
-
-  gdk_rgba_parse (&c, spec);
-  cairo_set_source_rgba (cr, c.red, c.green, c.blue, alpha);
-}
-
-static void
-s_text (OlGuiPlot *self, cairo_t *cr, double x, double y, double align, const char *text)
-{
-  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - align * w, y - h / 2.0);
-  pango_cairo_show_layout (cr, layout);
-}
-
-/* The value range of the visible points of series (all of them if NULL). */
-static void
-s_range (OlGuiPlot *self, Series *only, gint64 t_min, double *lo, double *hi)
+s_range (OlGuiPlot *self, guint first, guint last, gint64 t_min, double *lo, double *hi)
 {
   *lo = INFINITY;
   *hi = -INFINITY;
-  for (guint i = 0; i < self->series->len; i++)
+  for (guint i = first; i < last; i++)
     {
       Series *s = self->series->pdata[i];
-      if (only != NULL && s != only)
-        continue;
       for (guint k = 0; k < s->len; k++)
         {
           Point *p = s_point (s, k);
@@ -252,32 +254,19 @@ s_draw_series (cairo_t *cr, Series *s, gint64 t_right, double x0, double y0, dou
   cairo_restore (cr);
 }
 
-/* Writes v with as many decimals as the span of the axis needs. */
-static void
-s_axis_number (char *text, gsize size, double v, double span)
-{
-  int decimals = CLAMP (1 - (int) floor (log10 (span)), 0, 9);
-
-  if (fabs (v) >= 1e7 || span < 1e-8)
-    g_snprintf (text, size, "%.4g", v);
-  else
-    g_snprintf (text, size, "%.*f", decimals,
-                fabs (v) < 0.5 * pow (10, -decimals) ? 0.0 : v); /* never "-0.0" */
-}
-
 static void
 s_value_labels (OlGuiPlot *self, cairo_t *cr, double x, double y0, double h, double lo,
                 double hi)
 {
   char text[32];
 
-  s_rgba (cr, "#5e5c64", 1);
-  s_axis_number (text, sizeof text, hi, hi - lo);
-  s_text (self, cr, x, y0 + 7, 1, text);
-  s_axis_number (text, sizeof text, (lo + hi) / 2, hi - lo);
-  s_text (self, cr, x, y0 + h / 2, 1, text);
-  s_axis_number (text, sizeof text, lo, hi - lo);
-  s_text (self, cr, x, y0 + h - 7, 1, text);
+  ol_gui_axis_rgba (cr, "#5e5c64", 1);
+  ol_gui_axis_number (text, sizeof text, hi, hi - lo);
+  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + 7, 1, text);
+  ol_gui_axis_number (text, sizeof text, (lo + hi) / 2, hi - lo);
+  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h / 2, 1, text);
+  ol_gui_axis_number (text, sizeof text, lo, hi - lo);
+  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h - 7, 1, text);
 }
 
 static void
@@ -288,21 +277,107 @@ s_legend (OlGuiPlot *self, cairo_t *cr, Series *s, double x, double y)
   g_autoptr (PangoLayout) layout = NULL;
   int w, h;
 
-  if (s->len > 0)
-    text = g_strdup_printf ("%s  %.6g", s->name, s_point (s, s->len - 1)->v);
+  if (s->len > 0 && s->precision >= 0)
+    text = g_strdup_printf ("%s  %.*f%s%s", s->name, s->precision, s_point (s, s->len - 1)->v,
+                            s->unit ? " " : "", s->unit ? s->unit : "");
+  else if (s->len > 0)
+    text = g_strdup_printf ("%s  %.6g%s%s", s->name, s_point (s, s->len - 1)->v,
+                            s->unit ? " " : "", s->unit ? s->unit : "");
   else
     text = g_strdup_printf ("%s  (no data)", s->name);
   /* Readable over the lines. */
   layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
   pango_layout_get_pixel_size (layout, &w, &h);
-  s_rgba (cr, "#ffffff", 0.8);
+  ol_gui_axis_rgba (cr, "#ffffff", 0.8);
   cairo_rectangle (cr, x - 3, y - h / 2.0 - 1, w + 21, h + 2);
   cairo_fill (cr);
   gdk_cairo_set_source_rgba (cr, &s->color);
   cairo_rectangle (cr, x, y - 4, 10, 8);
   cairo_fill (cr);
-  s_rgba (cr, "#241f31", 1);
-  s_text (self, cr, x + 15, y, 0, text);
+  ol_gui_axis_rgba (cr, "#241f31", 1);
+  ol_gui_axis_text (GTK_WIDGET (self), cr, x + 15, y, 0, text);
+}
+
+/* The unit of a lane: the one of all its series, or their distinct units
+ * joined. (transfer full) (nullable) */
+static char *
+s_lane_unit (OlGuiPlot *self, guint first, guint last)
+{
+  g_autoptr (GString) units = g_string_new (NULL);
+
+  for (guint i = first; i < last; i++)
+    {
+      Series *s = self->series->pdata[i];
+      gboolean seen = FALSE;
+
+      if (s->unit == NULL)
+        continue;
+      for (guint k = first; k < i && !seen; k++)
+        seen = g_strcmp0 (((Series *) self->series->pdata[k])->unit, s->unit) == 0;
+      if (!seen)
+        g_string_append_printf (units, "%s%s", units->len > 0 ? ", " : "", s->unit);
+    }
+  return units->len > 0 ? g_strdup (units->str) : NULL;
+}
+
+/* One lane: the series first to last - 1 on one value axis. */
+static void
+s_draw_lane (OlGuiPlot *self, cairo_t *cr, guint first, guint last, gint64 t_right,
+             double left, double y0, double pw, double lane, gboolean separator)
+{
+  g_autofree char *unit = s_lane_unit (self, first, last);
+  OlGuiLevel level = OL_GUI_LEVEL_NORMAL;
+  double lo, hi;
+
+  for (guint i = first; i < last; i++)
+    level = MAX (level, ((Series *) self->series->pdata[i])->level);
+  s_range (self, first, last, t_right - WINDOW_NS, &lo, &hi);
+  if (level != OL_GUI_LEVEL_NORMAL)
+    {
+      ol_gui_axis_rgba (cr, ol_gui_axis_level_color (level), 0.12);
+      cairo_rectangle (cr, left, y0, pw, lane);
+      cairo_fill (cr);
+    }
+  /* The bands of each distinct set of limits of the lane. */
+  for (guint i = first; i < last; i++)
+    {
+      Series *s = self->series->pdata[i];
+      gboolean seen = FALSE;
+
+      for (guint k = first; k < i && !seen; k++)
+        seen = memcmp (&((Series *) self->series->pdata[k])->limits, &s->limits,
+                       sizeof s->limits) == 0;
+      if (!seen)
+        ol_gui_axis_bands (cr, &s->limits, left, y0 + 2, pw, lane - 4, lo, hi);
+    }
+  if (separator)
+    {
+      ol_gui_axis_rgba (cr, "#9a9996", 1);
+      cairo_set_line_width (cr, 1);
+      cairo_move_to (cr, left, floor (y0) + 0.5);
+      cairo_line_to (cr, left + pw, floor (y0) + 0.5);
+      cairo_stroke (cr);
+    }
+  if (level != OL_GUI_LEVEL_NORMAL)
+    {
+      ol_gui_axis_rgba (cr, ol_gui_axis_level_color (level), 1);
+      cairo_set_line_width (cr, 2);
+      cairo_rectangle (cr, left + 1, y0 + 1, pw - 2, lane - 2);
+      cairo_stroke (cr);
+    }
+  s_value_labels (self, cr, left - 6, y0, lane, lo, hi);
+  if (unit != NULL)
+    ol_gui_axis_unit (GTK_WIDGET (self), cr, 2, y0 + lane / 2, lane - 4, unit);
+  for (guint i = first; i < last; i++)
+    {
+      Series *s = self->series->pdata[i];
+
+      g_free (s->drawn_unit);
+      s->drawn_unit = g_strdup (unit);
+      s_draw_series (cr, s, t_right, left, y0 + 2, pw, lane - 4, lo, hi);
+    }
+  for (guint i = first; i < last; i++)
+    s_legend (self, cr, self->series->pdata[i], left + 8, y0 + 12 + 18 * (i - first));
 }
 
 static void
@@ -311,7 +386,7 @@ ol_gui_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   OlGuiPlot *self = OL_GUI_PLOT (widget);
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
-  double left = 64, right = 10, top = 8, bottom = 22;
+  double left = 76, right = 10, top = 8, bottom = 22;
   double pw = width - left - right, ph = height - top - bottom;
   gint64 t_right = g_get_real_time () * 1000 - s_offset (self);
   cairo_t *cr;
@@ -321,10 +396,10 @@ ol_gui_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
 
   /* Frame, grid and time axis. */
-  s_rgba (cr, "#ffffff", 1);
+  ol_gui_axis_rgba (cr, "#ffffff", 1);
   cairo_rectangle (cr, left, top, pw, ph);
   cairo_fill (cr);
-  s_rgba (cr, "#deddda", 1);
+  ol_gui_axis_rgba (cr, "#deddda", 1);
   cairo_set_line_width (cr, 1);
   for (int i = 1; i < OL_GUI_PLOT_SECONDS; i++)
     {
@@ -333,58 +408,50 @@ ol_gui_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       cairo_line_to (cr, x, top + ph);
     }
   cairo_stroke (cr);
-  s_rgba (cr, "#9a9996", 1);
+  ol_gui_axis_rgba (cr, "#9a9996", 1);
   cairo_rectangle (cr, left + 0.5, top + 0.5, pw - 1, ph - 1);
   cairo_stroke (cr);
-  s_rgba (cr, "#5e5c64", 1);
+  ol_gui_axis_rgba (cr, "#5e5c64", 1);
   for (int i = 0; i <= OL_GUI_PLOT_SECONDS; i += OL_GUI_PLOT_SECONDS / 2)
     {
       char text[16];
       g_snprintf (text, sizeof text, i == OL_GUI_PLOT_SECONDS ? "now" : "−%d s",
                   OL_GUI_PLOT_SECONDS - i);
-      s_text (self, cr, left + pw * i / OL_GUI_PLOT_SECONDS, top + ph + bottom / 2 + 1,
+      ol_gui_axis_text (GTK_WIDGET (self), cr, left + pw * i / OL_GUI_PLOT_SECONDS, top + ph + bottom / 2 + 1,
               i == 0 ? 0 : i == OL_GUI_PLOT_SECONDS ? 1 : 0.5, text);
     }
 
   if (self->series->len == 0)
     {
-      s_rgba (cr, "#77767b", 1);
-      s_text (self, cr, left + pw / 2, top + ph / 2, 0.5,
+      ol_gui_axis_rgba (cr, "#77767b", 1);
+      ol_gui_axis_text (GTK_WIDGET (self), cr, left + pw / 2, top + ph / 2, 0.5,
               "Numeric streams you view are plotted here");
     }
   else if (!self->lanes)
-    {
-      double lo, hi;
-
-      s_range (self, NULL, t_right - WINDOW_NS, &lo, &hi);
-      s_value_labels (self, cr, left - 6, top, ph, lo, hi);
-      for (guint i = 0; i < self->series->len; i++)
-        s_draw_series (cr, self->series->pdata[i], t_right, left, top, pw, ph, lo, hi);
-      for (guint i = 0; i < self->series->len; i++)
-        s_legend (self, cr, self->series->pdata[i], left + 8, top + 12 + 18 * i);
-    }
+    s_draw_lane (self, cr, 0, self->series->len, t_right, left, top, pw, ph, FALSE);
   else
     {
-      double lane = ph / self->series->len;
+      guint n_lanes = 0, lane_index = 0;
+      double lane;
 
       for (guint i = 0; i < self->series->len; i++)
+        n_lanes += i == 0 || g_strcmp0 (((Series *) self->series->pdata[i])->lane,
+                                        ((Series *) self->series->pdata[i - 1])->lane) != 0;
+      lane = ph / n_lanes;
+      for (guint first = 0, last; first < self->series->len; first = last, lane_index++)
         {
-          Series *s = self->series->pdata[i];
-          double y0 = top + lane * i, lo, hi;
+          Series *s = self->series->pdata[first];
 
-          if (i > 0)
-            {
-              s_rgba (cr, "#9a9996", 1);
-              cairo_move_to (cr, left, floor (y0) + 0.5);
-              cairo_line_to (cr, left + pw, floor (y0) + 0.5);
-              cairo_stroke (cr);
-            }
-          s_range (self, s, t_right - WINDOW_NS, &lo, &hi);
-          s_value_labels (self, cr, left - 6, y0, lane, lo, hi);
-          s_draw_series (cr, s, t_right, left, y0 + 2, pw, lane - 4, lo, hi);
-          s_legend (self, cr, s, left + 8, y0 + 12);
+          for (last = first + 1; last < self->series->len
+                                 && g_strcmp0 (((Series *) self->series->pdata[last])->lane,
+                                               s->lane) == 0;
+               last++)
+            ;
+          s_draw_lane (self, cr, first, last, t_right, left, top + lane * lane_index, pw, lane,
+                       lane_index > 0);
         }
     }
+  self->paints++;
   cairo_destroy (cr);
 }
 
@@ -460,6 +527,9 @@ ol_gui_plot_add_series (OlGuiPlot *self, const char *name)
     return;
   s = g_new0 (Series, 1);
   s->name = g_strdup (name);
+  s->group = g_strdup (name);
+  s->lane = g_strdup (name);
+  s->precision = -1;
   s->points = g_new (Point, OL_GUI_PLOT_MAX_POINTS);
   gdk_rgba_parse (&s->color, s_palette[self->next_color++ % G_N_ELEMENTS (s_palette)]);
   g_ptr_array_add (self->series, s);
@@ -541,4 +611,79 @@ ol_gui_plot_get_lanes (OlGuiPlot *self)
 {
   g_return_val_if_fail (OL_GUI_IS_PLOT (self), FALSE);
   return self->lanes;
+}
+
+void
+ol_gui_plot_set_series_info (OlGuiPlot *self, const char *name, const char *group,
+                             guint order, const char *lane, const char *unit,
+                             const OlGuiLimits *limits, int precision)
+{
+  Series *s;
+
+  g_return_if_fail (OL_GUI_IS_PLOT (self));
+  if ((s = s_find (self, name)) == NULL)
+    return;
+  g_free (s->group);
+  s->group = g_strdup (group ? group : name);
+  s->order = order;
+  g_free (s->lane);
+  s->lane = g_strdup (lane ? lane : name);
+  g_free (s->unit);
+  s->unit = g_strdup (unit);
+  if (limits != NULL)
+    s->limits = *limits;
+  else
+    memset (&s->limits, 0, sizeof s->limits);
+  s->precision = precision;
+  g_ptr_array_sort (self->series, s_compare_series);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ol_gui_plot_set_series_level (OlGuiPlot *self, const char *name, OlGuiLevel level)
+{
+  Series *s;
+
+  g_return_if_fail (OL_GUI_IS_PLOT (self));
+  if ((s = s_find (self, name)) == NULL || s->level == level)
+    return;
+  s->level = level;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+OlGuiLevel
+ol_gui_plot_get_series_level (OlGuiPlot *self, const char *name)
+{
+  Series *s;
+
+  g_return_val_if_fail (OL_GUI_IS_PLOT (self), OL_GUI_LEVEL_NORMAL);
+  return (s = s_find (self, name)) != NULL ? s->level : OL_GUI_LEVEL_NORMAL;
+}
+
+const char *
+ol_gui_plot_get_drawn_unit (OlGuiPlot *self, const char *name)
+{
+  Series *s;
+
+  g_return_val_if_fail (OL_GUI_IS_PLOT (self), NULL);
+  return (s = s_find (self, name)) != NULL ? s->drawn_unit : NULL;
+}
+
+guint64
+ol_gui_plot_get_paints (OlGuiPlot *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_PLOT (self), 0);
+  return self->paints;
+}
+
+gboolean
+ol_gui_plot_get_last_value (OlGuiPlot *self, const char *name, double *value)
+{
+  Series *s;
+
+  g_return_val_if_fail (OL_GUI_IS_PLOT (self), FALSE);
+  if ((s = s_find (self, name)) == NULL || s->len == 0)
+    return FALSE;
+  *value = s_point (s, s->len - 1)->v;
+  return TRUE;
 }

@@ -8,6 +8,7 @@ struct _OlGuiStreamRow {
   GtkLabel *name_label;     /* (unowned) children of the row */
   GtkLabel *info_label;
   GtkLabel *stats_label;
+  GtkLabel *level_label;
   GtkCheckButton *view_check;
   GtkSwitch *enable_switch;
 
@@ -18,6 +19,11 @@ struct _OlGuiStreamRow {
   char *error;              /* (owned) (nullable) the last failed request */
   OlEncoding encoding;
   OlImageInfo image;
+  json_t *description_json;       /* (owned) (nullable) as the server sent it */
+  OlGuiDescription *description;  /* (owned) (nullable) parsed from it */
+  OlGuiLevel level;
+  guint64 warnings;
+  guint64 alarms;
 };
 
 G_DEFINE_FINAL_TYPE (OlGuiStreamRow, ol_gui_stream_row, GTK_TYPE_LIST_BOX_ROW)
@@ -32,6 +38,8 @@ ol_gui_stream_row_finalize (GObject *object)
 
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->description_json, json_decref);
+  g_clear_pointer (&self->description, ol_gui_description_unref);
   G_OBJECT_CLASS (ol_gui_stream_row_parent_class)->finalize (object);
 }
 
@@ -120,6 +128,16 @@ ol_gui_stream_row_init (OlGuiStreamRow *self)
   gtk_grid_attach (GTK_GRID (grid), w, 0, 2, 3, 1);
   self->stats_label = GTK_LABEL (w);
 
+  w = gtk_label_new ("");
+  gtk_label_set_xalign (GTK_LABEL (w), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (w), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (w, "caption");
+  gtk_widget_add_css_class (w, "numeric");
+  gtk_widget_add_css_class (w, "ol-level");
+  gtk_widget_set_visible (w, FALSE);
+  gtk_grid_attach (GTK_GRID (grid), w, 0, 3, 3, 1);
+  self->level_label = GTK_LABEL (w);
+
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (self), grid);
   gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (self), FALSE);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), FALSE);
@@ -166,26 +184,104 @@ s_show_server_stats (OlGuiStreamRow *self, json_t *stats)
   else if (self->client_stats)
     return;
   else if (json_is_object (stats))
-    text = g_strdup_printf ("server: %.1f msg/s · %" G_GINT64_FORMAT " sent · %"
-                            G_GINT64_FORMAT " dropped",
-                            json_number_value (json_object_get (stats, "rate")),
-                            (gint64) json_integer_value (json_object_get (stats, "sent")),
-                            (gint64) json_integer_value (json_object_get (stats, "dropped")));
+    {
+      gint64 warnings = (gint64) json_integer_value (json_object_get (stats, "warnings"));
+      gint64 alarms = (gint64) json_integer_value (json_object_get (stats, "alarms"));
+
+      text = g_strdup_printf ("server: %.1f msg/s · %" G_GINT64_FORMAT " sent · %"
+                              G_GINT64_FORMAT " dropped",
+                              json_number_value (json_object_get (stats, "rate")),
+                              (gint64) json_integer_value (json_object_get (stats, "sent")),
+                              (gint64) json_integer_value (json_object_get (stats, "dropped")));
+      if (warnings > 0 || alarms > 0)
+        {
+          char *more = g_strdup_printf ("%s · %" G_GINT64_FORMAT " warnings · %"
+                                        G_GINT64_FORMAT " alarms", text, warnings, alarms);
+          g_free (text);
+          text = more;
+        }
+    }
   else
     text = g_strdup ("");
   gtk_label_set_text (self->stats_label, text);
 }
 
-void
+static gboolean
+s_has_limits (const OlGuiDescription *d)
+{
+  if (d == NULL)
+    return FALSE;
+  for (guint i = 0; i < d->n_fields; i++)
+    if (d->fields[i].limits.flags != 0)
+      return TRUE;
+  return d->limits.flags != 0;
+}
+
+static void
+s_show_level (OlGuiStreamRow *self)
+{
+  g_autofree char *text = NULL;
+  gboolean shown = s_has_limits (self->description) || self->warnings > 0 || self->alarms > 0;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "ol-alarm");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "ol-warning");
+  if (self->level == OL_GUI_LEVEL_ALARM)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "ol-alarm");
+  else if (self->level == OL_GUI_LEVEL_WARNING)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "ol-warning");
+  gtk_widget_set_visible (GTK_WIDGET (self->level_label), shown);
+  if (!shown)
+    return;
+  text = g_strdup_printf ("%s · %" G_GUINT64_FORMAT " in warning · %" G_GUINT64_FORMAT
+                          " in alarm",
+                          self->level == OL_GUI_LEVEL_ALARM ? "ALARM"
+                          : self->level == OL_GUI_LEVEL_WARNING ? "WARNING" : "within limits",
+                          self->warnings, self->alarms);
+  gtk_label_set_text (self->level_label, text);
+}
+
+/* The description of the latest "streams" entry; TRUE if it changed. */
+static gboolean
+s_update_description (OlGuiStreamRow *self, json_t *json)
+{
+  g_autofree char *tooltip = NULL;
+
+  if (!json_is_object (json))
+    json = NULL;
+  if (json == self->description_json
+      || (json != NULL && self->description_json != NULL
+          && json_equal (json, self->description_json)))
+    return FALSE;
+  g_clear_pointer (&self->description_json, json_decref);
+  g_clear_pointer (&self->description, ol_gui_description_unref);
+  if (json != NULL)
+    {
+      self->description_json = json_incref (json);
+      self->description = ol_gui_description_parse (json);
+    }
+  if (self->description != NULL)
+    {
+      g_autofree char *text = ol_gui_description_format (self->description);
+      tooltip = g_strdup_printf ("%s\n%s", self->name, text);
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), tooltip ? tooltip : self->name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), tooltip ? tooltip : self->name);
+  s_show_level (self);
+  return TRUE;
+}
+
+gboolean
 ol_gui_stream_row_update (OlGuiStreamRow *self, json_t *config)
 {
+  gboolean changed;
   g_autoptr (GString) info = g_string_new (NULL);
   const char *kind = json_string_value (json_object_get (config, "kind"));
   const char *encoding = json_string_value (json_object_get (config, "encoding"));
   json_t *hz = json_object_get (config, "hz");
   json_t *image = json_object_get (config, "image");
 
-  g_return_if_fail (OL_GUI_IS_STREAM_ROW (self));
+  g_return_val_if_fail (OL_GUI_IS_STREAM_ROW (self), FALSE);
+  changed = s_update_description (self, json_object_get (config, "description"));
   g_string_append (info, kind ? kind : "stream");
   if (json_is_number (hz))
     g_string_append_printf (info, " · %g Hz", json_number_value (hz));
@@ -204,12 +300,58 @@ ol_gui_stream_row_update (OlGuiStreamRow *self, json_t *config)
       g_string_append_printf (info, " %u×%u %s", self->image.width, self->image.height,
                               format ? format : "?");
     }
+  if (self->description != NULL && self->description->form != OL_GUI_FORM_NONE)
+    g_string_append_printf (info, " · %s", ol_gui_form_name (self->description->form));
+  if (self->description != NULL && self->description->unit != NULL)
+    g_string_append_printf (info, " in %s", self->description->unit);
   gtk_label_set_text (self->info_label, info->str);
 
   self->server_enabled = json_is_true (json_object_get (config, "enabled"));
   if (!self->pending)
     s_show_server_state (self);
   s_show_server_stats (self, json_object_get (config, "stats"));
+  return changed;
+}
+
+OlGuiDescription *
+ol_gui_stream_row_get_description (OlGuiStreamRow *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_STREAM_ROW (self), NULL);
+  return self->description;
+}
+
+void
+ol_gui_stream_row_set_level (OlGuiStreamRow *self, OlGuiLevel level, guint64 warnings,
+                             guint64 alarms)
+{
+  g_return_if_fail (OL_GUI_IS_STREAM_ROW (self));
+  if (self->level == level && self->warnings == warnings && self->alarms == alarms)
+    return;
+  self->level = level;
+  self->warnings = warnings;
+  self->alarms = alarms;
+  s_show_level (self);
+}
+
+OlGuiLevel
+ol_gui_stream_row_get_level (OlGuiStreamRow *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_STREAM_ROW (self), OL_GUI_LEVEL_NORMAL);
+  return self->level;
+}
+
+guint64
+ol_gui_stream_row_get_warnings (OlGuiStreamRow *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_STREAM_ROW (self), 0);
+  return self->warnings;
+}
+
+guint64
+ol_gui_stream_row_get_alarms (OlGuiStreamRow *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_STREAM_ROW (self), 0);
+  return self->alarms;
 }
 
 gboolean

@@ -6,6 +6,10 @@
  * (GtkSwitch's delayed state) until ol_gui_stream_row_finish_request()
  * reports the server's answer; the server's state from every "streams" poll
  * (also what another client changed) is shown unless a request is pending.
+ * A described stream has its description as the row's tooltip (text, unit,
+ * form, limits); a viewed stream whose latest message is in alarm turns
+ * the row red, in warning amber, until a message comes without the bit, and
+ * the row counts the messages received in warning and in alarm.
  *
  * Signals:
  *   "enable-requested" (gboolean enabled)  the user flipped the switch
@@ -16,6 +20,7 @@
 #include <gtk/gtk.h>
 #include <oneliner/oneliner.h>
 
+#include "ol-gui-description.h"
 #include "ol-gui-stream-stats.h"
 
 G_BEGIN_DECLS
@@ -27,8 +32,21 @@ OlGuiStreamRow *ol_gui_stream_row_new (const char *name);
 /* (transfer none) */
 const char *ol_gui_stream_row_get_name (OlGuiStreamRow *self);
 
-/* Applies one entry of the "streams" result (borrowed). */
-void ol_gui_stream_row_update (OlGuiStreamRow *self, json_t *config);
+/* Applies one entry of the "streams" result (borrowed). TRUE if the
+ * stream's description changed (also from none to one, or back). */
+gboolean ol_gui_stream_row_update (OlGuiStreamRow *self, json_t *config);
+
+/* (transfer none) (nullable) the description of the latest "streams" entry */
+OlGuiDescription *ol_gui_stream_row_get_description (OlGuiStreamRow *self);
+
+/* The level of the latest message received and the counts of messages
+ * received in warning and in alarm (a viewed stream); OL_GUI_LEVEL_NORMAL
+ * and 0, 0 stop showing them. */
+void ol_gui_stream_row_set_level (OlGuiStreamRow *self, OlGuiLevel level, guint64 warnings,
+                                  guint64 alarms);
+OlGuiLevel ol_gui_stream_row_get_level (OlGuiStreamRow *self);
+guint64 ol_gui_stream_row_get_warnings (OlGuiStreamRow *self);
+guint64 ol_gui_stream_row_get_alarms (OlGuiStreamRow *self);
 
 gboolean ol_gui_stream_row_get_server_enabled (OlGuiStreamRow *self);
 OlEncoding ol_gui_stream_row_get_encoding (OlGuiStreamRow *self);

@@ -26,6 +26,12 @@ typedef struct {
   guint64 errors;          /* error messages received */
   /* counters.overflowed already reported to the live view */
   guint64 overflowed_seen;
+  /* the status bits of the latest message taken (taken_any: there was one),
+   * and the messages taken with OL_STATUS_WARNING, OL_STATUS_ALARM */
+  gboolean taken_any;
+  guint32 last_status;
+  guint64 warnings_taken;
+  guint64 alarms_taken;
 } OlGuiStreamStats;
 
 /* Counts one message taken from the client's storage. */

@@ -308,6 +308,9 @@ s_view (OlGuiWindow *self, OlGuiStreamRow *row, gboolean view)
 {
   const char *name = ol_gui_stream_row_get_name (row);
   OlEncoding encoding = ol_gui_stream_row_get_encoding (row);
+  OlGuiDescription *description = ol_gui_stream_row_get_description (row);
+  gboolean trace = encoding == OL_ENCODING_JSON && description != NULL
+                   && description->form == OL_GUI_FORM_ARRAY;
   g_autoptr (GError) error = NULL;
 
   ol_gui_stream_row_set_viewed (row, view);
@@ -317,16 +320,17 @@ s_view (OlGuiWindow *self, OlGuiStreamRow *row, gboolean view)
       ol_gui_views_remove_stream (self->views, name);
       g_hash_table_remove (self->stats, name);
       ol_gui_stream_row_set_client_stats (row, NULL);
+      ol_gui_stream_row_set_level (row, OL_GUI_LEVEL_NORMAL, 0, 0);
       return;
     }
   if (ol_gui_connection_is_subscribed (self->connection, name))
     return;
-  /* A live view keeps the latest message (cache): a picture shows only the
-   * newest frame anyway. A plot wants every point: a bounded queue, emptied
-   * at every watch call. */
+  /* A live view keeps the latest message (cache): a picture or a trace
+   * shows only the newest one anyway. A plot wants every point: a bounded
+   * queue, emptied at every watch call. */
   if (!ol_gui_connection_subscribe (self->connection, name,
-                                    encoding == OL_ENCODING_JSON ? OL_STORAGE_QUEUE
-                                                                 : OL_STORAGE_CACHE,
+                                    encoding == OL_ENCODING_JSON && !trace ? OL_STORAGE_QUEUE
+                                                                           : OL_STORAGE_CACHE,
                                     PLOT_QUEUE_DEPTH, &error))
     {
       g_warning ("cannot subscribe to %s: %s", name, error->message);
@@ -334,7 +338,7 @@ s_view (OlGuiWindow *self, OlGuiStreamRow *row, gboolean view)
       return;
     }
   g_hash_table_insert (self->stats, g_strdup (name), g_new0 (OlGuiStreamStats, 1));
-  ol_gui_views_add_stream (self->views, name, encoding);
+  ol_gui_views_add_stream (self->views, name, encoding, description);
 }
 
 static void
@@ -434,7 +438,13 @@ s_on_streams_changed (OlGuiConnection *connection, OlGuiWindow *self)
           g_hash_table_insert (self->rows, g_strdup (key), r);
           gtk_list_box_append (self->streams_list, GTK_WIDGET (r));
         }
-      ol_gui_stream_row_update (r, config);
+      /* A viewed stream whose description changed is shown anew (its view
+       * and its storage follow the description). */
+      if (ol_gui_stream_row_update (r, config) && !created && ol_gui_stream_row_get_viewed (r))
+        {
+          s_view (self, r, FALSE);
+          s_view (self, r, TRUE);
+        }
       /* At first sight, show the JSON streams that run: the window is
        * useful at once; the user unchecks what is not wanted. */
       if (created && !self->streams_seen && ol_gui_stream_row_get_server_enabled (r)
@@ -449,6 +459,7 @@ s_on_stream_ready (OlGuiConnection *connection, const char *name, OlGuiWindow *s
 {
   OlClient *client = ol_gui_connection_get_client (connection);
   OlGuiStreamStats *stats = g_hash_table_lookup (self->stats, name);
+  OlGuiStreamRow *row;
   OlStreamCounters counters;
 
   if (client == NULL || stats == NULL)
@@ -468,15 +479,28 @@ s_on_stream_ready (OlGuiConnection *connection, const char *name, OlGuiWindow *s
           continue;
         }
       ol_gui_stream_stats_take (stats, g_bytes_get_size (m->payload));
+      stats->taken_any = TRUE;
+      stats->last_status = m->status;
+      stats->warnings_taken += (m->status & OL_STATUS_WARNING) != 0;
+      stats->alarms_taken += (m->status & OL_STATUS_ALARM) != 0;
       ol_gui_views_push (self->views, m);
     }
+  if (!ol_client_get_stream_counters (client, name, &counters, NULL))
+    return;
   /* What a cache replaced before it was taken was not shown either. */
-  if (ol_client_get_stream_counters (client, name, &counters, NULL)
-      && counters.overflowed > stats->overflowed_seen)
+  if (counters.overflowed > stats->overflowed_seen)
     {
       ol_gui_views_count_skipped (self->views, name, counters.overflowed - stats->overflowed_seen);
       stats->overflowed_seen = counters.overflowed;
     }
+  /* The level of the latest message, and the messages received in warning
+   * and alarm: the client counts all it received, also those a cache
+   * replaced before they were taken. */
+  row = g_hash_table_lookup (self->rows, name);
+  if (row != NULL && stats->taken_any)
+    ol_gui_stream_row_set_level (row, ol_gui_level_from_status (stats->last_status),
+                                 MAX (counters.warnings, stats->warnings_taken),
+                                 MAX (counters.alarms, stats->alarms_taken));
 }
 
 static gboolean
