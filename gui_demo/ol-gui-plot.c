@@ -141,11 +141,25 @@ s_update_tick (OlGuiPlot *self)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 /* ------------------------------------------------------------------------ */
 /* Drawing */
+
+/* The lanes the series are drawn in. */
+static guint
+s_count_lanes (OlGuiPlot *self)
+{
+  guint n = 0;
+
+  if (!self->lanes)
+    return 1;
+  for (guint i = 0; i < self->series->len; i++)
+    n += i == 0 || g_strcmp0 (((Series *) self->series->pdata[i])->lane,
+                              ((Series *) self->series->pdata[i - 1])->lane) != 0;
+  return n;
+}
 
 /* The value range of the visible points of the series first to last - 1. */
 static void
@@ -417,8 +431,9 @@ ol_gui_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       char text[16];
       g_snprintf (text, sizeof text, i == OL_GUI_PLOT_SECONDS ? "now" : "−%d s",
                   OL_GUI_PLOT_SECONDS - i);
-      ol_gui_axis_text (GTK_WIDGET (self), cr, left + pw * i / OL_GUI_PLOT_SECONDS, top + ph + bottom / 2 + 1,
-              i == 0 ? 0 : i == OL_GUI_PLOT_SECONDS ? 1 : 0.5, text);
+      ol_gui_axis_text (GTK_WIDGET (self), cr, left + pw * i / OL_GUI_PLOT_SECONDS,
+                        top + ph + bottom / 2 + 1,
+                        i == 0 ? 0 : i == OL_GUI_PLOT_SECONDS ? 1 : 0.5, text);
     }
 
   if (self->series->len == 0)
@@ -431,13 +446,9 @@ ol_gui_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     s_draw_lane (self, cr, 0, self->series->len, t_right, left, top, pw, ph, FALSE);
   else
     {
-      guint n_lanes = 0, lane_index = 0;
-      double lane;
+      guint lane_index = 0;
+      double lane = ph / s_count_lanes (self);
 
-      for (guint i = 0; i < self->series->len; i++)
-        n_lanes += i == 0 || g_strcmp0 (((Series *) self->series->pdata[i])->lane,
-                                        ((Series *) self->series->pdata[i - 1])->lane) != 0;
-      lane = ph / n_lanes;
       for (guint first = 0, last; first < self->series->len; first = last, lane_index++)
         {
           Series *s = self->series->pdata[first];
@@ -460,10 +471,15 @@ ol_gui_plot_measure (GtkWidget *widget, GtkOrientation orientation, int for_size
                      int *minimum, int *natural, int *minimum_baseline,
                      int *natural_baseline)
 {
-  (void) widget;
+  OlGuiPlot *self = OL_GUI_PLOT (widget);
+
   (void) for_size;
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 200 : 120;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 600 : 240;
+  /* Room for every lane to show its scale and legend. */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *natural = 600;
+  else
+    *natural = (int) MAX (240, 30 + 60 * s_count_lanes (self));
   *minimum_baseline = *natural_baseline = -1;
 }
 
@@ -603,7 +619,7 @@ ol_gui_plot_set_lanes (OlGuiPlot *self, gboolean lanes)
 {
   g_return_if_fail (OL_GUI_IS_PLOT (self));
   self->lanes = lanes;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 gboolean
@@ -636,7 +652,7 @@ ol_gui_plot_set_series_info (OlGuiPlot *self, const char *name, const char *grou
     memset (&s->limits, 0, sizeof s->limits);
   s->precision = precision;
   g_ptr_array_sort (self->series, s_compare_series);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 void

@@ -1,6 +1,7 @@
 /* oneliner-gui: --self-test, the program driving its own widgets. */
 #include "ol-gui-self-test.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "ol-gui-screenshot.h"
@@ -11,6 +12,9 @@
 #define STEP_BOUND_MS 10000
 #define CAMERA_RUN_US (10 * G_USEC_PER_SEC)
 #define CAMERA_HZ 30
+#define TEMPERATURE "sensor/temperature"
+#define TRACE "daq/trace"
+#define TRACE_RUN_US (3 * G_USEC_PER_SEC)
 
 typedef enum { STEP_WAIT, STEP_DONE, STEP_FAILED } StepResult;
 
@@ -32,6 +36,11 @@ struct OlGuiSelfTest {
   gboolean shot_done;        /* the screenshot was attempted after a paint */
   GError *shot_error;        /* (owned) (nullable) its failure */
   guint shot_attempts;
+  double heat_kelvin;        /* what the heat steps asked sensor.heat for */
+  guint64 alarms_before;     /* the temperature row's alarm count before */
+  gint64 trace_start_us;
+  guint64 trace_received_before;
+  guint64 trace_painted_before;
 };
 
 typedef struct {
@@ -257,6 +266,243 @@ s_camera_off (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
   return json_is_false (enabled) ? STEP_DONE : STEP_WAIT;
 }
 
+static const char *
+s_level_name (OlGuiLevel level)
+{
+  return level == OL_GUI_LEVEL_ALARM ? "alarm" : level == OL_GUI_LEVEL_WARNING ? "warning"
+                                                                              : "normal";
+}
+
+/* The unit of sensor/temperature as the server describes it. */
+static StepResult
+s_unit_on_axis (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  json_t *streams = ol_gui_connection_get_streams (ol_gui_window_get_connection (w));
+  const char *unit = json_string_value (json_object_get (
+    json_object_get (json_object_get (streams, TEMPERATURE), "description"), "unit"));
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+  const char *drawn;
+
+  (void) first;
+  if (unit == NULL)
+    return s_fail (t, "the server's streams list gives " TEMPERATURE " no unit");
+  if (!ol_gui_plot_has_series (plot, TEMPERATURE))
+    return s_fail (t, "the plot has no series " TEMPERATURE);
+  drawn = ol_gui_plot_get_drawn_unit (plot, TEMPERATURE);
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("the axis of " TEMPERATURE " shows %s%s%s after %"
+                               G_GUINT64_FORMAT " paints, expected \"%.32s\"",
+                               drawn ? "\"" : "", drawn ? drawn : "no unit", drawn ? "\"" : "",
+                               ol_gui_plot_get_paints (plot), unit);
+  return g_strcmp0 (drawn, unit) == 0 ? STEP_DONE : STEP_WAIT;
+}
+
+/* daq/trace is a live trace: traces of the described length painted, the
+ * x unit on the axis; over a few seconds, as many painted as the screen
+ * could show, none queued. */
+static StepResult
+s_trace_painted (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TRACE);
+  OlGuiDescription *d = row ? ol_gui_stream_row_get_description (row) : NULL;
+  OlGuiTrace *trace = ol_gui_views_get_trace (ol_gui_window_get_views (w), TRACE);
+  OlClient *client = ol_gui_connection_get_client (ol_gui_window_get_connection (w));
+  OlStreamCounters counters = { 0 };
+  guint64 received, painted;
+  double seconds;
+
+  if (d == NULL || d->form != OL_GUI_FORM_ARRAY || d->length == 0)
+    return s_fail (t, "the server does not describe " TRACE " as an array of a given length");
+  if (trace == NULL)
+    return s_fail (t, "viewing " TRACE " opened no trace (row viewed: %s)",
+                   ol_gui_stream_row_get_viewed (row) ? "yes" : "no");
+  if (first || t->trace_start_us == 0)
+    {
+      g_free (t->reason);
+      t->reason = g_strdup_printf ("%" G_GUINT64_FORMAT " traces received, %" G_GUINT64_FORMAT
+                                   " painted, the last of %u samples (expected %u)",
+                                   ol_gui_trace_get_received (trace),
+                                   ol_gui_trace_get_painted (trace),
+                                   ol_gui_trace_get_painted_samples (trace), d->length);
+      if (ol_gui_trace_get_painted (trace) < 1
+          || ol_gui_trace_get_painted_samples (trace) != d->length)
+        return STEP_WAIT;
+      if (g_strcmp0 (ol_gui_trace_get_painted_x_unit (trace), d->x_unit) != 0)
+        return s_fail (t, "the x axis of " TRACE " shows no \"%s\"",
+                       d->x_unit ? d->x_unit : "(none)");
+      t->trace_start_us = g_get_monotonic_time ();
+      t->trace_received_before = ol_gui_trace_get_received (trace);
+      t->trace_painted_before = ol_gui_trace_get_painted (trace);
+      return STEP_WAIT;
+    }
+  if (g_get_monotonic_time () - t->trace_start_us < TRACE_RUN_US)
+    return STEP_WAIT;
+  seconds = (g_get_monotonic_time () - t->trace_start_us) / (double) G_USEC_PER_SEC;
+  received = ol_gui_trace_get_received (trace) - t->trace_received_before;
+  painted = ol_gui_trace_get_painted (trace) - t->trace_painted_before;
+  if (client != NULL)
+    ol_client_get_stream_counters (client, TRACE, &counters, NULL);
+  printf ("self-test:   " TRACE ": %" G_GUINT64_FORMAT " traces of %u samples taken in %.1f s, %"
+          G_GUINT64_FORMAT " painted; %" G_GUINT64_FORMAT " received in all, %" G_GUINT64_FORMAT
+          " replaced before they were taken, %" G_GUINT64_FORMAT " missed\n",
+          received, ol_gui_trace_get_painted_samples (trace), seconds, painted,
+          counters.received, counters.overflowed, counters.missed);
+  fflush (stdout);
+  if (painted == 0)
+    return s_fail (t, "no trace painted in %.1f s (%" G_GUINT64_FORMAT " taken)", seconds,
+                   received);
+  if (painted > received)
+    return s_fail (t, "%" G_GUINT64_FORMAT " traces painted but %" G_GUINT64_FORMAT " taken",
+                   painted, received);
+  return STEP_DONE;
+}
+
+/* Calls sensor.heat(kelvin) through its form, as a user would. */
+static StepResult
+s_heat_call (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiCallForm *form = ol_gui_window_get_call_form (w);
+  const char *result;
+  char *end = NULL;
+
+  if (first)
+    {
+      GtkWidget *field;
+
+      if (!ol_gui_window_select_callable (w, "sensor", "heat"))
+        return s_fail (t, "the sidebar does not list sensor.heat");
+      field = ol_gui_call_form_get_field (form, "kelvin");
+      if (!GTK_IS_SPIN_BUTTON (field))
+        return s_fail (t, "the form of sensor.heat has no spin button kelvin");
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (field), t->heat_kelvin);
+      g_signal_emit_by_name (ol_gui_call_form_get_call_button (form), "clicked");
+      if (!ol_gui_call_form_is_busy (form))
+        return s_fail (t, "pressing Call started no call: %s",
+                       ol_gui_call_form_get_result_text (form));
+    }
+  if (ol_gui_call_form_is_busy (form))
+    {
+      g_free (t->reason);
+      t->reason = g_strdup ("no answer shown");
+      return STEP_WAIT;
+    }
+  result = ol_gui_call_form_get_result_text (form);
+  g_ascii_strtod (result, &end);
+  if (end == result || *end != '\0')
+    return s_fail (t, "sensor.heat(%.3f) answered \"%.200s\"", t->heat_kelvin, result);
+  return STEP_DONE;
+}
+
+/* What the temperature's row, lane and value show now. */
+static void
+s_temperature_reason (OlGuiSelfTest *t, OlGuiWindow *w, const char *want)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TEMPERATURE);
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+  double v = NAN;
+
+  ol_gui_plot_get_last_value (plot, TEMPERATURE, &v);
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("want %s; the row shows %s with %" G_GUINT64_FORMAT " in warning, %"
+                               G_GUINT64_FORMAT " in alarm (%" G_GUINT64_FORMAT " before), the "
+                               "plot's lane %s, the latest value %.3f",
+                               want, s_level_name (ol_gui_stream_row_get_level (row)),
+                               ol_gui_stream_row_get_warnings (row),
+                               ol_gui_stream_row_get_alarms (row), t->alarms_before,
+                               s_level_name (ol_gui_plot_get_series_level (plot, TEMPERATURE)), v);
+}
+
+/* Heats sensor/temperature beyond its alarm_high limit (read from its
+ * description) through a call to sensor.heat. */
+static StepResult
+s_heat_up (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TEMPERATURE);
+  OlGuiDescription *d = row ? ol_gui_stream_row_get_description (row) : NULL;
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+  double now;
+
+  if (first)
+    {
+      if (d == NULL || !(d->limits.flags & OL_GUI_LIMIT_ALARM_HIGH))
+        return s_fail (t, "the description of " TEMPERATURE " has no alarm_high limit");
+      if (!ol_gui_plot_get_last_value (plot, TEMPERATURE, &now))
+        return s_fail (t, "the plot has no value of " TEMPERATURE);
+      t->alarms_before = ol_gui_stream_row_get_alarms (row);
+      /* Well beyond the limit: the noise never brings it back. */
+      t->heat_kelvin = d->limits.alarm_high - now + MAX (2.0, 0.1 * fabs (d->limits.alarm_high));
+      printf ("self-test:   " TEMPERATURE " at %.3f, alarm above %g: heat by %.3f K\n", now,
+              d->limits.alarm_high, t->heat_kelvin);
+      fflush (stdout);
+    }
+  return s_heat_call (t, w, first);
+}
+
+static StepResult
+s_in_alarm (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TEMPERATURE);
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+
+  (void) first;
+  if (row == NULL)
+    return s_fail (t, "the streams list lost " TEMPERATURE);
+  s_temperature_reason (t, w, "alarm, the alarm count up");
+  if (ol_gui_stream_row_get_level (row) == OL_GUI_LEVEL_ALARM
+      && ol_gui_stream_row_get_alarms (row) > t->alarms_before
+      && gtk_widget_has_css_class (GTK_WIDGET (row), "ol-alarm")
+      && ol_gui_plot_get_series_level (plot, TEMPERATURE) == OL_GUI_LEVEL_ALARM)
+    return STEP_DONE;
+  return STEP_WAIT;
+}
+
+/* Cools sensor/temperature back into the middle of its warning range. */
+static StepResult
+s_cool_down (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TEMPERATURE);
+  OlGuiDescription *d = row ? ol_gui_stream_row_get_description (row) : NULL;
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+  double now, lo, hi;
+
+  if (first)
+    {
+      guint f;
+
+      if (d == NULL)
+        return s_fail (t, "the streams list lost the description of " TEMPERATURE);
+      f = d->limits.flags;
+      lo = (f & OL_GUI_LIMIT_WARNING_LOW) ? d->limits.warning_low
+         : (f & OL_GUI_LIMIT_ALARM_LOW) ? d->limits.alarm_low : NAN;
+      hi = (f & OL_GUI_LIMIT_WARNING_HIGH) ? d->limits.warning_high : d->limits.alarm_high;
+      if (!ol_gui_plot_get_last_value (plot, TEMPERATURE, &now))
+        return s_fail (t, "the plot has no value of " TEMPERATURE);
+      /* The middle of the range, or well below its top without a low limit. */
+      t->heat_kelvin = (isnan (lo) ? hi - MAX (5.0, 0.2 * fabs (hi)) : (lo + hi) / 2) - now;
+      printf ("self-test:   " TEMPERATURE " at %.3f: heat by %.3f K\n", now, t->heat_kelvin);
+      fflush (stdout);
+    }
+  return s_heat_call (t, w, first);
+}
+
+static StepResult
+s_back_to_normal (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, TEMPERATURE);
+  OlGuiPlot *plot = ol_gui_views_get_plot (ol_gui_window_get_views (w));
+
+  (void) first;
+  if (row == NULL)
+    return s_fail (t, "the streams list lost " TEMPERATURE);
+  s_temperature_reason (t, w, "normal");
+  if (ol_gui_stream_row_get_level (row) == OL_GUI_LEVEL_NORMAL
+      && !gtk_widget_has_css_class (GTK_WIDGET (row), "ol-alarm")
+      && !gtk_widget_has_css_class (GTK_WIDGET (row), "ol-warning")
+      && ol_gui_plot_get_series_level (plot, TEMPERATURE) == OL_GUI_LEVEL_NORMAL)
+    return STEP_DONE;
+  return STEP_WAIT;
+}
+
 static void
 s_stop_waiting_for_paint (OlGuiSelfTest *t)
 {
@@ -324,7 +570,13 @@ static const Step s_steps[] = {
   { "fill axis=1 mm=12.5", s_fill, STEP_BOUND_MS * 1000 },
   { "call stage.move_to", s_call, STEP_BOUND_MS * 1000 },
   { "switch " CAMERA " off", s_camera_off, STEP_BOUND_MS * 1000 },
+  { "unit on the axis of " TEMPERATURE, s_unit_on_axis, STEP_BOUND_MS * 1000 },
+  { "trace of " TRACE " painted", s_trace_painted, TRACE_RUN_US + STEP_BOUND_MS * 1000 },
+  { "heat " TEMPERATURE " beyond its alarm limit", s_heat_up, STEP_BOUND_MS * 1000 },
+  { TEMPERATURE " in alarm", s_in_alarm, 2 * STEP_BOUND_MS * 1000 },
   { "screenshot", s_screenshot, STEP_BOUND_MS * 1000 },
+  { "cool " TEMPERATURE " back within its limits", s_cool_down, STEP_BOUND_MS * 1000 },
+  { TEMPERATURE " back to normal", s_back_to_normal, 2 * STEP_BOUND_MS * 1000 },
 };
 
 static void

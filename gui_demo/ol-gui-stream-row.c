@@ -300,7 +300,8 @@ ol_gui_stream_row_update (OlGuiStreamRow *self, json_t *config)
       g_string_append_printf (info, " %u×%u %s", self->image.width, self->image.height,
                               format ? format : "?");
     }
-  if (self->description != NULL && self->description->form != OL_GUI_FORM_NONE)
+  if (self->description != NULL && self->description->form != OL_GUI_FORM_NONE
+      && self->description->form != OL_GUI_FORM_IMAGE)
     g_string_append_printf (info, " · %s", ol_gui_form_name (self->description->form));
   if (self->description != NULL && self->description->unit != NULL)
     g_string_append_printf (info, " in %s", self->description->unit);
