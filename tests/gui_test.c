@@ -1,5 +1,6 @@
 /* The GTK client: oneliner-gui --self-test under Xvfb against a real demo
- * server, its screenshot, and its banner when the server is not there. */
+ * server, its screenshot, and its banner when the server is not there; and
+ * the GUI's reading of stream descriptions, fed hostile "streams" replies. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -8,6 +9,10 @@
 #include <sys/wait.h>
 
 #include "tests/testutil.h"
+
+/* The GUI's description parser, compiled in here: the GUI is a program, not
+ * a library. */
+#include "../gui_demo/ol-gui-description.c"
 
 /* The GUI's own bound inside Xvfb, and the test's bound around xvfb-run. */
 #define GUI_BOUND_S "75"
@@ -305,6 +310,175 @@ test_keys (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+static OlGuiDescription *
+s_parse (const char *text)
+{
+  json_error_t jerror;
+  g_autoptr (json_t) json = json_loads (text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerror);
+
+  g_assert_nonnull (json);
+  return ol_gui_description_parse (json);
+}
+
+/* A description as the demo server sends it: every member read. */
+static void
+test_description_valid (void)
+{
+  g_autoptr (OlGuiDescription) d = s_parse (
+    "{\"text\": \"sample holder\", \"unit\": \"degC\", \"form\": \"number\","
+    " \"precision\": 2, \"limits\": {\"warning_low\": 15, \"warning_high\": 30,"
+    " \"alarm_low\": 5, \"alarm_high\": 40.5}, \"later\": [1, 2]}");
+  g_autoptr (OlGuiDescription) a = s_parse (
+    "{\"unit\": \"V\", \"form\": \"array\", \"length\": 1024,"
+    " \"x\": {\"unit\": \"us\", \"start\": -2, \"step\": 0.5}}");
+  g_autoptr (OlGuiDescription) o = s_parse (
+    "{\"form\": \"object\", \"fields\": [{\"name\": \"x\", \"unit\": \"mm\","
+    " \"limits\": {\"alarm_low\": 0, \"alarm_high\": 100}}, {\"name\": \"ok\","
+    " \"form\": \"boolean\"}, {\"name\": \"z\", \"unit\": \"mm\"}]}");
+  g_autofree char *tooltip = NULL;
+
+  g_assert_nonnull (d);
+  g_assert_cmpstr (d->text, ==, "sample holder");
+  g_assert_cmpstr (d->unit, ==, "degC");
+  g_assert_cmpint (d->form, ==, OL_GUI_FORM_NUMBER);
+  g_assert_cmpint (d->precision, ==, 2);
+  g_assert_cmpuint (d->limits.flags, ==, 0xf);
+  g_assert_cmpfloat (d->limits.alarm_high, ==, 40.5);
+  g_assert_cmpint (ol_gui_limits_level (&d->limits, 20), ==, OL_GUI_LEVEL_NORMAL);
+  g_assert_cmpint (ol_gui_limits_level (&d->limits, 30), ==, OL_GUI_LEVEL_NORMAL);
+  g_assert_cmpint (ol_gui_limits_level (&d->limits, 31), ==, OL_GUI_LEVEL_WARNING);
+  g_assert_cmpint (ol_gui_limits_level (&d->limits, 4.9), ==, OL_GUI_LEVEL_ALARM);
+  g_assert_cmpint (ol_gui_level_from_status (OL_STATUS_ALARM | OL_STATUS_OVERRUN), ==,
+                   OL_GUI_LEVEL_ALARM);
+  g_assert_cmpint (ol_gui_level_from_status (OL_STATUS_WARNING), ==, OL_GUI_LEVEL_WARNING);
+  g_assert_cmpint (ol_gui_level_from_status (OL_STATUS_OVERRUN), ==, OL_GUI_LEVEL_NORMAL);
+  tooltip = ol_gui_description_format (d);
+  g_assert_cmpstr (tooltip, ==,
+                   "sample holder\nnumber in degC · warning 15…30 · alarm 5…40.5");
+
+  g_assert_cmpint (a->form, ==, OL_GUI_FORM_ARRAY);
+  g_assert_cmpuint (a->length, ==, 1024);
+  g_assert_true (a->has_x);
+  g_assert_cmpstr (a->x_unit, ==, "us");
+  g_assert_cmpfloat (a->x_start, ==, -2);
+  g_assert_cmpfloat (a->x_step, ==, 0.5);
+
+  g_assert_cmpint (o->form, ==, OL_GUI_FORM_OBJECT);
+  g_assert_cmpuint (o->n_fields, ==, 3);
+  g_assert_cmpuint (ol_gui_description_count_number_fields (o), ==, 2);
+  g_assert_true (ol_gui_description_same_units (o));
+  g_assert_cmpint (o->fields[1].form, ==, OL_GUI_FORM_BOOLEAN);
+  g_assert_cmpuint (o->fields[0].limits.flags, ==,
+                    OL_GUI_LIMIT_ALARM_LOW | OL_GUI_LIMIT_ALARM_HIGH);
+  g_assert_cmpuint (o->fields[2].limits.flags, ==, 0);
+}
+
+/* Hostile descriptions: whatever is odd is not described, nothing fails. */
+static void
+test_description_hostile (void)
+{
+  g_autoptr (GString) many = g_string_new ("{\"form\": \"object\", \"fields\": [");
+  g_autofree char *long_text = g_strnfill (201, 'a');
+  g_autofree char *long_unit = g_strnfill (33, 'u');
+  g_autofree char *long_name = g_strnfill (65, 'n');
+  g_autofree char *json = NULL;
+
+  for (const char *const *t = (const char *const[]) { "null", "[]", "\"degC\"", "42", "true",
+                                                      NULL };
+       *t != NULL; t++)
+    g_assert_null (s_parse (*t));
+  {
+    g_autoptr (OlGuiDescription) d = s_parse ("{}");
+
+    g_assert_nonnull (d);
+    g_assert_null (d->text);
+    g_assert_cmpint (d->form, ==, OL_GUI_FORM_NONE);
+    g_assert_cmpint (d->precision, ==, -1);
+  }
+  /* Strings: too long, control characters, a NUL inside, the wrong type. */
+  json = g_strdup_printf ("{\"text\": \"%s\", \"unit\": \"%s\", \"form\": \"scalar\","
+                          " \"precision\": 16}", long_text, long_unit);
+  {
+    g_autoptr (OlGuiDescription) d = s_parse (json);
+
+    g_assert_null (d->text);
+    g_assert_null (d->unit);
+    g_assert_cmpint (d->form, ==, OL_GUI_FORM_NONE);
+    g_assert_cmpint (d->precision, ==, -1);
+  }
+  {
+    g_autoptr (OlGuiDescription) d = s_parse (
+      "{\"text\": \"two\\nlines\", \"unit\": \"a\\u0000b\", \"form\": 1,"
+      " \"precision\": \"2\", \"limits\": {\"alarm_low\": 1}}");
+
+    g_assert_null (d->text);
+    g_assert_null (d->unit);
+    g_assert_cmpint (d->form, ==, OL_GUI_FORM_NONE);
+    g_assert_cmpint (d->precision, ==, -1);
+    /* Limits only with a form that has numbers. */
+    g_assert_cmpuint (d->limits.flags, ==, 0);
+  }
+  /* Array: a length out of range is never taken, nor an odd x axis. */
+  for (const char *const *t = (const char *const[]) { "0", "-1", "16777217", "1e9", "\"1024\"",
+                                                      "1024.5", NULL };
+       *t != NULL; t++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "{\"form\": \"array\", \"length\": %s, \"x\": {\"start\": \"0\", \"step\": -1,"
+        " \"unit\": \"\"}, \"limits\": {\"warning_high\": \"3\", \"alarm_high\": 5}}", *t);
+      g_autoptr (OlGuiDescription) d = s_parse (text);
+
+      g_assert_cmpuint (d->length, ==, 0);
+      g_assert_true (d->has_x);
+      g_assert_cmpfloat (d->x_start, ==, 0);
+      g_assert_cmpfloat (d->x_step, ==, 1);
+      g_assert_null (d->x_unit);
+      g_assert_cmpuint (d->limits.flags, ==, OL_GUI_LIMIT_ALARM_HIGH);
+    }
+  {
+    g_autoptr (OlGuiDescription) d = s_parse ("{\"form\": \"array\", \"length\": 16777216,"
+                                              " \"x\": [0, 1]}");
+
+    g_assert_cmpuint (d->length, ==, 1 << 24);
+    g_assert_false (d->has_x);
+  }
+  /* Fields: at most 64 taken; unnamed, odd names, duplicates and unknown
+   * forms left out; the description stays usable. */
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf (many, "%s{\"name\": \"f%d\", \"unit\": \"%s\"}", i ? ", " : "",
+                            i, i % 2 ? "V" : "A");
+  g_string_append (many, "]}");
+  {
+    g_autoptr (OlGuiDescription) d = s_parse (many->str);
+
+    g_assert_cmpuint (d->n_fields, ==, OL_GUI_DESCRIPTION_MAX_FIELDS);
+    g_assert_false (ol_gui_description_same_units (d));
+  }
+  g_clear_pointer (&json, g_free);
+  json = g_strdup_printf (
+    "{\"form\": \"object\", \"fields\": [1, {}, {\"name\": 3}, {\"name\": \"\"},"
+    " {\"name\": \"a b\"}, {\"name\": \"%s\"}, {\"name\": \"é\"}, {\"name\": \"x\"},"
+    " {\"name\": \"x\"}, {\"name\": \"y\", \"form\": \"blob\"}, {\"name\": \"s\","
+    " \"form\": \"string\", \"limits\": {\"alarm_low\": 0}}]}", long_name);
+  {
+    g_autoptr (OlGuiDescription) d = s_parse (json);
+    g_autofree char *tooltip = ol_gui_description_format (d);
+
+    g_assert_cmpuint (d->n_fields, ==, 2);
+    g_assert_cmpstr (d->fields[0].name, ==, "x");
+    g_assert_cmpstr (d->fields[1].name, ==, "s");
+    g_assert_cmpuint (d->fields[1].limits.flags, ==, 0);
+    g_assert_cmpuint (ol_gui_description_count_number_fields (d), ==, 1);
+    g_assert_nonnull (tooltip);
+  }
+  {
+    g_autoptr (OlGuiDescription) d = s_parse ("{\"form\": \"object\", \"fields\": {}}");
+
+    g_assert_cmpuint (d->n_fields, ==, 0);
+    g_assert_cmpuint (ol_gui_description_count_number_fields (d), ==, 0);
+  }
+}
+
 static void
 test_help (void)
 {
@@ -325,6 +499,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gui/help", test_help);
+  g_test_add_func ("/gui/description/valid", test_description_valid);
+  g_test_add_func ("/gui/description/hostile", test_description_hostile);
   g_test_add ("/gui/self-test", Demo, NULL, demo_setup, test_self_test, demo_teardown);
   g_test_add_func ("/gui/no-server", test_no_server);
   g_test_add_func ("/gui/keys", test_keys);
