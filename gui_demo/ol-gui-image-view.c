@@ -175,7 +175,7 @@ ol_gui_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int fo
   (void) widget;
   (void) for_size;
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 160 : 120;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 480 : 360;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 480 : 240;
   *minimum_baseline = *natural_baseline = -1;
 }
 
