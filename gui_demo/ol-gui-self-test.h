@@ -5,8 +5,14 @@
  * camera running 10 s while measuring the main loop's longest stall, calls
  * stage.move_to through its form (axis 1, 12.5 mm) and checks the result,
  * flips the switch off and checks that the server reports the stream
- * disabled; then writes the screenshot if one was asked for. Each step is
- * printed as it runs and bounded; a failure prints
+ * disabled. Then the stream descriptions: the unit of sensor/temperature on
+ * its axis, daq/trace painted as traces of its described length with its x
+ * unit (traces taken and painted over 3 s are printed), sensor.heat called
+ * through its form past the temperature's alarm_high (read from its
+ * description) until its row is red with its alarm count up and its lane
+ * in alarm; the screenshot, if one was asked for, is written then; then
+ * sensor.heat back into the warning range until row and lane are normal.
+ * Each step is printed as it runs and bounded; a failure prints
  * "self-test failed at step: NAME: reason".
  */
 #pragma once
