@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
+#include "core/json.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
 #include "streamer/proxy.h"
@@ -178,7 +179,7 @@ s_send_batch (OlPusher *p, void *pub, PushQueue *batch, GArray *marks, guint *ne
 {
   gint64 now = g_get_monotonic_time ();
   OlStream *run = NULL;
-  guint64 sent = 0, errors = 0;
+  OlSentCount count = { 0 };
   gboolean done = TRUE;
   guint i;
 
@@ -188,18 +189,16 @@ s_send_batch (OlPusher *p, void *pub, PushQueue *batch, GArray *marks, guint *ne
 
       if (item->stream != run)
         {
-          if (sent > 0)
-            ol__stream_count_sent_many (run, sent, errors, now);
+          if (count.sent > 0)
+            ol__stream_count_sent_many (run, &count, now);
           run = item->stream;
-          sent = errors = 0;
+          count = (OlSentCount) { 0 };
         }
       if (ol__stream_try_send (item->stream, pub, &item->header, item->payload))
         {
           item->payload = NULL;
           s_note_sent (marks, item->stream, item->header.sequence);
-          sent++;
-          if (item->header.status & OL_STATUS_ERROR)
-            errors++;
+          ol__sent_count_add (&count, item->header.status);
         }
       else if (errno == EAGAIN && !atomic_load (&p->stop))
         {
@@ -209,8 +208,8 @@ s_send_batch (OlPusher *p, void *pub, PushQueue *batch, GArray *marks, guint *ne
       else
         ol__stream_count_dropped (item->stream, errno);
     }
-  if (sent > 0)
-    ol__stream_count_sent_many (run, sent, errors, now);
+  if (count.sent > 0)
+    ol__stream_count_sent_many (run, &count, now);
   *next = i;
   return done;
 }
@@ -445,6 +444,7 @@ gboolean
 ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
 {
   OlStream *st;
+  guint8 status = OL_STATUS_OK;
 
   g_return_val_if_fail (w != NULL && payload != NULL, FALSE);
   st = w->stream;
@@ -452,7 +452,26 @@ ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
       && !ol__stream_check_image_size (st, g_bytes_get_size (payload), OL_ERROR_INVALID_ARGS,
                                        "not", error))
     return FALSE;
-  return ol__pusher_push (w->pusher, st, payload, OL_STATUS_OK, st->encoding, error);
+  /* JSON text of a stream with a declared form is read to be checked. */
+  if (st->encoding == OL_ENCODING_JSON && ol__description_checks (ol__stream_description (st)))
+    {
+      gsize size;
+      const char *text = g_bytes_get_data (payload, &size);
+      json_error_t parse;
+      g_autoptr (json_t) value = json_loadb (text, size, JSON_DECODE_ANY, &parse);
+
+      if (value == NULL)
+        {
+          g_autofree char *why = ol__quote (parse.text, -1);
+          g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                       "stream \"%s\" has a declared form: the payload must be JSON text "
+                       "(line %d, column %d: %s)", st->name, parse.line, parse.column, why);
+          return FALSE;
+        }
+      if (!ol__stream_check_value (st, value, &status, OL_ERROR_INVALID_ARGS, error))
+        return FALSE;
+    }
+  return ol__pusher_push (w->pusher, st, payload, status, st->encoding, error);
 }
 
 static void
@@ -465,6 +484,7 @@ gboolean
 ol_stream_writer_push_json (OlStreamWriter *w, json_t *value, GError **error)
 {
   char *text;
+  guint8 status;
   g_autoptr (GBytes) payload = NULL;
 
   g_return_val_if_fail (w != NULL && value != NULL, FALSE);
@@ -475,6 +495,8 @@ ol_stream_writer_push_json (OlStreamWriter *w, json_t *value, GError **error)
                    w->stream->name, ol_encoding_name (w->stream->encoding));
       return FALSE;
     }
+  if (!ol__stream_check_value (w->stream, value, &status, OL_ERROR_INVALID_ARGS, error))
+    return FALSE;
   text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   if (text == NULL)
     {
@@ -483,8 +505,7 @@ ol_stream_writer_push_json (OlStreamWriter *w, json_t *value, GError **error)
       return FALSE;
     }
   payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
-  return ol__pusher_push (w->pusher, w->stream, payload, OL_STATUS_OK,
-                          OL_ENCODING_JSON, error);
+  return ol__pusher_push (w->pusher, w->stream, payload, status, OL_ENCODING_JSON, error);
 }
 
 gboolean

@@ -1,6 +1,8 @@
 /* The stream functions of OlServer (include/oneliner/stream.h). */
 #include "router/server_private.h"
 
+#include "oneliner/error.h"
+
 gboolean
 ol_server_add_stream (OlServer *server, const char *name, double hz,
                       const char *instance, const char *method, json_t *args,
@@ -9,7 +11,7 @@ ol_server_add_stream (OlServer *server, const char *name, double hz,
 {
   g_return_val_if_fail (server != NULL && method != NULL, FALSE);
   return ol__streamer_add_periodic (server->streamer, name, hz, instance, method,
-                                    args, kwargs, enabled, encoding, image, error);
+                                    args, kwargs, enabled, encoding, image, NULL, error);
 }
 
 OlStreamWriter *
@@ -27,6 +29,15 @@ ol_server_add_zmq_stream (OlServer *server, const char *name, const char *endpoi
 {
   g_return_val_if_fail (server != NULL, FALSE);
   return ol__streamer_add_relayed (server->streamer, name, endpoint, topic, enabled, error);
+}
+
+gboolean
+ol_server_describe_stream (OlServer *server, const char *name, json_t *description,
+                           GError **error)
+{
+  g_return_val_if_fail (server != NULL, FALSE);
+  return ol__streamer_describe_stream (server->streamer, name, description,
+                                       OL_ERROR_INVALID_ARGS, error);
 }
 
 gboolean

@@ -69,6 +69,10 @@ s_store_locked (OlSubscriber *s, Stream *st, Message *msg, GQueue *garbage)
   c->received++;
   if (m->status & OL_STATUS_ERROR)
     c->errors++;
+  if (m->status & OL_STATUS_WARNING)
+    c->warnings++;
+  if (m->status & OL_STATUS_ALARM)
+    c->alarms++;
   if (st->has_baseline)
     {
       if (m->sequence <= c->last_sequence)

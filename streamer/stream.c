@@ -23,6 +23,8 @@ ol__stream_new (const char *name, OlStreamKind kind, OlEncoding encoding,
   if (image != NULL)
     st->image = *image;
   atomic_init (&st->enabled, TRUE);
+  atomic_init (&st->description, NULL);
+  st->descriptions = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__description_free);
   atomic_init (&st->rate_window_start, g_get_monotonic_time ());
   return st;
 }
@@ -47,23 +49,31 @@ ol__stream_unref (OlStream *st)
   json_decref (st->kwargs);
   g_free (st->endpoint);
   g_free (st->upstream_topic);
+  g_ptr_array_unref (st->descriptions);
   g_free (st);
 }
 
 void
-ol__stream_count_sent (OlStream *st, gboolean is_error)
+ol__stream_count_sent (OlStream *st, guint8 status)
 {
-  ol__stream_count_sent_many (st, 1, is_error ? 1 : 0, g_get_monotonic_time ());
+  OlSentCount count = { 0 };
+
+  ol__sent_count_add (&count, status);
+  ol__stream_count_sent_many (st, &count, g_get_monotonic_time ());
 }
 
 void
-ol__stream_count_sent_many (OlStream *st, guint64 n, guint64 errors, gint64 now)
+ol__stream_count_sent_many (OlStream *st, const OlSentCount *count, gint64 now)
 {
-  guint64 sent = atomic_fetch_add (&st->sent, n) + n;
+  guint64 sent = atomic_fetch_add (&st->sent, count->sent) + count->sent;
   gint64 start = atomic_load (&st->rate_window_start);
 
-  if (errors > 0)
-    atomic_fetch_add (&st->errors, errors);
+  if (count->errors > 0)
+    atomic_fetch_add (&st->errors, count->errors);
+  if (count->warnings > 0)
+    atomic_fetch_add (&st->warnings, count->warnings);
+  if (count->alarms > 0)
+    atomic_fetch_add (&st->alarms, count->alarms);
   if (now - start >= G_USEC_PER_SEC)
     {
       guint64 base = atomic_load (&st->rate_window_sent);
@@ -139,16 +149,46 @@ ol__stream_describe (OlStream *st)
                          json_pack ("{s:I, s:I, s:s}", "width", (json_int_t) st->image.width,
                                     "height", (json_int_t) st->image.height, "format",
                                     ol__pixel_format_name (st->image.format)));
+  if (ol__stream_description (st) != NULL)
+    json_object_set (d, "description", ol__stream_description (st)->json);
   json_object_set_new (d, "stats",
-                       json_pack ("{s:I, s:f, s:I, s:I, s:I, s:I, s:I}",
+                       json_pack ("{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                                   "sent", (json_int_t) atomic_load (&st->sent),
                                   "rate", rate,
                                   "overruns", (json_int_t) atomic_load (&st->overruns),
                                   "errors", (json_int_t) atomic_load (&st->errors),
                                   "dropped", (json_int_t) atomic_load (&st->dropped),
                                   "suppressed", (json_int_t) atomic_load (&st->suppressed),
-                                  "sequence", (json_int_t) atomic_load (&st->sequence)));
+                                  "sequence", (json_int_t) atomic_load (&st->sequence),
+                                  "warnings", (json_int_t) atomic_load (&st->warnings),
+                                  "alarms", (json_int_t) atomic_load (&st->alarms)));
   return d;
+}
+
+gboolean
+ol__stream_set_description (OlStream *st, json_t *json, int code, GError **error)
+{
+  OlDescription *d = NULL;
+
+  if (json != NULL)
+    {
+      g_autofree char *where = g_strdup_printf ("stream \"%s\"", st->name);
+      if ((d = ol__description_new (json, where, st->encoding, code, error)) == NULL)
+        return FALSE;
+    }
+  if (d != NULL)
+    g_ptr_array_add (st->descriptions, d);
+  atomic_store_explicit (&st->description, d, memory_order_release);
+  return TRUE;
+}
+
+gboolean
+ol__stream_check_value (OlStream *st, json_t *value, guint8 *status, int code, GError **error)
+{
+  const OlDescription *d = ol__stream_description (st);
+
+  *status = 0;
+  return d == NULL || ol__description_check (d, st->name, value, status, code, error);
 }
 
 static void
@@ -181,7 +221,13 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
       switch (st->encoding)
         {
         case OL_ENCODING_JSON:
-          if (value->bytes != NULL)
+          if (value->bytes != NULL && ol__description_checks (ol__stream_description (st)))
+            {
+              g_autofree char *want = ol__description_expected (ol__stream_description (st));
+              wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED, "stream \"%s\": expected %s, "
+                                   "got bytes", st->name, want);
+            }
+          else if (value->bytes != NULL)
             {
               gsize size;
               gconstpointer data = g_bytes_get_data (value->bytes, &size);
@@ -190,6 +236,8 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
 
               payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
             }
+          else if (!ol__stream_check_value (st, value->json, status, OL_ERROR_FAILED, &wrong))
+            ;
           else
             {
               char *text = json_dumps (value->json, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -292,6 +340,6 @@ ol__stream_send (OlStream *st, void *pub, const OlHeader *header, GBytes *payloa
       g_bytes_unref (payload);
       return FALSE;
     }
-  ol__stream_count_sent (st, (header->status & OL_STATUS_ERROR) != 0);
+  ol__stream_count_sent (st, header->status);
   return TRUE;
 }

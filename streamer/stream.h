@@ -16,6 +16,7 @@
 
 #include "oneliner/stream.h"
 #include "router/registry.h"
+#include "streamer/description.h"
 #include "streamer/header.h"
 
 G_BEGIN_DECLS
@@ -45,11 +46,20 @@ typedef struct {
   char *upstream_topic;     /* (owned) relayed only: its subscription, "" for all */
 
   /* Mutable: */
+  /* The current description (nullable), read by the publishing threads
+   * without a lock. Every description the stream ever had is kept in
+   * descriptions until the stream is freed, so a thread that read the
+   * pointer before it changed still holds a valid one. */
+  _Atomic (OlDescription *) description;
+  GPtrArray *descriptions;  /* (owned) OlDescription *; changed under the
+                               streamer's lock */
   atomic_bool enabled;
   atomic_bool removed;
   atomic_uint_fast64_t sequence;   /* last sequence number used; see above */
   atomic_uint_fast64_t sent;       /* messages handed to the proxy */
   atomic_uint_fast64_t errors;     /* error messages among them */
+  atomic_uint_fast64_t warnings;   /* messages among them with OL_STATUS_WARNING */
+  atomic_uint_fast64_t alarms;     /* messages among them with OL_STATUS_ALARM */
   atomic_uint_fast64_t overruns;   /* deadlines missed by the stream's thread */
   atomic_uint_fast64_t dropped;    /* lost inside the server (queue full, send refused) */
   atomic_uint_fast64_t suppressed; /* pushed while disabled: discarded */
@@ -64,15 +74,51 @@ OlStream *ol__stream_ref (OlStream *stream);
 void ol__stream_unref (OlStream *stream);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStream, ol__stream_unref)
 
-/* Counts one message sent and updates the rate (called by the publishing
- * thread after a successful send). */
-void ol__stream_count_sent (OlStream *stream, gboolean is_error);
+/* Counts one message of that status sent and updates the rate (called by
+ * the publishing thread after a successful send). */
+void ol__stream_count_sent (OlStream *stream, guint8 status);
 
-/* Counts n messages sent, errors of them error messages, and updates the
- * rate with now (g_get_monotonic_time()): a thread that sends batches reads
- * the clock once per batch. */
-void ol__stream_count_sent_many (OlStream *stream, guint64 n, guint64 errors,
-                                 gint64 now);
+/* Messages sent, by status, as a thread that sends batches counts them. */
+typedef struct {
+  guint64 sent;
+  guint64 errors;     /* error messages among them */
+  guint64 warnings;   /* with OL_STATUS_WARNING */
+  guint64 alarms;     /* with OL_STATUS_ALARM */
+} OlSentCount;
+
+static inline void
+ol__sent_count_add (OlSentCount *count, guint8 status)
+{
+  count->sent++;
+  count->errors += (status & OL_STATUS_ERROR) != 0;
+  count->warnings += (status & OL_STATUS_WARNING) != 0;
+  count->alarms += (status & OL_STATUS_ALARM) != 0;
+}
+
+/* Counts what count says was sent and updates the rate with now
+ * (g_get_monotonic_time()): a thread that sends batches reads the clock
+ * once per batch. */
+void ol__stream_count_sent_many (OlStream *stream, const OlSentCount *count, gint64 now);
+
+/* Sets the stream's description (json borrowed; NULL removes it) after
+ * checking it; the caller holds the streamer's lock. On a bad description
+ * nothing changes and error has code. */
+gboolean ol__stream_set_description (OlStream *stream, json_t *json, int code,
+                                     GError **error);
+
+/* The current description, valid as long as the caller holds a reference
+ * to the stream. (transfer none) (nullable) */
+static inline const OlDescription *
+ol__stream_description (OlStream *stream)
+{
+  return atomic_load_explicit (&stream->description, memory_order_acquire);
+}
+
+/* Checks a JSON value about to be published against the stream's
+ * description: *status gets its WARNING or ALARM bit; FALSE with error
+ * (code) for a value of another form. */
+gboolean ol__stream_check_value (OlStream *stream, json_t *value, guint8 *status, int code,
+                                 GError **error);
 
 /* Configuration and statistics as JSON (docs/PROTOCOL.md, op "streams").
  * (transfer full) */

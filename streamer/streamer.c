@@ -219,7 +219,7 @@ gboolean
 ol__streamer_add_periodic (OlStreamer *s, const char *name, double hz,
                            const char *instance, const char *method, json_t *args,
                            json_t *kwargs, gboolean enabled, OlEncoding encoding,
-                           const OlImageInfo *image, GError **error)
+                           const OlImageInfo *image, json_t *description, GError **error)
 {
   OlCallable *callable;
   OlStream *st;
@@ -252,6 +252,13 @@ ol__streamer_add_periodic (OlStreamer *s, const char *name, double hz,
       return FALSE;
     }
   st = ol__stream_new (name, OL_STREAM_PERIODIC, encoding, image);
+  if (description != NULL
+      && !ol__stream_set_description (st, description, OL_ERROR_INVALID_ARGS, error))
+    {
+      ol__mutex_unlock (&s->lock);
+      ol__stream_unref (st);
+      return FALSE;
+    }
   st->hz = hz;
   st->callable = callable;
   st->instance = g_strdup (instance);
@@ -373,6 +380,20 @@ ol__streamer_remove (OlStreamer *s, const char *name, GError **error)
   return TRUE;
 }
 
+gboolean
+ol__streamer_describe_stream (OlStreamer *s, const char *name, json_t *json, int code,
+                              GError **error)
+{
+  OlStream *st;
+  gboolean ok;
+
+  ol__mutex_lock (&s->lock);
+  st = s_lookup_locked (s, name, error);
+  ok = st != NULL && ol__stream_set_description (st, json, code, error);
+  ol__mutex_unlock (&s->lock);
+  return ok;
+}
+
 json_t *
 ol__streamer_describe (OlStreamer *s)
 {
@@ -400,6 +421,7 @@ typedef struct {
   OlEncoding encoding;
   OlImageInfo image;
   gboolean has_image;
+  json_t *description;
 } StreamConfig;
 
 /* Highest rate of a stream of a configuration file, in Hz. */
@@ -411,7 +433,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
 {
   g_autofree char *where = NULL;
   static const char *const known[] = { "object", "method", "hz", "args", "kwargs",
-                                       "enabled", "encoding", "image", NULL };
+                                       "enabled", "encoding", "image", "description", NULL };
   const char *key;
   json_t *v;
   json_t *img;
@@ -440,7 +462,7 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
         g_autofree char *quoted = ol__quote (key, -1);
         g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
                      "%s: unknown key \"%s\" (known: object, method, hz, args, "
-                     "kwargs, enabled, encoding, image)", where, quoted);
+                     "kwargs, enabled, encoding, image, description)", where, quoted);
         return FALSE;
       }
   v = json_object_get (entry, "hz");
@@ -517,6 +539,16 @@ s_parse_config (const char *name, json_t *entry, StreamConfig *c, GError **error
           return FALSE;
         }
     }
+  c->description = json_object_get (entry, "description");
+  if (c->description != NULL)
+    {
+      OlDescription *d = ol__description_new (c->description, where, c->encoding,
+                                              OL_ERROR_CONFIG, error);
+
+      if (d == NULL)
+        return FALSE;
+      ol__description_free (d);
+    }
   return TRUE;
 }
 
@@ -561,7 +593,8 @@ ol__streamer_apply_config (OlStreamer *s, const char *name, json_t *entry, GErro
   if (!s_parse_config (name, entry, &c, error))
     return FALSE;
   if (!ol__streamer_add_periodic (s, name, c.hz, c.instance, c.method, c.args, c.kwargs,
-                                  c.enabled, c.encoding, c.has_image ? &c.image : NULL, error))
+                                  c.enabled, c.encoding, c.has_image ? &c.image : NULL,
+                                  c.description, error))
     {
       g_prefix_error (error, "streams.%s: ", name);
       return FALSE;

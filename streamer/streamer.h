@@ -46,7 +46,8 @@ gboolean ol__streamer_add_periodic (OlStreamer *streamer, const char *name,
                                     const char *method, json_t *args,
                                     json_t *kwargs, gboolean enabled,
                                     OlEncoding encoding,
-                                    const OlImageInfo *image, GError **error);
+                                    const OlImageInfo *image, json_t *description,
+                                    GError **error);
 OlStreamWriter *ol__streamer_add_pushed (OlStreamer *streamer, const char *name,
                                          OlEncoding encoding,
                                          const OlImageInfo *image, GError **error);
@@ -57,6 +58,10 @@ gboolean ol__streamer_set_enabled (OlStreamer *streamer, const char *name,
                                    gboolean enabled, GError **error);
 gboolean ol__streamer_remove (OlStreamer *streamer, const char *name,
                               GError **error);
+/* Sets the description of stream name (json borrowed, NULL removes it);
+ * OL_ERROR_NOT_FOUND, or code for a bad description. */
+gboolean ol__streamer_describe_stream (OlStreamer *streamer, const char *name, json_t *json,
+                                       int code, GError **error);
 /* {NAME: {...}, ...} (transfer full) */
 json_t *ol__streamer_describe (OlStreamer *streamer);
 

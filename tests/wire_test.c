@@ -42,8 +42,9 @@
  *   bonjour    greet, kwargs {"greeting": "Bonjour"}
  *   home_all   stage.home, args [0]
  * streams, created afresh (nothing sent yet) before every case:
- *   sensor/position  periodic, 1 Hz, stage.position [1], JSON, disabled
- *   camera/frames    pushed, image 4 x 2 gray8, enabled
+ *   sensor/position  periodic, 1 Hz, stage.position [1], JSON, disabled,
+ *                    described: a number in mm with alarm limits
+ *   camera/frames    pushed, image 4 x 2 gray8, enabled, described: an image
  *   log/raw          pushed, raw, enabled
  * no mounts.
  *
@@ -294,6 +295,11 @@ s_streams_reset (OlServer *s)
 {
   GError *error = NULL;
   g_autoptr (json_t) position_args = json_pack ("[i]", 1);
+  g_autoptr (json_t) position_description
+    = json_loads ("{\"text\": \"stage axis 1\", \"unit\": \"mm\", \"form\": \"number\", "
+                  "\"precision\": 3, \"limits\": {\"alarm_low\": 0, \"alarm_high\": 100}}", 0, NULL);
+  g_autoptr (json_t) camera_description
+    = json_loads ("{\"text\": \"test pattern\", \"form\": \"image\"}", 0, NULL);
   const OlImageInfo image = { 4, 2, OL_PIXEL_GRAY8 };
   OlStreamWriter *w;
 
@@ -302,8 +308,10 @@ s_streams_reset (OlServer *s)
       g_clear_error (&error);
   s_check (ol_server_add_stream (s, "sensor/position", 1, "stage", "position", position_args,
                                  NULL, FALSE, OL_ENCODING_JSON, NULL, &error), error);
+  s_check (ol_server_describe_stream (s, "sensor/position", position_description, &error), error);
   w = ol_server_add_pushed_stream (s, "camera/frames", OL_ENCODING_IMAGE, &image, &error);
   s_check (w != NULL, error);
+  s_check (ol_server_describe_stream (s, "camera/frames", camera_description, &error), error);
   ol_stream_writer_unref (w);
   w = ol_server_add_pushed_stream (s, "log/raw", OL_ENCODING_RAW, NULL, &error);
   s_check (w != NULL, error);

@@ -107,6 +107,73 @@ s_event_thread (gpointer data)
   return NULL;
 }
 
+/* The application thread that publishes stage/positions: where the axes are,
+ * DEMO_POSITIONS_HZ times a second, also during moves. */
+#define DEMO_POSITIONS_HZ 10
+
+typedef struct {
+  DemoStage *stage;          /* the server's instance */
+  OlStreamWriter *writer;    /* (owned) */
+  GThread *thread;           /* (owned) */
+  gint stop;                 /* atomic */
+} Positions;
+
+static gpointer
+s_positions_thread (gpointer data)
+{
+  Positions *p = data;
+  gint64 next = g_get_monotonic_time ();
+
+  while (!g_atomic_int_get (&p->stop))
+    {
+      double mm[DEMO_STAGE_AXES];
+      g_autoptr (json_t) value = NULL;
+      g_autoptr (GError) error = NULL;
+      gint64 wait;
+
+      demo_stage_positions (p->stage, mm);
+      value = json_pack ("{s:f, s:f, s:f}", "x", mm[0], "y", mm[1], "z", mm[2]);
+      if (!ol_stream_writer_push_json (p->writer, value, &error))
+        g_warning ("stage/positions: %s", error->message);
+      next += G_USEC_PER_SEC / DEMO_POSITIONS_HZ;
+      wait = next - g_get_monotonic_time ();
+      if (wait > 0)
+        g_usleep ((gulong) wait);
+      else
+        next = g_get_monotonic_time ();
+    }
+  return NULL;
+}
+
+/* Describes events/log and stage/positions (the travel limits of the stage as
+ * the alarm limits of its axes). */
+static gboolean
+s_describe_pushed (OlServer *server, DemoStage *stage, GError **error)
+{
+  static const char *const names[DEMO_STAGE_AXES] = { "x", "y", "z" };
+  g_autoptr (json_t) log = json_pack (
+    "{s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s, s:s, s:i}]}",
+    "text", "stage moves: one event per axis moved", "form", "object", "fields",
+    "name", "event", "form", "string", "name", "axis", "text", "axis number, from 1",
+    "name", "mm", "text", "where the axis stopped", "unit", "mm", "precision", 3);
+  g_autoptr (json_t) positions = json_pack ("{s:s, s:s, s:[]}", "text",
+                                            "stage axes, also during moves", "form", "object",
+                                            "fields");
+
+  for (int i = 0; i < DEMO_STAGE_AXES; i++)
+    {
+      double min, max;
+
+      demo_stage_limits (stage, i, &min, &max);
+      json_array_append_new (json_object_get (positions, "fields"),
+                             json_pack ("{s:s, s:s, s:i, s:{s:f, s:f}}", "name", names[i],
+                                        "unit", "mm", "precision", 3, "limits",
+                                        "alarm_low", min, "alarm_high", max));
+    }
+  return ol_server_describe_stream (server, "events/log", log, error)
+         && ol_server_describe_stream (server, "stage/positions", positions, error);
+}
+
 static gboolean
 s_on_signal (gpointer loop)
 {
@@ -124,13 +191,17 @@ main (int argc, char **argv)
   json_t *home_args = NULL;
   gboolean ok;
   EventLog log = { g_async_queue_new_full ((GDestroyNotify) json_decref), NULL, NULL, 0 };
+  Positions positions = { NULL, NULL, NULL, 0 };
 
   g_option_context_set_summary (ctx,
     "Serves a simulated instrument over oneliner: a motorised stage (instance\n"
     "\"stage\": move_to, position, home, describe; named call \"home_all\"),\n"
-    "sensors and a camera (instances \"sensor\" and \"camera\"), and the streams\n"
-    "sensor/temperature (10 Hz), sensor/sine (100 Hz), camera/frames (30 Hz\n"
-    "640x480 gray8, disabled at start) and events/log (pushed on every move).\n"
+    "sensors, a digitiser and a camera (instances \"sensor\", \"daq\", \"camera\"),\n"
+    "and described streams: sensor/temperature (10 Hz, degC, with warning and\n"
+    "alarm limits: sensor.heat(kelvin) provokes them), sensor/sine (100 Hz, V),\n"
+    "daq/trace (20 Hz, 1024 samples in V, 0.5 us apart), camera/frames (30 Hz\n"
+    "640x480 gray8, disabled at start), stage/positions (10 Hz, the axes in mm,\n"
+    "their travel as alarm limits) and events/log (pushed on every move).\n"
     "Stops cleanly on SIGINT or SIGTERM; SIGHUP re-reads the authorized keys.");
   g_option_context_add_main_entries (ctx, s_entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -152,9 +223,15 @@ main (int argc, char **argv)
   server = ol_server_new (opt_rpc, opt_stream);
   home_args = json_pack ("[i]", 0);
   log.writer = ol_server_add_pushed_stream (server, "events/log", OL_ENCODING_JSON, NULL, &error);
-  ok = log.writer != NULL && s_set_keys (server, &error)
-    && demo_stage_register (server, "stage", demo_stage_new (opt_speed, s_stage_moved, &log),
-                            &error)
+  /* The server owns the stage; the positions thread borrows it until the
+   * server is freed. */
+  positions.stage = demo_stage_new (opt_speed, s_stage_moved, &log);
+  ok = log.writer != NULL
+    && demo_stage_register (server, "stage", positions.stage, &error)
+    && (positions.writer = ol_server_add_pushed_stream (server, "stage/positions",
+                                                        OL_ENCODING_JSON, NULL, &error)) != NULL
+    && s_describe_pushed (server, positions.stage, &error)
+    && s_set_keys (server, &error)
     && demo_sensors_register (server, &error)
     && ol_server_add_named_call (server, "home_all", "stage", "home", home_args, NULL, &error)
     && (opt_config == NULL || ol_server_load_config (server, opt_config, &error))
@@ -164,11 +241,13 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "oneliner-demo-server: %s\n", error->message);
       g_clear_pointer (&log.writer, ol_stream_writer_unref);
+      g_clear_pointer (&positions.writer, ol_stream_writer_unref);
       g_async_queue_unref (log.events);
       return 1;
     }
 
   log.thread = g_thread_new ("event-log", s_event_thread, &log);
+  positions.thread = g_thread_new ("positions", s_positions_thread, &positions);
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, s_on_signal, loop);
   g_unix_signal_add (SIGTERM, s_on_signal, loop);
@@ -179,8 +258,11 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
   g_atomic_int_set (&log.stop, 1);
   g_thread_join (log.thread);
+  g_atomic_int_set (&positions.stop, 1);
+  g_thread_join (positions.thread);
   ol_server_free (&server);
   ol_stream_writer_unref (log.writer);
+  ol_stream_writer_unref (positions.writer);
   g_async_queue_unref (log.events);
   printf ("oneliner-demo-server: stopped\n");
   return 0;

@@ -2,9 +2,11 @@
  * limits and a finite speed. */
 #include "tools/demo_stage.h"
 
+#include <string.h>
+
 #include "oneliner/error.h"
 
-#define STAGE_AXES 3
+#define STAGE_AXES DEMO_STAGE_AXES
 
 struct DemoStage {
   double position[STAGE_AXES]; /* guarded by the server's instance lock */
@@ -13,6 +15,9 @@ struct DemoStage {
   double speed;                /* mm/s; 0 moves at once */
   DemoStageMoved moved;
   void *moved_data;
+  GMutex shown_lock;           /* guards shown */
+  double shown[STAGE_AXES];    /* where the axes are, updated during moves:
+                                  what demo_stage_positions() returns */
 };
 
 DemoStage *
@@ -26,13 +31,40 @@ demo_stage_new (double speed_mm_s, DemoStageMoved moved, void *moved_data)
   st->speed = speed_mm_s;
   st->moved = moved;
   st->moved_data = moved_data;
+  g_mutex_init (&st->shown_lock);
   return st;
 }
 
 void
 demo_stage_free (void *stage)
 {
-  g_free (stage);
+  DemoStage *st = stage;
+
+  g_mutex_clear (&st->shown_lock);
+  g_free (st);
+}
+
+void
+demo_stage_positions (DemoStage *st, double mm[DEMO_STAGE_AXES])
+{
+  g_mutex_lock (&st->shown_lock);
+  memcpy (mm, st->shown, sizeof st->shown);
+  g_mutex_unlock (&st->shown_lock);
+}
+
+void
+demo_stage_limits (DemoStage *st, int axis, double *min, double *max)
+{
+  *min = st->min[axis];
+  *max = st->max[axis];
+}
+
+static void
+s_show (DemoStage *st, int i, double mm)
+{
+  g_mutex_lock (&st->shown_lock);
+  st->shown[i] = mm;
+  g_mutex_unlock (&st->shown_lock);
 }
 
 static gboolean
@@ -49,11 +81,23 @@ s_check_axis (int32_t axis, gboolean allow_all, GError **error)
 static void
 s_travel (DemoStage *st, int i, double target)
 {
-  double distance = fabs (target - st->position[i]);
+  double start = st->position[i];
+  double distance = fabs (target - start);
 
+  /* The move takes distance / speed, shown in 20 ms steps. */
   if (st->speed > 0 && distance > 0)
-    g_usleep ((gulong) (distance / st->speed * G_USEC_PER_SEC));
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      gint64 duration = (gint64) (distance / st->speed * G_USEC_PER_SEC);
+
+      for (gint64 t = 0; t < duration; t = g_get_monotonic_time () - t0)
+        {
+          s_show (st, i, start + (target - start) * (double) t / (double) duration);
+          g_usleep ((gulong) MIN (duration - t, 20000));
+        }
+    }
   st->position[i] = target;
+  s_show (st, i, target);
   if (st->moved)
     st->moved (i + 1, target, st->moved_data);
 }
