@@ -288,9 +288,11 @@ test_cli_descriptions (Demo *d, gconstpointer data)
                                        "+DROPPED +WARNINGS +ALARMS$", table, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("^sensor/temperature +periodic +[0-9.]+ +yes +json +degC +",
                                        table, G_REGEX_MULTILINE, 0));
-  /* Not described: no unit; no limits: no counts. */
-  g_assert_true (g_regex_match_simple ("^events/log +pushed +- +yes +json +- +.* - +-$", table,
-                                       G_REGEX_MULTILINE, 0));
+  /* No unit: "-"; no limits: no counts. An object's unit is its fields'. */
+  g_assert_true (g_regex_match_simple ("^camera/frames +periodic +[0-9.]+ +no +image +- +.* - +-$",
+                                       table, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^stage/positions +pushed +- +yes +json +mm +.* 0 +0$",
+                                       table, G_REGEX_MULTILINE, 0));
 
   json_text = CLI_OUT (d, 0, "streams", "--json");
   printed = json_loads (json_text, 0, &jerr);
