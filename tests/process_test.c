@@ -436,8 +436,8 @@ test_cli_echo_forms (Demo *d, gconstpointer data)
 
 /* A server that is not oneliner's: a ROUTER that answers op "streams" with
  * a fixed result (hostile descriptions), and a PUB that sends streams
- * "fake/temp" and "fake/bad" every 20 ms, the value 41.25 with status
- * ALARM. Both sockets live in its
+ * "fake/temp" and "fake/bad" (the value 41.25) and "fake/obj" (an object)
+ * every 20 ms with status ALARM. Both sockets live in its
  * thread. */
 typedef struct {
   char *rpc;
@@ -513,11 +513,17 @@ s_fake_thread (gpointer data)
 
           memcpy (header + 8, &s, 8);
           memcpy (header + 16, &t, 8);
-          for (int i = 0; i < 2; i++)
+          static const char *const topics[] = { "fake/temp", "fake/bad", "fake/obj" };
+          static const char object[] = "{\"a\\u001bb\": 1.5, \"s\": \"x\\u0007"
+            "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\", \"n\": true, \"z\": []}";
+
+          for (gsize i = 0; i < G_N_ELEMENTS (topics); i++)
             {
-              zmq_send (pub, i ? "fake/bad" : "fake/temp", i ? 9 : 10, ZMQ_SNDMORE);
+              const char *payload = i == 2 ? object : "41.25";
+
+              zmq_send (pub, topics[i], strlen (topics[i]) + 1, ZMQ_SNDMORE);
               zmq_send (pub, header, sizeof header, ZMQ_SNDMORE);
-              zmq_send (pub, "41.25", 5, 0);
+              zmq_send (pub, payload, strlen (payload), 0);
             }
           next = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
         }
@@ -556,6 +562,10 @@ test_cli_hostile_descriptions (void)
     " \"form\": \"number\", \"limits\": {\"alarm_high\": 40}, \"later\": {\"x\": 1}}},"
     " \"fake/bad\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
     " \"description\": {\"unit\": 5}},"
+    " \"fake/obj\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
+    " \"description\": {\"form\": \"object\", \"fields\": [{\"name\": \"a\\u001bb\","
+    " \"unit\": \"mm\"}, {\"name\": \"s\", \"form\": \"string\"}, {\"name\": \"n\","
+    " \"form\": \"flag\"}, {\"name\": \"z\"}, {\"name\": \"gone\"}]}},"
     " \"fake/long\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
     " \"description\": {\"unit\": \"0123456789012345678901234567890123456789\"}},"
     " \"fake/\\u001b]0;title\\u0007\": {\"kind\": \"pushed\\u001b[2J\", \"stats\": {}}}";
@@ -586,6 +596,17 @@ test_cli_hostile_descriptions (void)
   g_assert_cmpstr (err, ==, "oneliner: echo fake/temp: 0 of 2 messages in warning, 2 in alarm\n");
   g_clear_pointer (&echo, g_free);
   g_clear_pointer (&err, g_free);
+
+  /* An object field by field: names and strings escaped, a long string
+   * cut, a field of a form unknown here shown as it is, "?" for a value of
+   * no field form and for a missing field. */
+  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1");
+  g_test_message ("%s", echo);
+  g_assert_null (strchr (echo, '\033'));
+  g_assert_null (strchr (echo, '\007'));
+  g_assert_nonnull (strstr (echo, " a\\x1bb=1.5 mm s=\"x\\x07yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...\" "
+                                  "n=true z=? gone=?  !! ALARM !!\n"));
+  g_clear_pointer (&echo, g_free);
 
   /* A malformed description: the value as sent (the mark stays: it is the
    * header's). */

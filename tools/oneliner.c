@@ -899,10 +899,11 @@ s_level (const DescValue *d, double x)
   return 0;
 }
 
-/* "x=1.000 mm y=2.500 mm ..." in the order of the fields ("?" for a missing
- * field or one of another type); the names of the number fields outside
- * their warning (alarm) limits go to warned (alarmed). FALSE if v is not an
- * object. */
+/* "x=1.000 mm y=2.500 mm ..." in the order of the fields, each shown as
+ * what it is (a field of an unknown form too; "?" for a missing field or
+ * one that is an array, an object or null); the names of the number fields
+ * outside their warning (alarm) limits go to warned (alarmed). FALSE if v
+ * is not an object. */
 static gboolean
 s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GString *alarmed)
 {
@@ -914,7 +915,7 @@ s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GStrin
       json_t *x = json_object_get (v, f->key);
 
       g_string_append_printf (out, "%s%s=", i ? " " : "", f->name);
-      if (json_is_number (x) && f->form == FORM_NUMBER)
+      if (json_is_number (x))
         {
           int level = s_level (f, json_number_value (x));
           GString *names = level == 2 ? alarmed : level == 1 ? warned : NULL;
@@ -924,9 +925,9 @@ s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GStrin
           if (names != NULL)
             g_string_append_printf (names, "%s%s", names->len ? "," : "", f->name);
         }
-      else if (json_is_boolean (x) && f->form == FORM_BOOLEAN)
+      else if (json_is_boolean (x))
         g_string_append (out, json_is_true (x) ? "true" : "false");
-      else if (json_is_string (x) && f->form == FORM_STRING)
+      else if (json_is_string (x))
         {
           const char *text = json_string_value (x);
           gsize len = json_string_length (x), cut = MIN (len, ECHO_STRING_SHOWN);
