@@ -558,7 +558,7 @@ test_cli_hostile_descriptions (void)
   f.result =
     "{\"fake/temp\": {\"kind\": \"pushed\", \"enabled\": true, \"encoding\": \"json\","
     " \"stats\": {\"rate\": 50.0, \"warnings\": 0, \"alarms\": 7},"
-    " \"description\": {\"unit\": \"deg\\u001b[31mC\\u0007\", \"precision\": 1,"
+    " \"description\": {\"unit\": \"deg\\u001b[31mC\\u0007\\u0000\", \"precision\": 1,"
     " \"form\": \"number\", \"limits\": {\"alarm_high\": 40}, \"later\": {\"x\": 1}}},"
     " \"fake/bad\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
     " \"description\": {\"unit\": 5}},"
@@ -578,7 +578,7 @@ test_cli_hostile_descriptions (void)
   g_test_message ("%s", table);
   g_assert_null (strchr (table, '\033'));
   g_assert_null (strchr (table, '\007'));
-  g_assert_true (g_regex_match_simple ("^fake/temp +pushed +- +yes +json +deg\\\\x1b\\[31mC\\\\x07 "
+  g_assert_true (g_regex_match_simple ("^fake/temp +pushed +- +yes +json +deg\\\\x1b\\[31mC\\\\x07\\\\x00 "
                                        "+50.00/s +0 +0 +0 +7$", table, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("^fake/bad +pushed +- +no +json +- ", table,
                                        G_REGEX_MULTILINE, 0));
@@ -591,7 +591,7 @@ test_cli_hostile_descriptions (void)
   echo = CLI_OUT_ERR (&d, 0, &err, "echo", "fake/temp", "--count", "2");
   g_test_message ("%s", echo);
   g_assert_null (strchr (echo, '\033'));
-  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ 41\\.2 deg\\\\x1b\\[31mC\\\\x07  "
+  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ 41\\.2 deg\\\\x1b\\[31mC\\\\x07\\\\x00  "
                                        "!! ALARM !!$", echo, G_REGEX_MULTILINE, 0));
   g_assert_cmpstr (err, ==, "oneliner: echo fake/temp: 0 of 2 messages in warning, 2 in alarm\n");
   g_clear_pointer (&echo, g_free);

@@ -375,10 +375,11 @@ s_desc_free (Desc *d)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Desc, s_desc_free)
 
-/* A string member of 1 to max bytes: *out gets it (NULL if absent). FALSE if
- * it is there but not such a string. */
+/* A string member of 1 to max bytes: *out gets it (NULL if absent) and
+ * *safe, if safe is not NULL, the same made safe for a terminal (a NUL in it
+ * too). FALSE if it is there but not such a string. */
 static gboolean
-s_desc_string (json_t *object, const char *member, gsize max, const char **out)
+s_desc_string (json_t *object, const char *member, gsize max, const char **out, char **safe)
 {
   json_t *v = json_object_get (object, member);
 
@@ -388,6 +389,8 @@ s_desc_string (json_t *object, const char *member, gsize max, const char **out)
   if (!json_is_string (v) || json_string_length (v) < 1 || json_string_length (v) > max)
     return FALSE;
   *out = json_string_value (v);
+  if (safe != NULL)
+    *safe = s_safe (*out, (gssize) json_string_length (v), FALSE);
   return TRUE;
 }
 
@@ -416,9 +419,9 @@ s_desc_value_parse (json_t *object, gboolean field, DescValue *out, const char *
   json_t *precision = json_object_get (object, "precision");
   json_t *limits = json_object_get (object, "limits");
 
-  if (!s_desc_string (object, "unit", DESC_UNIT_MAX, &unit))
+  if (!s_desc_string (object, "unit", DESC_UNIT_MAX, &unit, &out->unit))
     return *why = "\"unit\" is not a string of 1 to 32 bytes", FALSE;
-  if (!s_desc_string (object, "form", 32, &form))
+  if (!s_desc_string (object, "form", 32, &form, NULL))
     return *why = "\"form\" is not a short string", FALSE;
   if (precision != NULL
       && (!json_is_integer (precision) || json_integer_value (precision) < 0
@@ -437,7 +440,6 @@ s_desc_value_parse (json_t *object, gboolean field, DescValue *out, const char *
       out->has_limit[i] = TRUE;
       out->limit[i] = json_number_value (l);
     }
-  out->unit = unit != NULL ? s_safe (unit, -1, FALSE) : NULL;
   out->precision = precision != NULL ? (int) json_integer_value (precision) : -1;
   out->form = form == NULL && field ? FORM_NUMBER : s_form_from_name (form, field);
   return TRUE;
@@ -477,13 +479,12 @@ s_desc_parse (json_t *entry, const char **why)
       const char *name = NULL;
 
       g_ptr_array_add (desc->fields, v);
-      if (!json_is_object (f) || !s_desc_string (f, "name", DESC_NAME_MAX, &name)
+      if (!json_is_object (f) || !s_desc_string (f, "name", DESC_NAME_MAX, &name, &v->name)
           || name == NULL)
         return *why = "a field has no \"name\" of 1 to 64 bytes", NULL;
       if (!s_desc_value_parse (f, TRUE, v, why))
         return NULL;
       v->key = g_strdup (name);
-      v->name = s_safe (name, -1, FALSE);
     }
   return g_steal_pointer (&desc);
 }
