@@ -453,7 +453,7 @@ ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
                                        "not", error))
     return FALSE;
   /* JSON text of a stream with a declared form is read to be checked. */
-  if (st->encoding == OL_ENCODING_JSON && ol__description_checks (ol__stream_description (st)))
+  if (st->encoding == OL_ENCODING_JSON && ol__stream_checks_values (st))
     {
       gsize size;
       const char *text = g_bytes_get_data (payload, &size);

@@ -23,8 +23,7 @@ ol__stream_new (const char *name, OlStreamKind kind, OlEncoding encoding,
   if (image != NULL)
     st->image = *image;
   atomic_init (&st->enabled, TRUE);
-  atomic_init (&st->description, NULL);
-  st->descriptions = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__description_free);
+  ol__mutex_init (&st->description_lock);
   atomic_init (&st->rate_window_start, g_get_monotonic_time ());
   return st;
 }
@@ -49,7 +48,8 @@ ol__stream_unref (OlStream *st)
   json_decref (st->kwargs);
   g_free (st->endpoint);
   g_free (st->upstream_topic);
-  g_ptr_array_unref (st->descriptions);
+  ol__description_free (st->description);
+  ol__mutex_clear (&st->description_lock);
   g_free (st);
 }
 
@@ -149,8 +149,10 @@ ol__stream_describe (OlStream *st)
                          json_pack ("{s:I, s:I, s:s}", "width", (json_int_t) st->image.width,
                                     "height", (json_int_t) st->image.height, "format",
                                     ol__pixel_format_name (st->image.format)));
-  if (ol__stream_description (st) != NULL)
-    json_object_set (d, "description", ol__stream_description (st)->json);
+  ol__mutex_lock (&st->description_lock);
+  if (st->description != NULL)
+    json_object_set (d, "description", st->description->json);
+  ol__mutex_unlock (&st->description_lock);
   json_object_set_new (d, "stats",
                        json_pack ("{s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                                   "sent", (json_int_t) atomic_load (&st->sent),
@@ -169,6 +171,7 @@ gboolean
 ol__stream_set_description (OlStream *st, json_t *json, int code, GError **error)
 {
   OlDescription *d = NULL;
+  OlDescription *old;
 
   if (json != NULL)
     {
@@ -176,19 +179,42 @@ ol__stream_set_description (OlStream *st, json_t *json, int code, GError **error
       if ((d = ol__description_new (json, where, st->encoding, code, error)) == NULL)
         return FALSE;
     }
-  if (d != NULL)
-    g_ptr_array_add (st->descriptions, d);
-  atomic_store_explicit (&st->description, d, memory_order_release);
+  ol__mutex_lock (&st->description_lock);
+  old = st->description;
+  st->description = d;
+  atomic_store_explicit (&st->checks_values, ol__description_checks (d), memory_order_release);
+  ol__mutex_unlock (&st->description_lock);
+  ol__description_free (old);
   return TRUE;
 }
 
 gboolean
 ol__stream_check_value (OlStream *st, json_t *value, guint8 *status, int code, GError **error)
 {
-  const OlDescription *d = ol__stream_description (st);
+  gboolean ok = TRUE;
 
   *status = 0;
-  return d == NULL || ol__description_check (d, st->name, value, status, code, error);
+  if (!ol__stream_checks_values (st))
+    return TRUE;
+  /* Held during the check: the publishers of one stream are one thread, or
+   * pushers that take the pusher's lock next anyway. */
+  ol__mutex_lock (&st->description_lock);
+  if (st->description != NULL)
+    ok = ol__description_check (st->description, st->name, value, status, code, error);
+  ol__mutex_unlock (&st->description_lock);
+  return ok;
+}
+
+char *
+ol__stream_expected (OlStream *st)
+{
+  char *expected = NULL;
+
+  ol__mutex_lock (&st->description_lock);
+  if (ol__description_checks (st->description))
+    expected = ol__description_expected (st->description);
+  ol__mutex_unlock (&st->description_lock);
+  return expected;
 }
 
 static void
@@ -212,6 +238,7 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
                     guint8 *status, OlEncoding *encoding)
 {
   g_autoptr (GError) wrong = NULL;
+  g_autofree char *want = NULL;
   GBytes *payload = NULL;
 
   *status = OL_STATUS_OK;
@@ -221,12 +248,10 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
       switch (st->encoding)
         {
         case OL_ENCODING_JSON:
-          if (value->bytes != NULL && ol__description_checks (ol__stream_description (st)))
-            {
-              g_autofree char *want = ol__description_expected (ol__stream_description (st));
-              wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED, "stream \"%s\": expected %s, "
-                                   "got bytes", st->name, want);
-            }
+          if (value->bytes != NULL && ol__stream_checks_values (st)
+              && (want = ol__stream_expected (st)) != NULL)
+            wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED, "stream \"%s\": expected %s, "
+                                 "got bytes", st->name, want);
           else if (value->bytes != NULL)
             {
               gsize size;

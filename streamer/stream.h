@@ -16,6 +16,7 @@
 
 #include "oneliner/stream.h"
 #include "router/registry.h"
+#include "core/lock.h"
 #include "streamer/description.h"
 #include "streamer/header.h"
 
@@ -46,13 +47,11 @@ typedef struct {
   char *upstream_topic;     /* (owned) relayed only: its subscription, "" for all */
 
   /* Mutable: */
-  /* The current description (nullable), read by the publishing threads
-   * without a lock. Every description the stream ever had is kept in
-   * descriptions until the stream is freed, so a thread that read the
-   * pointer before it changed still holds a valid one. */
-  _Atomic (OlDescription *) description;
-  GPtrArray *descriptions;  /* (owned) OlDescription *; changed under the
-                               streamer's lock */
+  /* What the values mean. checks_values is read without the lock: a
+   * stream whose description checks nothing costs its publishers nothing. */
+  OlMutex description_lock;     /* guards description */
+  OlDescription *description;   /* (owned) (nullable) */
+  atomic_bool checks_values;    /* description declares a form of JSON values */
   atomic_bool enabled;
   atomic_bool removed;
   atomic_uint_fast64_t sequence;   /* last sequence number used; see above */
@@ -106,13 +105,17 @@ void ol__stream_count_sent_many (OlStream *stream, const OlSentCount *count, gin
 gboolean ol__stream_set_description (OlStream *stream, json_t *json, int code,
                                      GError **error);
 
-/* The current description, valid as long as the caller holds a reference
- * to the stream. (transfer none) (nullable) */
-static inline const OlDescription *
-ol__stream_description (OlStream *stream)
+/* Whether values published on the stream are checked (a form is declared);
+ * no lock. */
+static inline gboolean
+ol__stream_checks_values (OlStream *stream)
 {
-  return atomic_load_explicit (&stream->description, memory_order_acquire);
+  return atomic_load_explicit (&stream->checks_values, memory_order_acquire);
 }
+
+/* What a value of the stream's declared form is ("a number", ...), NULL if
+ * none is declared. (transfer full) */
+char *ol__stream_expected (OlStream *stream);
 
 /* Checks a JSON value about to be published against the stream's
  * description: *status gets its WARNING or ALARM bit; FALSE with error

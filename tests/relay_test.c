@@ -196,6 +196,81 @@ test_chain_streams (Chain *c, gconstpointer data)
   }
 }
 
+/* Descriptions pass unchanged through two relays, and so do the warning and
+ * alarm bits of the headers. */
+static void
+test_chain_descriptions (Chain *c, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) direct = ol_client_new (c->demo_rpc, c->demo_stream, &error);
+  g_autoptr (json_t) source = NULL;
+  g_autoptr (json_t) relayed = NULL;
+  const char *name;
+  json_t *entry;
+  guint described = 0;
+  guint32 seen = 0;
+
+  (void) data;
+  g_assert_no_error (error);
+  source = ol_client_list_streams (direct, &error);
+  g_assert_no_error (error);
+  /* The relays refresh their listings every second. */
+  for (int k = 0; k < 300; k++)
+    {
+      g_clear_pointer (&relayed, json_decref);
+      relayed = ol_client_list_streams (c->client, &error);
+      g_assert_no_error (error);
+      if (json_object_get (relayed, "pc/lab/daq/trace") != NULL)
+        break;
+      g_usleep (50 * 1000);
+    }
+  json_object_foreach (source, name, entry)
+    {
+      g_autofree char *path = g_strdup_printf ("pc/lab/%s", name);
+      json_t *there = json_object_get (relayed, path);
+
+      g_assert_nonnull (there);
+      g_assert_nonnull (json_object_get (entry, "description"));
+      g_assert_true (json_equal (json_object_get (entry, "description"),
+                                 json_object_get (there, "description")));
+      described++;
+    }
+  g_assert_cmpuint (described, >=, 6);
+
+  /* Heat the sample past its alarm limit and back, through the chain. */
+  g_assert_true (ol_client_configure_stream (c->client, "pc/lab/sensor/temperature",
+                                             OL_STORAGE_QUEUE, 0, &error));
+  for (int step = 0; step < 3; step++)
+    {
+      static const char *const heat[] = { "[12]", "[10]", "[-22]" };
+      static const guint32 want[] = { OL_STATUS_WARNING, OL_STATUS_ALARM, 0 };
+      g_autoptr (json_t) r = s_call (c, "pc/lab/sensor", "heat", heat[step], &error);
+      gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+
+      g_assert_no_error (error);
+      for (;;)
+        {
+          g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client,
+                                                                "pc/lab/sensor/temperature",
+                                                                15000, &error);
+          g_assert_no_error (error);
+          seen |= m->status;
+          if ((m->status & (OL_STATUS_WARNING | OL_STATUS_ALARM)) == want[step])
+            break;
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        }
+    }
+  g_assert_true (seen & OL_STATUS_WARNING);
+  g_assert_true (seen & OL_STATUS_ALARM);
+  {
+    OlStreamCounters counters;
+    g_assert_true (ol_client_get_stream_counters (c->client, "pc/lab/sensor/temperature",
+                                                  &counters, &error));
+    g_assert_cmpuint (counters.alarms, >, 0);
+    g_assert_cmpuint (counters.warnings, >, 0);
+  }
+}
+
 static void
 test_upstream_killed (Chain *c, gconstpointer data)
 {
@@ -864,6 +939,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/relay/chain/calls", Chain, NULL, chain_setup, test_chain_calls, chain_teardown);
   g_test_add ("/relay/chain/streams", Chain, NULL, chain_setup, test_chain_streams, chain_teardown);
+  g_test_add ("/relay/chain/descriptions", Chain, NULL, chain_setup, test_chain_descriptions,
+              chain_teardown);
   g_test_add ("/relay/chain/upstream-killed", Chain, NULL, chain_setup, test_upstream_killed,
               chain_teardown);
   g_test_add ("/relay/chain/mounts-cli", Chain, NULL, chain_setup, test_mounts_cli, chain_teardown);
