@@ -41,6 +41,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 #include <jansson.h>
@@ -79,11 +81,22 @@ typedef struct {
   char names[N_SIZES][32];
 } OlSide;
 
+/* One message of a pushed stream: the JSON value json if it is not NULL
+ * (serialised by the push), else the bytes of payload (not copied). */
+static gboolean
+s_push (OlStreamWriter *writer, GBytes *payload, json_t *json, GError **error)
+{
+  if (json != NULL)
+    return ol_stream_writer_push_json (writer, json, error);
+  return ol_stream_writer_push_bytes (writer, payload, error);
+}
+
 /* Pushes until the subscription is live: the client took one message. The
  * probes left on their way are told from the timed messages by their
- * sequence numbers. */
-static void
-s_oneliner_probe (OlSide *o, int k)
+ * sequence numbers. Returns the message taken. (transfer full) */
+static OlStreamMessage *
+s_probe (OlClient *client, const char *name, OlStreamWriter *writer, GBytes *payload,
+         json_t *json)
 {
   gint64 deadline = g_get_monotonic_time () + BENCH_WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
@@ -92,25 +105,29 @@ s_oneliner_probe (OlSide *o, int k)
       GError *error = NULL;
       OlStreamMessage *m;
 
-      if (!ol_stream_writer_push_bytes (o->writers[k], o->payloads[k], &error))
+      if (!s_push (writer, payload, json, &error))
         {
           if (!g_error_matches (error, OL_ERROR, OL_ERROR_BUSY))
-            bench_die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+            bench_die ("oneliner probe of stream \"%s\": %s", name, error->message);
           g_clear_error (&error);
         }
-      m = ol_client_get_stream (o->client, o->names[k], BENCH_PROBE_MS, &error);
+      m = ol_client_get_stream (client, name, BENCH_PROBE_MS, &error);
       if (m != NULL)
-        {
-          ol_stream_message_free (m);
-          return;
-        }
+        return m;
       if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-        bench_die ("oneliner probe of stream \"%s\": %s", o->names[k], error->message);
+        bench_die ("oneliner probe of stream \"%s\": %s", name, error->message);
       g_clear_error (&error);
       if (g_get_monotonic_time () > deadline)
         bench_die ("oneliner: the subscription to stream \"%s\" was not live within %d ms",
-                   o->names[k], BENCH_WAIT_MS);
+                   name, BENCH_WAIT_MS);
     }
+}
+
+static void
+s_oneliner_probe (OlSide *o, int k)
+{
+  ol_stream_message_free (s_probe (o->client, o->names[k], o->writers[k], o->payloads[k],
+                                   NULL));
 }
 
 /* Servers are stopped when done with but freed only at exit: the library
@@ -178,6 +195,7 @@ s_oneliner_teardown (OlSide *o)
 typedef struct {
   OlStreamWriter *writer;
   GBytes *payload;
+  json_t *json;        /* (nullable) pushed instead of payload */
   guint n;
   gint64 start_ns;     /* monotonic, just before the first push */
   guint64 retries;     /* pushes refused with OL_ERROR_BUSY and retried */
@@ -196,7 +214,7 @@ s_producer_thread (gpointer data)
       GError *error = NULL;
       gint64 busy_since = 0;
 
-      while (!ol_stream_writer_push_bytes (p->writer, p->payload, &error))
+      while (!s_push (p->writer, p->payload, p->json, &error))
         {
           gint64 now;
 
@@ -225,14 +243,16 @@ out:
   return NULL;
 }
 
-/* One timed run of n messages of size k. */
+/* One timed run of n messages of pushed stream name of server, from writer
+ * (payload, or json if it is not NULL, every message size bytes) to
+ * client. */
 static BenchTput
-s_oneliner_run (OlSide *o, int k, guint n)
+s_pushed_run (OlServer *server, OlClient *client, const char *name, OlStreamWriter *writer,
+              GBytes *payload, json_t *json, gsize size, guint n)
 {
-  const char *name = o->names[k];
-  guint64 first_seq = bench_stream_stat (o->server, name, "sequence") + 1;
+  guint64 first_seq = bench_stream_stat (server, name, "sequence") + 1;
   guint64 last_seq = first_seq + n - 1;
-  guint64 dropped0 = bench_stream_stat (o->server, name, "dropped");
+  guint64 dropped0 = bench_stream_stat (server, name, "dropped");
   OlStreamCounters c0, c1;
   Producer p = { 0 };
   GThread *thread;
@@ -241,14 +261,15 @@ s_oneliner_run (OlSide *o, int k, guint n)
   gint64 last_progress = bench_now_ns (); /* of the last message, or the start */
   BenchTput t;
 
-  bench_stream_counters (o->client, name, &c0);
-  p.writer = o->writers[k];
-  p.payload = o->payloads[k];
+  bench_stream_counters (client, name, &c0);
+  p.writer = writer;
+  p.payload = payload;
+  p.json = json;
   p.n = n;
   thread = g_thread_new ("bench-producer", s_producer_thread, &p);
   for (;;)
     {
-      OlStreamMessage *m = bench_stream_get (o->client, name, BENCH_POLL_MS);
+      OlStreamMessage *m = bench_stream_get (client, name, BENCH_POLL_MS);
       guint64 seq;
 
       if (m == NULL)
@@ -259,7 +280,7 @@ s_oneliner_run (OlSide *o, int k, guint n)
           continue;
         }
       seq = m->sequence;
-      if (g_bytes_get_size (m->payload) != s_sizes[k])
+      if (seq >= first_seq && g_bytes_get_size (m->payload) != size)
         bench_die ("oneliner stream \"%s\": a payload of %" G_GSIZE_FORMAT " bytes", name,
                    g_bytes_get_size (m->payload));
       ol_stream_message_free (m);
@@ -273,11 +294,120 @@ s_oneliner_run (OlSide *o, int k, guint n)
   g_thread_join (thread);
   if (p.error != NULL)
     bench_die ("oneliner producer of stream \"%s\": %s", name, p.error->message);
-  bench_stream_counters (o->client, name, &c1);
-  t = bench_tput (n, received, last_rx - p.start_ns, s_sizes[k]);
+  bench_stream_counters (client, name, &c1);
+  t = bench_tput (n, received, last_rx - p.start_ns, size);
   t.retries = p.retries;
   bench_tput_set_losses (&t, &c0, &c1,
-                         bench_stream_stat (o->server, name, "dropped") - dropped0);
+                         bench_stream_stat (server, name, "dropped") - dropped0);
+  return t;
+}
+
+/* One timed run of n messages of size k. */
+static BenchTput
+s_oneliner_run (OlSide *o, int k, guint n)
+{
+  return s_pushed_run (o->server, o->client, o->names[k], o->writers[k], o->payloads[k], NULL,
+                       s_sizes[k], n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Limit checks: two pushed JSON streams of one server, one described with a
+ * form and limits (every value is checked against them), one without a
+ * description, the same value pushed with ol_stream_writer_push_json() */
+
+enum { LIMITS_ON, LIMITS_OFF, N_LIMIT_STREAMS };
+
+static const char *const s_limit_names[N_LIMIT_STREAMS] = { "json64-limits", "json64-none" };
+
+/* 8 numbers that jansson writes as they are: 64 bytes of JSON text. Within
+ * the limits below, so that the check runs to the last sample. */
+static const double s_limit_samples[] = { 0.25, -1.5, 2.375, 3.0625, -4.03125, 5.015625,
+                                          6.0078125, -7.00390625 };
+
+typedef struct {
+  OlServer *server;
+  OlStreamWriter *writers[N_LIMIT_STREAMS];
+  json_t *value;      /* (owned) what every timed message carries */
+  json_t *warning;    /* (owned) the same with one sample outside the warning limits */
+  gsize size;         /* bytes of the JSON text of value */
+} LimitSide;
+
+static json_t *
+s_limit_value (double last)
+{
+  json_t *a = json_array ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (s_limit_samples); i++)
+    json_array_append_new (a, json_real (i + 1 < G_N_ELEMENTS (s_limit_samples)
+                                         ? s_limit_samples[i] : last));
+  return a;
+}
+
+static void
+s_limits_setup (LimitSide *l)
+{
+  GError *error = NULL;
+  json_t *description = json_pack (
+    "{s:s, s:s, s:s, s:i, s:i, s:{s:f, s:f, s:f, s:f}}",
+    "text", "bench: 8 samples checked against 4 limits", "unit", "V", "form", "array",
+    "length", (int) G_N_ELEMENTS (s_limit_samples), "precision", 3, "limits",
+    "warning_low", -8.0, "warning_high", 8.0, "alarm_low", -10.0, "alarm_high", 10.0);
+  char *text;
+
+  l->server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  bench_server_keys (l->server);
+  for (int k = 0; k < N_LIMIT_STREAMS; k++)
+    {
+      l->writers[k] = ol_server_add_pushed_stream (l->server, s_limit_names[k],
+                                                   OL_ENCODING_JSON, NULL, &error);
+      if (l->writers[k] == NULL)
+        bench_die ("oneliner pushed stream \"%s\": %s", s_limit_names[k], error->message);
+    }
+  /* Described before the start, so that every message is checked. */
+  if (description == NULL
+      || !ol_server_describe_stream (l->server, s_limit_names[LIMITS_ON], description, &error))
+    bench_die ("oneliner: describing stream \"%s\": %s", s_limit_names[LIMITS_ON],
+               error ? error->message : "json_pack failed");
+  json_decref (description);
+  if (!ol_server_start (l->server, &error))
+    bench_die ("oneliner server: %s", error->message);
+  l->value = s_limit_value (s_limit_samples[G_N_ELEMENTS (s_limit_samples) - 1]);
+  l->warning = s_limit_value (9.0);
+  text = json_dumps (l->value, JSON_COMPACT);
+  l->size = strlen (text);
+  free (text);
+}
+
+static void
+s_limits_teardown (LimitSide *l)
+{
+  for (int k = 0; k < N_LIMIT_STREAMS; k++)
+    ol_stream_writer_unref (l->writers[k]);
+  json_decref (l->value);
+  json_decref (l->warning);
+  s_server_retire (&l->server);
+}
+
+/* A new client of stream k, a probe, a warm-up run and a timed run of n
+ * messages. On the described stream, the probe carries a sample outside the
+ * warning limits and must come with OL_STATUS_WARNING (on the other,
+ * without): the check is done, or the comparison means nothing. */
+static BenchTput
+s_limits_rep (LimitSide *l, int k, guint n, guint warmup)
+{
+  const char *name = s_limit_names[k];
+  OlClient *client = bench_stream_client (l->server, name, n + warmup + 1024);
+  OlStreamMessage *m = s_probe (client, name, l->writers[k], NULL, l->warning);
+  gboolean warned = (m->status & OL_STATUS_WARNING) != 0;
+  BenchTput t;
+
+  ol_stream_message_free (m);
+  if (warned != (k == LIMITS_ON))
+    bench_die ("oneliner stream \"%s\": a value outside the warning limits came %s "
+               "status WARNING", name, warned ? "with" : "without");
+  s_pushed_run (l->server, client, name, l->writers[k], NULL, l->value, l->size, warmup);
+  t = s_pushed_run (l->server, client, name, l->writers[k], NULL, l->value, l->size, n);
+  ol_client_free (&client);
   return t;
 }
 
@@ -697,7 +827,7 @@ int
 main (int argc, char **argv)
 {
   gboolean quick = FALSE, json_out = FALSE, verbose = FALSE, curve = FALSE;
-  gboolean no_throughput = FALSE, no_rate = FALSE;
+  gboolean no_throughput = FALSE, no_rate = FALSE, no_limits = FALSE;
   int reps = 5;
   double scale = 1.0, rate_seconds = 0.0;
   int only_size = 0;
@@ -721,6 +851,8 @@ main (int argc, char **argv)
       "Skip the throughput measurements", NULL },
     { "no-rate", 0, 0, G_OPTION_ARG_NONE, &no_rate,
       "Skip the rate fidelity measurements", NULL },
+    { "no-limits", 0, 0, G_OPTION_ARG_NONE, &no_limits,
+      "Skip the 64 B JSON stream with limits against one without", NULL },
     BENCH_OPTION_VERBOSE (&verbose),
     BENCH_OPTION_CURVE (&curve),
     BENCH_OPTION_END,
@@ -729,7 +861,7 @@ main (int argc, char **argv)
   BenchTput med_o[N_SIZES] = { { 0 } }, med_r[N_SIZES] = { { 0 } };
   gboolean run_o, run_r;
   RateResult rates[N_RATES][N_WORKS];
-  json_t *jtput = json_array (), *jrate = json_array ();
+  json_t *jtput = json_array (), *jrate = json_array (), *jlimits = json_null ();
   char *cc = bench_congestion_control ();
 
   bench_set_program_name ("bench-streams");
@@ -740,6 +872,8 @@ main (int argc, char **argv)
     "  1. the throughput of a oneliner pushed stream (64 B, 64 KiB, 1 MiB payloads)\n"
     "     against raw libzmq PUB -> inproc XSUB/XPUB proxy -> tcp -> SUB with the\n"
     "     same frames, median of the repetitions, with the ratio oneliner / raw;\n"
+    "     and a 64 B JSON pushed stream described with limits against one without,\n"
+    "     with the ratio limits / none;\n"
     "  2. the rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz\n"
     "     with 0 and 2 ms of work per call.",
     entries);
@@ -862,6 +996,58 @@ main (int argc, char **argv)
       fflush (stdout);
     }
 
+  if (!no_throughput && !no_limits && run_o && bench_size_selected (64, only_size))
+    {
+      LimitSide l = { 0 };
+      guint n = counts[0], warmup = MAX (10u, n / 10);
+      BenchTput *reps_l[N_LIMIT_STREAMS], med[N_LIMIT_STREAMS];
+      double ratio;
+
+      s_limits_setup (&l);
+      printf ("\n   Limit checks: a pushed JSON stream described with form \"array\", length"
+              " %u and 4 limits\n   against one without a description, each message "
+              "ol_stream_writer_push_json of %u numbers\n   (%" G_GSIZE_FORMAT " bytes of "
+              "JSON), %u messages a round, median of %d rounds alternating the two\n",
+              (guint) G_N_ELEMENTS (s_limit_samples), (guint) G_N_ELEMENTS (s_limit_samples),
+              l.size, n, reps);
+      fflush (stdout);
+      for (int k = 0; k < N_LIMIT_STREAMS; k++)
+        reps_l[k] = g_new0 (BenchTput, reps);
+      for (int i = 0; i < reps; i++)
+        {
+          /* Which stream goes first changes every round. */
+          for (int j = 0; j < N_LIMIT_STREAMS; j++)
+            {
+              int k = (i + j) % N_LIMIT_STREAMS;
+
+              reps_l[k][i] = s_limits_rep (&l, k, n, warmup);
+            }
+          if (verbose)
+            fprintf (stderr, "limits round %d: with %.0f msgs/s, without %.0f msgs/s\n",
+                     i + 1, reps_l[LIMITS_ON][i].msgs_per_s, reps_l[LIMITS_OFF][i].msgs_per_s);
+        }
+      for (int k = 0; k < N_LIMIT_STREAMS; k++)
+        {
+          med[k] = bench_tput_median (reps_l[k], reps);
+          g_free (reps_l[k]);
+        }
+      s_limits_teardown (&l);
+      ratio = med[LIMITS_ON].msgs_per_s / med[LIMITS_OFF].msgs_per_s;
+      printf ("\n   %-7s %-24s %-24s %s\n", "payload", "with limits", "no description",
+              "ratio limits/none");
+      printf ("   %-7s %10.0f msgs/s %9s %10.0f msgs/s %9s %5.2fx\n", "JSON 64",
+              med[LIMITS_ON].msgs_per_s, "", med[LIMITS_OFF].msgs_per_s, "", ratio);
+      s_print_losses ("limits", med[LIMITS_ON], TRUE);
+      s_print_losses ("none", med[LIMITS_OFF], TRUE);
+      fflush (stdout);
+      json_decref (jlimits);
+      jlimits = json_pack ("{s:I, s:i, s:o, s:o, s:f}", "payload_bytes", (json_int_t) l.size,
+                           "messages", (int) n,
+                           "limits", bench_tput_json (med[LIMITS_ON], TRUE, "server_dropped"),
+                           "none", bench_tput_json (med[LIMITS_OFF], TRUE, "server_dropped"),
+                           "ratio_msgs", ratio);
+    }
+
   if (!no_rate)
     {
       printf ("\n2. Rate fidelity of periodic streams: one thread per frequency on "
@@ -918,16 +1104,18 @@ main (int argc, char **argv)
 
   if (json_out)
     {
-      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o}",
+      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o, s:o}",
                                    "bench", "streams", "quick", quick, "curve", curve,
                                    "reps", reps,
                                    "cpus", g_get_num_processors (),
                                    "tcp_congestion_control", cc,
-                                   "throughput", jtput, "rate", jrate));
+                                   "throughput", jtput, "limits", jlimits,
+                                   "rate", jrate));
     }
   else
     {
       json_decref (jtput);
+      json_decref (jlimits);
       json_decref (jrate);
     }
   g_free (cc);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "oneliner/json.h"
 #include "tests/testutil.h"
@@ -204,6 +205,421 @@ test_cli_streams (Demo *d, gconstpointer data)
   CLI (d, 1, NULL, "no stream named \"nope\"", "enable", "nope");
   CLI (d, 1, NULL, "no stream named \"nope\"", "disable", "nope");
   CLI (d, 3, NULL, "no message within 200 ms", "echo", "nope", "--timeout", "200");
+}
+
+/* Runs the CLI; returns its stdout and *err its stderr (asserting the exit
+ * status). */
+static char *
+s_cli_out_err (Demo *d, int expect_status, char **err, const char *const *args)
+{
+  const char *argv[24] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream,
+                           "--timeout", "5000" };
+  int n = 7;
+  char *out = NULL;
+  int status;
+
+  for (int i = 0; args[i]; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  status = tu_run (argv, 30000, &out, err);
+  if (status != expect_status)
+    g_error ("oneliner %s: status %d, expected %d; stderr: %s", args[0], status,
+             expect_status, *err);
+  return out;
+}
+
+#define CLI_OUT_ERR(d, status, err, ...)                                        \
+  ({ const char *a_[] = { __VA_ARGS__, NULL }; s_cli_out_err (d, status, err, a_); })
+
+/* The description of stream name as the library's client reads it.
+ * (transfer full) */
+static json_t *
+s_description (Demo *d, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) c = ol_client_new (d->rpc, NULL, &error);
+  g_autoptr (json_t) streams = NULL;
+  json_t *desc;
+
+  g_assert_no_error (error);
+  ol_client_set_timeout (c, 5000);
+  streams = ol_client_list_streams (c, &error);
+  g_assert_no_error (error);
+  desc = json_object_get (json_object_get (streams, name), "description");
+  g_assert_true (json_is_object (desc));
+  return json_incref (desc);
+}
+
+/* The value of the first line of echo NAME (a number followed by unit). */
+static double
+s_echo_number (Demo *d, const char *name, const char *unit)
+{
+  g_autofree char *out = CLI_OUT (d, 0, "echo", name, "--count", "1");
+  g_autofree char *pattern = g_strdup_printf (" seq [0-9]+ (-?[0-9.]+) %s", unit);
+  g_autoptr (GRegex) re = g_regex_new (pattern, 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  g_autofree char *number = NULL;
+
+  if (!g_regex_match (re, out, 0, &match))
+    g_error ("echo %s printed no value in %s: %s", name, unit, out);
+  number = g_match_info_fetch (match, 1);
+  return g_ascii_strtod (number, NULL);
+}
+
+/* streams shows the unit of a described stream, --json carries every
+ * description as the server set it. */
+static void
+test_cli_descriptions (Demo *d, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) c = ol_client_new (d->rpc, NULL, &error);
+  g_autoptr (json_t) listed = NULL;
+  g_autoptr (json_t) printed = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *json_text = NULL;
+  json_error_t jerr;
+  const char *key;
+  json_t *entry;
+
+  (void) data;
+  g_assert_no_error (error);
+  table = CLI_OUT (d, 0, "streams");
+  g_assert_true (g_regex_match_simple ("^NAME +KIND +HZ +ENABLED +ENCODING +UNIT +RATE +OVERRUNS "
+                                       "+DROPPED +WARNINGS +ALARMS$", table, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^sensor/temperature +periodic +[0-9.]+ +yes +json +degC +",
+                                       table, G_REGEX_MULTILINE, 0));
+  /* No unit: "-"; no limits: no counts. An object's unit is its fields'. */
+  g_assert_true (g_regex_match_simple ("^camera/frames +periodic +[0-9.]+ +no +image +- +.* - +-$",
+                                       table, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^stage/positions +pushed +- +yes +json +mm +.* 0 +0$",
+                                       table, G_REGEX_MULTILINE, 0));
+
+  json_text = CLI_OUT (d, 0, "streams", "--json");
+  printed = json_loads (json_text, 0, &jerr);
+  g_assert_nonnull (printed);
+  ol_client_set_timeout (c, 5000);
+  listed = ol_client_list_streams (c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_object_size (printed), ==, json_object_size (listed));
+  json_object_foreach (listed, key, entry)
+    {
+      json_t *p = json_object_get (printed, key);
+      json_t *want = json_object_get (entry, "description");
+
+      g_assert_nonnull (p);
+      g_assert_true (json_equal (json_object_get (p, "description"), want)
+                     || (want == NULL && json_object_get (p, "description") == NULL));
+      g_assert_true (json_equal (json_object_get (p, "kind"), json_object_get (entry, "kind")));
+    }
+  g_assert_cmpstr (json_string_value (json_object_get (json_object_get (
+                     json_object_get (printed, "sensor/temperature"), "description"), "unit")),
+                   ==, "degC");
+  /* Sorted keys, indented: one member per line. */
+  g_assert_nonnull (strstr (json_text, "{\n  \"camera/frames\": {\n"));
+}
+
+/* echo shows the unit (with the description's precision) and marks the
+ * messages outside the limits; a call that heats the sensor past its alarm
+ * limit makes ALARM appear, cooling it back makes it go. */
+static void
+test_cli_echo_limits (Demo *d, gconstpointer data)
+{
+  g_autoptr (json_t) desc = s_description (d, "sensor/temperature");
+  json_t *limits = json_object_get (desc, "limits");
+  json_t *precision = json_object_get (desc, "precision");
+  double alarm_high = json_number_value (json_object_get (limits, "alarm_high"));
+  double warning_low = json_number_value (json_object_get (limits, "warning_low"));
+  double warning_high = json_number_value (json_object_get (limits, "warning_high"));
+  double t0, heat;
+  g_autofree char *pattern = NULL;
+  g_autofree char *echo = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *kelvin = NULL;
+
+  (void) data;
+  g_assert_true (json_is_number (json_object_get (limits, "alarm_high")));
+  g_assert_cmpstr (json_string_value (json_object_get (desc, "unit")), ==, "degC");
+
+  /* The unit, and as many digits as the precision says. */
+  echo = CLI_OUT_ERR (d, 0, &err, "echo", "sensor/temperature", "--count", "3");
+  pattern = json_is_integer (precision)
+    ? g_strdup_printf ("^[0-9:.]+ seq [0-9]+ -?[0-9]+\\.[0-9]{%d} degC$",
+                       (int) json_integer_value (precision))
+    : g_strdup ("^[0-9:.]+ seq [0-9]+ -?[0-9.e+-]+ degC$");
+  g_assert_true (g_regex_match_simple (pattern, echo, G_REGEX_MULTILINE, 0));
+  g_assert_null (strstr (echo, "ALARM"));
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&echo, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* At rest the sensor is within its warning limits. */
+  t0 = s_echo_number (d, "sensor/temperature", "degC");
+  g_assert_cmpfloat (t0, >, warning_low);
+  g_assert_cmpfloat (t0, <, warning_high);
+
+  /* Heated 5 K past the alarm limit. */
+  heat = alarm_high - t0 + 5.0;
+  kelvin = g_strdup_printf ("[%.3f]", heat);
+  {
+    g_autofree char *o = CLI_OUT (d, 0, "call", "sensor", "heat", kelvin);
+  }
+  echo = CLI_OUT_ERR (d, 0, &err, "echo", "sensor/temperature", "--count", "3");
+  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ [0-9.]+ degC  !! ALARM !!$", echo,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^oneliner: echo sensor/temperature: [0-9]+ of 3 "
+                                       "messages in warning, [1-3] in alarm$", err,
+                                       G_REGEX_MULTILINE, 0));
+  g_clear_pointer (&echo, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&kelvin, g_free);
+
+  /* Cooled back: the mark goes, and so does the summary. */
+  kelvin = g_strdup_printf ("[%.3f]", -heat);
+  {
+    g_autofree char *o = CLI_OUT (d, 0, "call", "sensor", "heat", kelvin);
+  }
+  echo = CLI_OUT_ERR (d, 0, &err, "echo", "sensor/temperature", "--count", "3");
+  g_assert_null (strstr (echo, "ALARM"));
+  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ [0-9.]+ degC$", echo,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_null (strstr (err, "in alarm"));
+
+  /* The streams table counts what was sent in alarm. */
+  {
+    g_autofree char *table = CLI_OUT (d, 0, "streams");
+    g_assert_true (g_regex_match_simple ("^sensor/temperature .* [0-9]+ +[1-9][0-9]*$", table,
+                                         G_REGEX_MULTILINE, 0));
+  }
+}
+
+/* echo of a waveform: its length and first samples with the unit; of an
+ * object: every field with its unit. */
+static void
+test_cli_echo_forms (Demo *d, gconstpointer data)
+{
+  g_autoptr (json_t) trace = s_description (d, "daq/trace");
+  g_autoptr (json_t) positions = s_description (d, "stage/positions");
+  g_autofree char *pattern = NULL;
+  g_autofree char *echo = NULL;
+  json_t *fields = json_object_get (positions, "fields");
+
+  (void) data;
+  g_assert_true (json_is_integer (json_object_get (trace, "length")));
+  pattern = g_strdup_printf ("seq [0-9]+ %" JSON_INTEGER_FORMAT " samples:( -?[0-9.]+){5} "
+                             "\\.\\.\\. %s \\(min -?[0-9.]+, max -?[0-9.]+\\)$",
+                             json_integer_value (json_object_get (trace, "length")),
+                             json_string_value (json_object_get (trace, "unit")));
+  echo = CLI_OUT (d, 0, "echo", "daq/trace", "--count", "2");
+  if (!g_regex_match_simple (pattern, echo, G_REGEX_MULTILINE, 0))
+    g_error ("echo daq/trace: %s does not match %s", echo, pattern);
+  g_clear_pointer (&echo, g_free);
+  g_clear_pointer (&pattern, g_free);
+
+  /* x=... mm y=... mm z=... mm, in the order of the fields. */
+  {
+    GString *p = g_string_new ("seq [0-9]+ ");
+
+    for (gsize i = 0; i < json_array_size (fields); i++)
+      {
+        json_t *f = json_array_get (fields, i);
+        g_string_append_printf (p, "%s%s=-?[0-9.]+ %s", i ? " " : "",
+                                json_string_value (json_object_get (f, "name")),
+                                json_string_value (json_object_get (f, "unit")));
+      }
+    g_string_append_c (p, '$');
+    pattern = g_string_free (p, FALSE);
+  }
+  echo = CLI_OUT (d, 0, "echo", "stage/positions", "--count", "2");
+  if (!g_regex_match_simple (pattern, echo, G_REGEX_MULTILINE, 0))
+    g_error ("echo stage/positions: %s does not match %s", echo, pattern);
+}
+
+/* A server that is not oneliner's: a ROUTER that answers op "streams" with
+ * a fixed result (hostile descriptions), and a PUB that sends streams
+ * "fake/temp" and "fake/bad" (the value 41.25) and "fake/obj" (an object)
+ * every 20 ms with status ALARM. Both sockets live in its
+ * thread. */
+typedef struct {
+  char *rpc;
+  char *stream;
+  const char *result;  /* the JSON text of the "streams" result */
+  GThread *thread;
+  gint ready;          /* atomic */
+  gint stop;           /* atomic */
+} FakeServer;
+
+static void
+s_fake_reply (void *router, const char *result)
+{
+  zmq_msg_t frames[4];
+  int n = 0, more = 1;
+  json_t *request = NULL;
+  g_autofree char *reply = NULL;
+  const char *op;
+
+  while (more && n < 4)
+    {
+      size_t len = sizeof more;
+
+      zmq_msg_init (&frames[n]);
+      g_assert_cmpint (zmq_msg_recv (&frames[n], router, 0), >=, 0);
+      zmq_getsockopt (router, ZMQ_RCVMORE, &more, &len);
+      n++;
+    }
+  g_assert_false (more);
+  request = json_loadb (zmq_msg_data (&frames[n - 1]), zmq_msg_size (&frames[n - 1]), 0, NULL);
+  g_assert_nonnull (request);
+  op = json_string_value (json_object_get (request, "op"));
+  reply = g_strdup_printf ("{\"v\":1,\"id\":%" JSON_INTEGER_FORMAT ",\"ok\":true,\"result\":%s}",
+                           json_integer_value (json_object_get (request, "id")),
+                           g_strcmp0 (op, "streams") == 0 ? result : "null");
+  for (int i = 0; i < n - 1; i++)
+    zmq_send (router, zmq_msg_data (&frames[i]), zmq_msg_size (&frames[i]), ZMQ_SNDMORE);
+  zmq_send (router, reply, strlen (reply), 0);
+  for (int i = 0; i < n; i++)
+    zmq_msg_close (&frames[i]);
+  json_decref (request);
+}
+
+static gpointer
+s_fake_thread (gpointer data)
+{
+  FakeServer *f = data;
+  void *ctx = zmq_ctx_new ();
+  void *router = zmq_socket (ctx, ZMQ_ROUTER);
+  void *pub = zmq_socket (ctx, ZMQ_PUB);
+  int zero = 0;
+  guint64 seq = 0;
+  gint64 next = 0;
+
+  zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_setsockopt (pub, ZMQ_LINGER, &zero, sizeof zero);
+  g_assert_cmpint (zmq_bind (router, f->rpc), ==, 0);
+  g_assert_cmpint (zmq_bind (pub, f->stream), ==, 0);
+  g_atomic_int_set (&f->ready, 1);
+  while (!g_atomic_int_get (&f->stop))
+    {
+      zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
+
+      zmq_poll (&item, 1, 5);
+      if (item.revents & ZMQ_POLLIN)
+        s_fake_reply (router, f->result);
+      if (g_get_monotonic_time () >= next)
+        {
+          /* [topic "fake/temp\0", header (docs/PROTOCOL.md, "Header"), payload] */
+          guint8 header[48] = { 1, OL_STATUS_ALARM, OL_ENCODING_JSON };
+          guint64 s = GUINT64_TO_LE (++seq);
+          gint64 t = GINT64_TO_LE (g_get_real_time () * 1000);
+
+          memcpy (header + 8, &s, 8);
+          memcpy (header + 16, &t, 8);
+          static const char *const topics[] = { "fake/temp", "fake/bad", "fake/obj" };
+          static const char object[] = "{\"a\\u001bb\": 1.5, \"s\": \"x\\u0007"
+            "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\", \"n\": true, \"z\": []}";
+
+          for (gsize i = 0; i < G_N_ELEMENTS (topics); i++)
+            {
+              const char *payload = i == 2 ? object : "41.25";
+
+              zmq_send (pub, topics[i], strlen (topics[i]) + 1, ZMQ_SNDMORE);
+              zmq_send (pub, header, sizeof header, ZMQ_SNDMORE);
+              zmq_send (pub, payload, strlen (payload), 0);
+            }
+          next = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+        }
+    }
+  zmq_close (router);
+  zmq_close (pub);
+  zmq_ctx_term (ctx);
+  return NULL;
+}
+
+static gboolean
+s_fake_ready (gpointer data)
+{
+  return g_atomic_int_get (&((FakeServer *) data)->ready);
+}
+
+/* Descriptions are input from outside: a unit with control characters is
+ * printed escaped, a stream name too; a malformed description counts as
+ * none (said once on stderr); members this client does not know are
+ * ignored. */
+static void
+test_cli_hostile_descriptions (void)
+{
+  FakeServer f = { 0 };
+  Demo d = { NULL, NULL, NULL };
+  g_autofree char *table = NULL;
+  g_autofree char *echo = NULL;
+  g_autofree char *err = NULL;
+
+  f.rpc = tu_ipc_endpoint ("fake-rpc");
+  f.stream = tu_ipc_endpoint ("fake-stream");
+  f.result =
+    "{\"fake/temp\": {\"kind\": \"pushed\", \"enabled\": true, \"encoding\": \"json\","
+    " \"stats\": {\"rate\": 50.0, \"warnings\": 0, \"alarms\": 7},"
+    " \"description\": {\"unit\": \"deg\\u001b[31mC\\u0007\\u0000\", \"precision\": 1,"
+    " \"form\": \"number\", \"limits\": {\"alarm_high\": 40}, \"later\": {\"x\": 1}}},"
+    " \"fake/bad\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
+    " \"description\": {\"unit\": 5}},"
+    " \"fake/obj\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
+    " \"description\": {\"form\": \"object\", \"fields\": [{\"name\": \"a\\u001bb\","
+    " \"unit\": \"mm\"}, {\"name\": \"s\", \"form\": \"string\"}, {\"name\": \"n\","
+    " \"form\": \"flag\"}, {\"name\": \"z\"}, {\"name\": \"gone\"}]}},"
+    " \"fake/long\": {\"kind\": \"pushed\", \"encoding\": \"json\", \"stats\": {},"
+    " \"description\": {\"unit\": \"0123456789012345678901234567890123456789\"}},"
+    " \"fake/\\u001b]0;title\\u0007\": {\"kind\": \"pushed\\u001b[2J\", \"stats\": {}}}";
+  f.thread = g_thread_new ("fake-server", s_fake_thread, &f);
+  g_assert_true (tu_wait_until (s_fake_ready, &f, 5000));
+  d.rpc = f.rpc;
+  d.stream = f.stream;
+
+  table = CLI_OUT (&d, 0, "streams");
+  g_test_message ("%s", table);
+  g_assert_null (strchr (table, '\033'));
+  g_assert_null (strchr (table, '\007'));
+  g_assert_true (g_regex_match_simple ("^fake/temp +pushed +- +yes +json +deg\\\\x1b\\[31mC\\\\x07\\\\x00 "
+                                       "+50.00/s +0 +0 +0 +7$", table, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^fake/bad +pushed +- +no +json +- ", table,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^fake/long +pushed +- +no +json +- ", table,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_nonnull (strstr (table, "fake/\\x1b]0;title\\x07 "));
+  g_assert_nonnull (strstr (table, "pushed\\x1b[2J"));
+
+  /* The unit escaped, one decimal, the mark from the header. */
+  echo = CLI_OUT_ERR (&d, 0, &err, "echo", "fake/temp", "--count", "2");
+  g_test_message ("%s", echo);
+  g_assert_null (strchr (echo, '\033'));
+  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ 41\\.2 deg\\\\x1b\\[31mC\\\\x07\\\\x00  "
+                                       "!! ALARM !!$", echo, G_REGEX_MULTILINE, 0));
+  g_assert_cmpstr (err, ==, "oneliner: echo fake/temp: 0 of 2 messages in warning, 2 in alarm\n");
+  g_clear_pointer (&echo, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* An object field by field: names and strings escaped, a long string
+   * cut, a field of a form unknown here shown as it is, "?" for a value of
+   * no field form and for a missing field. */
+  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1");
+  g_test_message ("%s", echo);
+  g_assert_null (strchr (echo, '\033'));
+  g_assert_null (strchr (echo, '\007'));
+  g_assert_nonnull (strstr (echo, " a\\x1bb=1.5 mm s=\"x\\x07yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...\" "
+                                  "n=true z=? gone=?  !! ALARM !!\n"));
+  g_clear_pointer (&echo, g_free);
+
+  /* A malformed description: the value as sent (the mark stays: it is the
+   * header's). */
+  echo = CLI_OUT_ERR (&d, 0, &err, "echo", "fake/bad", "--count", "1");
+  g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ 41\\.25  !! ALARM !!\n$", echo, 0, 0));
+  g_assert_true (g_str_has_prefix (err, "oneliner: echo fake/bad: the stream's description is "
+                                   "malformed (\"unit\" is not a string of 1 to 32 bytes): "
+                                   "values shown as sent\n"));
+
+  g_atomic_int_set (&f.stop, 1);
+  g_thread_join (f.thread);
+  g_free (f.rpc);
+  g_free (f.stream);
 }
 
 static void
@@ -574,7 +990,14 @@ main (int argc, char **argv)
   g_test_add ("/process/cli/calls", Demo, NULL, demo_setup, test_cli_calls, demo_teardown);
   g_test_add ("/process/cli/errors", Demo, NULL, demo_setup, test_cli_errors, demo_teardown);
   g_test_add ("/process/cli/streams", Demo, NULL, demo_setup, test_cli_streams, demo_teardown);
+  g_test_add ("/process/cli/descriptions", Demo, NULL, demo_setup, test_cli_descriptions,
+              demo_teardown);
+  g_test_add ("/process/cli/echo-limits", Demo, NULL, demo_setup, test_cli_echo_limits,
+              demo_teardown);
+  g_test_add ("/process/cli/echo-forms", Demo, NULL, demo_setup, test_cli_echo_forms,
+              demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
+  g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);
   g_test_add_func ("/process/demo/help", test_demo_help);
   g_test_add_func ("/process/demo/signals", test_demo_stops_on_signals);

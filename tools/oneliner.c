@@ -125,6 +125,23 @@ s_print_json (json_t *value)
   printf ("%s\n", safe);
 }
 
+/* Prints value as indented JSON with sorted keys, so that two outputs diff
+ * well. Every newline of the text is one of the indentation's (jansson
+ * escapes control characters inside strings), so each line is made safe on
+ * its own. */
+static void
+s_print_json_pretty (json_t *value)
+{
+  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
+  g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "null", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *safe = s_safe (lines[i], -1, TRUE);
+      printf ("%s\n", safe);
+    }
+}
+
 /* Parses an optional ARGS_JSON (array) and KWARGS_JSON (object). */
 static gboolean
 s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
@@ -285,7 +302,285 @@ s_cmd_version (OlClient *client, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* ---- stream descriptions ------------------------------------------------ */
+
+/* What this command reads of a stream's description (docs/PROTOCOL.md,
+ * "Stream descriptions"). The description comes from the server, so it is
+ * checked as input from outside: a member of the wrong type or out of its
+ * bounds makes the whole description malformed, and the stream is then shown
+ * as one without a description; members this command does not know are
+ * ignored, and so is a form it does not know (a later version may add one).
+ * Every text kept is made safe for a terminal. */
+
+#define DESC_UNIT_MAX 32        /* bytes of a unit */
+#define DESC_NAME_MAX 64        /* bytes of a field name */
+#define DESC_FIELDS_MAX 64
+#define DESC_PRECISION_MAX 15
+
+typedef enum {
+  FORM_NONE,    /* not given, or unknown to this command */
+  FORM_NUMBER,
+  FORM_ARRAY,
+  FORM_OBJECT,
+  FORM_IMAGE,
+  FORM_STRING,  /* fields only */
+  FORM_BOOLEAN, /* fields only */
+} Form;
+
+enum { LIMIT_WARNING_LOW, LIMIT_WARNING_HIGH, LIMIT_ALARM_LOW, LIMIT_ALARM_HIGH, N_LIMITS };
+
+static const char *const s_limit_names[N_LIMITS] = { "warning_low", "warning_high",
+                                                     "alarm_low", "alarm_high" };
+
+/* A described value: the stream's own, or one field of an object. */
+typedef struct {
+  char *key;        /* (owned) (nullable) a field's name as sent: the member to read */
+  char *name;       /* (owned) (nullable) the same, safe for a terminal */
+  char *unit;       /* (owned) (nullable) safe for a terminal */
+  int precision;    /* digits after the point, -1 if not given */
+  Form form;
+  gboolean has_limit[N_LIMITS];
+  double limit[N_LIMITS];
+} DescValue;
+
+typedef struct {
+  DescValue value;
+  GPtrArray *fields; /* (owned) of DescValue, FORM_OBJECT only, in display order */
+} Desc;
+
+static void
+s_desc_value_clear (DescValue *v)
+{
+  g_clear_pointer (&v->key, g_free);
+  g_clear_pointer (&v->name, g_free);
+  g_clear_pointer (&v->unit, g_free);
+}
+
+static void
+s_desc_field_free (gpointer data)
+{
+  s_desc_value_clear (data);
+  g_free (data);
+}
+
+static void
+s_desc_free (Desc *d)
+{
+  if (d == NULL)
+    return;
+  s_desc_value_clear (&d->value);
+  g_clear_pointer (&d->fields, g_ptr_array_unref);
+  g_free (d);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Desc, s_desc_free)
+
+/* A string member of 1 to max bytes: *out gets it (NULL if absent) and
+ * *safe, if safe is not NULL, the same made safe for a terminal (a NUL in it
+ * too). FALSE if it is there but not such a string. */
+static gboolean
+s_desc_string (json_t *object, const char *member, gsize max, const char **out, char **safe)
+{
+  json_t *v = json_object_get (object, member);
+
+  *out = NULL;
+  if (v == NULL)
+    return TRUE;
+  if (!json_is_string (v) || json_string_length (v) < 1 || json_string_length (v) > max)
+    return FALSE;
+  *out = json_string_value (v);
+  if (safe != NULL)
+    *safe = s_safe (*out, (gssize) json_string_length (v), FALSE);
+  return TRUE;
+}
+
+static Form
+s_form_from_name (const char *name, gboolean field)
+{
+  static const struct { const char *name; Form form; gboolean field; } forms[] = {
+    { "number", FORM_NUMBER, TRUE }, { "array", FORM_ARRAY, FALSE },
+    { "object", FORM_OBJECT, FALSE }, { "image", FORM_IMAGE, FALSE },
+    { "string", FORM_STRING, TRUE }, { "boolean", FORM_BOOLEAN, TRUE },
+  };
+
+  for (gsize i = 0; name != NULL && i < G_N_ELEMENTS (forms); i++)
+    if (strcmp (name, forms[i].name) == 0 && (field ? forms[i].field : forms[i].form <= FORM_IMAGE))
+      return forms[i].form;
+  return FORM_NONE;
+}
+
+/* Reads the members a stream and a field share: "unit", "precision",
+ * "limits", and "form" (a field's, "number" if not given). On failure *why
+ * names the member, with no value from the input in it. */
+static gboolean
+s_desc_value_parse (json_t *object, gboolean field, DescValue *out, const char **why)
+{
+  const char *unit, *form;
+  json_t *precision = json_object_get (object, "precision");
+  json_t *limits = json_object_get (object, "limits");
+
+  if (!s_desc_string (object, "unit", DESC_UNIT_MAX, &unit, &out->unit))
+    return *why = "\"unit\" is not a string of 1 to 32 bytes", FALSE;
+  if (!s_desc_string (object, "form", 32, &form, NULL))
+    return *why = "\"form\" is not a short string", FALSE;
+  if (precision != NULL
+      && (!json_is_integer (precision) || json_integer_value (precision) < 0
+          || json_integer_value (precision) > DESC_PRECISION_MAX))
+    return *why = "\"precision\" is not an integer from 0 to 15", FALSE;
+  if (limits != NULL && !json_is_object (limits))
+    return *why = "\"limits\" is not an object", FALSE;
+  for (int i = 0; i < N_LIMITS && limits != NULL; i++)
+    {
+      json_t *l = json_object_get (limits, s_limit_names[i]);
+
+      if (l == NULL)
+        continue;
+      if (!json_is_number (l) || !isfinite (json_number_value (l)))
+        return *why = "a member of \"limits\" is not a number", FALSE;
+      out->has_limit[i] = TRUE;
+      out->limit[i] = json_number_value (l);
+    }
+  out->precision = precision != NULL ? (int) json_integer_value (precision) : -1;
+  out->form = form == NULL && field ? FORM_NUMBER : s_form_from_name (form, field);
+  return TRUE;
+}
+
+/* The description of a stream's entry of op "streams"; NULL if it has none
+ * or a malformed one (then *why, if why is not NULL, says what is wrong, or
+ * is NULL when there is no description). (transfer full) */
+static Desc *
+s_desc_parse (json_t *entry, const char **why)
+{
+  json_t *d = json_object_get (entry, "description");
+  json_t *fields;
+  g_autoptr (Desc) desc = g_new0 (Desc, 1);
+  const char *dummy;
+
+  if (why == NULL)
+    why = &dummy;
+  *why = NULL;
+  if (d == NULL || json_is_null (d))
+    return NULL;
+  if (!json_is_object (d))
+    return *why = "it is not an object", NULL;
+  if (!s_desc_value_parse (d, FALSE, &desc->value, why))
+    return NULL;
+  if (desc->value.form != FORM_OBJECT)
+    return g_steal_pointer (&desc);
+  fields = json_object_get (d, "fields");
+  if (!json_is_array (fields) || json_array_size (fields) < 1
+      || json_array_size (fields) > DESC_FIELDS_MAX)
+    return *why = "\"fields\" is not an array of 1 to 64 fields", NULL;
+  desc->fields = g_ptr_array_new_with_free_func (s_desc_field_free);
+  for (gsize i = 0; i < json_array_size (fields); i++)
+    {
+      json_t *f = json_array_get (fields, i);
+      DescValue *v = g_new0 (DescValue, 1);
+      const char *name = NULL;
+
+      g_ptr_array_add (desc->fields, v);
+      if (!json_is_object (f) || !s_desc_string (f, "name", DESC_NAME_MAX, &name, &v->name)
+          || name == NULL)
+        return *why = "a field has no \"name\" of 1 to 64 bytes", NULL;
+      if (!s_desc_value_parse (f, TRUE, v, why))
+        return NULL;
+      v->key = g_strdup (name);
+    }
+  return g_steal_pointer (&desc);
+}
+
+static gboolean
+s_desc_value_limited (const DescValue *v)
+{
+  for (int i = 0; i < N_LIMITS; i++)
+    if (v->has_limit[i])
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the server compares the stream's values with limits. */
+static gboolean
+s_desc_limited (const Desc *d)
+{
+  if (d == NULL)
+    return FALSE;
+  if (s_desc_value_limited (&d->value))
+    return TRUE;
+  for (guint i = 0; d->fields != NULL && i < d->fields->len; i++)
+    if (s_desc_value_limited (d->fields->pdata[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* The unit shown for a stream: its own, else its fields' (each once, in
+ * order, at most 3), else "-". (transfer full) */
+static char *
+s_desc_unit (const Desc *d)
+{
+  GString *units = g_string_new (NULL);
+  guint shown = 0;
+
+  if (d != NULL && d->value.unit != NULL)
+    g_string_append (units, d->value.unit);
+  for (guint i = 0; d != NULL && d->value.unit == NULL && d->fields != NULL
+                    && i < d->fields->len; i++)
+    {
+      const DescValue *f = d->fields->pdata[i];
+      gboolean seen = FALSE;
+
+      for (guint j = 0; f->unit != NULL && j < i; j++)
+        seen |= g_strcmp0 (((DescValue *) d->fields->pdata[j])->unit, f->unit) == 0;
+      if (f->unit == NULL || seen)
+        continue;
+      if (shown++ == 3)
+        {
+          g_string_append (units, ",...");
+          break;
+        }
+      g_string_append_printf (units, "%s%s", units->len ? "," : "", f->unit);
+    }
+  if (units->len == 0)
+    g_string_append (units, "-");
+  return g_string_free (units, FALSE);
+}
+
+/* Appends text padded with spaces to width characters (printf pads bytes,
+ * and a unit such as "µm" has more bytes than characters). */
+static void
+s_append_padded (GString *out, const char *text, guint width, gboolean right)
+{
+  glong chars = g_utf8_strlen (text, -1);
+
+  if (!right)
+    g_string_append (out, text);
+  for (glong i = chars; i < (glong) width; i++)
+    g_string_append_c (out, ' ');
+  if (right)
+    g_string_append (out, text);
+}
+
 /* ---- streams ------------------------------------------------------------ */
+
+static gboolean opt_streams_json = FALSE;
+static GOptionEntry s_streams_entries[] = {
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_streams_json,
+    "Print the whole reply as JSON (every stream's entry with its description, "
+    "keys sorted)", NULL },
+  { NULL }
+};
+
+/* A count of the stream's statistics, or "-" when the server sends none or
+ * (for warnings and alarms) has no limits to check and counted none.
+ * (transfer full) */
+static char *
+s_stat_text (json_t *stats, const char *key, gboolean checked)
+{
+  json_t *v = json_object_get (stats, key);
+
+  if (!json_is_integer (v) || (!checked && json_integer_value (v) == 0))
+    return g_strdup ("-");
+  return g_strdup_printf ("%" JSON_INTEGER_FORMAT, json_integer_value (v));
+}
 
 static int
 s_cmd_streams (OlClient *client, int argc, char **argv)
@@ -293,29 +588,67 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   json_t *streams = ol_client_list_streams (client, &error);
   g_autoptr (GPtrArray) keys = NULL;
+  g_autoptr (GPtrArray) units = NULL;
+  guint unit_width = strlen ("UNIT");
+  GString *line = g_string_new (NULL);
 
   (void) argc, (void) argv;
   if (streams == NULL)
     return s_fail ("streams", error);
+  if (opt_streams_json)
+    {
+      s_print_json_pretty (streams);
+      json_decref (streams);
+      return EXIT_OK;
+    }
   keys = ol_json_sorted_keys (streams);
-  printf ("%-24s %-8s %9s %-8s %-8s %10s %9s %8s\n", "NAME", "KIND", "HZ", "ENABLED",
-          "ENCODING", "RATE", "OVERRUNS", "DROPPED");
+  units = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_autoptr (Desc) desc = s_desc_parse (json_object_get (streams, keys->pdata[i]), NULL);
+      char *unit = s_desc_unit (desc);
+
+      unit_width = MAX (unit_width, (guint) g_utf8_strlen (unit, -1));
+      g_ptr_array_add (units, unit);
+    }
+  g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", "NAME", "KIND", "HZ", "ENABLED",
+                   "ENCODING");
+  s_append_padded (line, "UNIT", unit_width, FALSE);
+  g_string_append_printf (line, " %10s %9s %8s %8s %7s", "RATE", "OVERRUNS", "DROPPED",
+                          "WARNINGS", "ALARMS");
+  printf ("%s\n", line->str);
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *d = json_object_get (streams, keys->pdata[i]);
       json_t *stats = json_object_get (d, "stats");
       json_t *hz = json_object_get (d, "hz");
-      g_autofree char *hz_text = hz ? g_strdup_printf ("%.2f", json_number_value (hz))
-                                    : g_strdup ("-");
+      g_autoptr (Desc) desc = s_desc_parse (d, NULL);
+      gboolean limited = s_desc_limited (desc);
+      g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
+      g_autofree char *kind = s_safe (json_is_string (json_object_get (d, "kind"))
+                                      ? json_string_value (json_object_get (d, "kind")) : "-",
+                                      -1, FALSE);
+      g_autofree char *encoding = s_safe (json_is_string (json_object_get (d, "encoding"))
+                                          ? json_string_value (json_object_get (d, "encoding"))
+                                          : "-", -1, FALSE);
+      g_autofree char *hz_text = json_is_number (hz)
+                                 ? g_strdup_printf ("%.2f", json_number_value (hz))
+                                 : g_strdup ("-");
+      g_autofree char *warnings = s_stat_text (stats, "warnings", limited);
+      g_autofree char *alarms = s_stat_text (stats, "alarms", limited);
 
-      printf ("%-24s %-8s %9s %-8s %-8s %8.2f/s %9" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT "\n",
-              (char *) keys->pdata[i], json_string_value (json_object_get (d, "kind")),
-              hz_text, json_is_true (json_object_get (d, "enabled")) ? "yes" : "no",
-              json_string_value (json_object_get (d, "encoding")),
-              json_number_value (json_object_get (stats, "rate")),
-              json_integer_value (json_object_get (stats, "overruns")),
-              json_integer_value (json_object_get (stats, "dropped")));
+      g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", name, kind, hz_text,
+                       json_is_true (json_object_get (d, "enabled")) ? "yes" : "no", encoding);
+      s_append_padded (line, units->pdata[i], unit_width, FALSE);
+      g_string_append_printf (line, " %8.2f/s %9" JSON_INTEGER_FORMAT " %8"
+                              JSON_INTEGER_FORMAT " %8s %7s",
+                              json_number_value (json_object_get (stats, "rate")),
+                              json_integer_value (json_object_get (stats, "overruns")),
+                              json_integer_value (json_object_get (stats, "dropped")),
+                              warnings, alarms);
+      printf ("%s\n", line->str);
     }
+  g_string_free (line, TRUE);
   json_decref (streams);
   return EXIT_OK;
 }
@@ -479,21 +812,253 @@ static GOptionEntry s_echo_entries[] = {
   { NULL }
 };
 
+/* ---- echo: values with their description -------------------------------- */
+
+#define ECHO_SAMPLES_SHOWN 5            /* first samples of an array */
+#define ECHO_STRING_SHOWN 40            /* bytes of a string field */
+#define ECHO_JSON_MAX (16 * 1024 * 1024) /* larger payloads are shown as sent */
+
+/* Marks on a terminal: ALARM white on red, WARNING yellow (not when stdout
+ * is a pipe or a file, nor with NO_COLOR set). */
+static gboolean s_color = FALSE;
+
+static void
+s_append_double (GString *out, double x, int precision)
+{
+  if (precision >= 0)
+    g_string_append_printf (out, "%.*f", precision, x);
+  else
+    g_string_append_printf (out, "%.10g", x);
+}
+
+static void
+s_append_number (GString *out, json_t *v, int precision)
+{
+  if (precision < 0 && json_is_integer (v))
+    g_string_append_printf (out, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
+  else
+    s_append_double (out, json_number_value (v), precision);
+}
+
+static void
+s_append_unit (GString *out, const char *unit)
+{
+  if (unit != NULL)
+    g_string_append_printf (out, " %s", unit);
+}
+
+/* "N samples: a b c d e ... UNIT (min x, max y)"; FALSE if v is not a
+ * non-empty array of numbers. */
+static gboolean
+s_append_samples (GString *out, json_t *v, const DescValue *d)
+{
+  gsize n = json_array_size (v);
+  double lo = INFINITY, hi = -INFINITY;
+
+  if (!json_is_array (v) || n == 0)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      json_t *e = json_array_get (v, i);
+
+      if (!json_is_number (e))
+        return FALSE;
+      lo = MIN (lo, json_number_value (e));
+      hi = MAX (hi, json_number_value (e));
+    }
+  g_string_append_printf (out, "%" G_GSIZE_FORMAT " sample%s:", n, n == 1 ? "" : "s");
+  for (gsize i = 0; i < MIN (n, ECHO_SAMPLES_SHOWN); i++)
+    {
+      g_string_append_c (out, ' ');
+      s_append_number (out, json_array_get (v, i), d->precision);
+    }
+  if (n > ECHO_SAMPLES_SHOWN)
+    g_string_append (out, " ...");
+  s_append_unit (out, d->unit);
+  if (n > 1)
+    {
+      g_string_append (out, " (min ");
+      s_append_double (out, lo, d->precision);
+      g_string_append (out, ", max ");
+      s_append_double (out, hi, d->precision);
+      g_string_append_c (out, ')');
+    }
+  return TRUE;
+}
+
+/* 0 within the limits, 1 outside the warning limits, 2 outside the alarm
+ * limits (docs/PROTOCOL.md, "Limits"). */
 static int
-s_cmd_echo (OlClient *client, int argc, char **argv)
+s_level (const DescValue *d, double x)
+{
+  if ((d->has_limit[LIMIT_ALARM_LOW] && x < d->limit[LIMIT_ALARM_LOW])
+      || (d->has_limit[LIMIT_ALARM_HIGH] && x > d->limit[LIMIT_ALARM_HIGH]))
+    return 2;
+  if ((d->has_limit[LIMIT_WARNING_LOW] && x < d->limit[LIMIT_WARNING_LOW])
+      || (d->has_limit[LIMIT_WARNING_HIGH] && x > d->limit[LIMIT_WARNING_HIGH]))
+    return 1;
+  return 0;
+}
+
+/* "x=1.000 mm y=2.500 mm ..." in the order of the fields, each shown as
+ * what it is (a field of an unknown form too; "?" for a missing field or
+ * one that is an array, an object or null); the names of the number fields
+ * outside their warning (alarm) limits go to warned (alarmed). FALSE if v
+ * is not an object. */
+static gboolean
+s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GString *alarmed)
+{
+  if (!json_is_object (v) || d->fields == NULL)
+    return FALSE;
+  for (guint i = 0; i < d->fields->len; i++)
+    {
+      const DescValue *f = d->fields->pdata[i];
+      json_t *x = json_object_get (v, f->key);
+
+      g_string_append_printf (out, "%s%s=", i ? " " : "", f->name);
+      if (json_is_number (x))
+        {
+          int level = s_level (f, json_number_value (x));
+          GString *names = level == 2 ? alarmed : level == 1 ? warned : NULL;
+
+          s_append_number (out, x, f->precision);
+          s_append_unit (out, f->unit);
+          if (names != NULL)
+            g_string_append_printf (names, "%s%s", names->len ? "," : "", f->name);
+        }
+      else if (json_is_boolean (x))
+        g_string_append (out, json_is_true (x) ? "true" : "false");
+      else if (json_is_string (x))
+        {
+          const char *text = json_string_value (x);
+          gsize len = json_string_length (x), cut = MIN (len, ECHO_STRING_SHOWN);
+          g_autofree char *safe = NULL;
+
+          while (cut > 0 && cut < len && ((guchar) text[cut] & 0xc0) == 0x80)
+            cut--; /* not within a character */
+          safe = s_safe (text, (gssize) cut, FALSE);
+          g_string_append_printf (out, "\"%s%s\"", safe, cut < len ? "..." : "");
+        }
+      else
+        g_string_append_c (out, '?');
+    }
+  return TRUE;
+}
+
+/* The view of a JSON message of a described stream, or NULL when its value
+ * does not have the described form (it is then shown as sent). The number
+ * fields outside their limits go to warned and alarmed. (transfer full) */
+static char *
+s_described_view (const OlStreamMessage *m, const Desc *d, GString *warned,
+                  GString *alarmed)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (m->payload, &size);
+  g_autoptr (json_t) v = NULL;
+  GString *out;
+  gboolean shown = FALSE;
+
+  if (m->encoding != OL_ENCODING_JSON || size > ECHO_JSON_MAX || size == 0)
+    return NULL;
+  v = json_loadb (data, size, JSON_DECODE_ANY, NULL);
+  if (v == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  if (json_is_number (v) && (d->value.form == FORM_NUMBER || d->value.form == FORM_NONE))
+    {
+      s_append_number (out, v, d->value.precision);
+      s_append_unit (out, d->value.unit);
+      shown = TRUE;
+    }
+  else if (json_is_array (v) && (d->value.form == FORM_ARRAY || d->value.form == FORM_NONE))
+    shown = s_append_samples (out, v, &d->value);
+  else if (d->value.form == FORM_OBJECT)
+    shown = s_append_fields (out, v, d, warned, alarmed);
+  return g_string_free (out, !shown);
+}
+
+/* The description of stream name, from one "streams" call bounded by the
+ * grace a stream server gets to be reachable; NULL if it has none (a line
+ * on stderr says why, if it could not be read or is malformed).
+ * (transfer full) */
+static Desc *
+s_echo_description (OlClient *client, const char *name)
 {
   g_autoptr (GError) error = NULL;
-  const char *name = argv[1];
-  int shown = 0;
+  g_autoptr (json_t) streams = NULL;
+  g_autofree char *safe_name = s_safe (name, -1, FALSE);
+  const char *why = NULL;
+  Desc *desc;
+
+  ol_client_set_timeout (client, MIN (opt_timeout, SERVER_CONNECT_GRACE_US / 1000));
+  streams = ol_client_list_streams (client, &error);
+  ol_client_set_timeout (client, opt_timeout);
+  if (streams == NULL)
+    {
+      g_autofree char *message = s_safe (error->message, -1, FALSE);
+
+      fprintf (stderr, "oneliner: echo %s: stream descriptions not read (%s): values "
+               "shown as sent\n", safe_name, message);
+      return NULL;
+    }
+  desc = s_desc_parse (json_object_get (streams, name), &why);
+  if (desc == NULL && why != NULL)
+    fprintf (stderr, "oneliner: echo %s: the stream's description is malformed (%s): "
+             "values shown as sent\n", safe_name, why);
+  return desc;
+}
+
+typedef struct {
+  guint64 shown;     /* messages and error messages */
+  guint64 warnings;  /* messages with OL_STATUS_WARNING */
+  guint64 alarms;    /* messages with OL_STATUS_ALARM */
+} EchoCounts;
+
+/* Prints one message: time, sequence number, view, marks. */
+static void
+s_echo_message (const OlStreamMessage *m, const Desc *desc, EchoCounts *counts)
+{
+  g_autoptr (GString) warned = g_string_new (NULL);
+  g_autoptr (GString) alarmed = g_string_new (NULL);
+  g_autofree char *view = desc != NULL ? s_described_view (m, desc, warned, alarmed) : NULL;
+  gint64 s = m->timestamp / 1000000000;
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (s);
+  g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%H:%M:%S")
+                                     : g_strdup ("--:--:--");
+  g_autoptr (GString) mark = g_string_new (NULL);
+
+  if (view == NULL)
+    view = s_payload_view (m);
+  if (m->status & OL_STATUS_ALARM)
+    {
+      counts->alarms++;
+      g_string_append_printf (mark, "  %s!! ALARM !!%s", s_color ? "\033[1;97;41m" : "",
+                              s_color ? "\033[0m" : "");
+      if (alarmed->len)
+        g_string_append_printf (mark, " %s", alarmed->str);
+    }
+  else if (m->status & OL_STATUS_WARNING)
+    {
+      counts->warnings++;
+      g_string_append_printf (mark, "  %sWARNING%s", s_color ? "\033[1;33m" : "",
+                              s_color ? "\033[0m" : "");
+      if (warned->len)
+        g_string_append_printf (mark, " %s", warned->str);
+    }
+  printf ("%s.%06d seq %" G_GUINT64_FORMAT "%s %s%s\n", when,
+          (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
+          (m->status & OL_STATUS_OVERRUN) ? " late" : "", view, mark->str);
+  fflush (stdout);
+}
+
+/* The loop of echo; returns its exit status. */
+static int
+s_echo_loop (OlClient *client, const char *name, const Desc *desc, EchoCounts *counts)
+{
+  g_autoptr (GError) error = NULL;
   ServerState server = { FALSE, FALSE };
 
-  (void) argc;
-  if (opt_echo_count < 0 || opt_echo_timeout < 0)
-    return s_usage_error ("--count and --timeout must be >= 0");
-  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 100000, &error))
-    return s_fail (name, error);
-  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
-  while (!s_interrupted && (opt_echo_count == 0 || shown < opt_echo_count))
+  while (!s_interrupted && (opt_echo_count == 0 || counts->shown < (guint64) opt_echo_count))
     {
       g_autoptr (OlStreamMessage) m = NULL;
       gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
@@ -528,23 +1093,45 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
           g_autofree char *message = s_safe (error->message, -1, FALSE);
 
           printf ("error: %s\n", message);
-          shown++;
+          fflush (stdout);
+          counts->shown++;
           continue;
         }
-      {
-        g_autofree char *view = s_payload_view (m);
-        gint64 s = m->timestamp / 1000000000;
-        g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (s);
-        g_autofree char *when = g_date_time_format (dt, "%H:%M:%S");
-
-        printf ("%s.%06d seq %" G_GUINT64_FORMAT "%s %s\n", when,
-                (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
-                (m->status & OL_STATUS_OVERRUN) ? " late" : "", view);
-        fflush (stdout);
-      }
-      shown++;
+      s_echo_message (m, desc, counts);
+      counts->shown++;
     }
   return EXIT_OK;
+}
+
+static int
+s_cmd_echo (OlClient *client, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Desc) desc = NULL;
+  const char *name = argv[1];
+  EchoCounts counts = { 0, 0, 0 };
+  int status;
+
+  (void) argc;
+  if (opt_echo_count < 0 || opt_echo_timeout < 0)
+    return s_usage_error ("--count and --timeout must be >= 0");
+  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 100000, &error))
+    return s_fail (name, error);
+  s_color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL
+            && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
+  /* Subscribed first: the messages sent meanwhile wait in the queue. */
+  desc = s_echo_description (client, name);
+  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
+  status = s_echo_loop (client, name, desc, &counts);
+  if (counts.warnings + counts.alarms > 0)
+    {
+      g_autofree char *safe_name = s_safe (name, -1, FALSE);
+
+      fprintf (stderr, "oneliner: echo %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+               " messages in warning, %" G_GUINT64_FORMAT " in alarm\n", safe_name,
+               counts.warnings, counts.shown, counts.alarms);
+    }
+  return status;
 }
 
 static double opt_hz_duration = 5.0;
@@ -664,12 +1251,18 @@ static const Command s_commands[] = {
     s_cmd_list, 0, 0, s_list_entries },
   { "version", "", "Print the client's and the server's versions.",
     s_cmd_version, 0, 0, NULL },
-  { "streams", "", "List every stream: kind, rate, enabled, encoding, measured rate, "
-    "overruns, dropped.", s_cmd_streams, 0, 0, NULL },
+  { "streams", "", "List every stream: kind, rate, enabled, encoding, the unit of its\n"
+    "description, measured rate, overruns, dropped, and the messages sent in\n"
+    "warning and in alarm ('-': the stream has no limits). With --json, print\n"
+    "the whole reply instead: every stream's entry with its description,\n"
+    "indented, keys sorted.", s_cmd_streams, 0, 0, s_streams_entries },
   { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
-    "view of the payload. Exits 3 if no message arrives within --timeout, 4 if\n"
-    "the stream server is gone (lost, or not reachable within 2 s) unless\n"
-    "--wait-server is given.",
+    "view of the payload. A described stream's values are shown with their\n"
+    "unit and precision (an array as its length and first samples, an object\n"
+    "field by field), and a message outside the stream's limits ends with\n"
+    "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
+    "if no message arrives within --timeout, 4 if the stream server is gone\n"
+    "(lost, or not reachable within 2 s) unless --wait-server is given.",
     s_cmd_echo, 1, 1, s_echo_entries },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
     "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
