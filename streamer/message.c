@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "core/clock.h"
+
 #include "oneliner/error.h"
 
 static void
@@ -39,6 +41,7 @@ ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
   msg->pub.encoding = h->encoding;
   msg->pub.image = h->image;
   msg->pub.overruns = h->overruns;
+  msg->pub.received = ol__wall_time_ns ();
   msg->link.data = msg;
   msg->link.prev = msg->link.next = NULL;
   g_atomic_ref_count_init (&msg->ref);

@@ -9,3 +9,4 @@
 #include <oneliner/server.h>
 #include <oneliner/client.h>
 #include <oneliner/stream.h>
+#include <oneliner/record.h>

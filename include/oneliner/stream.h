@@ -234,6 +234,8 @@ typedef struct {
   OlImageInfo image;    /* for OL_ENCODING_IMAGE */
   guint32 overruns;     /* deadlines the stream's thread had missed so far */
   GBytes *payload;      /* (owned) raw payload (JSON text for OL_ENCODING_JSON) */
+  gint64 received;      /* this client's wall clock when it received the message,
+                           ns since the epoch (a recording: its log time) */
 } OlStreamMessage;
 
 OL_API
