@@ -105,3 +105,18 @@ ol_gui_axis_level_color (OlGuiLevel level)
   return level == OL_GUI_LEVEL_ALARM ? "#e01b24"
        : level == OL_GUI_LEVEL_WARNING ? "#e5a50a" : NULL;
 }
+
+void
+ol_gui_axis_value_labels (GtkWidget *widget, cairo_t *cr, double x, double y0, double h,
+                          double lo, double hi)
+{
+  char text[32];
+
+  ol_gui_axis_rgba (cr, "#5e5c64", 1);
+  ol_gui_axis_number (text, sizeof text, hi, hi - lo);
+  ol_gui_axis_text (widget, cr, x, y0 + 7, 1, text);
+  ol_gui_axis_number (text, sizeof text, (lo + hi) / 2, hi - lo);
+  ol_gui_axis_text (widget, cr, x, y0 + h / 2, 1, text);
+  ol_gui_axis_number (text, sizeof text, lo, hi - lo);
+  ol_gui_axis_text (widget, cr, x, y0 + h - 7, 1, text);
+}

@@ -20,6 +20,11 @@ void ol_gui_axis_text (GtkWidget *widget, cairo_t *cr, double x, double y, doubl
 /* Writes v with as many decimals as an axis spanning span needs. */
 void ol_gui_axis_number (char *text, gsize size, double v, double span);
 
+/* The numbers of a value axis that goes from lo (at y0 + h) to hi (at y0):
+ * top, middle and bottom, right-aligned at x. */
+void ol_gui_axis_value_labels (GtkWidget *widget, cairo_t *cr, double x, double y0, double h,
+                               double lo, double hi);
+
 /* The unit of a value axis, written along it (bottom to top) with its left
  * edge at x, centred on y_centre, cut to length pixels. */
 void ol_gui_axis_unit (GtkWidget *widget, cairo_t *cr, double x, double y_centre,

@@ -269,21 +269,6 @@ s_draw_series (cairo_t *cr, Series *s, gint64 t_right, double x0, double y0, dou
 }
 
 static void
-s_value_labels (OlGuiPlot *self, cairo_t *cr, double x, double y0, double h, double lo,
-                double hi)
-{
-  char text[32];
-
-  ol_gui_axis_rgba (cr, "#5e5c64", 1);
-  ol_gui_axis_number (text, sizeof text, hi, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + 7, 1, text);
-  ol_gui_axis_number (text, sizeof text, (lo + hi) / 2, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h / 2, 1, text);
-  ol_gui_axis_number (text, sizeof text, lo, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h - 7, 1, text);
-}
-
-static void
 s_legend (OlGuiPlot *self, cairo_t *cr, Series *s, double x, double y)
 {
   g_autofree char *text = NULL;
@@ -379,7 +364,7 @@ s_draw_lane (OlGuiPlot *self, cairo_t *cr, guint first, guint last, gint64 t_rig
       cairo_rectangle (cr, left + 1, y0 + 1, pw - 2, lane - 2);
       cairo_stroke (cr);
     }
-  s_value_labels (self, cr, left - 6, y0, lane, lo, hi);
+  ol_gui_axis_value_labels (GTK_WIDGET (self), cr, left - 6, y0, lane, lo, hi);
   if (unit != NULL)
     ol_gui_axis_unit (GTK_WIDGET (self), cr, 2, y0 + lane / 2, lane - 4, unit);
   for (guint i = first; i < last; i++)

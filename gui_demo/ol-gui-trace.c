@@ -76,21 +76,6 @@ s_decode (OlGuiTrace *self)
   json_decref (array);
 }
 
-static void
-s_value_labels (OlGuiTrace *self, cairo_t *cr, double x, double y0, double h, double lo,
-                double hi)
-{
-  char text[32];
-
-  ol_gui_axis_rgba (cr, "#5e5c64", 1);
-  ol_gui_axis_number (text, sizeof text, hi, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + 7, 1, text);
-  ol_gui_axis_number (text, sizeof text, (lo + hi) / 2, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h / 2, 1, text);
-  ol_gui_axis_number (text, sizeof text, lo, hi - lo);
-  ol_gui_axis_text (GTK_WIDGET (self), cr, x, y0 + h - 7, 1, text);
-}
-
 /* The samples, binned by pixel column (lowest and highest of each), so that
  * drawing costs at most two segments per pixel whatever the size. */
 static void
@@ -219,7 +204,7 @@ ol_gui_trace_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_set_line_width (cr, color ? 2 : 1);
   cairo_rectangle (cr, left + 0.5, top + 0.5, pw - 1, ph - 1);
   cairo_stroke (cr);
-  s_value_labels (self, cr, left - 6, top, ph, lo, hi);
+  ol_gui_axis_value_labels (GTK_WIDGET (self), cr, left - 6, top, ph, lo, hi);
   if (d != NULL && d->unit != NULL)
     ol_gui_axis_unit (widget, cr, 2, top + ph / 2, ph - 4, d->unit);
   if (self->n_values > 0)
