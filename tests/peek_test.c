@@ -572,13 +572,29 @@ s_push_many (gpointer data)
   return NULL;
 }
 
+/* What the reader took so far. */
+typedef struct {
+  guint8 seen[CONCURRENT + 1]; /* seen[v]: value v was popped */
+  gint64 prefix;               /* 1..prefix were all popped */
+  gint64 max;                  /* the highest value popped */
+  guint total;
+} Taken;
+
+/* Checks and counts what a pop of n returned. Popping the latest leaves
+ * holes that a later pop of the earliest spans: neighbours in one pop are
+ * ascending, not contiguous. But the earliest start right after everything
+ * popped before them, and nothing newer than the latest is left behind. */
 static void
-s_account (Fixture *f, GPtrArray *a, guint8 *seen, guint *total)
+s_account (Fixture *f, GPtrArray *a, int n, Taken *t)
 {
   gint64 prev = 0;
 
   if (a == NULL)
     return;
+  g_assert_cmpuint (a->len, >=, 1);
+  g_assert_cmpuint (a->len, <=, (guint) ABS (n));
+  while (t->prefix < CONCURRENT && t->seen[t->prefix + 1])
+    t->prefix++;
   for (guint i = 0; i < a->len; i++)
     {
       const OlStreamMessage *m = g_ptr_array_index (a, i);
@@ -587,41 +603,45 @@ s_account (Fixture *f, GPtrArray *a, guint8 *seen, guint *total)
       g_assert_cmpuint (m->sequence, ==, f->base + (guint64) v);
       g_assert_cmpint (v, >=, 1);
       g_assert_cmpint (v, <=, CONCURRENT);
-      /* One call takes neighbours, oldest first. */
-      if (i > 0)
-        g_assert_cmpint (v, ==, prev + 1);
+      g_assert_cmpint (v, >, prev);
+      if (i == 0 && n > 0)
+        g_assert_cmpint (v, ==, t->prefix + 1);
+      /* Everything older than max arrived before max was popped: what of
+       * it is newer than the latest popped now was popped before. */
+      if (i == a->len - 1 && n < 0)
+        for (gint64 w = v + 1; w <= t->max; w++)
+          g_assert_cmpuint (t->seen[w], ==, 1);
       prev = v;
-      g_assert_cmpuint (seen[v], ==, 0);
-      seen[v] = 1;
-      (*total)++;
+      g_assert_cmpuint (t->seen[v], ==, 0);
+      t->seen[v] = 1;
+      t->total++;
     }
+  t->max = MAX (t->max, prev);
   g_ptr_array_unref (a);
 }
 
 static void
 test_concurrent (Fixture *f, gconstpointer data)
 {
-  g_autofree guint8 *seen = g_new0 (guint8, CONCURRENT + 1);
-  guint total = 0;
+  g_autofree Taken *taken = g_new0 (Taken, 1);
   GThread *t;
 
   (void) data;
   s_live (f, OL_STORAGE_QUEUE, 2 * CONCURRENT);
   t = g_thread_new ("pusher", s_push_many, f);
-  for (int k = 0; total < CONCURRENT; k++)
+  for (int k = 0; taken->total < CONCURRENT; k++)
     {
       GPtrArray *peeked;
-      int n = 1 + k % 7;
+      int n = (1 + k % 7) * (k % 2 ? 1 : -1);
 
       g_assert_cmpint (k, <, 10 * CONCURRENT);
       if ((peeked = ol_client_peek_stream (f->client, "p", -n, 0, NULL)) != NULL)
         g_ptr_array_unref (peeked);
-      s_account (f, ol_client_pop_stream (f->client, "p", k % 2 ? n : -n, 100, NULL), seen,
-                 &total);
+      s_account (f, ol_client_pop_stream (f->client, "p", n, 100, NULL), n, taken);
     }
   g_thread_join (t);
   for (gint64 v = 1; v <= CONCURRENT; v++)
-    g_assert_cmpuint (seen[v], ==, 1);
+    g_assert_cmpuint (taken->seen[v], ==, 1);
   {
     OlStreamCounters c = s_counters (f);
     g_assert_cmpuint (c.missed, ==, 0);
