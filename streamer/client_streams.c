@@ -176,7 +176,7 @@ s_take_range (OlClient *client, const char *name, int n, int timeout_ms, gboolea
               GError **error)
 {
   OlSubscriber *s;
-  OlRangeInfo info;
+  OlRangeInfo info = { 0 };
   GPtrArray *taken;
 
   g_return_val_if_fail (client != NULL && name != NULL, NULL);

@@ -212,8 +212,8 @@ ol__subscriber_unconfigure (OlSubscriber *s, const char *name)
   return found;
 }
 
-/* The stream name, or NULL if it is not configured. A reader takes from one
- * stream in a row: the last one found is tried first. */
+/* The stream called name, or NULL if it is not configured. A reader takes
+ * from one stream in a row: the last one found is tried first. */
 static Stream *
 s_find_locked (OlSubscriber *s, const char *name)
 {
