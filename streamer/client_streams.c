@@ -7,7 +7,8 @@
  * OlClient core through router/client_private.h and the subscriber through
  * streamer/subscriber.h; neither includes anything of this file.
  *
- * Thread rules: the client's thread, as for every OlClient function.
+ * Thread rules: the client's thread, as for every OlClient function
+ * (ol_stream_message_error(): any thread).
  */
 #include "streamer/client_streams.h"
 
@@ -167,6 +168,72 @@ ol_client_get_stream (OlClient *client, const char *name, int timeout_ms,
       return NULL;
     }
   return m;
+}
+
+/* ol_client_peek_stream() and ol_client_pop_stream(). */
+static GPtrArray *
+s_take_range (OlClient *client, const char *name, int n, int timeout_ms, gboolean pop,
+              GError **error)
+{
+  OlSubscriber *s;
+  OlRangeInfo info = { 0 };
+  GPtrArray *taken;
+
+  g_return_val_if_fail (client != NULL && name != NULL, NULL);
+  if (n == 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "cannot %s 0 messages of stream \"%s\": n > 0 takes the n earliest, "
+                   "n < 0 the -n latest", pop ? "pop" : "peek", name);
+      return NULL;
+    }
+  if ((s = ol__client_peek_subscriber (client)) == NULL)
+    {
+      s_not_configured (name, error);
+      return NULL;
+    }
+  /* A negative bound means the client's timeout: never wait forever. */
+  if (timeout_ms < 0)
+    timeout_ms = ol_client_get_timeout (client);
+
+  taken = ol__subscriber_take_range (s, name, n, pop, timeout_ms, &info);
+  if (taken != NULL)
+    return taken;
+  if (!info.configured)
+    s_not_configured (name, error);
+  else if (info.storage == OL_STORAGE_CACHE && n != 1 && n != -1)
+    g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                 "cannot %s %d messages of stream \"%s\": it is a cache, which holds "
+                 "one message; n must be 1 or -1", pop ? "pop" : "peek", n, name);
+  else if (n > (gint64) info.capacity || n < -(gint64) info.capacity)
+    g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                 "cannot %s %d messages of stream \"%s\": it is a queue of depth %u",
+                 pop ? "pop" : "peek", n, name, info.capacity);
+  else
+    g_set_error (error, OL_ERROR, OL_ERROR_TIMEOUT,
+                 "no message on stream \"%s\" within %d ms", name, timeout_ms);
+  return NULL;
+}
+
+GPtrArray *
+ol_client_peek_stream (OlClient *client, const char *name, int n, int timeout_ms,
+                       GError **error)
+{
+  return s_take_range (client, name, n, timeout_ms, FALSE, error);
+}
+
+GPtrArray *
+ol_client_pop_stream (OlClient *client, const char *name, int n, int timeout_ms,
+                      GError **error)
+{
+  return s_take_range (client, name, n, timeout_ms, TRUE, error);
+}
+
+GError *
+ol_stream_message_error (const OlStreamMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+  return message->status & OL_STATUS_ERROR ? s_message_error (message) : NULL;
 }
 
 gboolean

@@ -212,6 +212,38 @@ ol__subscriber_unconfigure (OlSubscriber *s, const char *name)
   return found;
 }
 
+/* The stream called name, or NULL if it is not configured. A reader takes
+ * from one stream in a row: the last one found is tried first. */
+static Stream *
+s_find_locked (OlSubscriber *s, const char *name)
+{
+  Stream *st;
+
+  if (s->last_taken != NULL && strcmp (s->last_taken->name, name) == 0)
+    return s->last_taken;
+  if ((st = g_hash_table_lookup (s->streams, name)) != NULL)
+    s->last_taken = st;
+  return st;
+}
+
+/* Waits until st holds at least count messages, up to timeout_ms (0: no
+ * wait). The receiver wakes the waiters of a stream after each batch it
+ * stored for it. */
+static void
+s_wait_locked (OlSubscriber *s, Stream *st, guint count, int timeout_ms)
+{
+  gint64 deadline;
+
+  if (st->messages.length >= count || timeout_ms <= 0)
+    return;
+  deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  st->waiters++;
+  while (st->messages.length < count)
+    if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
+      break;
+  st->waiters--;
+}
+
 OlStreamMessage *
 ol__subscriber_take (OlSubscriber *s, const char *name, int timeout_ms,
                      gboolean *configured)
@@ -221,30 +253,96 @@ ol__subscriber_take (OlSubscriber *s, const char *name, int timeout_ms,
 
   ol__mutex_lock (&s->lock);
   /* Only this thread removes streams: st stays valid while it waits. */
-  if (s->last_taken != NULL && strcmp (s->last_taken->name, name) == 0)
-    st = s->last_taken;
-  else if ((st = g_hash_table_lookup (s->streams, name)) != NULL)
-    s->last_taken = st;
-  else
+  if ((st = s_find_locked (s, name)) == NULL)
     {
       ol__mutex_unlock (&s->lock);
       *configured = FALSE;
       return NULL;
     }
   *configured = TRUE;
-  if (st->messages.length == 0 && timeout_ms > 0)
-    {
-      gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-      st->waiters++;
-      while (st->messages.length == 0)
-        if (!ol__cond_wait_until (&s->cond, &s->lock, deadline))
-          break;
-      st->waiters--;
-    }
+  s_wait_locked (s, st, 1, timeout_ms);
   link = g_queue_pop_head_link (&st->messages);
   ol__mutex_unlock (&s->lock);
   return link != NULL ? &((Message *) link->data)->pub : NULL;
+}
+
+/* A message of its own that shares msg's payload (a reference to the same
+ * GBytes, so the payload is never copied), for a reader that peeks while
+ * msg stays in its stream. It is a Message like any other, without storage
+ * of its own: ol_stream_message_free() releases the payload reference and
+ * frees the block. msg's fields do not change while it is stored. */
+static OlStreamMessage *
+s_share_locked (const Message *msg)
+{
+  Message *copy = g_malloc (sizeof (Message));
+
+  copy->pub = msg->pub;
+  copy->pub.payload = g_bytes_ref (msg->pub.payload);
+  copy->link.data = copy;
+  copy->link.prev = copy->link.next = NULL;
+  g_atomic_ref_count_init (&copy->ref);
+  copy->has_frame = FALSE;
+  return &copy->pub;
+}
+
+GPtrArray *
+ol__subscriber_take_range (OlSubscriber *s, const char *name, int n, gboolean pop,
+                           int timeout_ms, OlRangeInfo *info)
+{
+  /* |n| without overflow for G_MININT. */
+  guint count = n > 0 ? (guint) n : (guint) -(gint64) n;
+  GPtrArray *taken = NULL;
+  GList *link;
+  Stream *st;
+  guint got;
+
+  g_return_val_if_fail (n != 0, NULL);
+  ol__mutex_lock (&s->lock);
+  /* Only this thread removes streams or changes their capacity: st and its
+   * capacity stay as they are while it waits. */
+  if ((st = s_find_locked (s, name)) == NULL)
+    {
+      ol__mutex_unlock (&s->lock);
+      info->configured = FALSE;
+      return NULL;
+    }
+  info->configured = TRUE;
+  info->storage = st->storage;
+  info->capacity = st->capacity;
+  /* Never more than the stream can hold: such a wait could never end
+   * early, and the caller makes it an error. */
+  if (count > st->capacity)
+    {
+      ol__mutex_unlock (&s->lock);
+      return NULL;
+    }
+  s_wait_locked (s, st, count, timeout_ms);
+  got = MIN (count, st->messages.length);
+  if (got > 0)
+    {
+      taken = g_ptr_array_new_full (got, (GDestroyNotify) ol_stream_message_free);
+      /* The earliest start at the head; the latest are the last got, taken
+       * oldest first too. Either way the messages not taken keep their
+       * order and their place. */
+      link = n > 0 ? st->messages.head
+                   : g_queue_peek_nth_link (&st->messages, st->messages.length - got);
+      for (guint i = 0; i < got; i++)
+        {
+          GList *next = link->next;
+          Message *msg = link->data;
+
+          if (pop)
+            {
+              g_queue_unlink (&st->messages, link);
+              g_ptr_array_add (taken, &msg->pub);
+            }
+          else
+            g_ptr_array_add (taken, s_share_locked (msg));
+          link = next;
+        }
+    }
+  ol__mutex_unlock (&s->lock);
+  return taken;
 }
 
 gboolean

@@ -59,6 +59,26 @@ gboolean ol__subscriber_unconfigure (OlSubscriber *subscriber, const char *name)
 OlStreamMessage *ol__subscriber_take (OlSubscriber *subscriber, const char *name,
                                       int timeout_ms, gboolean *configured);
 
+/* What ol__subscriber_take_range() found of the stream it was asked for. */
+typedef struct {
+  gboolean configured;       /* else the other fields are not set */
+  OlStorage storage;
+  guint capacity;            /* 1 for a cache, the depth of a queue */
+} OlRangeInfo;
+
+/* Takes (pop TRUE) or copies (pop FALSE: the messages stay in the stream)
+ * the |n| earliest (n > 0) or latest (n < 0) messages of name, oldest
+ * first, waiting up to timeout_ms (0: no wait) until there are |n|; then
+ * takes what is there. n is not 0. Returns a GPtrArray of OlStreamMessage
+ * that frees them (transfer full), or NULL, having waited for nothing and
+ * changed nothing, when name is not configured (info->configured FALSE) or
+ * |n| is above the stream's capacity; else NULL when no message came in
+ * time. A copy shares the payload of the message it copies. Counters do
+ * not change: taking is not counted. */
+GPtrArray *ol__subscriber_take_range (OlSubscriber *subscriber, const char *name,
+                                      int n, gboolean pop, int timeout_ms,
+                                      OlRangeInfo *info);
+
 /* Copies the counters of name; FALSE if it is not configured. */
 gboolean ol__subscriber_counters (OlSubscriber *subscriber, const char *name,
                                   OlStreamCounters *counters);

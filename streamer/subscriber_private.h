@@ -65,7 +65,8 @@ typedef struct {
   gboolean has_baseline;     /* counters.last_sequence is meaningful */
   gboolean watched;          /* a watch names this stream */
   gboolean notify_pending;   /* new messages not yet announced to watches */
-  guint waiters;             /* readers waiting in ol__subscriber_take() */
+  guint waiters;             /* readers waiting in ol__subscriber_take() or
+                                ol__subscriber_take_range() */
 } Stream;
 
 /* A subscription change for the receiver. */
@@ -108,9 +109,10 @@ struct OlSubscriber {
   /* The client's thread only. */
   grefcount ref;             /* ol__subscriber_new and running dispatches */
   GPtrArray *watches;        /* (owned) Watch * (streamer/watch.c), in order added */
-  Stream *last_taken;        /* (nullable) the stream ol__subscriber_take() found
-                                last: a reader takes from one stream in a row
-                                (only this thread removes streams; it clears it) */
+  Stream *last_taken;        /* (nullable) the stream ol__subscriber_take() or
+                                ol__subscriber_take_range() found last: a
+                                reader takes from one stream in a row (only
+                                this thread removes streams; it clears it) */
   guint next_watch_id;
   gboolean closed;           /* ol__subscriber_free() ran */
 };

@@ -279,6 +279,65 @@ OL_API
 OlStreamMessage *ol_client_get_stream (OlClient *client, const char *name,
                                        int timeout_ms, GError **error);
 
+/**
+ * ol_client_peek_stream:
+ * @n: how many messages: n > 0 the n earliest, n < 0 the -n latest
+ * @timeout_ms: how long to wait until the stream holds |n| messages; 0 does
+ *   not wait, a negative value waits up to the client's timeout
+ *
+ * Returns the |n| earliest or latest messages of a configured stream and
+ * leaves them in it: a later peek, pop or ol_client_get_stream() finds them
+ * again. The stream's counters do not change.
+ *
+ * Waits until the stream holds |n| messages or the timeout passes, then
+ * returns what is there, at most |n|: fewer than |n| is not an error (check
+ * the array's length), none is OL_ERROR_TIMEOUT. For n < 0 with fewer than
+ * |n| messages there, that is all of them.
+ *
+ * Returns (transfer full) a GPtrArray of OlStreamMessage *, oldest first
+ * (sequence numbers ascending), that frees its messages (g_ptr_array_unref()
+ * frees them all; g_ptr_array_steal_index() takes one out, to free with
+ * ol_stream_message_free()). Each one is a message of its own, kept as long
+ * as the caller likes, whatever happens to the stream; it shares the
+ * payload of the stored message (a reference, never a copy).
+ *
+ * Error messages (OL_STATUS_ERROR) are returned in their place like the
+ * others, with their JSON error payload; ol_stream_message_error() gives
+ * the GError one carries. They never make the call fail, and are never
+ * skipped.
+ *
+ * A cache holds one message, the latest not taken yet: n must be 1 or -1
+ * (both mean it). Fails, having waited for nothing and changed nothing,
+ * with OL_ERROR_INVALID_ARGS when n is 0 or |n| is beyond what the stream
+ * can hold (its queue depth, 1 for a cache; the message names the storage
+ * and its depth), OL_ERROR_NOT_FOUND if the stream is not configured.
+ */
+OL_API
+GPtrArray *ol_client_peek_stream (OlClient *client, const char *name, int n,
+                                  int timeout_ms, GError **error);
+
+/**
+ * ol_client_pop_stream:
+ *
+ * The same as ol_client_peek_stream(), but the messages returned leave the
+ * stream (they are the stored messages themselves). Popping the latest
+ * messages (n < 0) leaves the older ones in the stream, in order, for the
+ * next pop, peek or ol_client_get_stream(): nothing else is dropped, and
+ * nothing is counted (the counters count what arrives and what is lost, not
+ * what is taken). Popping n = 1 is ol_client_get_stream() except that an
+ * error message is returned as a message, not as an error.
+ */
+OL_API
+GPtrArray *ol_client_pop_stream (OlClient *client, const char *name, int n,
+                                 int timeout_ms, GError **error);
+
+/* The error an error message (OL_STATUS_ERROR) carries: the remote domain,
+ * code and message, as ol_client_get_stream() gives it (OL_ERROR_PROTOCOL if
+ * the payload is not a JSON error object). (transfer full) (nullable): NULL
+ * for a message without OL_STATUS_ERROR. */
+OL_API
+GError *ol_stream_message_error (const OlStreamMessage *message);
+
 typedef struct {
   guint64 received;    /* messages that reached this client */
   guint64 missed;      /* lost before reaching it: gaps in sequence numbers */
