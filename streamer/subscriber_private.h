@@ -3,9 +3,9 @@
  * the pieces make on one another. The pieces, a file each:
  *
  *   streamer/message.c     a received message in one block; the public
- *                          ol_stream_message_* functions
- *   streamer/storage.c     per-stream storage (cache or queue), counters and
- *                          sequence accounting
+ *                          ol_stream_message_free() and _json()
+ *   streamer/storage.c     per-stream storage (cache or queue), counters,
+ *                          sequence accounting, and the copies peek hands out
  *   streamer/watch.c       watches and their dispatch on the client's
  *                          GMainContext
  *   streamer/receiver.c    the receiver thread, which owns the SUB socket,
