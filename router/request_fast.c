@@ -96,8 +96,11 @@ ol__request_decode_fast (OlRequest *r, const char *text, size_t len)
   static const char head[] = OL_WIRE_HEAD;
   const char *p = text, *end = text + len, *digits;
 
-  /* The general decoder refuses what is too big: give up. */
-  if (len > OL_WIRE_MAX_REQUEST_JSON)
+  /* The general decoder refuses what is too big: give up. A NUL byte never
+   * stands in JSON text, and jansson's lexer takes one after a number as
+   * the end of the text: leave such a text to the general decoder, which
+   * refuses it. */
+  if (len > OL_WIRE_MAX_REQUEST_JSON || memchr (text, '\0', len) != NULL)
     return FALSE;
   if (!TAKE (&p, end, head))
     return FALSE;
