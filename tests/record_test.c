@@ -356,7 +356,8 @@ s_check_recording (Fixture *f, const char *path, OlCompression compression)
         g_assert_cmpuint (m->sequence, ==, i + 1);
         g_assert_cmpint (json_integer_value (v), ==, (json_int_t) m->sequence);
         g_assert_cmpint (m->encoding, ==, OL_ENCODING_JSON);
-        g_assert_cmpuint (m->status, ==, 0);
+        /* OVERRUN when the machine was too slow for 200 Hz: kept as sent. */
+        g_assert_cmpuint (m->status & ~(guint32) OL_STATUS_OVERRUN, ==, 0);
       }
   }
   /* The pushed streams: their last messages are the pushes, in order, with
