@@ -4,7 +4,9 @@
  * file read back with OlRecording; files cut off at many offsets, a chunk
  * damaged, a file that is not MCAP; 64-bit sequence numbers and gaps from a
  * publisher of our own. No timing is asserted. */
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zmq.h>
 
 #include <glib/gstdio.h>
@@ -820,6 +822,71 @@ test_start_errors (Fixture *f, gconstpointer data)
   }
 }
 
+/* A write that fails (a full disk, a file too large) stops the recording:
+ * stop returns the error, and the file reads as one cut off. */
+static void
+test_write_error (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = s_path (f, "full.mcap");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlRecording) r = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (json_t) d = NULL;
+  const char *const names[] = { "t/raw", NULL };
+  OlRecorderOptions o = { 0 };
+  struct rlimit old, small;
+  void (*old_handler) (int);
+  OlRecorder *rec;
+  gint64 end;
+
+  (void) data;
+  o.rpc_endpoint = ol_server_get_rpc_endpoint (f->server);
+  o.stream_endpoint = ol_server_get_stream_endpoint (f->server);
+  o.streams = names;
+  o.compression = OL_COMPRESSION_NONE;
+
+  /* No room from the start. */
+  g_assert_null (ol_recorder_start ("/dev/full", &o, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_clear_error (&error);
+
+  /* Files of this process may not grow past 300 kB for a while: EFBIG. */
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  small = old;
+  small.rlim_cur = 300000;
+  old_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+  rec = ol_recorder_start (path, &o, &error);
+  g_assert_no_error (error);
+  end = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (s_messages (rec) < 8)
+    {
+      g_autoptr (GBytes) b = g_bytes_new_take (g_malloc0 (RAW_SIZE), RAW_SIZE);
+
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_assert_true (ol_stream_writer_push_bytes (f->raw, b, NULL));
+      g_usleep (10000);
+    }
+  g_assert_false (ol_recorder_stop (rec, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "full.mcap"));
+  g_clear_error (&error);
+  /* Said again by a second stop. */
+  g_assert_false (ol_recorder_stop (rec, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  ol_recorder_free (rec);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  signal (SIGXFSZ, old_handler);
+
+  r = ol_recording_open (path, &error);
+  g_assert_no_error (error);
+  all = s_read_all (r, NULL);
+  d = ol_recording_describe (r);
+  g_assert_false (json_is_true (json_object_get (d, "complete")));
+  g_assert_cmpint (json_integer_value (json_object_get (d, "messages")), ==, all->len);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -835,6 +902,7 @@ main (int argc, char **argv)
   ADD ("/record/sequences", test_sequences, NULL);
   ADD ("/record/exact", test_exact, NULL);
   ADD ("/record/start-errors", test_start_errors, NULL);
+  ADD ("/record/write-error", test_write_error, NULL);
 #undef ADD
   return g_test_run ();
 }
