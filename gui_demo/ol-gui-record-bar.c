@@ -9,6 +9,7 @@
 
 /* How often the figures are sampled while recording. */
 #define STATS_INTERVAL_MS 500
+#define KB 1e3
 #define MB 1e6
 
 struct _OlGuiRecordBar {
@@ -95,10 +96,12 @@ s_set_state (OlGuiRecordBar *self, OlGuiRecordState state)
 }
 
 static void
-s_show_file (OlGuiRecordBar *self, const char *what)
+s_show_file (OlGuiRecordBar *self, const char *what, gboolean busy)
 {
   g_autofree char *base = g_path_get_basename (self->path);
-  g_autofree char *text = g_strdup_printf ("%s %s", what, base);
+  g_autofree char *text = g_strdup_printf ("%s%s %s",
+                                           busy ? "● " : "",
+                                           what, base);
 
   gtk_label_set_text (self->file_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->file_label), self->path);
@@ -125,15 +128,31 @@ s_emit_error (OlGuiRecordBar *self, const char *format, ...)
 /* ------------------------------------------------------------------------ */
 /* Figures */
 
+/* 512 B, 12.3 kB, 1.23 MB */
+static void
+s_append_size (GString *text, double bytes, const char *per)
+{
+  if (bytes >= MB)
+    g_string_append_printf (text, "%.2f MB%s", bytes / MB, per);
+  else if (bytes >= KB)
+    g_string_append_printf (text, "%.1f kB%s", bytes / KB, per);
+  else
+    g_string_append_printf (text, "%.0f B%s", bytes, per);
+}
+
 static void
 s_show_stats (OlGuiRecordBar *self, const OlRecorderStats *s, double bytes_per_s,
               double msgs_per_s, gboolean final)
 {
   g_autoptr (GString) text = g_string_new (NULL);
 
-  g_string_append_printf (text, "%.2f MB", s->bytes / MB);
+  s_append_size (text, s->bytes, "");
   if (!final)
-    g_string_append_printf (text, " · %.2f MB/s · %.0f msg/s", bytes_per_s / MB, msgs_per_s);
+    {
+      g_string_append (text, " · ");
+      s_append_size (text, bytes_per_s, "/s");
+      g_string_append_printf (text, " · %.0f msg/s", msgs_per_s);
+    }
   g_string_append_printf (text, " · %" G_GUINT64_FORMAT " messages · %" G_GUINT64_FORMAT
                           " missed", s->messages, s->missed);
   if (s->overflowed > 0)
@@ -221,7 +240,7 @@ s_stop_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("the recording to %s failed: %s", data->path, error->message);
   if (self == NULL)
     return;
-  s_show_file (self, ok ? "Recorded to" : "Failed:");
+  s_show_file (self, ok ? "Recorded to" : "Failed:", FALSE);
   s_show_stats (self, &data->final, 0, 0, TRUE);
   s_set_state (self, OL_GUI_RECORD_IDLE);
   if (!ok)
@@ -259,7 +278,7 @@ ol_gui_record_bar_stop (OlGuiRecordBar *self)
   g_clear_handle_id (&self->stats_id, g_source_remove);
   /* Once in the stop thread, the recorder is that thread's alone. */
   s_stop_in_thread (g_steal_pointer (&self->recorder), self->path, self);
-  s_show_file (self, "Finishing");
+  s_show_file (self, "Finishing", TRUE);
   s_set_state (self, OL_GUI_RECORD_STOPPING);
 }
 
@@ -340,7 +359,7 @@ s_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   self->recorder = recorder;
   self->last_us = 0;
-  s_show_file (self, "Recording to");
+  s_show_file (self, "Recording to", TRUE);
   s_set_state (self, OL_GUI_RECORD_RECORDING);
   s_sample (self);
   self->stats_id = g_timeout_add (STATS_INTERVAL_MS, s_sample, self);
@@ -384,7 +403,7 @@ ol_gui_record_bar_start (OlGuiRecordBar *self, const char *path, const char *con
   self->stop_requested = FALSE;
   self->shown_messages = 0;
   s_set_figures (self, "connecting…");
-  s_show_file (self, "Starting");
+  s_show_file (self, "Starting", TRUE);
   s_set_state (self, OL_GUI_RECORD_STARTING);
 
   task = g_task_new (NULL, NULL, s_start_done, NULL);
