@@ -577,6 +577,21 @@ ol_gui_record_bar_get_figures_text (OlGuiRecordBar *self)
   return self->figures ? self->figures : "";
 }
 
+char **
+ol_gui_record_bar_get_listed_streams (OlGuiRecordBar *self, char ***checked)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  g_return_val_if_fail (OL_GUI_IS_RECORD_BAR (self), NULL);
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->checks_box)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_CHECK_BUTTON (c))
+      g_ptr_array_add (names, g_strdup (g_object_get_data (G_OBJECT (c), "ol-name")));
+  g_ptr_array_add (names, NULL);
+  *checked = s_checked (self);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
 GtkWidget *
 ol_gui_record_bar_get_record_button (OlGuiRecordBar *self)
 {

@@ -73,6 +73,9 @@ guint64 ol_gui_record_bar_get_shown_messages (OlGuiRecordBar *self);
 /* (transfer none) the figures as shown, e.g. "1.20 MB · 0.05 MB/s · 110 msg/s ·
  * 1234 messages · 0 missed" */
 const char *ol_gui_record_bar_get_figures_text (OlGuiRecordBar *self);
+/* (transfer full) the streams the Record popover lists and, in *checked
+ * (transfer full), those checked: for the self-test. */
+char **ol_gui_record_bar_get_listed_streams (OlGuiRecordBar *self, char ***checked);
 /* (transfer none) the Record menu button and the Stop button */
 GtkWidget *ol_gui_record_bar_get_record_button (OlGuiRecordBar *self);
 GtkWidget *ol_gui_record_bar_get_stop_button (OlGuiRecordBar *self);

@@ -549,6 +549,47 @@ s_record_file (OlGuiSelfTest *t, const char *name)
   return g_build_filename (t->record_dir, name, NULL);
 }
 
+/* The Record popover lists every stream of the window, the viewed ones
+ * checked. */
+static StepResult
+s_record_popover (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+  GtkMenuButton *button = GTK_MENU_BUTTON (ol_gui_record_bar_get_record_button (bar));
+  g_auto (GStrv) listed = NULL;
+  g_auto (GStrv) checked = NULL;
+  json_t *streams = ol_gui_connection_get_streams (ol_gui_window_get_connection (w));
+  const char *name;
+  json_t *config;
+
+  (void) first;
+  if (!gtk_widget_is_sensitive (GTK_WIDGET (button)))
+    return s_fail (t, "the Record button is insensitive");
+  gtk_menu_button_popup (button);
+  listed = ol_gui_record_bar_get_listed_streams (bar, &checked);
+  gtk_menu_button_popdown (button);
+  json_object_foreach (streams, name, config)
+    {
+      OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, name);
+      gboolean viewed = row != NULL && ol_gui_stream_row_get_viewed (row);
+
+      (void) config;
+      if (!g_strv_contains ((const char *const *) listed, name))
+        return s_fail (t, "the Record popover does not list %s (%u listed)", name,
+                       g_strv_length (listed));
+      if (viewed != g_strv_contains ((const char *const *) checked, name))
+        return s_fail (t, "the Record popover has %s %s, but it is %s", name,
+                       viewed ? "unchecked" : "checked", viewed ? "viewed" : "not viewed");
+    }
+  if (g_strv_length (listed) != json_object_size (streams))
+    return s_fail (t, "the Record popover lists %u streams, the server %zu",
+                   g_strv_length (listed), json_object_size (streams));
+  printf ("self-test:   %u streams listed, %u checked\n", g_strv_length (listed),
+          g_strv_length (checked));
+  fflush (stdout);
+  return STEP_DONE;
+}
+
 /* A stream the server does not have: the banner says so in one line, no
  * file is left. */
 static StepResult
@@ -834,6 +875,8 @@ static const Step s_steps[] = {
   { "trace of " TRACE " painted", s_trace_painted, TRACE_RUN_US + STEP_BOUND_MS * 1000 },
   { "heat " TEMPERATURE " beyond its alarm limit", s_heat_up, STEP_BOUND_MS * 1000 },
   { TEMPERATURE " in alarm", s_in_alarm, 2 * STEP_BOUND_MS * 1000 },
+  { "the Record popover lists the streams, the viewed ones checked", s_record_popover,
+    STEP_BOUND_MS * 1000 },
   { "record an unknown stream", s_record_unknown, STEP_BOUND_MS * 1000 },
   { "record " TEMPERATURE " and " SINE, s_record_start, STEP_BOUND_MS * 1000 },
   { "more than 20 messages recorded", s_record_count, STEP_BOUND_MS * 1000 },
