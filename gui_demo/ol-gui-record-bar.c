@@ -242,10 +242,11 @@ s_stop_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   s_show_file (self, ok ? "Recorded to" : "Failed:", FALSE);
   s_show_stats (self, &data->final, 0, 0, TRUE);
-  s_set_state (self, OL_GUI_RECORD_IDLE);
+  /* The error first: the window may close when the bar is idle. */
   if (!ok)
     s_emit_error (self, "The recording to %s failed: %s (the file holds what was written "
                   "before)", data->path, error->message);
+  s_set_state (self, OL_GUI_RECORD_IDLE);
 }
 
 /* Stops and frees recorder in a thread; bar (nullable) is told the outcome. */
@@ -353,8 +354,8 @@ s_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (recorder == NULL)
     {
       gtk_revealer_set_reveal_child (self->status_revealer, FALSE);
-      s_set_state (self, OL_GUI_RECORD_IDLE);
       s_emit_error (self, "Cannot record to %s: %s", data->path, error->message);
+      s_set_state (self, OL_GUI_RECORD_IDLE);
       return;
     }
   self->recorder = recorder;

@@ -588,6 +588,9 @@ static void
 s_on_record_error (OlGuiRecordBar *bar, const char *message, OlGuiWindow *self)
 {
   (void) bar;
+  /* A window closing when the recording ends shows nothing for long. */
+  if (self->close_when_stopped)
+    g_warning ("%s", message);
   s_show_banner (self, message, TRUE);
 }
 
