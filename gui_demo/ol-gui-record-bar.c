@@ -354,7 +354,11 @@ s_start_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (recorder == NULL)
     {
       gtk_revealer_set_reveal_child (self->status_revealer, FALSE);
-      s_emit_error (self, "Cannot record to %s: %s", data->path, error->message);
+      /* The file's errors name it already. */
+      if (strstr (error->message, data->path) != NULL)
+        s_emit_error (self, "Cannot record: %s", error->message);
+      else
+        s_emit_error (self, "Cannot record to %s: %s", data->path, error->message);
       s_set_state (self, OL_GUI_RECORD_IDLE);
       return;
     }

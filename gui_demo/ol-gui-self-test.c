@@ -590,13 +590,13 @@ s_record_popover (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
   return STEP_DONE;
 }
 
-/* A stream the server does not have: the banner says so in one line, no
- * file is left. */
+/* A recording that cannot start: the banner says why in one line naming
+ * what, no file is left. */
 static StepResult
-s_record_unknown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+s_record_refused (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first, const char *file,
+                  const char *const *streams, const char *named)
 {
   OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
-  const char *streams[] = { TEMPERATURE, UNKNOWN, NULL };
   const char *banner;
 
   if (first)
@@ -604,7 +604,7 @@ s_record_unknown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
       g_autoptr (GError) error = NULL;
 
       g_free (t->record_path);
-      t->record_path = s_record_file (t, "unknown.mcap");
+      t->record_path = s_record_file (t, file);
       if (t->record_path == NULL)
         return STEP_FAILED;
       if (!ol_gui_record_bar_start (bar, t->record_path, streams, &error))
@@ -617,13 +617,30 @@ s_record_unknown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
                                banner ? banner : "nothing");
   if (ol_gui_record_bar_get_state (bar) != OL_GUI_RECORD_IDLE)
     return STEP_WAIT;
-  if (banner == NULL || strstr (banner, UNKNOWN) == NULL || strchr (banner, '\n') != NULL)
-    return s_fail (t, "%s; expected one line naming " UNKNOWN, t->reason);
+  if (banner == NULL || strstr (banner, named) == NULL || strchr (banner, '\n') != NULL)
+    return s_fail (t, "%s; expected one line naming %s", t->reason, named);
   if (g_file_test (t->record_path, G_FILE_TEST_EXISTS))
     return s_fail (t, "the failed recording left %s behind", t->record_path);
   printf ("self-test:   the banner says: %s\n", banner);
   fflush (stdout);
   return STEP_DONE;
+}
+
+static StepResult
+s_record_unknown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *streams[] = { TEMPERATURE, UNKNOWN, NULL };
+
+  return s_record_refused (t, w, first, "unknown.mcap", streams, UNKNOWN);
+}
+
+/* A file that cannot be created: in a directory that does not exist. */
+static StepResult
+s_record_unwritable (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *streams[] = { TEMPERATURE, NULL };
+
+  return s_record_refused (t, w, first, "no-such-dir/run.mcap", streams, "no-such-dir/run.mcap");
 }
 
 static StepResult
@@ -878,6 +895,7 @@ static const Step s_steps[] = {
   { "the Record popover lists the streams, the viewed ones checked", s_record_popover,
     STEP_BOUND_MS * 1000 },
   { "record an unknown stream", s_record_unknown, STEP_BOUND_MS * 1000 },
+  { "record to a directory that does not exist", s_record_unwritable, STEP_BOUND_MS * 1000 },
   { "record " TEMPERATURE " and " SINE, s_record_start, STEP_BOUND_MS * 1000 },
   { "more than 20 messages recorded", s_record_count, STEP_BOUND_MS * 1000 },
   { "screenshot", s_screenshot, STEP_BOUND_MS * 1000 },

@@ -12,7 +12,8 @@
  * description) until its row is red with its alarm count up and its lane
  * in alarm. Then the Record bar: its popover lists every stream, the viewed
  * ones checked; recording an unknown stream puts one line naming it in the
- * banner and leaves no file; sensor/temperature and sensor/sine are recorded
+ * banner and leaves no file, as does recording to a directory that does not
+ * exist; sensor/temperature and sensor/sine are recorded
  * (to a file in a fresh temporary directory: the file dialog bypassed) until
  * the bar shows more than 20 messages; the screenshot, if one was asked for,
  * is written then; Stop is pressed, and the file, opened with

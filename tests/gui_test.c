@@ -215,6 +215,8 @@ test_self_test (Demo *d, gconstpointer data)
    * recording; the self-test removed its files and their directory. */
   g_assert_true (g_regex_match_simple ("the banner says: Cannot record to \\S+/unknown\\.mcap: "
                                        "[^\n]*no/such-stream", out, 0, 0));
+  g_assert_true (g_regex_match_simple ("the banner says: Cannot record[^\n]*"
+                                       "/no-such-dir/run\\.mcap", out, 0, 0));
   recorded = g_regex_new ("self-test:   (/\\S+)/two-streams\\.mcap: ([0-9]+) messages "
                           "\\(sensor/temperature [1-9][0-9]*, sensor/sine [1-9][0-9]*\\), "
                           "[0-9]+ bytes, complete\n", 0, 0, NULL);
