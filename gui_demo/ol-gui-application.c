@@ -6,12 +6,16 @@
 #include <stdio.h>
 
 #include "ol-gui-connection.h"
+#include "ol-gui-record-bar.h"
 #include "ol-gui-screenshot.h"
 #include "ol-gui-self-test.h"
 #include "ol-gui-window.h"
 
 /* How long shutdown lets closed connections finish their cancelled calls. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
+/* How long shutdown lets recordings finish their files (a stop waits only
+ * for the messages already received: far less than this). */
+#define RECORD_DRAIN_US (60 * G_USEC_PER_SEC)
 
 struct _OlGuiApplication {
   GtkApplication parent_instance;
@@ -219,13 +223,20 @@ ol_gui_application_startup (GApplication *app)
 static void
 ol_gui_application_shutdown (GApplication *app)
 {
-  gint64 deadline = g_get_monotonic_time () + DRAIN_US;
+  gint64 start = g_get_monotonic_time ();
 
   /* Closed connections live until their cancelled calls have come back
-   * through the main loop; let them, so that nothing is left behind. */
-  while (ol_gui_connection_count_alive () > 0 && g_get_monotonic_time () < deadline)
+   * through the main loop; let them, so that nothing is left behind. The
+   * recordings of closed windows are being completed in threads: their
+   * files must be whole before the process ends. */
+  while ((ol_gui_connection_count_alive () > 0 && g_get_monotonic_time () < start + DRAIN_US)
+         || (ol_gui_record_bar_count_busy () > 0
+             && g_get_monotonic_time () < start + RECORD_DRAIN_US))
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
+  if (ol_gui_record_bar_count_busy () > 0)
+    g_warning ("%u recordings were not finished within %d s; their files may be cut off",
+               ol_gui_record_bar_count_busy (), (int) (RECORD_DRAIN_US / G_USEC_PER_SEC));
   G_APPLICATION_CLASS (ol_gui_application_parent_class)->shutdown (app);
 }
 

@@ -275,6 +275,13 @@ ol_gui_connection_set_keys (const char *secret_key_file, const char *server_key_
   s_server_key_file = g_strdup (server_key_file);
 }
 
+void
+ol_gui_connection_get_keys (const char **secret_key_file, const char **server_key_file)
+{
+  *secret_key_file = s_secret_key_file;
+  *server_key_file = s_server_key_file;
+}
+
 OlGuiConnection *
 ol_gui_connection_new (const char *rpc, const char *stream, int timeout_ms, GError **error)
 {

@@ -49,6 +49,9 @@ OlGuiConnection *ol_gui_connection_new (const char *rpc, const char *stream,
  * secret key file and the server's public key file (both NULL: no keys).
  * Called once from the main thread at start. */
 void ol_gui_connection_set_keys (const char *secret_key_file, const char *server_key_file);
+/* (transfer none) (nullable) the keys of ol_gui_connection_set_keys(), for
+ * other clients of the same server (the recorder's). Main thread. */
+void ol_gui_connection_get_keys (const char **secret_key_file, const char **server_key_file);
 
 /* Stops polling, cancels every pending request and frees the client; the
  * connection is inert afterwards. Also done by dispose. */

@@ -1,6 +1,7 @@
 /* oneliner-gui: --self-test, the program driving its own widgets. */
 #include "ol-gui-self-test.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -15,11 +16,17 @@
 #define TEMPERATURE "sensor/temperature"
 #define TRACE "daq/trace"
 #define TRACE_RUN_US (3 * G_USEC_PER_SEC)
+#define SINE "sensor/sine"
+#define UNKNOWN "no/such-stream"
+/* Messages the Record bar must show before the recording is stopped. */
+#define RECORD_MESSAGES 20
 
 typedef enum { STEP_WAIT, STEP_DONE, STEP_FAILED } StepResult;
 
 struct OlGuiSelfTest {
   GWeakRef window;
+  GApplication *app;         /* (owned) held while the test runs: the last step
+                                closes the window */
   char *screenshot;          /* (owned) (nullable) */
   OlGuiSelfTestDone done;
   gpointer user_data;
@@ -41,6 +48,10 @@ struct OlGuiSelfTest {
   gint64 trace_start_us;
   guint64 trace_received_before;
   guint64 trace_painted_before;
+  char *record_dir;          /* (owned) (nullable) a fresh temporary directory */
+  char *record_path;         /* (owned) (nullable) the file of the recording step */
+  guint64 record_shown;      /* the count the bar showed when it was stopped */
+  gboolean window_may_close; /* the step under way closes the window */
 };
 
 typedef struct {
@@ -351,7 +362,8 @@ s_trace_painted (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
   if (painted == 0)
     return s_fail (t, "no trace painted in %.1f s (%" G_GUINT64_FORMAT " taken)", seconds,
                    received);
-  if (painted > received)
+  /* A trace taken just before the count began may be painted just after. */
+  if (painted > received + 1)
     return s_fail (t, "%" G_GUINT64_FORMAT " traces painted but %" G_GUINT64_FORMAT " taken",
                    painted, received);
   return STEP_DONE;
@@ -503,6 +515,312 @@ s_back_to_normal (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
   return STEP_WAIT;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Recording (the file dialog bypassed: ol_gui_record_bar_start takes the
+ * path the dialog would give) */
+
+static const char *
+s_record_state_name (OlGuiRecordState state)
+{
+  switch (state)
+    {
+    case OL_GUI_RECORD_IDLE: return "idle";
+    case OL_GUI_RECORD_STARTING: return "starting";
+    case OL_GUI_RECORD_RECORDING: return "recording";
+    case OL_GUI_RECORD_STOPPING: return "stopping";
+    default: return "?";
+    }
+}
+
+static char *
+s_record_file (OlGuiSelfTest *t, const char *name)
+{
+  if (t->record_dir == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      t->record_dir = g_dir_make_tmp ("oneliner-gui-rec-XXXXXX", &error);
+      if (t->record_dir == NULL)
+        {
+          s_fail (t, "no temporary directory: %s", error->message);
+          return NULL;
+        }
+    }
+  return g_build_filename (t->record_dir, name, NULL);
+}
+
+/* The Record popover lists every stream of the window, the viewed ones
+ * checked. */
+static StepResult
+s_record_popover (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+  GtkMenuButton *button = GTK_MENU_BUTTON (ol_gui_record_bar_get_record_button (bar));
+  g_auto (GStrv) listed = NULL;
+  g_auto (GStrv) checked = NULL;
+  json_t *streams = ol_gui_connection_get_streams (ol_gui_window_get_connection (w));
+  const char *name;
+  json_t *config;
+
+  (void) first;
+  if (!gtk_widget_is_sensitive (GTK_WIDGET (button)))
+    return s_fail (t, "the Record button is insensitive");
+  gtk_menu_button_popup (button);
+  listed = ol_gui_record_bar_get_listed_streams (bar, &checked);
+  gtk_menu_button_popdown (button);
+  json_object_foreach (streams, name, config)
+    {
+      OlGuiStreamRow *row = ol_gui_window_get_stream_row (w, name);
+      gboolean viewed = row != NULL && ol_gui_stream_row_get_viewed (row);
+
+      (void) config;
+      if (!g_strv_contains ((const char *const *) listed, name))
+        return s_fail (t, "the Record popover does not list %s (%u listed)", name,
+                       g_strv_length (listed));
+      if (viewed != g_strv_contains ((const char *const *) checked, name))
+        return s_fail (t, "the Record popover has %s %s, but it is %s", name,
+                       viewed ? "unchecked" : "checked", viewed ? "viewed" : "not viewed");
+    }
+  if (g_strv_length (listed) != json_object_size (streams))
+    return s_fail (t, "the Record popover lists %u streams, the server %zu",
+                   g_strv_length (listed), json_object_size (streams));
+  printf ("self-test:   %u streams listed, %u checked\n", g_strv_length (listed),
+          g_strv_length (checked));
+  fflush (stdout);
+  return STEP_DONE;
+}
+
+/* A recording that cannot start: the banner says why in one line naming
+ * what, no file is left. */
+static StepResult
+s_record_refused (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first, const char *file,
+                  const char *const *streams, const char *named)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+  const char *banner;
+
+  if (first)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_free (t->record_path);
+      t->record_path = s_record_file (t, file);
+      if (t->record_path == NULL)
+        return STEP_FAILED;
+      if (!ol_gui_record_bar_start (bar, t->record_path, streams, &error))
+        return s_fail (t, "the Record bar refused to start: %s", error->message);
+    }
+  banner = ol_gui_window_get_banner_text (w);
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("the bar is %s, the banner shows %s",
+                               s_record_state_name (ol_gui_record_bar_get_state (bar)),
+                               banner ? banner : "nothing");
+  if (ol_gui_record_bar_get_state (bar) != OL_GUI_RECORD_IDLE)
+    return STEP_WAIT;
+  if (banner == NULL || strstr (banner, named) == NULL || strchr (banner, '\n') != NULL)
+    return s_fail (t, "%s; expected one line naming %s", t->reason, named);
+  if (g_file_test (t->record_path, G_FILE_TEST_EXISTS))
+    return s_fail (t, "the failed recording left %s behind", t->record_path);
+  printf ("self-test:   the banner says: %s\n", banner);
+  fflush (stdout);
+  return STEP_DONE;
+}
+
+static StepResult
+s_record_unknown (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *streams[] = { TEMPERATURE, UNKNOWN, NULL };
+
+  return s_record_refused (t, w, first, "unknown.mcap", streams, UNKNOWN);
+}
+
+/* A file that cannot be created: in a directory that does not exist. */
+static StepResult
+s_record_unwritable (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *streams[] = { TEMPERATURE, NULL };
+
+  return s_record_refused (t, w, first, "no-such-dir/run.mcap", streams, "no-such-dir/run.mcap");
+}
+
+static StepResult
+s_record_start (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+  const char *streams[] = { TEMPERATURE, SINE, NULL };
+  OlGuiRecordState state = ol_gui_record_bar_get_state (bar);
+
+  if (first)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_free (t->record_path);
+      t->record_path = s_record_file (t, "two-streams.mcap");
+      if (t->record_path == NULL)
+        return STEP_FAILED;
+      if (!ol_gui_record_bar_start (bar, t->record_path, streams, &error))
+        return s_fail (t, "the Record bar refused to start: %s", error->message);
+      return STEP_WAIT;
+    }
+  if (state == OL_GUI_RECORD_IDLE)
+    return s_fail (t, "the recording did not start; the banner shows %s",
+                   ol_gui_window_get_banner_text (w) ? ol_gui_window_get_banner_text (w)
+                                                     : "nothing");
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("the bar is still %s", s_record_state_name (state));
+  return state == OL_GUI_RECORD_RECORDING ? STEP_DONE : STEP_WAIT;
+}
+
+static StepResult
+s_record_count (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+
+  (void) first;
+  if (ol_gui_record_bar_get_state (bar) != OL_GUI_RECORD_RECORDING)
+    return s_fail (t, "the bar is %s, no longer recording; the banner shows %s",
+                   s_record_state_name (ol_gui_record_bar_get_state (bar)),
+                   ol_gui_window_get_banner_text (w) ? ol_gui_window_get_banner_text (w)
+                                                     : "nothing");
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("the bar shows \"%s\"", ol_gui_record_bar_get_figures_text (bar));
+  if (ol_gui_record_bar_get_shown_messages (bar) <= RECORD_MESSAGES)
+    return STEP_WAIT;
+  printf ("self-test:   the bar shows: %s\n", ol_gui_record_bar_get_figures_text (bar));
+  fflush (stdout);
+  return STEP_DONE;
+}
+
+static StepResult
+s_record_stop (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+  OlGuiRecordState state;
+
+  if (first)
+    {
+      GtkWidget *stop = ol_gui_record_bar_get_stop_button (bar);
+
+      if (!gtk_widget_is_sensitive (stop) || !gtk_widget_get_mapped (stop))
+        return s_fail (t, "the Stop button is not there to press");
+      t->record_shown = ol_gui_record_bar_get_shown_messages (bar);
+      /* As a click would. */
+      g_signal_emit_by_name (stop, "clicked");
+      if (ol_gui_record_bar_get_state (bar) != OL_GUI_RECORD_STOPPING)
+        return s_fail (t, "pressing Stop left the bar %s",
+                       s_record_state_name (ol_gui_record_bar_get_state (bar)));
+    }
+  state = ol_gui_record_bar_get_state (bar);
+  g_free (t->reason);
+  t->reason = g_strdup_printf ("the bar is still %s", s_record_state_name (state));
+  if (state != OL_GUI_RECORD_IDLE)
+    return STEP_WAIT;
+  if (ol_gui_window_get_banner_text (w) != NULL)
+    return s_fail (t, "the banner shows %s", ol_gui_window_get_banner_text (w));
+  printf ("self-test:   after Stop the bar shows: %s\n", ol_gui_record_bar_get_figures_text (bar));
+  fflush (stdout);
+  return STEP_DONE;
+}
+
+/* The file holds messages of both streams, at least as many as the bar
+ * showed, and is complete. Removed afterwards. */
+static StepResult
+s_check_recording (OlGuiSelfTest *t, const char *const *names, guint64 at_least)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlRecording) recording = ol_recording_open (t->record_path, &error);
+  g_autoptr (json_t) d = NULL;
+  json_t *streams;
+  guint64 total;
+  g_autoptr (GString) each = g_string_new (NULL);
+
+  if (recording == NULL)
+    return s_fail (t, "ol_recording_open (%s): %s", t->record_path, error->message);
+  d = ol_recording_describe (recording);
+  streams = json_object_get (d, "streams");
+  total = json_integer_value (json_object_get (d, "messages"));
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      json_int_t n = json_integer_value (json_object_get (json_object_get (streams, names[i]),
+                                                          "messages"));
+
+      if (n <= 0)
+        return s_fail (t, "the file holds no message of %s (%" G_GUINT64_FORMAT " in all)",
+                       names[i], total);
+      g_string_append_printf (each, "%s%s %" JSON_INTEGER_FORMAT, i ? ", " : "", names[i], n);
+    }
+  if (json_object_size (streams) != g_strv_length ((char **) names))
+    return s_fail (t, "the file holds %zu streams, expected %u", json_object_size (streams),
+                   g_strv_length ((char **) names));
+  if (!json_is_true (json_object_get (d, "complete")))
+    return s_fail (t, "the file is not complete (\"complete\": false)");
+  if (total < at_least)
+    return s_fail (t, "the file holds %" G_GUINT64_FORMAT " messages, the bar showed %"
+                   G_GUINT64_FORMAT, total, at_least);
+  printf ("self-test:   %s: %" G_GUINT64_FORMAT " messages (%s), %" JSON_INTEGER_FORMAT
+          " bytes, complete\n", t->record_path, total, each->str,
+          json_integer_value (json_object_get (d, "size")));
+  fflush (stdout);
+  g_clear_pointer (&recording, ol_recording_close);
+  if (g_unlink (t->record_path) != 0)
+    return s_fail (t, "cannot remove %s", t->record_path);
+  return STEP_DONE;
+}
+
+static StepResult
+s_record_file_ok (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *names[] = { TEMPERATURE, SINE, NULL };
+
+  (void) w;
+  (void) first;
+  return s_check_recording (t, names, t->record_shown);
+}
+
+/* Closing the window while recording: the window waits for the file, which
+ * is complete. */
+static StepResult
+s_record_close (OlGuiSelfTest *t, OlGuiWindow *w, gboolean first)
+{
+  const char *names[] = { SINE, NULL };
+
+  if (first)
+    {
+      OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+      g_autoptr (GError) error = NULL;
+
+      g_free (t->record_path);
+      t->record_path = s_record_file (t, "closing.mcap");
+      if (t->record_path == NULL)
+        return STEP_FAILED;
+      if (!ol_gui_record_bar_start (bar, t->record_path, names, &error))
+        return s_fail (t, "the Record bar refused to start: %s", error->message);
+      t->record_shown = 0;
+    }
+  if (w != NULL)
+    {
+      OlGuiRecordBar *bar = ol_gui_window_get_record_bar (w);
+      OlGuiRecordState state = ol_gui_record_bar_get_state (bar);
+
+      g_free (t->reason);
+      t->reason = g_strdup_printf ("the bar is %s, showing \"%s\"", s_record_state_name (state),
+                                   ol_gui_record_bar_get_figures_text (bar));
+      if (t->window_may_close)
+        return STEP_WAIT;
+      if (state == OL_GUI_RECORD_IDLE)
+        return s_fail (t, "the recording did not start; the banner shows %s",
+                       ol_gui_window_get_banner_text (w) ? ol_gui_window_get_banner_text (w)
+                                                         : "nothing");
+      if (state != OL_GUI_RECORD_RECORDING || ol_gui_record_bar_get_shown_messages (bar) < 1)
+        return STEP_WAIT;
+      t->record_shown = ol_gui_record_bar_get_shown_messages (bar);
+      t->window_may_close = TRUE;
+      gtk_window_close (GTK_WINDOW (w));
+      return STEP_WAIT;
+    }
+  return s_check_recording (t, names, t->record_shown);
+}
+
 static void
 s_stop_waiting_for_paint (OlGuiSelfTest *t)
 {
@@ -574,9 +892,18 @@ static const Step s_steps[] = {
   { "trace of " TRACE " painted", s_trace_painted, TRACE_RUN_US + STEP_BOUND_MS * 1000 },
   { "heat " TEMPERATURE " beyond its alarm limit", s_heat_up, STEP_BOUND_MS * 1000 },
   { TEMPERATURE " in alarm", s_in_alarm, 2 * STEP_BOUND_MS * 1000 },
+  { "the Record popover lists the streams, the viewed ones checked", s_record_popover,
+    STEP_BOUND_MS * 1000 },
+  { "record an unknown stream", s_record_unknown, STEP_BOUND_MS * 1000 },
+  { "record to a directory that does not exist", s_record_unwritable, STEP_BOUND_MS * 1000 },
+  { "record " TEMPERATURE " and " SINE, s_record_start, STEP_BOUND_MS * 1000 },
+  { "more than 20 messages recorded", s_record_count, STEP_BOUND_MS * 1000 },
   { "screenshot", s_screenshot, STEP_BOUND_MS * 1000 },
+  { "stop the recording", s_record_stop, STEP_BOUND_MS * 1000 },
+  { "the file holds both streams, complete", s_record_file_ok, STEP_BOUND_MS * 1000 },
   { "cool " TEMPERATURE " back within its limits", s_cool_down, STEP_BOUND_MS * 1000 },
   { TEMPERATURE " back to normal", s_back_to_normal, 2 * STEP_BOUND_MS * 1000 },
+  { "close the window while recording " SINE, s_record_close, STEP_BOUND_MS * 1000 },
 };
 
 static void
@@ -605,6 +932,9 @@ s_finish (OlGuiSelfTest *t, OlGuiWindow *w, int status)
   fflush (stdout);
   fflush (stderr);
   t->done (status, t->user_data);
+  if (t->app != NULL)
+    g_application_release (t->app);
+  g_clear_object (&t->app);
 }
 
 static gboolean
@@ -616,7 +946,7 @@ s_poll (gpointer data)
   StepResult r;
   gint64 now = g_get_monotonic_time ();
 
-  if (w == NULL)
+  if (w == NULL && !t->window_may_close)
     {
       t->poll_id = 0;
       g_free (t->reason);
@@ -675,6 +1005,11 @@ ol_gui_self_test_start (OlGuiWindow *window, const char *screenshot, OlGuiSelfTe
   t->screenshot = g_strdup (screenshot);
   t->done = done;
   t->user_data = user_data;
+  if (gtk_window_get_application (GTK_WINDOW (window)) != NULL)
+    {
+      t->app = g_object_ref (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (window))));
+      g_application_hold (t->app);
+    }
   t->poll_id = g_timeout_add (POLL_MS, s_poll, t);
   return t;
 }
@@ -689,6 +1024,16 @@ ol_gui_self_test_free (OlGuiSelfTest *t)
   g_clear_pointer (&t->meter, ol_gui_stall_meter_free);
   s_stop_waiting_for_paint (t);
   g_clear_error (&t->shot_error);
+  if (t->app != NULL)
+    g_application_release (t->app);
+  g_clear_object (&t->app);
+  /* What a failed step left of the recordings. */
+  if (t->record_path != NULL)
+    g_unlink (t->record_path);
+  if (t->record_dir != NULL)
+    g_rmdir (t->record_dir);
+  g_free (t->record_path);
+  g_free (t->record_dir);
   g_free (t->screenshot);
   g_free (t->reason);
   g_free (t);

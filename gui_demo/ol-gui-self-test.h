@@ -10,8 +10,18 @@
  * unit (traces taken and painted over 3 s are printed), sensor.heat called
  * through its form past the temperature's alarm_high (read from its
  * description) until its row is red with its alarm count up and its lane
- * in alarm; the screenshot, if one was asked for, is written then; then
- * sensor.heat back into the warning range until row and lane are normal.
+ * in alarm. Then the Record bar: its popover lists every stream, the viewed
+ * ones checked; recording an unknown stream puts one line naming it in the
+ * banner and leaves no file, as does recording to a directory that does not
+ * exist; sensor/temperature and sensor/sine are recorded
+ * (to a file in a fresh temporary directory: the file dialog bypassed) until
+ * the bar shows more than 20 messages; the screenshot, if one was asked for,
+ * is written then; Stop is pressed, and the file, opened with
+ * ol_recording_open(), must hold messages of both streams, at least as many
+ * as the bar showed, and be complete. Then sensor.heat back into the warning
+ * range until row and lane are normal; last, the window is closed while
+ * recording sensor/sine: it closes once the file is complete, which is
+ * checked the same way.
  * Each step is printed as it runs and bounded; a failure prints
  * "self-test failed at step: NAME: reason".
  */

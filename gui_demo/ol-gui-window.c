@@ -2,6 +2,7 @@
 #include "ol-gui-window.h"
 #include "oneliner/json.h"
 
+#include "ol-gui-record-bar.h"
 #include "ol-gui-stream-stats.h"
 
 /* At most this many messages are taken per watch call, so that a flood on
@@ -24,6 +25,7 @@ struct _OlGuiWindow {
   OlGuiCallForm *call_form;
   OlGuiViews *views;
   GtkListBox *streams_list;
+  OlGuiRecordBar *record_bar;
 
   OlGuiConnection *connection; /* (owned) (nullable) */
   int timeout_ms;
@@ -35,6 +37,8 @@ struct _OlGuiWindow {
   char *selected_instance;     /* (owned) (nullable) */
   char *selected_name;         /* (owned) (nullable) */
   gboolean rebuilding;         /* the sidebar is being rebuilt */
+  gboolean banner_is_record;   /* the banner shows a recording's error */
+  gboolean close_when_stopped; /* closing waits for the recording's file */
 };
 
 G_DEFINE_FINAL_TYPE (OlGuiWindow, ol_gui_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -66,6 +70,24 @@ ol_gui_window_finalize (GObject *object)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The banner */
+
+static void
+s_show_banner (OlGuiWindow *self, const char *text, gboolean record)
+{
+  gtk_label_set_text (self->banner_label, text);
+  gtk_revealer_set_reveal_child (self->banner, TRUE);
+  self->banner_is_record = record;
+}
+
+static void
+s_hide_banner (OlGuiWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->banner, FALSE);
+  self->banner_is_record = FALSE;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Connection state */
 
 static void
@@ -85,12 +107,13 @@ s_on_state_changed (OlGuiConnection *connection, OlGuiWindow *self)
             "Stream server %s: connection lost (retrying)",
             ol_gui_connection_get_stream_endpoint (connection));
 
-          gtk_label_set_text (self->banner_label, text);
-          gtk_revealer_set_reveal_child (self->banner, TRUE);
+          s_show_banner (self, text, FALSE);
           gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
           break;
         }
-      gtk_revealer_set_reveal_child (self->banner, FALSE);
+      /* A recording's error stays until it is read or a recording starts. */
+      if (!self->banner_is_record)
+        s_hide_banner (self);
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
       break;
     case OL_GUI_CONNECTION_NOT_RESPONDING:
@@ -99,8 +122,7 @@ s_on_state_changed (OlGuiConnection *connection, OlGuiWindow *self)
         g_autofree char *text = g_strdup_printf ("Server %s is not responding (retrying)%s%s",
                                                  rpc, why ? ": " : "", why ? why : "");
 
-        gtk_label_set_text (self->banner_label, text);
-        gtk_revealer_set_reveal_child (self->banner, TRUE);
+        s_show_banner (self, text, FALSE);
         status = g_strdup ("not responding");
         gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
       }
@@ -530,6 +552,74 @@ s_sample_stats (gpointer data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Recording */
+
+static int
+s_compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The streams the Record popover lists, the viewed ones checked. */
+static char **
+s_record_streams (gpointer data, char ***viewed)
+{
+  OlGuiWindow *self = data;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GPtrArray) checked = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer name, row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &name, &row))
+    {
+      g_ptr_array_add (names, g_strdup (name));
+      if (ol_gui_stream_row_get_viewed (row))
+        g_ptr_array_add (checked, g_strdup (name));
+    }
+  g_ptr_array_sort (names, s_compare_names);
+  g_ptr_array_add (names, NULL);
+  g_ptr_array_add (checked, NULL);
+  *viewed = (char **) g_ptr_array_free (g_steal_pointer (&checked), FALSE);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+static void
+s_on_record_error (OlGuiRecordBar *bar, const char *message, OlGuiWindow *self)
+{
+  (void) bar;
+  /* A window closing when the recording ends shows nothing for long. */
+  if (self->close_when_stopped)
+    g_warning ("%s", message);
+  s_show_banner (self, message, TRUE);
+}
+
+static void
+s_on_record_state (OlGuiRecordBar *bar, OlGuiWindow *self)
+{
+  OlGuiRecordState state = ol_gui_record_bar_get_state (bar);
+
+  if (state == OL_GUI_RECORD_STARTING && self->banner_is_record)
+    s_hide_banner (self);
+  if (state == OL_GUI_RECORD_IDLE && self->close_when_stopped)
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* Closing while recording stops the recording first: the window closes when
+ * the file is complete. */
+static gboolean
+ol_gui_window_close_request (GtkWindow *window)
+{
+  OlGuiWindow *self = OL_GUI_WINDOW (window);
+
+  if (ol_gui_record_bar_get_state (self->record_bar) == OL_GUI_RECORD_IDLE)
+    return GTK_WINDOW_CLASS (ol_gui_window_parent_class)->close_request (window);
+  self->close_when_stopped = TRUE;
+  ol_gui_record_bar_stop (self->record_bar);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Connecting */
 
 static void
@@ -589,7 +679,10 @@ ol_gui_window_connect (OlGuiWindow *self, const char *rpc, const char *stream, G
   g_free (title);
   title = g_strdup_printf ("oneliner — %s", ol_gui_connection_get_rpc_endpoint (connection));
   gtk_window_set_title (GTK_WINDOW (self), title);
-  gtk_revealer_set_reveal_child (self->banner, FALSE);
+  if (!self->banner_is_record)
+    s_hide_banner (self);
+  ol_gui_record_bar_set_server (self->record_bar, ol_gui_connection_get_rpc_endpoint (connection),
+                                ol_gui_connection_get_stream_endpoint (connection));
   ol_gui_call_form_set_connection (self->call_form, connection);
   g_signal_connect (connection, "state-changed", G_CALLBACK (s_on_state_changed), self);
   g_signal_connect (connection, "callables-changed", G_CALLBACK (s_on_callables_changed), self);
@@ -623,9 +716,11 @@ ol_gui_window_class_init (OlGuiWindowClass *klass)
 
   object_class->dispose = ol_gui_window_dispose;
   object_class->finalize = ol_gui_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = ol_gui_window_close_request;
 
   g_type_ensure (OL_GUI_TYPE_CALL_FORM);
   g_type_ensure (OL_GUI_TYPE_VIEWS);
+  g_type_ensure (OL_GUI_TYPE_RECORD_BAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/oneliner/Gui/ol-gui-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OlGuiWindow, subtitle_label);
@@ -638,6 +733,7 @@ ol_gui_window_class_init (OlGuiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OlGuiWindow, call_form);
   gtk_widget_class_bind_template_child (widget_class, OlGuiWindow, views);
   gtk_widget_class_bind_template_child (widget_class, OlGuiWindow, streams_list);
+  gtk_widget_class_bind_template_child (widget_class, OlGuiWindow, record_bar);
   gtk_widget_class_bind_template_callback (widget_class, s_on_connect);
   gtk_widget_class_bind_template_callback (widget_class, s_on_call_selected);
 }
@@ -650,6 +746,9 @@ ol_gui_window_init (OlGuiWindow *self)
   self->timeout_ms = OL_CLIENT_DEFAULT_TIMEOUT_MS;
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_list_box_set_sort_func (self->streams_list, s_sort_rows, NULL, NULL);
+  ol_gui_record_bar_set_streams_func (self->record_bar, s_record_streams, self);
+  g_signal_connect (self->record_bar, "error", G_CALLBACK (s_on_record_error), self);
+  g_signal_connect (self->record_bar, "state-changed", G_CALLBACK (s_on_record_state), self);
   self->stats_id = g_timeout_add_seconds (1, s_sample_stats, self);
 }
 
@@ -687,6 +786,13 @@ ol_gui_window_get_call_form (OlGuiWindow *self)
 {
   g_return_val_if_fail (OL_GUI_IS_WINDOW (self), NULL);
   return self->call_form;
+}
+
+OlGuiRecordBar *
+ol_gui_window_get_record_bar (OlGuiWindow *self)
+{
+  g_return_val_if_fail (OL_GUI_IS_WINDOW (self), NULL);
+  return self->record_bar;
 }
 
 OlGuiViews *

@@ -3,7 +3,9 @@
  * A connection bar (RPC and stream endpoints), a banner while the server
  * does not answer, the server's callables in a sidebar with the form of the
  * selected one, the streams with their switches and statistics, and the
- * live views of the streams the user views. Several windows may each watch
+ * live views of the streams the user views, and a Record button over the
+ * streams (OlGuiRecordBar) that records them to an MCAP file; closing the
+ * window while recording completes the file first. Several windows may each watch
  * a server: each owns its connection (OlGuiConnection).
  */
 #pragma once
@@ -12,6 +14,7 @@
 
 #include "ol-gui-call-form.h"
 #include "ol-gui-connection.h"
+#include "ol-gui-record-bar.h"
 #include "ol-gui-stream-row.h"
 #include "ol-gui-views.h"
 
@@ -35,6 +38,7 @@ OlGuiConnection *ol_gui_window_get_connection (OlGuiWindow *self);
 OlGuiStreamRow *ol_gui_window_get_stream_row (OlGuiWindow *self, const char *name);
 OlGuiCallForm *ol_gui_window_get_call_form (OlGuiWindow *self);
 OlGuiViews *ol_gui_window_get_views (OlGuiWindow *self);
+OlGuiRecordBar *ol_gui_window_get_record_bar (OlGuiWindow *self);
 /* (nullable) the banner's text while it is shown */
 const char *ol_gui_window_get_banner_text (OlGuiWindow *self);
 

@@ -1,5 +1,6 @@
 /* The GTK client: oneliner-gui --self-test under Xvfb against a real demo
- * server, its screenshot, and its banner when the server is not there; and
+ * server, its screenshot, its recordings (Record bar, MCAP files read back
+ * by the self-test), and its banner when the server is not there; and
  * the GUI's reading of stream descriptions, fed hostile "streams" replies. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -194,6 +195,8 @@ test_self_test (Demo *d, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autoptr (GRegex) stall = NULL;
+  g_autoptr (GRegex) recorded = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
   int status;
 
   (void) data;
@@ -206,6 +209,29 @@ test_self_test (Demo *d, gconstpointer data)
   stall = g_regex_new ("main loop longest stall: [0-9]+ ms over [0-9.]+ s with camera/frames "
                        "at 30 Hz, frames shown [0-9]+, dropped from display [0-9]+", 0, 0, NULL);
   g_assert_true (g_regex_match (stall, out, 0, NULL));
+
+  /* The recordings: an unknown stream named in the banner; both streams in
+   * a complete file, then one stream in the file of a window closed while
+   * recording; the self-test removed its files and their directory. */
+  g_assert_true (g_regex_match_simple ("the banner says: Cannot record to \\S+/unknown\\.mcap: "
+                                       "[^\n]*no/such-stream", out, 0, 0));
+  g_assert_true (g_regex_match_simple ("the banner says: Cannot record[^\n]*"
+                                       "/no-such-dir/run\\.mcap", out, 0, 0));
+  recorded = g_regex_new ("self-test:   (/\\S+)/two-streams\\.mcap: ([0-9]+) messages "
+                          "\\(sensor/temperature [1-9][0-9]*, sensor/sine [1-9][0-9]*\\), "
+                          "[0-9]+ bytes, complete\n", 0, 0, NULL);
+  g_assert_true (g_regex_match (recorded, out, 0, &match));
+  {
+    g_autofree char *dir = g_match_info_fetch (match, 1);
+    g_autofree char *count = g_match_info_fetch (match, 2);
+
+    g_assert_cmpuint (g_ascii_strtoull (count, NULL, 10), >, 20);
+    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  }
+  g_assert_nonnull (strstr (out, "/closing.mcap: "));
+  g_assert_true (g_regex_match_simple ("/closing\\.mcap: [1-9][0-9]* messages "
+                                       "\\(sensor/sine [1-9][0-9]*\\), [0-9]+ bytes, complete\n",
+                                       out, 0, 0));
 
   /* The screenshot: a real window, not a blank image. */
   pixbuf = gdk_pixbuf_new_from_file (png, &error);
