@@ -185,6 +185,14 @@ s_sample (gpointer data)
   self->last = s;
   self->last_us = now;
   s_show_stats (self, &s, bytes_per_s, msgs_per_s, FALSE);
+  /* A recording that failed (a full disk) is stopped at once: stopping
+   * says why in the banner. */
+  if (s.failed)
+    {
+      self->stats_id = 0;
+      ol_gui_record_bar_stop (self);
+      return G_SOURCE_REMOVE;
+    }
   return G_SOURCE_CONTINUE;
 }
 

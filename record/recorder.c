@@ -726,6 +726,7 @@ ol_recorder_get_stats (OlRecorder *rec, OlRecorderStats *stats)
   g_return_if_fail (rec != NULL && stats != NULL);
   ol__mutex_lock (&rec->lock);
   *stats = rec->stats;
+  stats->failed = rec->failed;
   ol__mutex_unlock (&rec->lock);
 }
 

@@ -896,6 +896,19 @@ test_write_error (Fixture *f, gconstpointer data)
       g_assert_true (ol_stream_writer_push_bytes (f->raw, b, NULL));
       g_usleep (10000);
     }
+  /* The stats say it failed before anyone stops it. */
+  for (;;)
+    {
+      OlRecorderStats stats;
+      g_autoptr (GBytes) b = g_bytes_new_take (g_malloc0 (RAW_SIZE), RAW_SIZE);
+
+      ol_recorder_get_stats (rec, &stats);
+      if (stats.failed)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_assert_true (ol_stream_writer_push_bytes (f->raw, b, NULL));
+      g_usleep (10000);
+    }
   g_assert_false (ol_recorder_stop (rec, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "full.mcap"));

@@ -61,6 +61,8 @@ typedef struct {
   gint64 lag_us;        /* how long the newest message written had waited since
                            its receipt: the writer's lag */
   guint64 chunks;       /* chunks written */
+  gboolean failed;      /* the recording stopped on an error (a full disk...):
+                           ol_recorder_stop() returns it; nothing more is written */
 } OlRecorderStats;
 
 typedef struct OlRecorder OlRecorder;
