@@ -298,6 +298,13 @@ cli_cmd_record (const CliGlobals *g, int argc, char **argv)
       s_file_error ("record", path, error->message);
       return g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT) ? EXIT_TIMEOUT : EXIT_ERROR;
     }
+  {
+    g_autofree char *p = s_shown (path);
+
+    printf ("oneliner record: recording %s%s to %s\n", opt_rec_all ? "every stream" : "",
+            opt_rec_all ? "" : argc > 2 ? "the streams named" : "the stream named", p);
+    fflush (stdout);
+  }
   run.loop = g_main_loop_new (NULL, FALSE);
   run.start_us = g_get_monotonic_time ();
   run.second_us = run.start_us + G_USEC_PER_SEC;
@@ -719,7 +726,6 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   gint64 t0;
   guint passes = 0;
 
-  (void) g;
   if (!(opt_play_rate >= 1e-3 && opt_play_rate <= 1e3))
     return s_usage ("play", "--rate must be a number from 0.001 to 1000");
   rec = s_open ("play", path);
@@ -729,7 +735,10 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   if (!s_check_names ("play", path, json_object_get (d, "streams"), argv + 2, argc - 2))
     return EXIT_ERROR;
   table = g_hash_table_new_full (NULL, NULL, NULL, s_play_stream_free);
-  server = ol_server_new (opt_play_rpc, opt_play_stream);
+  /* Endpoints given before the command (oneliner --rpc E play FILE) are
+   * taken as well. */
+  server = ol_server_new (opt_play_rpc != NULL ? opt_play_rpc : g->rpc,
+                          opt_play_stream != NULL ? opt_play_stream : g->stream);
   if (!s_play_add_streams (server, path, json_object_get (d, "streams"), argv + 2, argc - 2,
                            table))
     return EXIT_ERROR;
@@ -742,7 +751,7 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   s_catch_signals ();
   {
     g_autofree char *p = s_shown (path);
-    printf ("oneliner play: serving rpc %s stream %s: %u streams of %s at %gx%s\n",
+    printf ("oneliner play: serving rpc %s stream %s (%u streams of %s at %gx%s)\n",
             ol_server_get_rpc_endpoint (server), ol_server_get_stream_endpoint (server),
             g_hash_table_size (table), p, opt_play_rate, opt_play_loop ? ", looping" : "");
     fflush (stdout);
