@@ -622,6 +622,17 @@ s_play_add_streams (OlServer *server, const char *path, json_t *streams, char **
       if (!wanted)
         continue;
       ps = g_new0 (PlayStream, 1);
+      if (s_int (e, "messages", 0) == 0 && ol_encoding_from_name (
+            json_string_value (json_object_get (e, "encoding")), &ps->encoding)
+          && ps->encoding == OL_ENCODING_IMAGE && !s_image_info (e, &ps->image))
+        {
+          /* No frame recorded, so no geometry to serve it with. */
+          g_autofree char *shown = s_shown (name);
+
+          fprintf (stderr, "oneliner play: %s: no message recorded, not served\n", shown);
+          g_free (ps);
+          continue;
+        }
       if (!ol_encoding_from_name (json_string_value (json_object_get (e, "encoding")),
                                   &ps->encoding)
           || (ps->encoding == OL_ENCODING_IMAGE && !s_image_info (e, &ps->image)))
