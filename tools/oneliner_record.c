@@ -95,7 +95,11 @@ s_open (const char *cmd, const char *path)
   OlRecording *rec = ol_recording_open (path, &error);
 
   if (rec == NULL)
-    s_file_error (cmd, path, error->message);
+    {
+      /* The library's message names the file. */
+      g_autofree char *m = s_shown (error->message);
+      fprintf (stderr, "oneliner %s: %s\n", cmd, m);
+    }
   return rec;
 }
 
@@ -423,9 +427,9 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
     }
   else
     printf ("time:        - (no message)\n");
-  printf ("messages:    %" G_GINT64_FORMAT " in %u streams, errors %" G_GUINT64_FORMAT
-          ", missed %" G_GUINT64_FORMAT "\n", s_int (d, "messages", 0), keys->len, errors,
-          missed);
+  printf ("messages:    %" G_GINT64_FORMAT " in %u stream%s, errors %" G_GUINT64_FORMAT
+          ", missed %" G_GUINT64_FORMAT "\n", s_int (d, "messages", 0), keys->len,
+          keys->len == 1 ? "" : "s", errors, missed);
   printf ("state:       %s\n", complete ? "complete"
           : "cut off: the recording was not closed; read up to its last complete chunk");
   printf ("\n%-28s %-8s %10s %11s %8s %8s  %s\n", "STREAM", "ENCODING", "MESSAGES", "RATE",
@@ -730,7 +734,7 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) table = NULL;
   g_autoptr (OlServer) server = NULL;
-  char **names = argc > 2 ? argv + 2 : NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
   guint64 played = 0, skipped = 0;
   gsize said = 0;
   gboolean failed = FALSE, damaged, stopped = FALSE;
@@ -745,6 +749,22 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   d = ol_recording_describe (rec);
   if (!s_check_names ("play", path, json_object_get (d, "streams"), argv + 2, argc - 2))
     return EXIT_ERROR;
+  /* The streams read: those named (or all) that have messages. */
+  {
+    g_autoptr (GPtrArray) keys = ol_json_sorted_keys (json_object_get (d, "streams"));
+
+    for (guint i = 0; i < keys->len; i++)
+      {
+        gboolean named = argc <= 2;
+
+        for (int k = 2; k < argc; k++)
+          named |= strcmp (argv[k], keys->pdata[i]) == 0;
+        if (named && s_int (json_object_get (json_object_get (d, "streams"), keys->pdata[i]),
+                            "messages", 0) > 0)
+          g_ptr_array_add (names, (gpointer) g_intern_string (keys->pdata[i]));
+      }
+    g_ptr_array_add (names, NULL);
+  }
   table = g_hash_table_new_full (NULL, NULL, NULL, s_play_stream_free);
   /* Endpoints given before the command (oneliner --rpc E play FILE) are
    * taken as well. */
@@ -762,9 +782,11 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   s_catch_signals ();
   {
     g_autofree char *p = s_shown (path);
-    printf ("oneliner play: serving rpc %s stream %s (%u streams of %s at %gx%s)\n",
-            ol_server_get_rpc_endpoint (server), ol_server_get_stream_endpoint (server),
-            g_hash_table_size (table), p, opt_play_rate, opt_play_loop ? ", looping" : "");
+    guint n = g_hash_table_size (table);
+
+    printf ("oneliner play: serving rpc %s stream %s (%u stream%s of %s at %gx%s)\n",
+            ol_server_get_rpc_endpoint (server), ol_server_get_stream_endpoint (server), n,
+            n == 1 ? "" : "s", p, opt_play_rate, opt_play_loop ? ", looping" : "");
     fflush (stdout);
   }
   t0 = g_get_monotonic_time ();
@@ -772,13 +794,16 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
     {
       if (passes++ > 0)
         ol_recording_rewind (rec);
-      stopped = !s_play_pass (rec, path, names, table, &played, &skipped, &failed);
+      /* (A recording without any message plays at once.) */
+      stopped = names->len > 1
+                && !s_play_pass (rec, path, (char **) names->pdata, table, &played, &skipped,
+                                 &failed);
       json_decref (d);
       d = ol_recording_describe (rec);
       /* Each problem is said once, the first time a pass meets it. */
       s_report_problems ("play", path, d, &said, FALSE);
     }
-  while (opt_play_loop && !stopped);
+  while (opt_play_loop && !stopped && names->len > 1);
   /* The last messages reach the subscribers before the socket closes. */
   if (!stopped)
     s_wait_until (g_get_monotonic_time () + PLAY_LINGER_US);
@@ -1132,7 +1157,9 @@ cli_cmd_export (const CliGlobals *g, int argc, char **argv)
         es->name = g_intern_string (name);
         s_export_shape_from_description (es, json_object_get (e, "description"));
         g_ptr_array_add (selected, es);
-        g_ptr_array_add (names, (gpointer) es->name);
+        /* A stream without messages gets its header alone. */
+        if (s_int (e, "messages", 0) > 0)
+          g_ptr_array_add (names, (gpointer) es->name);
         g_hash_table_insert (by_name, (gpointer) es->name, es);
       }
   }
@@ -1143,7 +1170,7 @@ cli_cmd_export (const CliGlobals *g, int argc, char **argv)
   g_ptr_array_add (names, NULL);
 
   /* A first pass learns what the descriptions did not say. */
-  for (;;)
+  for (; names->len > 1;)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (OlStreamMessage) m = ol_recording_next (rec, (const char *const *) names->pdata,
@@ -1193,7 +1220,7 @@ cli_cmd_export (const CliGlobals *g, int argc, char **argv)
       s_export_header (es);
     }
 
-  for (;;)
+  for (; names->len > 1;)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (OlStreamMessage) m = ol_recording_next (rec, (const char *const *) names->pdata,
