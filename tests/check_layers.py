@@ -2,7 +2,8 @@
 """The layers of the source tree, checked from its #include lines (TAP).
 
 Bottom to top: core/ (plumbing), router/ and streamer/ (the RPC and the
-stream layers, side by side), relay/ (on top). A file includes nothing of a
+stream layers, side by side), relay/ and record/ (on top, side by side:
+neither includes the other). A file includes nothing of a
 layer above its own, and no two files include each other, directly or
 through others. Programs, examples, benchmarks and the GUI include only the
 public headers (include/oneliner/) and files of their own folder.
@@ -13,7 +14,7 @@ import os
 import re
 import sys
 
-LAYERS = {"core": 0, "router": 1, "streamer": 1, "relay": 2}
+LAYERS = {"core": 0, "router": 1, "streamer": 1, "relay": 2, "record": 2}
 PROGRAMS = ["tools", "gui_demo", "examples", "bench"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
@@ -50,6 +51,13 @@ for folder, level in LAYERS.items():
                 if LAYERS[top] > level:
                     bad.append(f"{path} includes {inc}")
     check(not bad, f"{folder}/ includes no layer above its own", "; ".join(bad))
+
+# Layers side by side on top know nothing of each other.
+SIDE_BY_SIDE = ["relay", "record"]
+bad = [f"{path} includes {inc}"
+       for folder in SIDE_BY_SIDE for path in sources(folder) for inc in includes(path)
+       if inc.split("/")[0] in SIDE_BY_SIDE and inc.split("/")[0] != folder]
+check(not bad, "relay/ and record/ include nothing of each other", "; ".join(bad))
 
 # Include cycles among library files.
 cycles = []
