@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "tools/oneliner_record.h"
+#include "oneliner_record.h"
 
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
