@@ -182,8 +182,12 @@ struct OlMcapWriter {
   guint32 metadata_count;
   guint64 start_time;
   guint64 end_time;
+  gint64 synced;             /* monotonic time of the last fdatasync() */
   ZSTD_CCtx *zstd;           /* (owned) (nullable) */
 };
+
+/* Chunks reach the disk at least this often (a power loss loses no more). */
+#define SYNC_US G_USEC_PER_SEC
 
 static void
 s_channel_free (gpointer data)
@@ -252,6 +256,7 @@ ol__mcap_writer_new (const char *path, OlCompression compression, gsize chunk_si
   w->metadata_indexes = g_byte_array_new ();
   w->scratch = g_byte_array_new ();
   w->start_time = G_MAXUINT64;
+  w->synced = g_get_monotonic_time ();
   w->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (w->fd < 0)
     {
@@ -439,6 +444,12 @@ ol__mcap_writer_flush (OlMcapWriter *w, GError **error)
   if (!s_write (w, indexes->data, indexes->len, error))
     return FALSE;
 
+  if (g_get_monotonic_time () >= w->synced + SYNC_US)
+    {
+      if (fdatasync (w->fd) != 0 && errno != EINVAL && errno != EROFS)
+        return s_io_error (w, errno, "sync", error);
+      w->synced = g_get_monotonic_time ();
+    }
   g_array_set_size (w->chunk_channels, 0);
   g_byte_array_set_size (w->chunk, 0);
   if (w->scratch->len > 4 * w->chunk_size)

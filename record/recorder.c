@@ -686,7 +686,7 @@ ol_recorder_start (const char *path, const OlRecorderOptions *options, GError **
   rec->compression = options->compression;
   rec->depth = options->queue_depth > 0 ? options->queue_depth : DEFAULT_DEPTH;
   rec->streams = g_ptr_array_new_with_free_func (s_stream_free);
-  rec->by_name = g_hash_table_new (NULL, NULL);
+  rec->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   rec->start_ns = ol__wall_time_ns ();
   ol__mutex_init (&rec->lock);
   ol__cond_init (&rec->cond);

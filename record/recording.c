@@ -566,6 +566,9 @@ ol_recording_open (const char *path, GError **error)
   }
   if (!s_read_footer (rec) || !rec->summary)
     s_scan (rec);
+  if (!rec->complete)
+    s_problem (rec, "cut", "the file ends at %" G_GUINT64_FORMAT " bytes without its "
+               "footer (cut off)", rec->size);
   g_array_sort (rec->chunks, s_chunk_compare);
   return rec;
 }

@@ -117,8 +117,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlRecording, ol_recording_close)
  * What the file holds, as JSON (transfer full): {"streams": {NAME:
  * {"encoding", "description"?, "image"?, "messages", "errors", "missed",
  * "first_ns", "last_ns"}}, "messages", "start_ns", "end_ns", "size",
- * "compression", "chunks", "complete" (false: cut off, no summary),
+ * "compression" ("zstd", "none" or "mixed"), "chunks", "complete" (false:
+ * cut off, no footer), "summary" (the chunks were found through the
+ * summary), "library"? (who wrote the file), "recorder"? (the members of
+ * the metadata record "oneliner.recording", strings, but its "streams"),
  * "problems": [text, ...] (damaged chunks or records, each said once)}.
+ * Reads every chunk once (the first call): every chunk's CRC is checked.
+ * A stream's "missed" is the recorder's figure when the file has it, else
+ * the gaps in the sequence numbers recorded.
  */
 OL_API
 json_t *ol_recording_describe (OlRecording *recording);
