@@ -222,6 +222,18 @@ test_record_info_play (void)
   g_assert_cmpint (s_oneliner (&out2, &err2, "--rpc", play_rpc, "streams", "--json", NULL),
                    ==, 0);
   g_assert_nonnull (strstr (out2, "\"degC\""));
+  /* It answers list, and its streams switch off and on. */
+  g_clear_pointer (&out2, g_free);
+  g_clear_pointer (&err2, g_free);
+  g_assert_cmpint (s_oneliner (&out2, &err2, "--rpc", play_rpc, "list", NULL), ==, 0);
+  g_clear_pointer (&out2, g_free);
+  g_clear_pointer (&err2, g_free);
+  g_assert_cmpint (s_oneliner (&out2, &err2, "--rpc", play_rpc, "disable", "sensor/sine", NULL),
+                   ==, 0);
+  g_clear_pointer (&out2, g_free);
+  g_clear_pointer (&err2, g_free);
+  g_assert_cmpint (s_oneliner (&out2, &err2, "--rpc", play_rpc, "enable", "sensor/sine", NULL),
+                   ==, 0);
   g_assert_true (tu_kill_wait (play, SIGTERM, 10000, &status));
   g_assert_cmpint (status, ==, 0);
   tb = s_read (b);
@@ -333,6 +345,22 @@ test_killed (void)
   int status;
 
   se = tu_demo_stream_endpoint (demo);
+  /* SIGTERM stops a recording cleanly: the file is complete. */
+  {
+    g_autofree char *done = g_build_filename (dir, "term.mcap", NULL);
+    const char *argv[] = { "tools/oneliner", "--rpc", rpc, "--stream", se, "record", "-o",
+                           done, "sensor/sine", NULL };
+    g_autoptr (TuProcess) term = tu_spawn (argv);
+    g_autofree char *started = tu_wait_line (term, "recording", 10000);
+
+    g_assert_nonnull (started);
+    g_assert_true (tu_kill_wait (term, SIGTERM, 10000, &status));
+    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpint (s_oneliner (&out, &err, "info", done, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "state:       complete"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
   /* The camera fills chunks fast. */
   g_assert_cmpint (s_oneliner (&out, &err, "--rpc", rpc, "enable", "camera/frames", NULL),
                    ==, 0);
