@@ -668,14 +668,20 @@ s_play_add_streams (OlServer *server, const char *path, json_t *streams, char **
   return TRUE;
 }
 
-/* One pass over the recording; FALSE if it was stopped or failed (*failed
- * then says which). */
+/* One pass over the recording, its first message at *start (monotonic us;
+ * 0: now); *start then gets when the next pass starts: one mean spacing of
+ * the messages after the last, so that a loop keeps the rate. FALSE if it
+ * was stopped or failed (*failed then says which). */
 static gboolean
 s_play_pass (OlRecording *rec, const char *path, char **names, GHashTable *table,
-             guint64 *played, guint64 *skipped, gboolean *failed)
+             gint64 *start, guint64 *played, guint64 *skipped, gboolean *failed)
 {
-  gint64 start = g_get_monotonic_time (), first_ts = 0;
+  gint64 first_ts = 0, last_ts = 0;
+  guint64 n = 0;
   gboolean have_first = FALSE;
+
+  if (*start == 0)
+    *start = g_get_monotonic_time ();
 
   for (;;)
     {
@@ -692,12 +698,19 @@ s_play_pass (OlRecording *rec, const char *path, char **names, GHashTable *table
           return FALSE;
         }
       if (m == NULL)
-        return TRUE;
+        {
+          double span_us = (double) (last_ts - first_ts) / 1000.0 / opt_play_rate;
+
+          *start += (gint64) (n > 1 ? span_us + span_us / (double) (n - 1) : 0.0);
+          return TRUE;
+        }
       if (!have_first)
         first_ts = m->timestamp, have_first = TRUE;
+      last_ts = MAX (last_ts, m->timestamp);
+      n++;
       /* Absolute deadlines from the recorded timestamps: nothing drifts. */
       offset_us = (double) (m->timestamp - first_ts) / 1000.0 / opt_play_rate;
-      if (!s_wait_until (start + (gint64) MAX (offset_us, 0.0)))
+      if (!s_wait_until (*start + (gint64) MAX (offset_us, 0.0)))
         return FALSE;
       ps = g_hash_table_lookup (table, m->name);
       if (ps == NULL)
@@ -738,7 +751,7 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
   guint64 played = 0, skipped = 0;
   gsize said = 0;
   gboolean failed = FALSE, damaged, stopped = FALSE;
-  gint64 t0;
+  gint64 t0, pass_start = 0;
   guint passes = 0;
 
   if (!(opt_play_rate >= 1e-3 && opt_play_rate <= 1e3))
@@ -796,8 +809,8 @@ cli_cmd_play (const CliGlobals *g, int argc, char **argv)
         ol_recording_rewind (rec);
       /* (A recording without any message plays at once.) */
       stopped = names->len > 1
-                && !s_play_pass (rec, path, (char **) names->pdata, table, &played, &skipped,
-                                 &failed);
+                && !s_play_pass (rec, path, (char **) names->pdata, table, &pass_start,
+                                 &played, &skipped, &failed);
       json_decref (d);
       d = ol_recording_describe (rec);
       /* Each problem is said once, the first time a pass meets it. */
