@@ -91,8 +91,9 @@ struct OlRecorder {
   OlMcapWriter *mcap;          /* (owned) the writer thread's once started */
   GMainContext *context;       /* (owned) the receiver's; set before its report */
   atomic_bool stop;            /* the receiver ends */
-  gboolean stopped;            /* the caller's: stop ran */
-  GError *stop_error;          /* (owned) (nullable) the caller's: what stop said */
+  OlMutex stop_lock;           /* guards stopped and stop_error: stop from any thread */
+  gboolean stopped;            /* stop ran */
+  GError *stop_error;          /* (owned) (nullable) what stop said */
 
   OlMutex lock;                /* guards what follows */
   OlCond cond;                 /* messages queued, room made, end */
@@ -631,6 +632,7 @@ s_recorder_free_fields (OlRecorder *rec)
   g_hash_table_unref (rec->by_name);
   g_ptr_array_unref (rec->streams);
   ol__mutex_clear (&rec->lock);
+  ol__mutex_clear (&rec->stop_lock);
   ol__cond_clear (&rec->cond);
   g_strfreev (rec->names);
   g_free (rec->path);
@@ -689,6 +691,7 @@ ol_recorder_start (const char *path, const OlRecorderOptions *options, GError **
   rec->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   rec->start_ns = ol__wall_time_ns ();
   ol__mutex_init (&rec->lock);
+  ol__mutex_init (&rec->stop_lock);
   ol__cond_init (&rec->cond);
   ol__startup_init (&rec->startup);
   atomic_init (&rec->stop, FALSE);
@@ -729,7 +732,10 @@ ol_recorder_get_stats (OlRecorder *rec, OlRecorderStats *stats)
 gboolean
 ol_recorder_stop (OlRecorder *rec, GError **error)
 {
+  gboolean ok = TRUE;
+
   g_return_val_if_fail (rec != NULL, FALSE);
+  ol__mutex_lock (&rec->stop_lock);
   if (!rec->stopped)
     {
       rec->stopped = TRUE;
@@ -748,9 +754,10 @@ ol_recorder_stop (OlRecorder *rec, GError **error)
   if (rec->stop_error != NULL)
     {
       g_propagate_error (error, g_error_copy (rec->stop_error));
-      return FALSE;
+      ok = FALSE;
     }
-  return TRUE;
+  ol__mutex_unlock (&rec->stop_lock);
+  return ok;
 }
 
 void

@@ -980,7 +980,15 @@ s_survey (OlRecording *rec)
       json_t *m = json_object_get (json_object_get (meta_streams, key), "missed");
 
       if (json_object_get (s->entry, "encoding") == NULL)
-        json_object_set_new (s->entry, "encoding", json_string ("json"));
+        {
+          /* Error messages only: the recorder's word, else JSON. */
+          json_t *enc = json_object_get (json_object_get (meta_streams, key), "encoding");
+          OlEncoding e;
+
+          json_object_set_new (s->entry, "encoding",
+                               json_string (ol_encoding_from_name (json_string_value (enc), &e)
+                                            ? ol_encoding_name (e) : "json"));
+        }
       json_object_set_new (s->entry, "messages", json_integer ((json_int_t) s->messages));
       json_object_set_new (s->entry, "errors", json_integer ((json_int_t) s->errors));
       json_object_set_new (s->entry, "missed",
