@@ -324,7 +324,9 @@ test_play_hz (void)
     g_printerr ("recorded %.4f Hz, played %.4f Hz\n", recorded, measured);
   g_assert_cmpfloat (fabs (measured - recorded) / recorded, <, 0.005);
   /* At the end it says so and exits 0. */
-  g_assert_nonnull (tu_wait_line (play, "oneliner play: played", 30000));
+  g_clear_pointer (&out, g_free);
+  out = tu_wait_line (play, "oneliner play: played", 30000);
+  g_assert_nonnull (out);
   g_assert_true (tu_wait (play, 10000, &status));
   g_assert_cmpint (status, ==, 0);
   s_rm_rf (dir);
