@@ -11,14 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-/* Exit codes (README, "The oneliner command"). */
-enum {
-  EXIT_OK = 0,
-  EXIT_ERROR = 1,   /* the server answered with an error */
-  EXIT_USAGE = 2,   /* bad command line */
-  EXIT_TIMEOUT = 3, /* no answer within --timeout */
-  EXIT_SERVER_GONE = 4, /* echo, hz: the stream server is gone */
-};
+#include "oneliner_record.h"
 
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
@@ -49,6 +42,9 @@ typedef struct {
   CommandFunc func;
   int min_args, max_args;
   GOptionEntry *entries;
+  /* (nullable) a command that makes no OlClient of this process: run
+   * instead of func, with the global options */
+  int (*local) (const CliGlobals *globals, int argc, char **argv);
 } Command;
 
 static const Command *s_command;
@@ -88,6 +84,12 @@ s_safe (const char *text, gssize len, gboolean json)
         }
     }
   return g_string_free (out, FALSE);
+}
+
+char *
+cli_safe (const char *text, gssize len, gboolean json)
+{
+  return s_safe (text, len, json);
 }
 
 static int
@@ -1242,20 +1244,20 @@ static const Command s_commands[] = {
     "result as JSON. ARGS_JSON is a JSON array, KWARGS_JSON a JSON object:\n"
     "  oneliner call stage move_to '[1, 12.5]'\n"
     "  oneliner call stage move_to '[]' '{\"axis\": 1, \"mm\": 12.5}'",
-    s_cmd_call, 2, 4, NULL },
+    s_cmd_call, 2, 4, NULL, NULL },
   { "call-named", "NAME [ARGS_JSON] [KWARGS_JSON]",
     "Call the named call NAME: ARGS_JSON replaces its default args by position,\n"
     "KWARGS_JSON updates its default kwargs. Prints the result as JSON.",
-    s_cmd_call_named, 1, 3, NULL },
+    s_cmd_call_named, 1, 3, NULL, NULL },
   { "list", "", "List every callable with its signature, and the named calls.",
-    s_cmd_list, 0, 0, s_list_entries },
+    s_cmd_list, 0, 0, s_list_entries, NULL },
   { "version", "", "Print the client's and the server's versions.",
-    s_cmd_version, 0, 0, NULL },
+    s_cmd_version, 0, 0, NULL, NULL },
   { "streams", "", "List every stream: kind, rate, enabled, encoding, the unit of its\n"
     "description, measured rate, overruns, dropped, and the messages sent in\n"
     "warning and in alarm ('-': the stream has no limits). With --json, print\n"
     "the whole reply instead: every stream's entry with its description,\n"
-    "indented, keys sorted.", s_cmd_streams, 0, 0, s_streams_entries },
+    "indented, keys sorted.", s_cmd_streams, 0, 0, s_streams_entries, NULL },
   { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
     "view of the payload. A described stream's values are shown with their\n"
     "unit and precision (an array as its length and first samples, an object\n"
@@ -1263,21 +1265,41 @@ static const Command s_commands[] = {
     "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
     "if no message arrives within --timeout, 4 if the stream server is gone\n"
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
-    s_cmd_echo, 1, 1, s_echo_entries },
+    s_cmd_echo, 1, 1, s_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
     "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
     "the stream server is gone (lost, or not reachable within 2 s) unless\n"
     "--wait-server is given.",
-    s_cmd_hz, 1, 1, s_hz_entries },
-  { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL },
+    s_cmd_hz, 1, 1, s_hz_entries, NULL },
+  { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL, NULL },
   { "mounts", "", "List the servers a relay mounts: state (up/down), calls forwarded,\n"
     "replies, calls refused because the upstream was unreachable, stream messages\n"
-    "relayed.", s_cmd_mounts, 0, 0, NULL },
+    "relayed.", s_cmd_mounts, 0, 0, NULL, NULL },
   { "disable", "NAME", "Disable stream NAME on the server: a periodic stream's callable is\n"
-    "then not called at all.", s_cmd_disable, 1, 1, NULL },
+    "then not called at all.", s_cmd_disable, 1, 1, NULL, NULL },
   { "keygen", "NAME", "Write a new CURVE key pair: NAME.key (the secret key, mode 0600)\n"
     "and NAME.pub (the public key). Existing files are never overwritten.\n"
-    "Needs no server.", s_cmd_keygen, 1, 1, NULL },
+    "Needs no server.", s_cmd_keygen, 1, 1, NULL, NULL },
+  { "record", "[--all | NAME...]", "Record streams to an MCAP file (docs/RECORDING.md): every message\n"
+    "received, in the order of receipt, until --duration, --count, Ctrl-C or\n"
+    "SIGTERM; the file is then complete. On a terminal a line on stderr shows\n"
+    "the progress each second; a last line says what was recorded.",
+    NULL, 0, G_MAXINT, cli_record_entries, cli_cmd_record },
+  { "info", "FILE", "Say what a recording holds: its streams, messages, time span, rates,\n"
+    "missed messages, errors, size and compression, whether it was cut off,\n"
+    "and its damaged parts (exit 1 for a file cut off or damaged). Needs no\n"
+    "server.", NULL, 1, 1, NULL, cli_cmd_info },
+  { "play", "FILE [NAME...]", "Serve a recording: a server in this process publishes the recorded\n"
+    "streams (or those named) under their names, encodings and descriptions,\n"
+    "with the recorded timing (--rate X: X times as fast), and stops at the\n"
+    "end (--loop: plays again). Sequence numbers are the server's own, from 1.\n"
+    "Exit 1 at the end if a part of the file could not be played.",
+    NULL, 1, G_MAXINT, cli_play_entries, cli_cmd_play },
+  { "export", "FILE --csv [-o DIR] [NAME...]", "Write numeric, array and object streams of a recording as CSV\n"
+    "(RFC 4180): timestamp (s since the epoch), sequence, then the value, a\n"
+    "column per sample of an array or per field of an object. One stream goes\n"
+    "to stdout, several to DIR, one NAME.csv each. Needs no server.",
+    NULL, 1, G_MAXINT, cli_export_entries, cli_cmd_export },
 };
 
 /* Writes text to path, created with mode; never overwrites. */
@@ -1418,6 +1440,11 @@ main (int argc, char **argv)
 
   if (s_command->func == s_cmd_keygen)
     return s_cmd_keygen (NULL, argc, argv);
+  if (s_command->local != NULL)
+    {
+      CliGlobals globals = { opt_rpc, opt_stream, opt_secret_key, opt_server_key, opt_timeout };
+      return s_command->local (&globals, argc, argv);
+    }
   if ((opt_secret_key == NULL) != (opt_server_key == NULL))
     return s_usage_error ("--secret-key and --server-key go together");
   if (opt_secret_key != NULL)
