@@ -776,6 +776,8 @@ s_message (Loaded *l, const Entry *e)
 /* ------------------------------------------------------------------------ */
 /* Reading */
 
+/* Whether the recording has stream name: a channel of it, or a stream the
+ * recorder listed (once surveyed), even one that sent nothing. */
 static gboolean
 s_known (OlRecording *rec, const char *name)
 {
@@ -786,7 +788,8 @@ s_known (OlRecording *rec, const char *name)
   while (g_hash_table_iter_next (&it, NULL, &value))
     if (strcmp (((RChannel *) value)->topic, name) == 0)
       return TRUE;
-  return FALSE;
+  return rec->survey != NULL
+         && json_object_get (json_object_get (rec->survey, "streams"), name) != NULL;
 }
 
 static gboolean

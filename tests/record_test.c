@@ -851,6 +851,57 @@ test_start_errors (Fixture *f, gconstpointer data)
   }
 }
 
+/* A stream recorded that sent nothing is in the recording all the same:
+ * listed with no message, and read as empty rather than refused. */
+static void
+test_silent_stream (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = s_path (f, "silent.mcap");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlStreamWriter) silent = NULL;
+  g_autoptr (OlRecording) r = NULL;
+  g_autoptr (json_t) d = NULL;
+  g_autoptr (GPtrArray) json_messages = NULL;
+  const char *const names[] = { "t/json", "t/silent", NULL };
+  const char *const only_silent[] = { "t/silent", NULL };
+  const char *const only_json[] = { "t/json", NULL };
+  OlRecorderOptions o = { 0 };
+  OlRecorder *rec;
+  OlStreamMessage *m;
+
+  (void) data;
+  silent = ol_server_add_pushed_stream (f->server, "t/silent", OL_ENCODING_JSON, NULL, &error);
+  g_assert_no_error (error);
+  o.rpc_endpoint = ol_server_get_rpc_endpoint (f->server);
+  o.stream_endpoint = ol_server_get_stream_endpoint (f->server);
+  o.streams = names;
+  rec = ol_recorder_start (path, &o, &error);
+  g_assert_no_error (error);
+  for (gint64 end = g_get_monotonic_time () + WAIT_MS * 1000; s_messages (rec) < 5;)
+    {
+      g_autoptr (json_t) v = json_integer (1);
+
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_assert_true (ol_stream_writer_push_json (f->json, v, NULL));
+      g_usleep (10000);
+    }
+  g_assert_true (ol_recorder_stop (rec, &error));
+  ol_recorder_free (rec);
+
+  r = ol_recording_open (path, &error);
+  g_assert_no_error (error);
+  d = ol_recording_describe (r);
+  g_assert_nonnull (json_object_get (json_object_get (d, "streams"), "t/silent"));
+  g_assert_cmpint (json_integer_value (json_object_get (
+    json_object_get (json_object_get (d, "streams"), "t/silent"), "messages")), ==, 0);
+  m = ol_recording_next (r, only_silent, &error);
+  g_assert_no_error (error);
+  g_assert_null (m);
+  ol_recording_rewind (r);
+  json_messages = s_read_all (r, only_json);
+  g_assert_cmpuint (json_messages->len, >=, 5);
+}
+
 /* A write that fails (a full disk, a file too large) stops the recording:
  * stop returns the error, and the file reads as one cut off. */
 static void
@@ -936,6 +987,7 @@ main (int argc, char **argv)
 #define ADD(path, fn, data) \
   g_test_add (path, Fixture, data, setup, fn, teardown)
   ADD ("/record/roundtrip/zstd", test_roundtrip, GINT_TO_POINTER (OL_COMPRESSION_ZSTD));
+  ADD ("/record/silent-stream", test_silent_stream, NULL);
   ADD ("/record/roundtrip/none", test_roundtrip, GINT_TO_POINTER (OL_COMPRESSION_NONE));
   ADD ("/record/cut", test_cut, NULL);
   ADD ("/record/damaged/none", test_damaged, GINT_TO_POINTER (OL_COMPRESSION_NONE));

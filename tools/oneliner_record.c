@@ -229,7 +229,8 @@ s_record_tick (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   ol_recorder_get_stats (run->recorder, &st);
-  if (g_atomic_int_get (&s_stop) != 0 || (run->end_us != 0 && now >= run->end_us)
+  /* A recording that failed (a full disk) ends at once: stop says why. */
+  if (g_atomic_int_get (&s_stop) != 0 || st.failed || (run->end_us != 0 && now >= run->end_us)
       || (opt_rec_count > 0 && st.messages >= (guint64) opt_rec_count))
     {
       g_main_loop_quit (run->loop);
