@@ -349,7 +349,7 @@ ol__pusher_close (OlPusher *p)
 
 gboolean
 ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
-                 OlEncoding encoding, GError **error)
+                 OlEncoding encoding, gint64 timestamp, GError **error)
 {
   PushItem *item;
   gboolean wake;
@@ -395,7 +395,7 @@ ol__pusher_push (OlPusher *p, OlStream *st, GBytes *payload, guint8 status,
     .status = status,
     .encoding = encoding,
     .sequence = atomic_fetch_add (&st->sequence, 1) + 1,
-    .timestamp = ol__wall_time_ns (),
+    .timestamp = timestamp == OL__PUSH_NOW ? ol__wall_time_ns () : timestamp,
   };
   if (encoding == OL_ENCODING_IMAGE)
     item->header.image = st->image;
@@ -443,6 +443,13 @@ ol_stream_writer_unref (OlStreamWriter *w)
 gboolean
 ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
 {
+  return ol_stream_writer_push_bytes_at (w, payload, OL__PUSH_NOW, error);
+}
+
+gboolean
+ol_stream_writer_push_bytes_at (OlStreamWriter *w, GBytes *payload, gint64 timestamp,
+                                GError **error)
+{
   OlStream *st;
   guint8 status = OL_STATUS_OK;
 
@@ -471,7 +478,7 @@ ol_stream_writer_push_bytes (OlStreamWriter *w, GBytes *payload, GError **error)
       if (!ol__stream_check_value (st, value, &status, OL_ERROR_INVALID_ARGS, error))
         return FALSE;
     }
-  return ol__pusher_push (w->pusher, st, payload, status, st->encoding, error);
+  return ol__pusher_push (w->pusher, st, payload, status, st->encoding, timestamp, error);
 }
 
 static void
@@ -482,6 +489,13 @@ s_free_text (gpointer text)
 
 gboolean
 ol_stream_writer_push_json (OlStreamWriter *w, json_t *value, GError **error)
+{
+  return ol_stream_writer_push_json_at (w, value, OL__PUSH_NOW, error);
+}
+
+gboolean
+ol_stream_writer_push_json_at (OlStreamWriter *w, json_t *value, gint64 timestamp,
+                               GError **error)
 {
   char *text;
   guint8 status;
@@ -505,7 +519,8 @@ ol_stream_writer_push_json (OlStreamWriter *w, json_t *value, GError **error)
       return FALSE;
     }
   payload = g_bytes_new_with_free_func (text, strlen (text), s_free_text, text);
-  return ol__pusher_push (w->pusher, w->stream, payload, status, OL_ENCODING_JSON, error);
+  return ol__pusher_push (w->pusher, w->stream, payload, status, OL_ENCODING_JSON, timestamp,
+                          error);
 }
 
 gboolean
@@ -522,10 +537,17 @@ ol_stream_writer_push_data (OlStreamWriter *w, const void *data, gsize size,
 gboolean
 ol_stream_writer_push_error (OlStreamWriter *w, const GError *failure, GError **error)
 {
+  return ol_stream_writer_push_error_at (w, failure, OL__PUSH_NOW, error);
+}
+
+gboolean
+ol_stream_writer_push_error_at (OlStreamWriter *w, const GError *failure, gint64 timestamp,
+                                GError **error)
+{
   g_autoptr (GBytes) payload = NULL;
 
   g_return_val_if_fail (w != NULL && failure != NULL, FALSE);
   payload = ol__stream_error_payload (failure);
   return ol__pusher_push (w->pusher, w->stream, payload, OL_STATUS_ERROR,
-                          OL_ENCODING_JSON, error);
+                          OL_ENCODING_JSON, timestamp, error);
 }

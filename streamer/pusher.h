@@ -37,10 +37,16 @@ gboolean ol__pusher_start (OlPusher *pusher, const char *inproc_endpoint,
 /* Sends what is queued, stops the thread; later pushes fail. Idempotent. */
 void ol__pusher_close (OlPusher *pusher);
 
+/* The timestamp argument of ol__pusher_push that means "the time of the
+ * push". */
+#define OL__PUSH_NOW G_MININT64
+
 /* Queues one message of stream (payload referenced, not copied). status and
- * encoding describe the payload. */
+ * encoding describe the payload; timestamp (ns since the epoch) is the
+ * header's, or OL__PUSH_NOW. */
 gboolean ol__pusher_push (OlPusher *pusher, OlStream *stream, GBytes *payload,
-                          guint8 status, OlEncoding encoding, GError **error);
+                          guint8 status, OlEncoding encoding, gint64 timestamp,
+                          GError **error);
 
 /* An OlStreamWriter bound to stream. (transfer full) */
 OlStreamWriter *ol__stream_writer_new (OlPusher *pusher, OlStream *stream);

@@ -3,14 +3,11 @@
  * recording the play. Files go to a fresh temporary directory per test, and
  * servers to free loopback ports, so two runs at once do not meet.
  *
- * No timing of the machine is asserted. Where timestamps are compared, the
- * quantity compared is one that play reproduces from the file: it publishes
- * message i at start + (t_i - t_0) on absolute deadlines, so a late push
- * never delays the next ones, and the spacing of the replayed timestamps is
- * the recorded spacing plus the lateness of single pushes. The median of
- * that lateness over every message is compared with a bound (20 ms) two
- * orders of magnitude above what an idle machine shows (tens of us), which
- * only a machine stalled for most of a pass exceeds. */
+ * No timing of the machine is asserted. Play publishes message i at
+ * start + (t_i - t_0) on absolute deadlines and stamps it with that time of
+ * its schedule (ol_stream_writer_push_bytes_at), not with the time of its
+ * push: the replayed timestamps are the recorded ones shifted by one
+ * constant a pass, exactly, however late a push was. */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -166,13 +163,6 @@ s_total (GHashTable *t)
   return n;
 }
 
-static int
-s_compare_i64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-  return x < y ? -1 : x > y;
-}
-
 /* Records the demo server's streams for 3 s; info counts what the recorder
  * wrote; play serves the file (looping) and a second recording of the play
  * holds a whole pass of every stream: the same payloads in the same order,
@@ -243,8 +233,6 @@ test_record_info_play (void)
     {
       Series *sa = value, *sb = g_hash_table_lookup (tb, key);
       guint n = sa->payloads->len, found = G_MAXUINT;
-      g_autoptr (GArray) lateness = g_array_new (FALSE, FALSE, sizeof (gint64));
-      gint64 median;
 
       g_assert_nonnull (sb);
       for (guint j = 0; found == G_MAXUINT && j + n <= sb->payloads->len; j++)
@@ -264,19 +252,16 @@ test_record_info_play (void)
           gint64 da = g_array_index (sa->stamps, gint64, i) - g_array_index (sa->stamps, gint64, 0);
           gint64 db = g_array_index (sb->stamps, gint64, found + i)
                       - g_array_index (sb->stamps, gint64, found);
-          gint64 d = ABS (db - da);
 
-          g_array_append_val (lateness, d);
+          /* The recorded timestamps shifted by one constant. */
+          if (db != da)
+            g_error ("stream %s, message %u of the pass: %" G_GINT64_FORMAT " ns after the "
+                     "first played, %" G_GINT64_FORMAT " ns recorded", (const char *) key, i,
+                     db, da);
           /* The server's own numbers, contiguous within the pass. */
           g_assert_cmpuint (g_array_index (sb->sequences, guint64, found + i), ==,
                             g_array_index (sb->sequences, guint64, found) + i);
         }
-      g_array_sort (lateness, s_compare_i64);
-      median = g_array_index (lateness, gint64, lateness->len / 2);
-      if (g_test_verbose ())
-        g_printerr ("%s: %u messages, median |spacing difference| %" G_GINT64_FORMAT " ns\n",
-                    (const char *) key, n, median);
-      g_assert_cmpint (median, <, 20 * 1000 * 1000);
     }
   s_rm_rf (dir);
 }

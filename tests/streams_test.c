@@ -554,6 +554,72 @@ test_pushed_mark (Fixture *f, gconstpointer data)
   zmq_close (sub);
 }
 
+/* Pushes with a timestamp of the application's (an acquisition clock, a
+ * replay) carry exactly that timestamp; the others the time of the push. */
+static void
+test_pushed_timestamps (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlStreamWriter) writer = ol_server_add_pushed_stream (
+    f->server, "stamped", OL_ENCODING_JSON, NULL, &error);
+  static const gint64 stamps[] = { 1, -5000000000, G_GINT64_CONSTANT (1700000000123456789),
+                                   0, G_MAXINT64 };
+  g_autoptr (GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY, "busy");
+  gint64 before, after;
+
+  (void) data;
+  g_assert_no_error (error);
+  g_assert_true (ol_client_configure_stream (f->client, "stamped", OL_STORAGE_QUEUE, 0, &error));
+  /* Probes (stamped now) until the subscription is live. */
+  for (int i = 0;; i++)
+    {
+      g_autoptr (json_t) v = json_string ("probe");
+      g_autoptr (OlStreamMessage) m = NULL;
+
+      g_assert_cmpint (i, <, 200);
+      before = g_get_real_time () * 1000;
+      g_assert_true (ol_stream_writer_push_json (writer, v, &error));
+      m = ol_client_get_stream (f->client, "stamped", 50, NULL);
+      after = g_get_real_time () * 1000;
+      if (m != NULL)
+        {
+          /* Within the push's bracket (the wall clock may only step). */
+          g_assert_cmpint (m->timestamp, >=, before - 1000);
+          g_assert_cmpint (m->timestamp, <=, after + 1000);
+          break;
+        }
+    }
+  g_usleep (200 * 1000);
+  /* Drop the probes that were still on their way. */
+  {
+    g_autoptr (GPtrArray) probes = ol_client_pop_stream (f->client, "stamped", 1000, 0, NULL);
+    (void) probes;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (stamps); i++)
+    {
+      g_autoptr (json_t) v = json_integer ((json_int_t) i);
+      g_autoptr (GBytes) b = g_bytes_new_static ("7", 1);
+
+      if (i % 3 == 0)
+        g_assert_true (ol_stream_writer_push_json_at (writer, v, stamps[i], &error));
+      else if (i % 3 == 1)
+        g_assert_true (ol_stream_writer_push_bytes_at (writer, b, stamps[i], &error));
+      else
+        g_assert_true (ol_stream_writer_push_error_at (writer, failure, stamps[i], &error));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (stamps); i++)
+    {
+      g_autoptr (GPtrArray) got = ol_client_pop_stream (f->client, "stamped", 1, 10000, &error);
+      OlStreamMessage *m;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (got->len, ==, 1);
+      m = got->pdata[0];
+      g_assert_cmpint (m->timestamp, ==, stamps[i]);
+      g_assert_cmpuint (!!(m->status & OL_STATUS_ERROR), ==, i % 3 == 2);
+    }
+}
+
 /* Cache keeps only the latest; queue overflow is counted exactly. */
 static void
 test_cache_and_queue (Fixture *f, gconstpointer data)
@@ -685,6 +751,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add ("/streams/" path, Fixture, NULL, setup, fn, teardown)
   ADD ("pushed-mark", test_pushed_mark);
+  ADD ("pushed-timestamps", test_pushed_timestamps);
   ADD ("sequence-contiguous", test_sequence_contiguous);
   ADD ("groups", test_groups);
   ADD ("image-metadata", test_image_metadata);

@@ -560,7 +560,7 @@ s_wait_until (gint64 deadline)
 /* Publishes one recorded message on its stream; FALSE (with a reason) if it
  * could not be. */
 static gboolean
-s_play_push (PlayStream *ps, const OlStreamMessage *m, GError **error)
+s_play_push (PlayStream *ps, const OlStreamMessage *m, gint64 timestamp, GError **error)
 {
   gint64 give_up = g_get_monotonic_time () + PLAY_BUSY_MAX_US;
 
@@ -595,10 +595,10 @@ s_play_push (PlayStream *ps, const OlStreamMessage *m, GError **error)
           failure = g_error_new_literal (g_quark_from_string (domain),
                                          (gint) CLAMP (s_int (v, "code", 0), 0, G_MAXINT),
                                          message);
-          ok = ol_stream_writer_push_error (ps->writer, failure, error);
+          ok = ol_stream_writer_push_error_at (ps->writer, failure, timestamp, error);
         }
       else
-        ok = ol_stream_writer_push_bytes (ps->writer, m->payload, error);
+        ok = ol_stream_writer_push_bytes_at (ps->writer, m->payload, timestamp, error);
       if (ok || !g_error_matches (*error, OL_ERROR, OL_ERROR_BUSY)
           || g_get_monotonic_time () > give_up || g_atomic_int_get (&s_stop) != 0)
         return ok;
@@ -680,9 +680,13 @@ s_play_pass (OlRecording *rec, const char *path, char **names, GHashTable *table
   gint64 first_ts = 0, last_ts = 0;
   guint64 n = 0;
   gboolean have_first = FALSE;
+  gint64 wall_start_ns;
 
   if (*start == 0)
     *start = g_get_monotonic_time ();
+  /* The messages carry the times of the schedule, not of their pushes: the
+   * recorded timestamps shifted by one constant a pass (scaled by --rate). */
+  wall_start_ns = (g_get_real_time () + (*start - g_get_monotonic_time ())) * 1000;
 
   for (;;)
     {
@@ -716,7 +720,12 @@ s_play_pass (OlRecording *rec, const char *path, char **names, GHashTable *table
       ps = g_hash_table_lookup (table, m->name);
       if (ps == NULL)
         continue;
-      if (s_play_push (ps, m, &error))
+      if (s_play_push (ps, m,
+                       wall_start_ns + (opt_play_rate == 1.0
+                                        ? m->timestamp - first_ts
+                                        : (gint64) ((double) (m->timestamp - first_ts)
+                                                    / opt_play_rate)),
+                       &error))
         {
           ps->played++;
           (*played)++;

@@ -144,6 +144,20 @@ OL_API
 gboolean ol_stream_writer_push_error (OlStreamWriter *writer,
                                       const GError *failure, GError **error);
 
+/* The same three with the message's timestamp given (ns since the epoch, as
+ * the header carries it) instead of the time of the push: for data stamped
+ * where it was acquired (a DAQ's clock) or replayed from a recording. Any
+ * value is taken as it is; readers order by sequence number, not time. */
+OL_API
+gboolean ol_stream_writer_push_bytes_at (OlStreamWriter *writer, GBytes *payload,
+                                         gint64 timestamp, GError **error);
+OL_API
+gboolean ol_stream_writer_push_json_at (OlStreamWriter *writer, json_t *value,
+                                        gint64 timestamp, GError **error);
+OL_API
+gboolean ol_stream_writer_push_error_at (OlStreamWriter *writer, const GError *failure,
+                                         gint64 timestamp, GError **error);
+
 OL_API
 OlStreamWriter *ol_stream_writer_ref (OlStreamWriter *writer);
 OL_API
