@@ -274,27 +274,74 @@ test_play_hz (void)
 {
   g_autofree char *dir = s_tmp_dir ();
   g_autofree char *a = g_build_filename (dir, "sine.mcap", NULL);
-  g_autofree char *rpc = NULL, *se = NULL, *play_rpc = NULL, *play_se = NULL;
+  g_autofree char *play_rpc = NULL, *play_se = NULL;
   g_autofree char *out = NULL, *err = NULL;
-  g_autoptr (TuProcess) demo = tu_spawn_demo_server (&rpc, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlStreamWriter) writer = NULL;
   g_autoptr (TuProcess) play = NULL;
   g_autoptr (GHashTable) t = NULL;
   const char *const play_args[] = { "play", a, NULL };
+  const gint64 base = G_GINT64_CONSTANT (1700000000000000000);
   Series *s;
   double recorded, measured;
   const char *at;
   int status;
 
-  se = tu_demo_stream_endpoint (demo);
-  g_assert_cmpint (s_oneliner (&out, &err, "--rpc", rpc, "--stream", se, "record",
-                               "sensor/sine", "--duration", "8", "-o", a, NULL), ==, 0);
+  /* A recording of exactly 100 Hz: messages stamped 10 ms apart by the
+   * application (the machine's own scheduling would make the recorded rate
+   * differ from window to window), made with the recorder `record` uses.
+   * Message i is pushed slowly until the recorder's subscription is live
+   * (then every later one is received), then the rest in a row: the
+   * recorded ones are consecutive, 10 ms apart. */
+  writer = ol_server_add_pushed_stream (server, "sensor/sine", OL_ENCODING_JSON, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (server, &error));
+  {
+    const char *const names[] = { "sensor/sine", NULL };
+    OlRecorderOptions o = { 0 };
+    OlRecorderStats st = { 0 };
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    OlRecorder *recorder;
+
+    o.rpc_endpoint = ol_server_get_rpc_endpoint (server);
+    o.stream_endpoint = ol_server_get_stream_endpoint (server);
+    o.streams = names;
+    recorder = ol_recorder_start (a, &o, &error);
+    g_assert_no_error (error);
+    for (int i = 0; st.messages < 801; i++)
+      {
+        g_autoptr (json_t) v = json_real (sin (i / 50.0));
+
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_assert_true (ol_stream_writer_push_json_at (writer, v,
+                                                      base + (gint64) i * 10000000, &error));
+        ol_recorder_get_stats (recorder, &st);
+        if (st.messages == 0)
+          g_usleep (20 * 1000);
+        else if (st.messages + 50 < (guint64) i)
+          g_usleep (1000);   /* keep within the client's queue */
+        if (st.messages > 0 && i >= 2000)
+          {
+            /* Pushed enough; wait for the recorder to catch up. */
+            while (st.messages < 801 && g_get_monotonic_time () < deadline)
+              {
+                g_usleep (10 * 1000);
+                ol_recorder_get_stats (recorder, &st);
+              }
+          }
+      }
+    g_assert_true (ol_recorder_stop (recorder, &error));
+    ol_recorder_free (recorder);
+  }
   t = s_read (a);
   s = g_hash_table_lookup (t, g_intern_string ("sensor/sine"));
   g_assert_nonnull (s);
-  g_assert_cmpuint (s->stamps->len, >, 200);
+  g_assert_cmpuint (s->stamps->len, >=, 801);
   recorded = (s->stamps->len - 1) * 1e9
              / (double) (g_array_index (s->stamps, gint64, s->stamps->len - 1)
                          - g_array_index (s->stamps, gint64, 0));
+  g_assert_cmpfloat (fabs (recorded - 100.0), <, 1e-9);
 
   play = tu_spawn_server ("tools/oneliner", &play_rpc, play_args);
   play_se = tu_demo_stream_endpoint (play);
