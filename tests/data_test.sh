@@ -97,6 +97,9 @@ done
 # "serving" line, stops it with SIGTERM, expects exit 0 and "stopped".
 run_config () {
   desc=$1 prog=$2 file=$3
+  # Emptied here, before the program starts: its own redirection may come
+  # after the first look below.
+  : > "$tmp/out"
   "$prog" --config "$file" > "$tmp/out" 2> "$tmp/err" &
   pid=$!
   pids="$pids $pid"
