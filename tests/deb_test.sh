@@ -30,7 +30,12 @@ not_ok () {
   n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
   if [ -s "$tmp/log" ]; then sed 's/^/#   /' "$tmp/log" | tail -n 40; fi
 }
+# The packages and logs of this run are copied to OUT at the end (two runs
+# at once each check their own).
 finish () {
+  mkdir -p "$out"
+  rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
+  cp "$tmp"/src/*.deb "$tmp"/src/*.buildinfo "$tmp"/src/*.changes "$tmp"/*.log "$out"/ 2> /dev/null
   echo "1..$n"
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
@@ -54,23 +59,21 @@ mkdir -p "$tree"
    | tar --null -T - --ignore-failed-read -cf - 2> /dev/null) | tar -xf - -C "$tree" 2> "$tmp/log" \
   || { not_ok "copy of the source tree"; finish; }
 echo "# dpkg-buildpackage -us -uc -b (log: $out/build.log)"
-mkdir -p "$out"
-rm -f "$out"/*.deb
-if (cd "$tree" && nice -n 19 dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1; then
+if (cd "$tree" && nice -n 19 dpkg-buildpackage -us -uc -b) > "$tmp/build.log" 2>&1; then
   ok "dpkg-buildpackage -us -uc -b"
 else
-  tail -n 40 "$out/build.log" > "$tmp/log"
+  tail -n 40 "$tmp/build.log" > "$tmp/log"
   not_ok "dpkg-buildpackage -us -uc -b"
   finish
 fi
 arch=$(dpkg --print-architecture)
-cp "$tmp"/src/*.deb "$tmp"/src/*.buildinfo "$tmp"/src/*.changes "$out"/ 2> /dev/null
+debs=$tmp/src
 
 # --- What each package holds.
 # contains PACKAGE PATH...: every PATH (a grep -E pattern on ./PATH) is in it.
 contains () {
   pkg=$1; shift
-  deb=$out/${pkg}_${version}_$arch.deb
+  deb=$debs/${pkg}_${version}_$arch.deb
   : > "$tmp/log"
   if [ ! -f "$deb" ]; then
     echo "no $deb" > "$tmp/log"; not_ok "$pkg is built"; return
@@ -94,24 +97,24 @@ contains oneliner-gui usr/bin/oneliner-gui 'usr/share/man/man1/oneliner-gui\.1\.
   'usr/share/applications/org\.oneliner\.Gui\.desktop' \
   'usr/share/icons/hicolor/scalable/apps/org\.oneliner\.Gui\.svg'
 : > "$tmp/log"
-if dpkg-deb -c "$out/oneliner-tools_${version}_$arch.deb" 2> "$tmp/log" | grep -q 'liboneliner\.so'; then
+if dpkg-deb -c "$debs/oneliner-tools_${version}_$arch.deb" 2> "$tmp/log" | grep -q 'liboneliner\.so'; then
   echo "the library is in oneliner-tools" > "$tmp/log"
   not_ok "oneliner-tools does not carry the library"
 else
   ok "oneliner-tools does not carry the library"
 fi
 : > "$tmp/log"
-if dpkg-deb -f "$out/oneliner-tools_${version}_$arch.deb" Depends 2>> "$tmp/log" \
+if dpkg-deb -f "$debs/oneliner-tools_${version}_$arch.deb" Depends 2>> "$tmp/log" \
      | grep -q "liboneliner0 (>= $version)"; then
   ok "oneliner-tools depends on liboneliner0 (>= $version)"
 else
-  dpkg-deb -f "$out/oneliner-tools_${version}_$arch.deb" Depends >> "$tmp/log" 2>&1
+  dpkg-deb -f "$debs/oneliner-tools_${version}_$arch.deb" Depends >> "$tmp/log" 2>&1
   not_ok "oneliner-tools depends on liboneliner0 (>= $version)"
 fi
 
 # --- Extracted, the programs run with the extracted library.
 root=$tmp/root
-for deb in "$out"/*_"$version"_"$arch".deb; do dpkg -x "$deb" "$root"; done
+for deb in "$debs"/*_"$version"_"$arch".deb; do dpkg -x "$deb" "$root"; done
 libdir=$(dirname "$(find "$root/usr/lib" -name 'liboneliner.so.0' | head -n 1)")
 for p in oneliner oneliner-demo-server oneliner-relay oneliner-gui; do
   : > "$tmp/log"
@@ -134,12 +137,12 @@ fi
 
 # --- lintian.
 if command -v lintian > /dev/null 2>&1; then
-  changes=$(ls "$out"/oneliner_"$version"_*.changes | head -n 1)
-  lintian --tag-display-limit 0 "$changes" > "$out/lintian.log" 2>&1
-  sed 's/^/# lintian: /' "$out/lintian.log"
-  grep '^E: ' "$out/lintian.log" > "$tmp/log"
+  changes=$(ls "$debs"/oneliner_"$version"_*.changes | head -n 1)
+  lintian --tag-display-limit 0 "$changes" > "$tmp/lintian.log" 2>&1
+  sed 's/^/# lintian: /' "$tmp/lintian.log"
+  grep '^E: ' "$tmp/lintian.log" > "$tmp/log"
   if [ -s "$tmp/log" ]; then not_ok "lintian reports no error"
-  else ok "lintian reports no error ($(grep -c '^W: ' "$out/lintian.log") warnings)"; fi
+  else ok "lintian reports no error ($(grep -c '^W: ' "$tmp/lintian.log") warnings)"; fi
 else
   echo "ok $((n = n + 1)) - lintian # SKIP lintian is not installed"
   passed=$((passed + 1))
