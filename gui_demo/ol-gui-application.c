@@ -48,6 +48,7 @@ static const GOptionEntry s_options[] = {
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     "Write a PNG of the window as it is at the end (after --self-test, or when the "
     "window is closed)", "FILE" },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
   { NULL }
 };
 
@@ -75,6 +76,11 @@ ol_gui_application_handle_local_options (GApplication *app, GVariantDict *option
   OlGuiApplication *self = OL_GUI_APPLICATION (app);
   g_autofree char *screenshot = NULL;
 
+  if (g_variant_dict_contains (options, "version"))
+    {
+      printf ("oneliner-gui %s (protocol %d)\n", ol_version_string (), OL_PROTOCOL_VERSION);
+      return 0;
+    }
   g_variant_dict_lookup (options, "rpc", "s", &self->rpc);
   g_variant_dict_lookup (options, "stream", "s", &self->stream);
   g_variant_dict_lookup (options, "timeout", "i", &self->timeout_ms);

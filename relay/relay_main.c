@@ -14,6 +14,7 @@ static char **opt_relays = NULL;
 static char *opt_secret_key = NULL;
 static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
+static gboolean opt_version = FALSE;
 
 /* The keys of the command line, before the configuration file's. */
 static gboolean
@@ -71,6 +72,8 @@ static GOptionEntry s_entries[] = {
     "Public keys allowed in, one a line: KEY control|read-only [NAME] (re-read on change and SIGHUP)", "FILE" },
   { "require-keys", 0, 0, G_OPTION_ARG_NONE, &opt_require_keys,
     "Refuse to start without keys", NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
   { NULL }
 };
 
@@ -178,6 +181,11 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "oneliner-relay: %s (try --help)\n", error->message);
       return 2;
+    }
+  if (opt_version)
+    {
+      printf ("oneliner-relay %s (protocol %d)\n", ol_version_string (), OL_PROTOCOL_VERSION);
+      return 0;
     }
   if (argc > 1)
     {

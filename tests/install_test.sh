@@ -2,7 +2,8 @@
 # Out-of-tree build: installs the build into a temporary root, then builds the
 # oneliner command and the hello example against it with
 # `pkg-config --cflags --libs oneliner` alone, as a program outside this tree
-# would, and runs the command. Also checks that each installed header
+# would, and runs the command; finds the installed man pages through MANPATH
+# and checks the programs and data installed. Also checks that each installed header
 # compiles alone (tests/check_layers.py checks that programs include no
 # private header). TAP output.
 #
@@ -125,6 +126,45 @@ if [ -x "$tmp/oneliner" ]; then
     cat "$tmp/help" >> "$tmp/log"
     not_ok "the built oneliner --help runs"
   fi
+fi
+
+# --- Man pages, found through MANPATH; the data installed beside them.
+if command -v man > /dev/null 2>&1; then
+  : > "$tmp/log"
+  found=$(MANPATH=$root/share/man man -w oneliner 2>> "$tmp/log")
+  if [ "$found" = "$root/share/man/man1/oneliner.1" ]; then
+    ok "man -w oneliner finds the installed page through MANPATH"
+  else
+    echo "man -w oneliner: $found" >> "$tmp/log"
+    not_ok "man -w oneliner finds the installed page through MANPATH"
+  fi
+  : > "$tmp/log"
+  if MANPATH=$root/share/man MANWIDTH=80 LC_ALL=C.UTF-8 man oneliner > "$tmp/man" 2>> "$tmp/log" \
+     && grep -q "oneliner - call and inspect a oneliner server" "$tmp/man"; then
+    ok "man oneliner shows the installed page"
+  else
+    head -5 "$tmp/man" >> "$tmp/log"
+    not_ok "man oneliner shows the installed page"
+  fi
+else
+  echo "ok $((n = n + 1)) - man oneliner # SKIP man is not installed"
+fi
+: > "$tmp/log"
+for f in bin/oneliner bin/oneliner-demo-server bin/oneliner-relay \
+         share/man/man1/oneliner.1 share/man/man1/oneliner-demo-server.1 \
+         share/man/man1/oneliner-relay.1 share/doc/oneliner/examples/demo-server.json \
+         share/doc/oneliner/examples/relay.json; do
+  [ -f "$root/$f" ] || echo "missing: $f" >> "$tmp/log"
+done
+if [ -s "$tmp/log" ]; then not_ok "programs, man pages and example configurations installed"
+else ok "programs, man pages and example configurations installed"; fi
+: > "$tmp/log"
+if LD_LIBRARY_PATH=$libdir "$root/bin/oneliner" --version > "$tmp/out" 2>> "$tmp/log" \
+   && grep -q "^oneliner [0-9][0-9.]* (protocol [0-9]*)$" "$tmp/out"; then
+  ok "the installed oneliner --version runs: $(cat "$tmp/out")"
+else
+  cat "$tmp/out" >> "$tmp/log"
+  not_ok "the installed oneliner --version runs"
 fi
 
 echo "1..$n"

@@ -15,6 +15,7 @@ static double opt_speed = 500.0;
 static char *opt_secret_key = NULL;
 static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
+static gboolean opt_version = FALSE;
 
 /* The keys of the command line, before the configuration file's. */
 static gboolean
@@ -68,6 +69,8 @@ static GOptionEntry s_entries[] = {
     "Public keys allowed in, one a line: KEY control|read-only [NAME] (re-read on change and SIGHUP)", "FILE" },
   { "require-keys", 0, 0, G_OPTION_ARG_NONE, &opt_require_keys,
     "Refuse to start without keys", NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
   { NULL }
 };
 
@@ -208,6 +211,11 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "oneliner-demo-server: %s (try --help)\n", error->message);
       return 2;
+    }
+  if (opt_version)
+    {
+      printf ("oneliner-demo-server %s (protocol %d)\n", ol_version_string (), OL_PROTOCOL_VERSION);
+      return 0;
     }
   if (argc > 1)
     {

@@ -18,6 +18,7 @@ static char *opt_stream = NULL;
 static int opt_timeout = OL_CLIENT_DEFAULT_TIMEOUT_MS;
 static char *opt_secret_key = NULL;
 static char *opt_server_key = NULL;
+static gboolean opt_version = FALSE;
 
 static GOptionEntry s_global_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
@@ -30,6 +31,8 @@ static GOptionEntry s_global_entries[] = {
     "This client's secret key (oneliner keygen), for a server with keys", "FILE" },
   { "server-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_server_key,
     "The server's public key (its NAME.pub)", "FILE" },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
   { NULL }
 };
 
@@ -1399,6 +1402,11 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "oneliner: %s (try 'oneliner --help')\n", error->message);
       return EXIT_USAGE;
+    }
+  if (opt_version)
+    {
+      printf ("oneliner %s (protocol %d)\n", ol_version_string (), OL_PROTOCOL_VERSION);
+      return 0;
     }
   if (argc < 2)
     {
