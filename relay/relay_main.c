@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
+#include "tools/config_file.h"
 #include <string.h>
 
 static char *opt_rpc = NULL;
@@ -15,16 +16,23 @@ static char *opt_secret_key = NULL;
 static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
 
-/* The keys of the command line, before the configuration file's. */
+/* The configuration file, if any, with the command line's endpoints and keys
+ * in place of the file's; else the keys of the command line. */
 static gboolean
-s_set_keys (OlServer *server, GError **error)
+s_configure (OlServer *server, GError **error)
 {
+  const char *const overrides[] = { "rpc", opt_rpc, "stream", opt_stream,
+                                    "secret_key", opt_secret_key,
+                                    "authorized_keys", opt_authorized_keys, NULL };
+
   if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
     {
       g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
                            "--secret-key and --authorized-keys go together");
       return FALSE;
     }
+  if (opt_config != NULL)
+    return tool_config_load (server, opt_config, overrides, error);
   return opt_secret_key == NULL
          || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
 }
@@ -112,9 +120,7 @@ bad:
 static gboolean
 s_setup (OlServer *server, GError **error)
 {
-  if (!s_set_keys (server, error))
-    return FALSE;
-  if (opt_config && !ol_server_load_config (server, opt_config, error))
+  if (!s_configure (server, error))
     return FALSE;
   for (int i = 0; opt_mounts && opt_mounts[i]; i++)
     {

@@ -713,6 +713,78 @@ test_demo_config (void)
   g_unlink (path);
 }
 
+/* The command line wins over the configuration file: its endpoints are the
+ * ones served, in the demo server and in the relay alike. */
+static void
+test_config_command_line_wins (void)
+{
+  static const char *const programs[] = { "tools/oneliner-demo-server", "oneliner-relay" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *file_rpc = tu_ipc_endpoint ("cfg-rpc");
+  g_autofree char *file_stream = tu_ipc_endpoint ("cfg-stream");
+  g_autofree char *json = g_strdup_printf ("{\"rpc\": \"%s\", \"stream\": \"%s\"}",
+                                           file_rpc, file_stream);
+  int fd = g_file_open_tmp ("oneliner-config-XXXXXX.json", &path, &error);
+  const char *extra[] = { "--config", path, NULL };
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      g_autofree char *rpc = NULL;
+      g_autoptr (TuProcess) p = tu_spawn_server (programs[i], &rpc, extra);
+      g_autofree char *stream = tu_demo_stream_endpoint (p);
+
+      g_assert_true (g_str_has_prefix (rpc, "tcp://127.0.0.1:"));
+      g_assert_true (g_str_has_prefix (stream, "tcp://127.0.0.1:"));
+      {
+        Demo d = { p, rpc, stream };
+        CLI (&d, 0, NULL, NULL, "version");
+      }
+    }
+  g_unlink (path);
+}
+
+/* A configuration file that cannot be read: one line with the reason and
+ * no position. */
+static void
+test_config_unreadable (void)
+{
+  static const char *const programs[] = { "tools/oneliner-demo-server", "oneliner-relay" };
+  g_autofree char *dir = g_dir_make_tmp ("oneliner-config-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "nonexistent.json", NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      const char *argv[] = { programs[i], "--rpc", "tcp://127.0.0.1:*", "--stream",
+                             "tcp://127.0.0.1:*", "--config", missing, NULL };
+      const char *argv_dir[] = { programs[i], "--rpc", "tcp://127.0.0.1:*", "--stream",
+                                 "tcp://127.0.0.1:*", "--config", dir, NULL };
+      g_autofree char *err = NULL;
+      g_autofree char *err_dir = NULL;
+      g_autofree char *expected = g_strdup_printf ("%s: cannot be read: No such file or directory\n",
+                                                   missing);
+      g_autofree char *expected_dir = g_strdup_printf ("%s: cannot be read: Is a directory\n", dir);
+
+      g_assert_cmpint (tu_run (argv, 20000, NULL, &err), !=, 0);
+      g_assert_true (g_str_has_suffix (err, expected));
+      g_assert_null (strstr (err, ":-1"));
+      g_assert_cmpint (tu_run (argv_dir, 20000, NULL, &err_dir), !=, 0);
+      g_assert_true (g_str_has_suffix (err_dir, expected_dir));
+    }
+  {
+    g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (ol_server_load_config (server, missing, &error));
+    g_assert_nonnull (strstr (error->message, "cannot be read: No such file or directory"));
+    g_assert_null (strstr (error->message, "-1"));
+  }
+  g_rmdir (dir);
+}
+
 /* A server killed with SIGKILL: calls fail within their bound; a server
  * restarted on the same endpoint is found again by the same client. */
 static void
@@ -1002,6 +1074,8 @@ main (int argc, char **argv)
   g_test_add_func ("/process/demo/help", test_demo_help);
   g_test_add_func ("/process/demo/signals", test_demo_stops_on_signals);
   g_test_add_func ("/process/demo/config", test_demo_config);
+  g_test_add_func ("/process/config/command-line-wins", test_config_command_line_wins);
+  g_test_add_func ("/process/config/unreadable", test_config_unreadable);
   g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
   g_test_add_func ("/process/examples/hello", test_example_hello);
   g_test_add_func ("/process/stream-connection", test_stream_connection);

@@ -2,6 +2,7 @@
 #include <glib-unix.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
+#include "tools/config_file.h"
 #include <stdlib.h>
 
 #include "tools/demo_sensors.h"
@@ -16,16 +17,23 @@ static char *opt_secret_key = NULL;
 static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
 
-/* The keys of the command line, before the configuration file's. */
+/* The configuration file, if any, with the command line's endpoints and keys
+ * in place of the file's; else the keys of the command line. */
 static gboolean
-s_set_keys (OlServer *server, GError **error)
+s_configure (OlServer *server, GError **error)
 {
+  const char *const overrides[] = { "rpc", opt_rpc, "stream", opt_stream,
+                                    "secret_key", opt_secret_key,
+                                    "authorized_keys", opt_authorized_keys, NULL };
+
   if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
     {
       g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
                            "--secret-key and --authorized-keys go together");
       return FALSE;
     }
+  if (opt_config != NULL)
+    return tool_config_load (server, opt_config, overrides, error);
   return opt_secret_key == NULL
          || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
 }
@@ -231,10 +239,9 @@ main (int argc, char **argv)
     && (positions.writer = ol_server_add_pushed_stream (server, "stage/positions",
                                                         OL_ENCODING_JSON, NULL, &error)) != NULL
     && s_describe_pushed (server, positions.stage, &error)
-    && s_set_keys (server, &error)
     && demo_sensors_register (server, &error)
     && ol_server_add_named_call (server, "home_all", "stage", "home", home_args, NULL, &error)
-    && (opt_config == NULL || ol_server_load_config (server, opt_config, &error))
+    && s_configure (server, &error)
     && s_check_keys (server, &error) && ol_server_start (server, &error);
   json_decref (home_args);
   if (!ok)
