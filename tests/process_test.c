@@ -622,6 +622,60 @@ test_cli_hostile_descriptions (void)
   g_free (f.stream);
 }
 
+/* echo and hz ask the server first: an unknown stream is one line and exit
+ * 1 at once (however long --timeout), a disabled one is said and waited for. */
+static void
+test_cli_echo_unknown (Demo *d, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *hz_err = NULL;
+  g_autofree char *dis_err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *hz_out = NULL;
+  g_autofree char *dis_out = NULL;
+
+  (void) data;
+  CLI (d, 1, NULL, "no stream named \"nosuch/stream\"", "echo", "nosuch/stream", "--timeout",
+       "60000");
+  out = CLI_OUT_ERR (d, 1, &err, "echo", "nosuch/stream", "--timeout", "60000");
+  g_assert_cmpstr (out, ==, "");
+  hz_out = CLI_OUT_ERR (d, 1, &hz_err, "hz", "nosuch", "--duration", "60");
+  g_assert_cmpstr (hz_out, ==, "");
+  g_assert_nonnull (strstr (hz_err, "no stream named \"nosuch\""));
+  g_assert_null (strchr (hz_err, '\n') + 1 == hz_err + strlen (hz_err) ? NULL : hz_err);
+  dis_out = CLI_OUT_ERR (d, 3, &dis_err, "echo", "camera/frames", "--count", "1", "--timeout",
+                         "300");
+  g_assert_nonnull (strstr (dis_err, "oneliner: stream camera/frames is disabled: enable it "
+                                     "with `oneliner enable camera/frames`\n"));
+  g_assert_nonnull (strstr (dis_err, "no message within 300 ms"));
+}
+
+/* echo --timeout 0 watches a quiet stream until Ctrl-C. */
+static void
+test_cli_echo_forever (Demo *d, gconstpointer data)
+{
+  const char *argv[] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream, "echo",
+                         "events/log", "--timeout", "0", NULL };
+  g_autoptr (TuProcess) p = tu_spawn_merged (argv);
+  g_autofree char *line = NULL;
+  int status = -1;
+
+  (void) data;
+  /* Moves until one is seen (the first may come before the subscription). */
+  for (int i = 0; i < 40 && line == NULL; i++)
+    {
+      g_autofree char *mm = g_strdup_printf ("[1, %d]", 10 + i);
+      g_autofree char *out = CLI_OUT (d, 0, "call", "stage", "move_to", mm);
+
+      line = tu_wait_line (p, "moved", 500);
+      if (line == NULL)
+        g_assert_null (strstr (p->lines->str, "no message"));
+    }
+  g_assert_nonnull (line);
+  g_assert_true (tu_kill_wait (p, SIGINT, 10000, &status));
+  g_assert_cmpint (status, ==, 0);
+}
+
 static void
 test_cli_help (void)
 {
@@ -1067,6 +1121,10 @@ main (int argc, char **argv)
   g_test_add ("/process/cli/echo-limits", Demo, NULL, demo_setup, test_cli_echo_limits,
               demo_teardown);
   g_test_add ("/process/cli/echo-forms", Demo, NULL, demo_setup, test_cli_echo_forms,
+              demo_teardown);
+  g_test_add ("/process/cli/echo-unknown", Demo, NULL, demo_setup, test_cli_echo_unknown,
+              demo_teardown);
+  g_test_add ("/process/cli/echo-forever", Demo, NULL, demo_setup, test_cli_echo_forever,
               demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);

@@ -808,7 +808,8 @@ static int opt_echo_timeout = 5000;
 static GOptionEntry s_echo_entries[] = {
   { "count", 'n', 0, G_OPTION_ARG_INT, &opt_echo_count, "Stop after N messages (default: until Ctrl-C)", "N" },
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_echo_timeout,
-    "Fail if no message arrives within MS milliseconds (default 5000)", "MS" },
+    "Fail if no message arrives within MS milliseconds (default 5000; 0: wait until Ctrl-C "
+    "or --count)", "MS" },
   { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
     "Keep waiting while the stream server is gone (default: exit 4)", NULL },
   { NULL }
@@ -979,31 +980,61 @@ s_described_view (const OlStreamMessage *m, const Desc *d, GString *warned,
   return g_string_free (out, !shown);
 }
 
-/* The description of stream name, from one "streams" call bounded by the
- * grace a stream server gets to be reachable; NULL if it has none (a line
- * on stderr says why, if it could not be read or is malformed).
- * (transfer full) */
-static Desc *
-s_echo_description (OlClient *client, const char *name)
+/* What the server says of stream name, from one "streams" call bounded by
+ * the client's timeout and the grace a stream server gets to be reachable.
+ * Returns -1 to go on, *entry (transfer full) its entry, or NULL if the
+ * server did not answer (then "why" says so); else the exit status: the
+ * stream does not exist. A disabled stream is said on stderr. */
+static int
+s_stream_check (OlClient *client, const char *command, const char *name, json_t **entry,
+                char **why)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (json_t) streams = NULL;
   g_autofree char *safe_name = s_safe (name, -1, FALSE);
-  const char *why = NULL;
-  Desc *desc;
+  json_t *found;
 
+  *entry = NULL;
+  *why = NULL;
   ol_client_set_timeout (client, MIN (opt_timeout, SERVER_CONNECT_GRACE_US / 1000));
   streams = ol_client_list_streams (client, &error);
   ol_client_set_timeout (client, opt_timeout);
-  if (streams == NULL)
+  if (streams == NULL || !json_is_object (streams))
     {
-      g_autofree char *message = s_safe (error->message, -1, FALSE);
+      /* No answer (a plain PUB, say): go on as if the stream were there. */
+      *why = s_safe (error ? error->message : "not an object", -1, FALSE);
+      return -1;
+    }
+  found = json_object_get (streams, name);
+  if (found == NULL)
+    {
+      fprintf (stderr, "oneliner: %s %s: no stream named \"%s\" on the server "
+               "(oneliner streams lists them)\n", command, safe_name, safe_name);
+      return EXIT_ERROR;
+    }
+  if (json_is_false (json_object_get (found, "enabled")))
+    fprintf (stderr, "oneliner: stream %s is disabled: enable it with `oneliner enable %s`\n",
+             safe_name, safe_name);
+  *entry = json_incref (found);
+  return -1;
+}
 
+/* The description of stream entry; NULL if it has none (a line on stderr
+ * says why, if it could not be read or is malformed). (transfer full) */
+static Desc *
+s_echo_description (const char *name, json_t *entry, const char *not_read)
+{
+  g_autofree char *safe_name = s_safe (name, -1, FALSE);
+  const char *why = NULL;
+  Desc *desc;
+
+  if (not_read != NULL)
+    {
       fprintf (stderr, "oneliner: echo %s: stream descriptions not read (%s): values "
-               "shown as sent\n", safe_name, message);
+               "shown as sent\n", safe_name, not_read);
       return NULL;
     }
-  desc = s_desc_parse (json_object_get (streams, name), &why);
+  desc = s_desc_parse (entry, &why);
   if (desc == NULL && why != NULL)
     fprintf (stderr, "oneliner: echo %s: the stream's description is malformed (%s): "
              "values shown as sent\n", safe_name, why);
@@ -1065,10 +1096,11 @@ s_echo_loop (OlClient *client, const char *name, const Desc *desc, EchoCounts *c
       g_autoptr (OlStreamMessage) m = NULL;
       gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
 
-      /* Wait in slices so that Ctrl-C is seen. */
+      /* Wait in slices so that Ctrl-C is seen; --timeout 0 waits until then. */
       while (m == NULL && !s_interrupted)
         {
-          gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+          gint64 left = opt_echo_timeout == 0 ? 100
+                        : (deadline - g_get_monotonic_time ()) / 1000;
           g_clear_error (&error);
           g_main_context_iteration (NULL, FALSE);
           m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
@@ -1110,6 +1142,8 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (Desc) desc = NULL;
+  g_autoptr (json_t) entry = NULL;
+  g_autofree char *not_read = NULL;
   const char *name = argv[1];
   EchoCounts counts = { 0, 0, 0 };
   int status;
@@ -1122,7 +1156,10 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
   s_color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL
             && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
   /* Subscribed first: the messages sent meanwhile wait in the queue. */
-  desc = s_echo_description (client, name);
+  status = s_stream_check (client, "echo", name, &entry, &not_read);
+  if (status >= 0)
+    return status;
+  desc = s_echo_description (name, entry, not_read);
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
   status = s_echo_loop (client, name, desc, &counts);
   if (counts.warnings + counts.alarms > 0)
@@ -1164,12 +1201,18 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
   double duration, rate, mean, p99 = 0;
   ServerState server = { FALSE, FALSE };
   gboolean was_gone = FALSE;
+  g_autoptr (json_t) entry = NULL;
+  g_autofree char *not_read = NULL;
+  int status;
 
   (void) argc;
   if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
     return s_usage_error ("--duration must be a number of seconds > 0");
   if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 1000000, &error))
     return s_fail (name, error);
+  status = s_stream_check (client, "hz", name, &entry, &not_read);
+  if (status >= 0)
+    return status;
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
   start = g_get_monotonic_time ();
   end = start + (gint64) (opt_hz_duration * G_USEC_PER_SEC);
@@ -1263,7 +1306,8 @@ static const Command s_commands[] = {
     "unit and precision (an array as its length and first samples, an object\n"
     "field by field), and a message outside the stream's limits ends with\n"
     "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
-    "if no message arrives within --timeout, 4 if the stream server is gone\n"
+    "if no message arrives within --timeout (0: waits until Ctrl-C or --count),\n"
+    "1 at once if the server has no stream NAME, 4 if the stream server is gone\n"
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
     s_cmd_echo, 1, 1, s_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
