@@ -676,6 +676,19 @@ test_cli_echo_forever (Demo *d, gconstpointer data)
   g_assert_cmpint (status, ==, 0);
 }
 
+/* A malformed endpoint is a bad command line (exit 2), said with the option
+ * and the forms expected, whatever the command. */
+static void
+test_cli_bad_endpoint (void)
+{
+  CLI (NULL, 2, NULL, "oneliner: --stream foo: expected tcp://HOST:PORT, ipc://PATH or "
+       "inproc://NAME\n", "--stream", "foo", "echo", "x");
+  CLI (NULL, 2, NULL, "oneliner: --rpc foo: expected tcp://HOST:PORT, ipc://PATH or "
+       "inproc://NAME\n", "--rpc", "foo", "list");
+  CLI (NULL, 2, NULL, "--rpc tcp://localhost: expected", "--rpc", "tcp://localhost", "version");
+  CLI (NULL, 2, NULL, "--rpc udp://x:1: expected", "--rpc", "udp://x:1", "streams");
+}
+
 static void
 test_cli_help (void)
 {
@@ -1126,6 +1139,7 @@ main (int argc, char **argv)
               demo_teardown);
   g_test_add ("/process/cli/echo-forever", Demo, NULL, demo_setup, test_cli_echo_forever,
               demo_teardown);
+  g_test_add_func ("/process/cli/bad-endpoint", test_cli_bad_endpoint);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);

@@ -1423,6 +1423,48 @@ s_commands_help (void)
   return g_string_free (s, FALSE);
 }
 
+/* Whether endpoint has one of the forms tcp://HOST:PORT, ipc://PATH,
+ * inproc://NAME (PORT a number, or * where the command binds). */
+static gboolean
+s_endpoint_is_valid (const char *endpoint)
+{
+  const char *colon;
+  gsize port_len;
+
+  if (g_str_has_prefix (endpoint, "ipc://"))
+    return endpoint[6] != '\0';
+  if (g_str_has_prefix (endpoint, "inproc://"))
+    return endpoint[9] != '\0';
+  if (!g_str_has_prefix (endpoint, "tcp://"))
+    return FALSE;
+  colon = strrchr (endpoint + 6, ':');
+  if (colon == NULL || colon == endpoint + 6)
+    return FALSE;
+  port_len = strlen (colon + 1);
+  if (strcmp (colon + 1, "*") == 0)
+    return TRUE;
+  return port_len > 0 && port_len <= 5 && strspn (colon + 1, "0123456789") == port_len
+         && atoi (colon + 1) <= 65535;
+}
+
+/* A malformed --rpc or --stream is a usage error, said before connecting. */
+static gboolean
+s_check_endpoints (void)
+{
+  const char *const options[] = { "--rpc", opt_rpc, "--stream", opt_stream };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (options); i += 2)
+    if (options[i + 1] != NULL && !s_endpoint_is_valid (options[i + 1]))
+      {
+        g_autofree char *safe = s_safe (options[i + 1], MIN (strlen (options[i + 1]), 200),
+                                        FALSE);
+        fprintf (stderr, "oneliner: %s %s: expected tcp://HOST:PORT, ipc://PATH or "
+                 "inproc://NAME\n", options[i], safe);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1484,6 +1526,8 @@ main (int argc, char **argv)
 
   if (s_command->func == s_cmd_keygen)
     return s_cmd_keygen (NULL, argc, argv);
+  if (!s_check_endpoints ())
+    return EXIT_USAGE;
   if (s_command->local != NULL)
     {
       CliGlobals globals = { opt_rpc, opt_stream, opt_secret_key, opt_server_key, opt_timeout };
