@@ -4,7 +4,9 @@
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include "tools/config_file.h"
+#include <errno.h>
 #include <string.h>
+#include <zmq.h>
 
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
@@ -117,6 +119,31 @@ bad:
   return FALSE;
 }
 
+/* Whether a SUB socket can connect to endpoint (its syntax and transport),
+ * tried on a throwaway socket: a bad --relay fails before the start, as a
+ * bad --mount does. */
+static gboolean
+s_check_relay_endpoint (const char *spec, const char *endpoint, GError **error)
+{
+  void *ctx = zmq_ctx_new ();
+  void *sock = ctx != NULL ? zmq_socket (ctx, ZMQ_SUB) : NULL;
+  int linger = 0, rc = -1, err = errno;
+
+  if (sock != NULL)
+    {
+      zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof linger);
+      rc = zmq_connect (sock, endpoint);
+      err = errno;
+      zmq_close (sock);
+    }
+  if (ctx != NULL)
+    zmq_ctx_term (ctx);
+  if (rc != 0)
+    g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "--relay %s: cannot connect to %s: %s",
+                 spec, endpoint, zmq_strerror (err));
+  return rc == 0;
+}
+
 static gboolean
 s_setup (OlServer *server, GError **error)
 {
@@ -156,6 +183,7 @@ s_setup (OlServer *server, GError **error)
       g_autofree char *name = NULL, *endpoint = NULL, *topic = NULL;
 
       if (!s_split ("relay", opt_relays[i], &name, &endpoint, &topic, FALSE, error)
+          || !s_check_relay_endpoint (opt_relays[i], endpoint, error)
           || !ol_server_add_zmq_stream (server, name, endpoint, topic, TRUE, error))
         return FALSE;
     }

@@ -852,6 +852,43 @@ test_config_unreadable (void)
   g_rmdir (dir);
 }
 
+static TuProcess *s_spawn_demo_at (const char *rpc, const char *stream);
+
+/* oneliner-relay: a bad --relay endpoint fails before the start as a bad
+ * --mount does (one line, exit 1); a mount going down and coming back is
+ * logged once each way. */
+static void
+test_relay_endpoints_and_mount_log (void)
+{
+  g_autofree char *rpc = tu_ipc_endpoint ("mount-rpc");
+  g_autofree char *stream = tu_ipc_endpoint ("mount-stream");
+  g_autofree char *mount = g_strdup_printf ("lab1=%s,%s", rpc, stream);
+  const char *bad[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                        "tcp://127.0.0.1:*", "--relay", "ext=foo", NULL };
+  const char *argv[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                         "tcp://127.0.0.1:*", "--mount", mount, NULL };
+  g_autofree char *err = NULL;
+  g_autoptr (TuProcess) demo = NULL;
+  g_autoptr (TuProcess) relay = NULL;
+  g_autofree char *up = NULL, *down = NULL, *again = NULL;
+
+  g_assert_cmpint (tu_run (bad, 20000, NULL, &err), ==, 1);
+  g_assert_cmpstr (err, ==, "oneliner-relay: --relay ext=foo: cannot connect to foo: "
+                   "Invalid argument\n");
+
+  demo = s_spawn_demo_at (rpc, stream);
+  relay = tu_spawn_merged (argv);
+  up = tu_wait_line (relay, "mount lab1: up", 10000);
+  g_assert_nonnull (up);
+  g_assert_true (tu_kill_wait (demo, SIGTERM, 10000, NULL));
+  g_clear_pointer (&demo, tu_process_free);
+  down = tu_wait_line (relay, "mount lab1: down", 10000);
+  g_assert_nonnull (down);
+  demo = s_spawn_demo_at (rpc, stream);
+  again = tu_wait_line (relay, "mount lab1: up", 10000);
+  g_assert_nonnull (again);
+}
+
 /* A server killed with SIGKILL: calls fail within their bound; a server
  * restarted on the same endpoint is found again by the same client. */
 static void
@@ -1140,6 +1177,7 @@ main (int argc, char **argv)
   g_test_add ("/process/cli/echo-forever", Demo, NULL, demo_setup, test_cli_echo_forever,
               demo_teardown);
   g_test_add_func ("/process/cli/bad-endpoint", test_cli_bad_endpoint);
+  g_test_add_func ("/process/relay/endpoints-and-mount-log", test_relay_endpoints_and_mount_log);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);
