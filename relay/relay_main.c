@@ -1,6 +1,7 @@
 /* oneliner-relay: a server with no instruments of its own that gathers the
  * calls and streams of other servers (mounts) and plain PUB sockets (relays). */
 #include <glib-unix.h>
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include "tools/config_file.h"
@@ -193,11 +194,13 @@ s_setup (OlServer *server, GError **error)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- gather oneliner servers");
+  g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
 
+  setlocale (LC_ALL, "");
+  ctx = g_option_context_new ("- gather oneliner servers");
   g_option_context_set_summary (ctx,
     "Serves the calls and streams of other oneliner servers under a prefix each\n"
     "(--mount lab1=tcp://pc1:5555,tcp://pc1:5556 makes \"lab1/stage\" call \"stage\"\n"

@@ -689,6 +689,30 @@ test_cli_bad_endpoint (void)
   CLI (NULL, 2, NULL, "--rpc udp://x:1: expected", "--rpc", "udp://x:1", "streams");
 }
 
+/* Every program sets the locale from the environment (its --help then shows
+ * "[OPTION…]" in a UTF-8 locale), and numbers keep their '.' whatever the
+ * locale. (This machine has no locale with a decimal comma: C.UTF-8.) */
+static void
+test_cli_locale (Demo *d, gconstpointer data)
+{
+  static const char *const programs[] = { "tools/oneliner", "tools/oneliner-demo-server",
+                                          "oneliner-relay" };
+  const char *locale = "C.UTF-8";
+
+  (void) data;
+  g_setenv ("LC_ALL", locale, TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      const char *argv[] = { programs[i], "--help", NULL };
+      g_autofree char *out = NULL;
+
+      g_assert_cmpint (tu_run (argv, 20000, &out, NULL), ==, 0);
+      g_assert_nonnull (strstr (out, "[OPTION\u2026]"));
+    }
+  CLI (d, 0, "12.5\n", NULL, "call", "stage", "move_to", "[1, 12.5]");
+  g_unsetenv ("LC_ALL");
+}
+
 static void
 test_cli_help (void)
 {
@@ -1178,6 +1202,7 @@ main (int argc, char **argv)
               demo_teardown);
   g_test_add_func ("/process/cli/bad-endpoint", test_cli_bad_endpoint);
   g_test_add_func ("/process/relay/endpoints-and-mount-log", test_relay_endpoints_and_mount_log);
+  g_test_add ("/process/cli/locale", Demo, NULL, demo_setup, test_cli_locale, demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);

@@ -1,5 +1,6 @@
 /* oneliner-demo-server: a simulated lab instrument served over oneliner. */
 #include <glib-unix.h>
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include "tools/config_file.h"
@@ -192,14 +193,18 @@ s_on_signal (gpointer loop)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- simulated lab instrument");
+  g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   json_t *home_args = NULL;
   gboolean ok;
-  EventLog log = { g_async_queue_new_full ((GDestroyNotify) json_decref), NULL, NULL, 0 };
+  EventLog log = { NULL, NULL, NULL, 0 };
   Positions positions = { NULL, NULL, NULL, 0 };
+
+  setlocale (LC_ALL, "");
+  ctx = g_option_context_new ("- simulated lab instrument");
+  log.events = g_async_queue_new_full ((GDestroyNotify) json_decref);
 
   g_option_context_set_summary (ctx,
     "Serves a simulated instrument over oneliner: a motorised stage (instance\n"

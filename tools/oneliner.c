@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <locale.h>
 #include <math.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
@@ -828,10 +829,12 @@ static gboolean s_color = FALSE;
 static void
 s_append_double (GString *out, double x, int precision)
 {
-  if (precision >= 0)
-    g_string_append_printf (out, "%.*f", precision, x);
-  else
-    g_string_append_printf (out, "%.10g", x);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[16];
+
+  /* Locale-independent: always a '.' */
+  g_snprintf (format, sizeof format, precision >= 0 ? "%%.%df" : "%%.10g", CLAMP (precision, 0, 20));
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, format, x));
 }
 
 static void
@@ -1468,14 +1471,17 @@ s_check_endpoints (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) global = g_option_context_new ("COMMAND [ARGS...]");
+  g_autoptr (GOptionContext) global = NULL;
   g_autoptr (GOptionContext) sub = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) client = NULL;
-  g_autofree char *commands_help = s_commands_help ();
+  g_autofree char *commands_help = NULL;
   g_autofree char *sub_param = NULL;
   int nargs;
 
+  setlocale (LC_ALL, "");
+  global = g_option_context_new ("COMMAND [ARGS...]");
+  commands_help = s_commands_help ();
   g_option_context_set_summary (global,
     "Calls and inspects a oneliner server from the command line.");
   g_option_context_set_description (global, commands_help);
