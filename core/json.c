@@ -70,7 +70,12 @@ ol__json_describe (json_t *value)
     case JSON_INTEGER:
       return g_strdup_printf ("%" JSON_INTEGER_FORMAT, json_integer_value (value));
     case JSON_REAL:
-      return g_strdup_printf ("%.17g", json_real_value (value));
+      {
+        char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
+
+        ol__json_format_real (buf, sizeof buf, json_real_value (value));
+        return g_strdup (buf);
+      }
     case JSON_STRING:
       {
         g_autofree char *esc = ol__quote (json_string_value (value),

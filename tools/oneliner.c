@@ -122,7 +122,7 @@ s_usage_error (const char *fmt, ...)
 static void
 s_print_json (json_t *value)
 {
-  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   g_autofree char *safe = text != NULL ? s_safe (text, -1, TRUE) : g_strdup ("null");
 
   printf ("%s\n", safe);
@@ -135,7 +135,7 @@ s_print_json (json_t *value)
 static void
 s_print_json_pretty (json_t *value)
 {
-  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
+  g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
   g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "null", "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -277,8 +277,8 @@ s_cmd_list (OlClient *client, int argc, char **argv)
     {
       json_t *n = json_object_get (named, keys->pdata[i]);
       const char *object = json_string_value (json_object_get (n, "object"));
-      g_autofree char *args = json_dumps (json_object_get (n, "args"), JSON_COMPACT);
-      g_autofree char *kwargs = json_dumps (json_object_get (n, "kwargs"), JSON_COMPACT);
+      g_autofree char *args = ol_json_dumps (json_object_get (n, "args"), JSON_COMPACT);
+      g_autofree char *kwargs = ol_json_dumps (json_object_get (n, "kwargs"), JSON_COMPACT);
 
       printf ("named %s = %s%s%s %s %s\n", (char *) keys->pdata[i],
               object ? object : "", object ? "." : "",
