@@ -31,4 +31,10 @@ char *ol__quote (const char *s, gssize len);
  * "a boolean" (for both JSON_TRUE and JSON_FALSE) or "null". (transfer none) */
 const char *ol__json_type_phrase (json_type type);
 
+/* Writes the real x into buf (NUL-terminated) as ol_json_dumps() does: the
+ * shortest of 15, 16 and 17 significant digits that reads back to x, with a
+ * '.' or an exponent; returns its length. size at least
+ * G_ASCII_DTOSTR_BUF_SIZE. */
+gsize ol__json_format_real (char *buf, gsize size, double x);
+
 G_END_DECLS

@@ -253,7 +253,7 @@ s_make_widget (const char *type, json_t *def)
         }
       else if (def != NULL)
         {
-          char *text = json_dumps (def, JSON_ENCODE_ANY | JSON_COMPACT);
+          char *text = ol_json_dumps (def, JSON_ENCODE_ANY | JSON_COMPACT);
           gtk_editable_set_text (GTK_EDITABLE (w), text ? text : "");
           free (text);
         }
@@ -404,7 +404,7 @@ s_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
       s_show_result (self, message, TRUE, data->started_us);
       return;
     }
-  text = json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_REAL_PRECISION (15));
+  text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2));
   s_show_result (self, text ? text : "?", FALSE, data->started_us);
   free (text);
 }

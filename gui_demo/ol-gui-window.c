@@ -240,8 +240,8 @@ s_on_callables_changed (OlGuiConnection *connection, OlGuiWindow *self)
     {
       json_t *n = json_object_get (named, keys->pdata[i]);
       const char *object = json_string_value (json_object_get (n, "object"));
-      char *args = json_dumps (json_object_get (n, "args"), JSON_ENCODE_ANY | JSON_COMPACT);
-      char *kwargs = json_dumps (json_object_get (n, "kwargs"), JSON_ENCODE_ANY | JSON_COMPACT);
+      char *args = ol_json_dumps (json_object_get (n, "args"), JSON_ENCODE_ANY | JSON_COMPACT);
+      char *kwargs = ol_json_dumps (json_object_get (n, "kwargs"), JSON_ENCODE_ANY | JSON_COMPACT);
       g_autofree char *detail = g_strdup_printf ("= %s%s%s %s %s", object ? object : "",
                                                  object ? "." : "",
                                                  json_string_value (json_object_get (n, "method")),

@@ -3,6 +3,8 @@
 
 #include <string.h>
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "oneliner/error.h"
 #include "core/json.h"
@@ -376,20 +378,55 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
   return TRUE;
 }
 
+/* Reads the JSON object of path: a file that cannot be read is said with the
+ * reason and no position, a parse error with its line and column. */
+static json_t *
+s_read_file (const char *path, GError **error)
+{
+  json_error_t jerr;
+  json_t *config;
+  struct stat st;
+  FILE *f = fopen (path, "rb");
+  int e;
+
+  if (f == NULL)
+    {
+      e = errno;
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: cannot be read: %s", path,
+                   g_strerror (e));
+      return NULL;
+    }
+  if (fstat (fileno (f), &st) == 0 && S_ISDIR (st.st_mode))
+    {
+      fclose (f);
+      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: cannot be read: %s", path,
+                   g_strerror (EISDIR));
+      return NULL;
+    }
+  errno = 0;
+  config = json_loadf (f, JSON_REJECT_DUPLICATES, &jerr);
+  e = errno;
+  if (config == NULL && ferror (f))
+    g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: cannot be read: %s", path,
+                 g_strerror (e ? e : EIO));
+  else if (config == NULL && jerr.line >= 1)
+    g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s:%d:%d: %s", path, jerr.line,
+                 jerr.column, jerr.text);
+  else if (config == NULL)
+    g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s: %s", path, jerr.text);
+  fclose (f);
+  return config;
+}
+
 gboolean
 ol_server_load_config (OlServer *s, const char *path, GError **error)
 {
-  json_error_t jerr;
   g_autoptr (json_t) config = NULL;
 
   g_return_val_if_fail (s != NULL && path != NULL, FALSE);
-  config = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
+  config = s_read_file (path, error);
   if (config == NULL)
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s:%d:%d: %s", path,
-                   jerr.line, jerr.column, jerr.text);
-      return FALSE;
-    }
+    return FALSE;
   if (!ol_server_apply_config (s, config, error))
     {
       g_prefix_error (error, "%s: ", path);

@@ -399,15 +399,18 @@ ol__mount_service (OlMount *m, OlServer *server, void *router)
   /* Connection events. */
   while (ol__monitor_next_event (m->monitor, &kind))
     {
+      /* One line each way, on the changes only. */
       if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
         {
-          g_info ("mount %s: connected to %s", m->prefix, m->rpc_endpoint);
+          if (!atomic_load (&m->connected))
+            g_message ("mount %s: up, connected to %s", m->prefix, m->rpc_endpoint);
           atomic_store (&m->connected, TRUE);
           m->next_refresh = now;
         }
       else if (kind == ZMQ_EVENT_DISCONNECTED)
         {
-          g_info ("mount %s: lost %s", m->prefix, m->rpc_endpoint);
+          if (atomic_load (&m->connected))
+            g_message ("mount %s: down, lost %s", m->prefix, m->rpc_endpoint);
           atomic_store (&m->connected, FALSE);
           s_fail_all (m, server, router, "the connection to the upstream server "
                       "was lost during the call");

@@ -1,9 +1,13 @@
 /* oneliner-relay: a server with no instruments of its own that gathers the
  * calls and streams of other servers (mounts) and plain PUB sockets (relays). */
 #include <glib-unix.h>
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
+#include "tools/config_file.h"
+#include <errno.h>
 #include <string.h>
+#include <zmq.h>
 
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
@@ -16,16 +20,23 @@ static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
 static gboolean opt_version = FALSE;
 
-/* The keys of the command line, before the configuration file's. */
+/* The configuration file, if any, with the command line's endpoints and keys
+ * in place of the file's; else the keys of the command line. */
 static gboolean
-s_set_keys (OlServer *server, GError **error)
+s_configure (OlServer *server, GError **error)
 {
+  const char *const overrides[] = { "rpc", opt_rpc, "stream", opt_stream,
+                                    "secret_key", opt_secret_key,
+                                    "authorized_keys", opt_authorized_keys, NULL };
+
   if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
     {
       g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
                            "--secret-key and --authorized-keys go together");
       return FALSE;
     }
+  if (opt_config != NULL)
+    return tool_config_load (server, opt_config, overrides, error);
   return opt_secret_key == NULL
          || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
 }
@@ -112,12 +123,35 @@ bad:
   return FALSE;
 }
 
+/* Whether a SUB socket can connect to endpoint (its syntax and transport),
+ * tried on a throwaway socket: a bad --relay fails before the start, as a
+ * bad --mount does. */
+static gboolean
+s_check_relay_endpoint (const char *spec, const char *endpoint, GError **error)
+{
+  void *ctx = zmq_ctx_new ();
+  void *sock = ctx != NULL ? zmq_socket (ctx, ZMQ_SUB) : NULL;
+  int linger = 0, rc = -1, err = errno;
+
+  if (sock != NULL)
+    {
+      zmq_setsockopt (sock, ZMQ_LINGER, &linger, sizeof linger);
+      rc = zmq_connect (sock, endpoint);
+      err = errno;
+      zmq_close (sock);
+    }
+  if (ctx != NULL)
+    zmq_ctx_term (ctx);
+  if (rc != 0)
+    g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "--relay %s: cannot connect to %s: %s",
+                 spec, endpoint, zmq_strerror (err));
+  return rc == 0;
+}
+
 static gboolean
 s_setup (OlServer *server, GError **error)
 {
-  if (!s_set_keys (server, error))
-    return FALSE;
-  if (opt_config && !ol_server_load_config (server, opt_config, error))
+  if (!s_configure (server, error))
     return FALSE;
   for (int i = 0; opt_mounts && opt_mounts[i]; i++)
     {
@@ -153,6 +187,7 @@ s_setup (OlServer *server, GError **error)
       g_autofree char *name = NULL, *endpoint = NULL, *topic = NULL;
 
       if (!s_split ("relay", opt_relays[i], &name, &endpoint, &topic, FALSE, error)
+          || !s_check_relay_endpoint (opt_relays[i], endpoint, error)
           || !ol_server_add_zmq_stream (server, name, endpoint, topic, TRUE, error))
         return FALSE;
     }
@@ -162,11 +197,13 @@ s_setup (OlServer *server, GError **error)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- gather oneliner servers");
+  g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
 
+  setlocale (LC_ALL, "");
+  ctx = g_option_context_new ("- gather oneliner servers");
   g_option_context_set_summary (ctx,
     "Serves the calls and streams of other oneliner servers under a prefix each\n"
     "(--mount lab1=tcp://pc1:5555,tcp://pc1:5556 makes \"lab1/stage\" call \"stage\"\n"

@@ -71,7 +71,7 @@ ol__wire_append_json (GString *out, json_t *value)
   else if (json_is_integer (value))
     ol__wire_append_int (out, json_integer_value (value));
   else
-    json_dump_callback (value, s_dump_to_gstring, out, JSON_ENCODE_ANY | JSON_COMPACT);
+    ol_json_dump_callback (value, JSON_ENCODE_ANY | JSON_COMPACT, s_dump_to_gstring, out);
 }
 
 gboolean

@@ -511,7 +511,7 @@ ol_stream_writer_push_json_at (OlStreamWriter *w, json_t *value, gint64 timestam
     }
   if (!ol__stream_check_value (w->stream, value, &status, OL_ERROR_INVALID_ARGS, error))
     return FALSE;
-  text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   if (text == NULL)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,

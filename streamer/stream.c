@@ -265,7 +265,7 @@ ol__stream_payload (OlStream *st, OlValue *value, const GError *failure,
             ;
           else
             {
-              char *text = json_dumps (value->json, JSON_ENCODE_ANY | JSON_COMPACT);
+              char *text = ol_json_dumps (value->json, JSON_ENCODE_ANY | JSON_COMPACT);
               if (text == NULL)
                 wrong = g_error_new (OL_ERROR, OL_ERROR_FAILED,
                                      "stream \"%s\": the result cannot be encoded as JSON",

@@ -204,7 +204,7 @@ test_cli_streams (Demo *d, gconstpointer data)
   /* Unknown names are clear errors. */
   CLI (d, 1, NULL, "no stream named \"nope\"", "enable", "nope");
   CLI (d, 1, NULL, "no stream named \"nope\"", "disable", "nope");
-  CLI (d, 3, NULL, "no message within 200 ms", "echo", "nope", "--timeout", "200");
+  CLI (d, 1, NULL, "no stream named \"nope\"", "echo", "nope", "--timeout", "200");
 }
 
 /* Runs the CLI; returns its stdout and *err its stderr (asserting the exit
@@ -622,6 +622,101 @@ test_cli_hostile_descriptions (void)
   g_free (f.stream);
 }
 
+/* echo and hz ask the server first: an unknown stream is one line and exit
+ * 1 at once (however long --timeout), a disabled one is said and waited for. */
+static void
+test_cli_echo_unknown (Demo *d, gconstpointer data)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *hz_err = NULL;
+  g_autofree char *dis_err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *hz_out = NULL;
+  g_autofree char *dis_out = NULL;
+
+  (void) data;
+  CLI (d, 1, NULL, "no stream named \"nosuch/stream\"", "echo", "nosuch/stream", "--timeout",
+       "60000");
+  out = CLI_OUT_ERR (d, 1, &err, "echo", "nosuch/stream", "--timeout", "60000");
+  g_assert_cmpstr (out, ==, "");
+  hz_out = CLI_OUT_ERR (d, 1, &hz_err, "hz", "nosuch", "--duration", "60");
+  g_assert_cmpstr (hz_out, ==, "");
+  g_assert_nonnull (strstr (hz_err, "no stream named \"nosuch\""));
+  g_assert_null (strchr (hz_err, '\n') + 1 == hz_err + strlen (hz_err) ? NULL : hz_err);
+  dis_out = CLI_OUT_ERR (d, 3, &dis_err, "echo", "camera/frames", "--count", "1", "--timeout",
+                         "300");
+  g_assert_nonnull (strstr (dis_err, "oneliner: stream camera/frames is disabled: enable it "
+                                     "with `oneliner enable camera/frames`\n"));
+  g_assert_nonnull (strstr (dis_err, "no message within 300 ms"));
+}
+
+/* echo --timeout 0 watches a quiet stream until Ctrl-C. */
+static void
+test_cli_echo_forever (Demo *d, gconstpointer data)
+{
+  const char *argv[] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream, "echo",
+                         "events/log", "--timeout", "0", NULL };
+  g_autoptr (TuProcess) p = tu_spawn_merged (argv);
+  g_autofree char *line = NULL;
+  int status = -1;
+
+  (void) data;
+  /* Moves until one is seen (the first may come before the subscription). */
+  for (int i = 0; i < 40 && line == NULL; i++)
+    {
+      g_autofree char *mm = g_strdup_printf ("[1, %d]", 10 + i);
+      g_autofree char *out = CLI_OUT (d, 0, "call", "stage", "move_to", mm);
+
+      line = tu_wait_line (p, "moved", 500);
+      if (line == NULL)
+        g_assert_null (strstr (p->lines->str, "no message"));
+    }
+  g_assert_nonnull (line);
+  g_assert_true (tu_kill_wait (p, SIGINT, 10000, &status));
+  g_assert_cmpint (status, ==, 0);
+}
+
+/* A malformed endpoint is a bad command line (exit 2), said with the option
+ * and the forms expected, whatever the command. */
+static void
+test_cli_bad_endpoint (void)
+{
+  CLI (NULL, 2, NULL, "oneliner: --stream foo: expected tcp://HOST:PORT, ipc://PATH or "
+       "inproc://NAME\n", "--stream", "foo", "echo", "x");
+  CLI (NULL, 2, NULL, "oneliner: --rpc foo: expected tcp://HOST:PORT, ipc://PATH or "
+       "inproc://NAME\n", "--rpc", "foo", "list");
+  CLI (NULL, 2, NULL, "--rpc tcp://localhost: expected", "--rpc", "tcp://localhost", "version");
+  CLI (NULL, 2, NULL, "--rpc udp://x:1: expected", "--rpc", "udp://x:1", "streams");
+}
+
+/* Every program sets the locale from the environment (its --help then shows
+ * "[OPTION…]" in a UTF-8 locale), and numbers keep their '.' whatever the
+ * locale. (This machine has no locale with a decimal comma: C.UTF-8.) */
+static void
+test_cli_locale (Demo *d, gconstpointer data)
+{
+  static const char *const programs[] = { "tools/oneliner", "tools/oneliner-demo-server",
+                                          "oneliner-relay" };
+  const char *locale = "C.UTF-8";
+
+  (void) data;
+  g_setenv ("LC_ALL", locale, TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      const char *argv[] = { programs[i], "--help", NULL };
+      g_autofree char *out = NULL;
+
+      g_assert_cmpint (tu_run (argv, 20000, &out, NULL), ==, 0);
+      g_assert_nonnull (strstr (out, "[OPTION\u2026]"));
+    }
+  CLI (d, 0, "12.5\n", NULL, "call", "stage", "move_to", "[1, 12.5]");
+  g_unsetenv ("LC_ALL");
+  /* Reals in their shortest form, as a person typed them. */
+  CLI (d, 0, "1.15\n", NULL, "call", "stage", "move_to", "[2, 1.15]");
+  CLI (d, 0, "0.30000000000000004\n", NULL, "call", "stage", "move_to",
+       "[2, 0.30000000000000004]");
+}
+
 static void
 test_cli_help (void)
 {
@@ -711,6 +806,115 @@ test_demo_config (void)
     g_assert_nonnull (strstr (err, "\"warp\""));
   }
   g_unlink (path);
+}
+
+/* The command line wins over the configuration file: its endpoints are the
+ * ones served, in the demo server and in the relay alike. */
+static void
+test_config_command_line_wins (void)
+{
+  static const char *const programs[] = { "tools/oneliner-demo-server", "oneliner-relay" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *file_rpc = tu_ipc_endpoint ("cfg-rpc");
+  g_autofree char *file_stream = tu_ipc_endpoint ("cfg-stream");
+  g_autofree char *json = g_strdup_printf ("{\"rpc\": \"%s\", \"stream\": \"%s\"}",
+                                           file_rpc, file_stream);
+  int fd = g_file_open_tmp ("oneliner-config-XXXXXX.json", &path, &error);
+  const char *extra[] = { "--config", path, NULL };
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      g_autofree char *rpc = NULL;
+      g_autoptr (TuProcess) p = tu_spawn_server (programs[i], &rpc, extra);
+      g_autofree char *stream = tu_demo_stream_endpoint (p);
+
+      g_assert_true (g_str_has_prefix (rpc, "tcp://127.0.0.1:"));
+      g_assert_true (g_str_has_prefix (stream, "tcp://127.0.0.1:"));
+      {
+        Demo d = { p, rpc, stream };
+        CLI (&d, 0, NULL, NULL, "version");
+      }
+    }
+  g_unlink (path);
+}
+
+/* A configuration file that cannot be read: one line with the reason and
+ * no position. */
+static void
+test_config_unreadable (void)
+{
+  static const char *const programs[] = { "tools/oneliner-demo-server", "oneliner-relay" };
+  g_autofree char *dir = g_dir_make_tmp ("oneliner-config-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "nonexistent.json", NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (programs); i++)
+    {
+      const char *argv[] = { programs[i], "--rpc", "tcp://127.0.0.1:*", "--stream",
+                             "tcp://127.0.0.1:*", "--config", missing, NULL };
+      const char *argv_dir[] = { programs[i], "--rpc", "tcp://127.0.0.1:*", "--stream",
+                                 "tcp://127.0.0.1:*", "--config", dir, NULL };
+      g_autofree char *err = NULL;
+      g_autofree char *err_dir = NULL;
+      g_autofree char *expected = g_strdup_printf ("%s: cannot be read: No such file or directory\n",
+                                                   missing);
+      g_autofree char *expected_dir = g_strdup_printf ("%s: cannot be read: Is a directory\n", dir);
+
+      g_assert_cmpint (tu_run (argv, 20000, NULL, &err), !=, 0);
+      g_assert_true (g_str_has_suffix (err, expected));
+      g_assert_null (strstr (err, ":-1"));
+      g_assert_cmpint (tu_run (argv_dir, 20000, NULL, &err_dir), !=, 0);
+      g_assert_true (g_str_has_suffix (err_dir, expected_dir));
+    }
+  {
+    g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (ol_server_load_config (server, missing, &error));
+    g_assert_nonnull (strstr (error->message, "cannot be read: No such file or directory"));
+    g_assert_null (strstr (error->message, ":-1:"));
+  }
+  g_rmdir (dir);
+}
+
+static TuProcess *s_spawn_demo_at (const char *rpc, const char *stream);
+
+/* oneliner-relay: a bad --relay endpoint fails before the start as a bad
+ * --mount does (one line, exit 1); a mount going down and coming back is
+ * logged once each way. */
+static void
+test_relay_endpoints_and_mount_log (void)
+{
+  g_autofree char *rpc = tu_ipc_endpoint ("mount-rpc");
+  g_autofree char *stream = tu_ipc_endpoint ("mount-stream");
+  g_autofree char *mount = g_strdup_printf ("lab1=%s,%s", rpc, stream);
+  const char *bad[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                        "tcp://127.0.0.1:*", "--relay", "ext=foo", NULL };
+  const char *argv[] = { "oneliner-relay", "--rpc", "tcp://127.0.0.1:*", "--stream",
+                         "tcp://127.0.0.1:*", "--mount", mount, NULL };
+  g_autofree char *err = NULL;
+  g_autoptr (TuProcess) demo = NULL;
+  g_autoptr (TuProcess) relay = NULL;
+  g_autofree char *up = NULL, *down = NULL, *again = NULL;
+
+  g_assert_cmpint (tu_run (bad, 20000, NULL, &err), ==, 1);
+  g_assert_cmpstr (err, ==, "oneliner-relay: --relay ext=foo: cannot connect to foo: "
+                   "Invalid argument\n");
+
+  demo = s_spawn_demo_at (rpc, stream);
+  relay = tu_spawn_merged (argv);
+  up = tu_wait_line (relay, "mount lab1: up", 10000);
+  g_assert_nonnull (up);
+  g_assert_true (tu_kill_wait (demo, SIGTERM, 10000, NULL));
+  g_clear_pointer (&demo, tu_process_free);
+  down = tu_wait_line (relay, "mount lab1: down", 10000);
+  g_assert_nonnull (down);
+  demo = s_spawn_demo_at (rpc, stream);
+  again = tu_wait_line (relay, "mount lab1: up", 10000);
+  g_assert_nonnull (again);
 }
 
 /* A server killed with SIGKILL: calls fail within their bound; a server
@@ -996,12 +1200,21 @@ main (int argc, char **argv)
               demo_teardown);
   g_test_add ("/process/cli/echo-forms", Demo, NULL, demo_setup, test_cli_echo_forms,
               demo_teardown);
+  g_test_add ("/process/cli/echo-unknown", Demo, NULL, demo_setup, test_cli_echo_unknown,
+              demo_teardown);
+  g_test_add ("/process/cli/echo-forever", Demo, NULL, demo_setup, test_cli_echo_forever,
+              demo_teardown);
+  g_test_add_func ("/process/cli/bad-endpoint", test_cli_bad_endpoint);
+  g_test_add_func ("/process/relay/endpoints-and-mount-log", test_relay_endpoints_and_mount_log);
+  g_test_add ("/process/cli/locale", Demo, NULL, demo_setup, test_cli_locale, demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);
   g_test_add_func ("/process/demo/help", test_demo_help);
   g_test_add_func ("/process/demo/signals", test_demo_stops_on_signals);
   g_test_add_func ("/process/demo/config", test_demo_config);
+  g_test_add_func ("/process/config/command-line-wins", test_config_command_line_wins);
+  g_test_add_func ("/process/config/unreadable", test_config_unreadable);
   g_test_add_func ("/process/demo/killed-and-restarted", test_server_killed_and_restarted);
   g_test_add_func ("/process/examples/hello", test_example_hello);
   g_test_add_func ("/process/stream-connection", test_stream_connection);

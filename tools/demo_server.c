@@ -1,7 +1,9 @@
 /* oneliner-demo-server: a simulated lab instrument served over oneliner. */
 #include <glib-unix.h>
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
+#include "tools/config_file.h"
 #include <stdlib.h>
 
 #include "tools/demo_sensors.h"
@@ -17,16 +19,23 @@ static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
 static gboolean opt_version = FALSE;
 
-/* The keys of the command line, before the configuration file's. */
+/* The configuration file, if any, with the command line's endpoints and keys
+ * in place of the file's; else the keys of the command line. */
 static gboolean
-s_set_keys (OlServer *server, GError **error)
+s_configure (OlServer *server, GError **error)
 {
+  const char *const overrides[] = { "rpc", opt_rpc, "stream", opt_stream,
+                                    "secret_key", opt_secret_key,
+                                    "authorized_keys", opt_authorized_keys, NULL };
+
   if ((opt_secret_key == NULL) != (opt_authorized_keys == NULL))
     {
       g_set_error_literal (error, OL_ERROR, OL_ERROR_CONFIG,
                            "--secret-key and --authorized-keys go together");
       return FALSE;
     }
+  if (opt_config != NULL)
+    return tool_config_load (server, opt_config, overrides, error);
   return opt_secret_key == NULL
          || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
 }
@@ -187,14 +196,18 @@ s_on_signal (gpointer loop)
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- simulated lab instrument");
+  g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   json_t *home_args = NULL;
   gboolean ok;
-  EventLog log = { g_async_queue_new_full ((GDestroyNotify) json_decref), NULL, NULL, 0 };
+  EventLog log = { NULL, NULL, NULL, 0 };
   Positions positions = { NULL, NULL, NULL, 0 };
+
+  setlocale (LC_ALL, "");
+  ctx = g_option_context_new ("- simulated lab instrument");
+  log.events = g_async_queue_new_full ((GDestroyNotify) json_decref);
 
   g_option_context_set_summary (ctx,
     "Serves a simulated instrument over oneliner: a motorised stage (instance\n"
@@ -239,10 +252,9 @@ main (int argc, char **argv)
     && (positions.writer = ol_server_add_pushed_stream (server, "stage/positions",
                                                         OL_ENCODING_JSON, NULL, &error)) != NULL
     && s_describe_pushed (server, positions.stage, &error)
-    && s_set_keys (server, &error)
     && demo_sensors_register (server, &error)
     && ol_server_add_named_call (server, "home_all", "stage", "home", home_args, NULL, &error)
-    && (opt_config == NULL || ol_server_load_config (server, opt_config, &error))
+    && s_configure (server, &error)
     && s_check_keys (server, &error) && ol_server_start (server, &error);
   json_decref (home_args);
   if (!ok)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <locale.h>
 #include <math.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ s_usage_error (const char *fmt, ...)
 static void
 s_print_json (json_t *value)
 {
-  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+  g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   g_autofree char *safe = text != NULL ? s_safe (text, -1, TRUE) : g_strdup ("null");
 
   printf ("%s\n", safe);
@@ -137,7 +138,7 @@ s_print_json (json_t *value)
 static void
 s_print_json_pretty (json_t *value)
 {
-  g_autofree char *text = json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
+  g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
   g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "null", "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -279,8 +280,8 @@ s_cmd_list (OlClient *client, int argc, char **argv)
     {
       json_t *n = json_object_get (named, keys->pdata[i]);
       const char *object = json_string_value (json_object_get (n, "object"));
-      g_autofree char *args = json_dumps (json_object_get (n, "args"), JSON_COMPACT);
-      g_autofree char *kwargs = json_dumps (json_object_get (n, "kwargs"), JSON_COMPACT);
+      g_autofree char *args = ol_json_dumps (json_object_get (n, "args"), JSON_COMPACT);
+      g_autofree char *kwargs = ol_json_dumps (json_object_get (n, "kwargs"), JSON_COMPACT);
 
       printf ("named %s = %s%s%s %s %s\n", (char *) keys->pdata[i],
               object ? object : "", object ? "." : "",
@@ -811,7 +812,8 @@ static int opt_echo_timeout = 5000;
 static GOptionEntry s_echo_entries[] = {
   { "count", 'n', 0, G_OPTION_ARG_INT, &opt_echo_count, "Stop after N messages (default: until Ctrl-C)", "N" },
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_echo_timeout,
-    "Fail if no message arrives within MS milliseconds (default 5000)", "MS" },
+    "Fail if no message arrives within MS milliseconds (default 5000; 0: wait until Ctrl-C "
+    "or --count)", "MS" },
   { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
     "Keep waiting while the stream server is gone (default: exit 4)", NULL },
   { NULL }
@@ -830,10 +832,12 @@ static gboolean s_color = FALSE;
 static void
 s_append_double (GString *out, double x, int precision)
 {
-  if (precision >= 0)
-    g_string_append_printf (out, "%.*f", precision, x);
-  else
-    g_string_append_printf (out, "%.10g", x);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[16];
+
+  /* Locale-independent: always a '.' */
+  g_snprintf (format, sizeof format, precision >= 0 ? "%%.%df" : "%%.10g", CLAMP (precision, 0, 20));
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, format, x));
 }
 
 static void
@@ -982,31 +986,61 @@ s_described_view (const OlStreamMessage *m, const Desc *d, GString *warned,
   return g_string_free (out, !shown);
 }
 
-/* The description of stream name, from one "streams" call bounded by the
- * grace a stream server gets to be reachable; NULL if it has none (a line
- * on stderr says why, if it could not be read or is malformed).
- * (transfer full) */
-static Desc *
-s_echo_description (OlClient *client, const char *name)
+/* What the server says of stream name, from one "streams" call bounded by
+ * the client's timeout and the grace a stream server gets to be reachable.
+ * Returns -1 to go on, *entry (transfer full) its entry, or NULL if the
+ * server did not answer (then "why" says so); else the exit status: the
+ * stream does not exist. A disabled stream is said on stderr. */
+static int
+s_stream_check (OlClient *client, const char *command, const char *name, json_t **entry,
+                char **why)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (json_t) streams = NULL;
   g_autofree char *safe_name = s_safe (name, -1, FALSE);
-  const char *why = NULL;
-  Desc *desc;
+  json_t *found;
 
+  *entry = NULL;
+  *why = NULL;
   ol_client_set_timeout (client, MIN (opt_timeout, SERVER_CONNECT_GRACE_US / 1000));
   streams = ol_client_list_streams (client, &error);
   ol_client_set_timeout (client, opt_timeout);
-  if (streams == NULL)
+  if (streams == NULL || !json_is_object (streams))
     {
-      g_autofree char *message = s_safe (error->message, -1, FALSE);
+      /* No answer (a plain PUB, say): go on as if the stream were there. */
+      *why = s_safe (error ? error->message : "not an object", -1, FALSE);
+      return -1;
+    }
+  found = json_object_get (streams, name);
+  if (found == NULL)
+    {
+      fprintf (stderr, "oneliner: %s %s: no stream named \"%s\" on the server "
+               "(oneliner streams lists them)\n", command, safe_name, safe_name);
+      return EXIT_ERROR;
+    }
+  if (json_is_false (json_object_get (found, "enabled")))
+    fprintf (stderr, "oneliner: stream %s is disabled: enable it with `oneliner enable %s`\n",
+             safe_name, safe_name);
+  *entry = json_incref (found);
+  return -1;
+}
 
+/* The description of stream entry; NULL if it has none (a line on stderr
+ * says why, if it could not be read or is malformed). (transfer full) */
+static Desc *
+s_echo_description (const char *name, json_t *entry, const char *not_read)
+{
+  g_autofree char *safe_name = s_safe (name, -1, FALSE);
+  const char *why = NULL;
+  Desc *desc;
+
+  if (not_read != NULL)
+    {
       fprintf (stderr, "oneliner: echo %s: stream descriptions not read (%s): values "
-               "shown as sent\n", safe_name, message);
+               "shown as sent\n", safe_name, not_read);
       return NULL;
     }
-  desc = s_desc_parse (json_object_get (streams, name), &why);
+  desc = s_desc_parse (entry, &why);
   if (desc == NULL && why != NULL)
     fprintf (stderr, "oneliner: echo %s: the stream's description is malformed (%s): "
              "values shown as sent\n", safe_name, why);
@@ -1068,10 +1102,11 @@ s_echo_loop (OlClient *client, const char *name, const Desc *desc, EchoCounts *c
       g_autoptr (OlStreamMessage) m = NULL;
       gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
 
-      /* Wait in slices so that Ctrl-C is seen. */
+      /* Wait in slices so that Ctrl-C is seen; --timeout 0 waits until then. */
       while (m == NULL && !s_interrupted)
         {
-          gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+          gint64 left = opt_echo_timeout == 0 ? 100
+                        : (deadline - g_get_monotonic_time ()) / 1000;
           g_clear_error (&error);
           g_main_context_iteration (NULL, FALSE);
           m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
@@ -1113,6 +1148,8 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (Desc) desc = NULL;
+  g_autoptr (json_t) entry = NULL;
+  g_autofree char *not_read = NULL;
   const char *name = argv[1];
   EchoCounts counts = { 0, 0, 0 };
   int status;
@@ -1125,7 +1162,10 @@ s_cmd_echo (OlClient *client, int argc, char **argv)
   s_color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL
             && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
   /* Subscribed first: the messages sent meanwhile wait in the queue. */
-  desc = s_echo_description (client, name);
+  status = s_stream_check (client, "echo", name, &entry, &not_read);
+  if (status >= 0)
+    return status;
+  desc = s_echo_description (name, entry, not_read);
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
   status = s_echo_loop (client, name, desc, &counts);
   if (counts.warnings + counts.alarms > 0)
@@ -1167,12 +1207,18 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
   double duration, rate, mean, p99 = 0;
   ServerState server = { FALSE, FALSE };
   gboolean was_gone = FALSE;
+  g_autoptr (json_t) entry = NULL;
+  g_autofree char *not_read = NULL;
+  int status;
 
   (void) argc;
   if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
     return s_usage_error ("--duration must be a number of seconds > 0");
   if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 1000000, &error))
     return s_fail (name, error);
+  status = s_stream_check (client, "hz", name, &entry, &not_read);
+  if (status >= 0)
+    return status;
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
   start = g_get_monotonic_time ();
   end = start + (gint64) (opt_hz_duration * G_USEC_PER_SEC);
@@ -1266,7 +1312,8 @@ static const Command s_commands[] = {
     "unit and precision (an array as its length and first samples, an object\n"
     "field by field), and a message outside the stream's limits ends with\n"
     "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
-    "if no message arrives within --timeout, 4 if the stream server is gone\n"
+    "if no message arrives within --timeout (0: waits until Ctrl-C or --count),\n"
+    "1 at once if the server has no stream NAME, 4 if the stream server is gone\n"
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
     s_cmd_echo, 1, 1, s_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
@@ -1382,17 +1429,62 @@ s_commands_help (void)
   return g_string_free (s, FALSE);
 }
 
+/* Whether endpoint has one of the forms tcp://HOST:PORT, ipc://PATH,
+ * inproc://NAME (PORT a number, or * where the command binds). */
+static gboolean
+s_endpoint_is_valid (const char *endpoint)
+{
+  const char *colon;
+  gsize port_len;
+
+  if (g_str_has_prefix (endpoint, "ipc://"))
+    return endpoint[6] != '\0';
+  if (g_str_has_prefix (endpoint, "inproc://"))
+    return endpoint[9] != '\0';
+  if (!g_str_has_prefix (endpoint, "tcp://"))
+    return FALSE;
+  colon = strrchr (endpoint + 6, ':');
+  if (colon == NULL || colon == endpoint + 6)
+    return FALSE;
+  port_len = strlen (colon + 1);
+  if (strcmp (colon + 1, "*") == 0)
+    return TRUE;
+  return port_len > 0 && port_len <= 5 && strspn (colon + 1, "0123456789") == port_len
+         && atoi (colon + 1) <= 65535;
+}
+
+/* A malformed --rpc or --stream is a usage error, said before connecting. */
+static gboolean
+s_check_endpoints (void)
+{
+  const char *const options[] = { "--rpc", opt_rpc, "--stream", opt_stream };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (options); i += 2)
+    if (options[i + 1] != NULL && !s_endpoint_is_valid (options[i + 1]))
+      {
+        g_autofree char *safe = s_safe (options[i + 1], MIN (strlen (options[i + 1]), 200),
+                                        FALSE);
+        fprintf (stderr, "oneliner: %s %s: expected tcp://HOST:PORT, ipc://PATH or "
+                 "inproc://NAME\n", options[i], safe);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) global = g_option_context_new ("COMMAND [ARGS...]");
+  g_autoptr (GOptionContext) global = NULL;
   g_autoptr (GOptionContext) sub = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) client = NULL;
-  g_autofree char *commands_help = s_commands_help ();
+  g_autofree char *commands_help = NULL;
   g_autofree char *sub_param = NULL;
   int nargs;
 
+  setlocale (LC_ALL, "");
+  global = g_option_context_new ("COMMAND [ARGS...]");
+  commands_help = s_commands_help ();
   g_option_context_set_summary (global,
     "Calls and inspects a oneliner server from the command line.");
   g_option_context_set_description (global, commands_help);
@@ -1448,6 +1540,8 @@ main (int argc, char **argv)
 
   if (s_command->func == s_cmd_keygen)
     return s_cmd_keygen (NULL, argc, argv);
+  if (!s_check_endpoints ())
+    return EXIT_USAGE;
   if (s_command->local != NULL)
     {
       CliGlobals globals = { opt_rpc, opt_stream, opt_secret_key, opt_server_key, opt_timeout };

@@ -945,7 +945,7 @@ s_csv_value (GString *out, json_t *v)
     }
   else
     {
-      g_autofree char *text = json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
+      g_autofree char *text = ol_json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY);
       g_autofree char *safe = cli_safe (text != NULL ? text : "", -1, TRUE);
       s_csv_field (out, safe);
     }

@@ -1,4 +1,5 @@
 /* examples/hello/client.c: calls the hello server. */
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 
@@ -6,9 +7,11 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (OlClient) client = ol_client_new (argc > 1 ? argv[1] : "tcp://127.0.0.1:5555",
-                                               NULL, &error);
+  g_autoptr (OlClient) client = NULL;
   json_t *args, *result;
+
+  setlocale (LC_ALL, "");
+  client = ol_client_new (argc > 1 ? argv[1] : "tcp://127.0.0.1:5555", NULL, &error);
 
   if (client == NULL)
     {

@@ -1,5 +1,6 @@
 /* examples/hello/server.c: a C function served for remote calls. */
 #include <glib-unix.h>
+#include <locale.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 
@@ -39,9 +40,13 @@ main (int argc, char **argv)
   Amplifier amp = { .gain = 2.0 };
   g_autoptr (GError) error = NULL;
   /* Endpoints from the command line, or the defaults on loopback. */
-  g_autoptr (OlServer) server = ol_server_new (argc > 1 ? argv[1] : "tcp://127.0.0.1:5555",
-                                               argc > 2 ? argv[2] : "tcp://127.0.0.1:5556");
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (OlServer) server = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+
+  setlocale (LC_ALL, "");
+  server = ol_server_new (argc > 1 ? argv[1] : "tcp://127.0.0.1:5555",
+                          argc > 2 ? argv[2] : "tcp://127.0.0.1:5556");
+  loop = g_main_loop_new (NULL, FALSE);
 
   if (!ol_server_add_instance (server, "amp", &amp, NULL, &error)
       || !ol_server_add_method (server, "amp", "amplify", "(double volts, error) -> double",

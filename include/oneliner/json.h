@@ -29,4 +29,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_t, ol_json_decref)
 OL_API
 GPtrArray *ol_json_sorted_keys (json_t *object);
 
+/* json_dumps() and json_dump_callback(), the same flags and output, except
+ * that each real is written in the shortest decimal form that reads back to
+ * the same IEEE double (1.15, not 1.1499999999999999), always with a '.' or
+ * an exponent, whatever the locale. A value without reals is jansson's own
+ * dump. NULL or -1 on failure (as jansson). (transfer full: free()) */
+OL_API
+char *ol_json_dumps (json_t *value, size_t flags);
+OL_API
+int ol_json_dump_callback (json_t *value, size_t flags, json_dump_callback_t callback,
+                           void *data);
+
 G_END_DECLS
