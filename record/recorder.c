@@ -290,7 +290,7 @@ s_choose_streams (Receiver *r, GError **error)
                                   &st->encoding))
         st->encoding = OL_ENCODING_RAW;
       if (json_is_object (desc))
-        st->description = json_dumps (desc, JSON_COMPACT | JSON_SORT_KEYS);
+        st->description = ol_json_dumps (desc, JSON_COMPACT | JSON_SORT_KEYS);
       g_ptr_array_add (rec->streams, st);
       g_hash_table_insert (rec->by_name, (gpointer) st->name, st);
       if (!ol_client_configure_stream (r->client, name, OL_STORAGE_QUEUE, rec->depth,
@@ -484,7 +484,7 @@ s_write_metadata (OlRecorder *rec, GError **error)
       json_object_set_new (streams, st->name, entry);
     }
   ol__mutex_unlock (&rec->lock);
-  streams_text = json_dumps (streams, JSON_COMPACT | JSON_SORT_KEYS);
+  streams_text = ol_json_dumps (streams, JSON_COMPACT | JSON_SORT_KEYS);
 
 #define KV(k, ...) (g_ptr_array_add (kv, g_strdup (k)), \
                     g_ptr_array_add (kv, g_strdup_printf (__VA_ARGS__)))

@@ -364,7 +364,7 @@ s_handle_reply (OlMount *m, zmq_msg_t *frames, int n, OlServer *server, void *ro
 
       /* The caller's id goes back in; everything else passes as it is. */
       json_object_set (json, "id", f->caller_id);
-      text = json_dumps (json, JSON_COMPACT | JSON_ENCODE_ANY);
+      text = ol_json_dumps (json, JSON_COMPACT | JSON_ENCODE_ANY);
       len = strlen (text);
       for (int i = 1; i < n; i++)
         g_ptr_array_add (attachments, ol__wire_frame_to_bytes (&frames[i]));

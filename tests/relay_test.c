@@ -338,6 +338,15 @@ test_mounts_cli (Chain *c, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (tu_run (argv, 20000, &out, NULL), ==, 0);
   g_assert_true (g_regex_match_simple ("^pc +up +[1-9][0-9]* +[1-9]", out, G_REGEX_MULTILINE, 0));
+  /* A real comes back through two relays in its shortest form, as typed. */
+  {
+    const char *call[] = { "tools/oneliner", "--rpc", c->b_rpc, "call", "pc/lab/stage",
+                           "move_to", "[2, 1.15]", NULL };
+    g_autofree char *moved = NULL;
+
+    g_assert_cmpint (tu_run (call, 20000, &moved, NULL), ==, 0);
+    g_assert_cmpstr (g_strstrip (moved), ==, "1.15");
+  }
 }
 
 /* ---- a foreign PUB socket ------------------------------------------------- */
