@@ -54,7 +54,7 @@ for name, code in sorted(programs.items()):
         f.write(code)
     exe = path[:-2]
     r = subprocess.run(cc + ["-std=c11", "-Wall", "-Wextra", "-Werror", "-o", exe, path,
-                             "-I" + os.path.join(src, "include"), "-L" + build, "-loneliner",
+                             "-I" + os.path.join(build, "include"), "-I" + os.path.join(src, "include"), "-L" + build, "-loneliner",
                              "-Wl,-rpath," + build] + san + flags,
                        capture_output=True, text=True, timeout=120)
     if ok(r.returncode == 0, "%s builds without a warning" % name):
