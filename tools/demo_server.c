@@ -207,7 +207,6 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   ctx = g_option_context_new ("- simulated lab instrument");
-  log.events = g_async_queue_new_full ((GDestroyNotify) json_decref);
 
   g_option_context_set_summary (ctx,
     "Serves a simulated instrument over oneliner: a motorised stage (instance\n"
@@ -241,6 +240,7 @@ main (int argc, char **argv)
       return 2;
     }
 
+  log.events = g_async_queue_new_full ((GDestroyNotify) json_decref);
   server = ol_server_new (opt_rpc, opt_stream);
   home_args = json_pack ("[i]", 0);
   log.writer = ol_server_add_pushed_stream (server, "events/log", OL_ENCODING_JSON, NULL, &error);
