@@ -378,10 +378,8 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
   return TRUE;
 }
 
-/* Reads the JSON object of path: a file that cannot be read is said with the
- * reason and no position, a parse error with its line and column. */
-static json_t *
-s_read_file (const char *path, GError **error)
+json_t *
+ol_config_read_file (const char *path, GError **error)
 {
   json_error_t jerr;
   json_t *config;
@@ -424,7 +422,7 @@ ol_server_load_config (OlServer *s, const char *path, GError **error)
   g_autoptr (json_t) config = NULL;
 
   g_return_val_if_fail (s != NULL && path != NULL, FALSE);
-  config = s_read_file (path, error);
+  config = ol_config_read_file (path, error);
   if (config == NULL)
     return FALSE;
   if (!ol_server_apply_config (s, config, error))

@@ -172,6 +172,14 @@ OL_API
 gboolean ol_server_apply_config (OlServer *server, json_t *config,
                                  GError **error);
 
+/* Reads the JSON text of a configuration file, as ol_server_load_config()
+ * does, for a program that changes it before applying it (say, with its
+ * command line's options): (transfer full), or NULL with OL_ERROR_CONFIG
+ * ("PATH: cannot be read: REASON", or "PATH:LINE:COLUMN: ..." for bad JSON;
+ * duplicate keys refused). */
+OL_API
+json_t *ol_config_read_file (const char *path, GError **error);
+
 /**
  * ol_server_mount:
  * @prefix: the name under which the other server appears here, e.g. "lab1"
