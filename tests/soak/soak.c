@@ -349,8 +349,12 @@ s_reader_thread (gpointer data)
               s_track (t, m->sequence);
               t->last_take = now;
               ol_stream_message_free (m);
+              /* A stream that never pauses 20 ms would keep this loop
+               * going past the end. */
+              if (g_atomic_int_get (&stop_flag))
+                break;
             }
-          if (error->domain != OL_ERROR || error->code != OL_ERROR_TIMEOUT)
+          if (error != NULL && (error->domain != OL_ERROR || error->code != OL_ERROR_TIMEOUT))
             t->errors++;  /* an error message: counted in received, no sequence */
           g_clear_error (&error);
         }
