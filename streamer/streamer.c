@@ -8,6 +8,7 @@
 #include "oneliner/error.h"
 #include "core/json.h"
 #include "core/lock.h"
+#include "core/log.h"
 #include "core/names.h"
 #include "core/socket.h"
 #include "streamer/group.h"
@@ -347,14 +348,20 @@ ol__streamer_set_enabled (OlStreamer *s, const char *name, gboolean enabled,
                           GError **error)
 {
   OlStream *st;
+  gboolean was = enabled;
 
   ol__mutex_lock (&s->lock);
   st = s_lookup_locked (s, name, error);
   if (st != NULL)
-    atomic_store (&st->enabled, enabled);
+    was = atomic_exchange (&st->enabled, enabled);
   if (st != NULL && st->kind == OL_STREAM_RELAYED && s->relayed != NULL)
     ol__relayed_refresh (s->relayed);
   ol__mutex_unlock (&s->lock);
+  /* One line on a change; the name was checked by the lookup. */
+  if (st != NULL && was != enabled)
+    ol__log_event (enabled ? "stream-enabled" : "stream-disabled",
+                   (const char *const[]) { "ONELINER_STREAM", name, NULL },
+                   "stream %s: %s", name, enabled ? "enabled" : "disabled");
   return st != NULL;
 }
 
