@@ -26,13 +26,10 @@ s_message_unref (gpointer data)
   g_free (msg);
 }
 
-Message *
-ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
+static Message *
+s_message_alloc (const char *name, const OlHeader *h, gsize extra)
 {
-  gsize size = zmq_msg_size (payload);
-  gboolean copy = size <= SUB_COPY_MAX;
-  Message *msg = g_malloc (sizeof (Message) + (copy ? size : 0));
-  const void *data;
+  Message *msg = g_malloc (sizeof (Message) + extra);
 
   msg->pub.name = name;
   msg->pub.sequence = h->sequence;
@@ -45,6 +42,17 @@ ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
   msg->link.data = msg;
   msg->link.prev = msg->link.next = NULL;
   g_atomic_ref_count_init (&msg->ref);
+  return msg;
+}
+
+Message *
+ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
+{
+  gsize size = zmq_msg_size (payload);
+  gboolean copy = size <= SUB_COPY_MAX;
+  Message *msg = s_message_alloc (name, h, copy ? size : 0);
+  const void *data;
+
   msg->has_frame = !copy;
   if (copy)
     {
@@ -60,6 +68,18 @@ ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
     }
   g_atomic_ref_count_inc (&msg->ref);
   msg->pub.payload = g_bytes_new_with_free_func (data, size, s_message_unref, msg);
+  return msg;
+}
+
+Message *
+ol__message_new_sized (const char *name, const OlHeader *h, gsize size, guint8 **data)
+{
+  Message *msg = s_message_alloc (name, h, size);
+
+  msg->has_frame = FALSE;
+  g_atomic_ref_count_inc (&msg->ref);
+  msg->pub.payload = g_bytes_new_with_free_func (msg->data, size, s_message_unref, msg);
+  *data = msg->data;
   return msg;
 }
 

@@ -64,6 +64,9 @@ const char *ol__proxy_endpoint (OlProxy *proxy);
 /* Messages forwarded to the XPUB, from the XSUB and from the SUB sockets. */
 guint64 ol__proxy_forwarded (OlProxy *proxy);
 
+/* Frames written into the same-host ring (streamer/shm.h). Any thread. */
+guint64 ol__proxy_shm_frames (OlProxy *proxy);
+
 /* Stops the thread, which closes the relayed streams' and the plug's
  * sockets, and frees the proxy. */
 void ol__proxy_free (OlProxy *proxy);

@@ -32,6 +32,12 @@
 #define SUB_STORE_BATCH 64
 /* Messages libzmq queues for this client before it drops the newest. */
 #define SUB_RCVHWM 100000
+/* How long after a connection a same-host subscriber waits for the
+ * server's hello before it takes the plain topics. */
+#define SUB_HELLO_MS 500
+
+/* Which topics the streams are subscribed to (rx_shm_state). */
+enum { RX_SHM_UNDECIDED, RX_SHM_OFF, RX_SHM_ON };
 
 static void G_GNUC_PRINTF (2, 3)
 s_drop (OlSubscriber *s, const char *format, ...)
@@ -52,10 +58,8 @@ s_drop (OlSubscriber *s, const char *format, ...)
  * the topic of the previous message needs no check at all. Only subscribed
  * topics arrive, whose names were interned when they were configured. */
 static const char *
-s_topic_name (OlSubscriber *s, zmq_msg_t *frame)
+s_topic_name (OlSubscriber *s, const char *topic, gsize size)
 {
-  const char *topic = zmq_msg_data (frame);
-  gsize size = zmq_msg_size (frame);
   gsize len;
   const char *name;
 
@@ -74,19 +78,77 @@ s_topic_name (OlSubscriber *s, zmq_msg_t *frame)
   return s->rx_last = name;
 }
 
+/* The message of a descriptor (frame 4 of a message on a shared-memory
+ * topic): its payload copied out of the ring, so that it stays valid for
+ * as long as the application holds it. NULL when the frame was overwritten
+ * before it could be read (counted in shm_torn; its sequence number counts
+ * as missed) or the ring is unusable (rx_shm_failed: the receiver goes back
+ * to the plain topics). */
+static Message *
+s_ring_message (OlSubscriber *s, const char *name, const OlHeader *h, zmq_msg_t *frame)
+{
+  GError *error = NULL;
+  OlShmDesc desc;
+  OlShmRead r;
+  Message *msg;
+  guint8 *data;
+
+  if (!ol__shm_desc_decode (zmq_msg_data (frame), zmq_msg_size (frame), &desc, &error))
+    {
+      s_drop (s, "a message of stream \"%s\": %s", name, error->message);
+      g_error_free (error);
+      return NULL;
+    }
+  r = ol__shm_reader_prepare (s->rx_shm, &desc, &error);
+  if (r == OL_SHM_READ_FAILED)
+    {
+      if (!s->rx_shm_failed)
+        g_warning ("stream subscriber (%s): %s; frames go through the socket", s->endpoint,
+                   error->message);
+      g_error_free (error);
+      s->rx_shm_failed = TRUE;
+      return NULL;
+    }
+  if (r == OL_SHM_READ_OK)
+    {
+      msg = ol__message_new_sized (name, h, (gsize) desc.length, &data);
+      if (ol__shm_reader_copy (s->rx_shm, &desc, data) == OL_SHM_READ_OK)
+        {
+          atomic_fetch_add (&s->shm_frames, 1);
+          return msg;
+        }
+      ol_stream_message_free (&msg->pub);
+    }
+  atomic_fetch_add (&s->shm_torn, 1);
+  return NULL;
+}
+
 Message *
 ol__receiver_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncated)
 {
   GError *error = NULL;
   OlHeader h;
   const char *name;
+  const char *topic = n > 0 ? zmq_msg_data (&frames[0]) : NULL;
+  gsize topic_size = n > 0 ? zmq_msg_size (&frames[0]) : 0;
+  /* A same-host subscriber's topic: 0x01 NAME 0x00; with a descriptor in
+   * a fourth frame, the payload is in the ring. */
+  gboolean shm = topic_size > 0 && topic[0] == OL_SHM_TOPIC_BYTE;
+  gboolean ringed = shm && n == 4 && s->rx_shm != NULL && zmq_msg_size (&frames[2]) == 0;
+  guint64 size;
 
-  if (n != 3 || truncated)
+  if (n == 2 && !truncated && s->rx_shm_allowed && topic_size == OL_SHM_HELLO_SIZE
+      && memcmp (topic, s->rx_hello_topic, OL_SHM_HELLO_SIZE) == 0)
+    {
+      s->rx_hello = TRUE;
+      return NULL;
+    }
+  if ((n != 3 && !ringed) || truncated)
     {
       s_drop (s, "a message of %s%d frames, not 3", truncated ? "more than " : "", n);
       return NULL;
     }
-  if ((name = s_topic_name (s, &frames[0])) == NULL)
+  if ((name = s_topic_name (s, topic + shm, topic_size - shm)) == NULL)
     {
       s_drop (s, "a message whose topic is not a stream name followed by one NUL");
       return NULL;
@@ -98,21 +160,37 @@ ol__receiver_parse (OlSubscriber *s, zmq_msg_t *frames, int n, gboolean truncate
       g_error_free (error);
       return NULL;
     }
+  size = zmq_msg_size (&frames[2]);
+  if (ringed)
+    {
+      OlShmDesc desc;
+
+      if (!ol__shm_desc_decode (zmq_msg_data (&frames[3]), zmq_msg_size (&frames[3]), &desc,
+                                &error))
+        {
+          s_drop (s, "a message of stream \"%s\": %s", name, error->message);
+          g_error_free (error);
+          return NULL;
+        }
+      size = desc.length;
+    }
   /* Readers may trust an image's geometry: its payload has exactly
    * width * height * pixel size bytes. */
   if (h.encoding == OL_ENCODING_IMAGE && !(h.status & (OL_STATUS_ERROR | OL__STATUS_MARK)))
     {
       guint64 expected;
 
-      if (!ol__image_size (&h.image, &expected) || zmq_msg_size (&frames[2]) != expected)
+      if (!ol__image_size (&h.image, &expected) || size != expected)
         {
-          s_drop (s, "an image of stream \"%s\" whose %zu bytes do not match "
+          s_drop (s, "an image of stream \"%s\" whose %" G_GUINT64_FORMAT " bytes do not match "
                   "%" G_GUINT32_FORMAT "x%" G_GUINT32_FORMAT " pixels of format %d",
-                  name, zmq_msg_size (&frames[2]), h.image.width, h.image.height,
+                  name, size, h.image.width, h.image.height,
                   (int) h.image.format);
           return NULL;
         }
     }
+  if (ringed)
+    return s_ring_message (s, name, &h, &frames[3]);
   return ol__message_new (name, &h, &frames[2]);
 }
 
@@ -143,6 +221,65 @@ s_command_free (Command *cmd)
   g_free (cmd);
 }
 
+/* Subscribes to (or unsubscribes from) the topic of name that the
+ * receiver uses: "NAME\0", or "\x01NAME\0" for same-host frames. */
+static void
+s_subscribe (OlSubscriber *s, void *sub, const char *name, gboolean subscribe, gboolean shm)
+{
+  char topic[1 + OL_STREAM_NAME_MAX + 1];
+  gsize len = strlen (name);
+
+  topic[0] = OL_SHM_TOPIC_BYTE;
+  memcpy (topic + 1, name, len + 1);
+  /* With its NUL, so that "frame" never matches "frame_2". */
+  if (zmq_setsockopt (sub, subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE,
+                      shm ? topic : topic + 1, len + 1 + (shm ? 1 : 0)) != 0)
+    g_warning ("stream subscriber (%s): cannot %s \"%s\": %s", s->endpoint,
+               subscribe ? "subscribe to" : "unsubscribe from", name,
+               zmq_strerror (errno));
+}
+
+/* Moves every subscription to the topics of state: the shared-memory ones
+ * (RX_SHM_ON) or the plain ones. The new topic first: no message comes
+ * twice; those in flight on the old one are lost, and counted as missed. */
+static void
+s_shm_switch (OlSubscriber *s, void *sub, int state)
+{
+  GHashTableIter iter;
+  gpointer name;
+
+  if (s->rx_shm_state == state)
+    return;
+  g_hash_table_iter_init (&iter, s->rx_subscribed);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    {
+      s_subscribe (s, sub, name, TRUE, state == RX_SHM_ON);
+      if (s->rx_shm_state != RX_SHM_UNDECIDED)
+        s_subscribe (s, sub, name, FALSE, s->rx_shm_state == RX_SHM_ON);
+    }
+  s->rx_shm_state = state;
+  if (state != RX_SHM_ON && s->rx_shm != NULL)
+    ol__shm_reader_reset (s->rx_shm);
+  atomic_store (&s->shm_active, state == RX_SHM_ON);
+  g_debug ("stream subscriber (%s): frames through %s", s->endpoint,
+           state == RX_SHM_ON ? "shared memory" : "the socket");
+}
+
+/* Same-host frames: on once the server said hello since the connection,
+ * unless its ring failed; off when it did not within SUB_HELLO_MS. */
+static void
+s_shm_decide (OlSubscriber *s, void *sub)
+{
+  if (!s->rx_shm_allowed)
+    return;
+  if (s->rx_shm_failed)
+    s_shm_switch (s, sub, RX_SHM_OFF);
+  else if (s->rx_hello)
+    s_shm_switch (s, sub, RX_SHM_ON);
+  else if (s->rx_decide_at != 0 && g_get_monotonic_time () >= s->rx_decide_at)
+    s_shm_switch (s, sub, RX_SHM_OFF);
+}
+
 static void
 s_apply_commands (OlSubscriber *s, void *sub)
 {
@@ -155,12 +292,13 @@ s_apply_commands (OlSubscriber *s, void *sub)
   ol__mutex_unlock (&s->lock);
   while ((cmd = g_queue_pop_head (&commands)) != NULL)
     {
-      /* "NAME\0": with its NUL, so that "frame" never matches "frame_2". */
-      if (zmq_setsockopt (sub, cmd->subscribe ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE,
-                          cmd->name, strlen (cmd->name) + 1) != 0)
-        g_warning ("stream subscriber (%s): cannot %s \"%s\": %s", s->endpoint,
-                   cmd->subscribe ? "subscribe to" : "unsubscribe from", cmd->name,
-                   zmq_strerror (errno));
+      /* Undecided: subscribed once the server said hello or did not. */
+      if (s->rx_shm_state != RX_SHM_UNDECIDED)
+        s_subscribe (s, sub, cmd->name, cmd->subscribe, s->rx_shm_state == RX_SHM_ON);
+      if (cmd->subscribe)
+        g_hash_table_add (s->rx_subscribed, (gpointer) g_intern_string (cmd->name));
+      else
+        g_hash_table_remove (s->rx_subscribed, g_intern_string (cmd->name));
       s_command_free (cmd);
     }
 }
@@ -237,8 +375,18 @@ s_monitor_service (OlSubscriber *s)
 
   while (ol__monitor_next_event (s->rx_monitor, &kind))
     if (kind != 0)
-      s_set_connection (s, kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                             ? OL_STREAM_CONNECTED : OL_STREAM_DISCONNECTED);
+      {
+        s_set_connection (s, kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                               ? OL_STREAM_CONNECTED : OL_STREAM_DISCONNECTED);
+        /* A new connection, perhaps a new server: same-host frames are
+         * tried again if it says hello. */
+        if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && s->rx_shm_allowed)
+          {
+            s->rx_shm_failed = FALSE;
+            s->rx_hello = FALSE;
+            s->rx_decide_at = g_get_monotonic_time () + SUB_HELLO_MS * 1000;
+          }
+      }
 }
 
 static void *
@@ -270,8 +418,8 @@ s_connect (OlSubscriber *s, GError **error)
 }
 
 /* Receives one whole message without waiting for its first frame. frames
- * are 3 initialised messages that stay so across calls (zmq_msg_recv()
- * replaces their content); frames beyond the third are received into spill
+ * are 4 initialised messages that stay so across calls (zmq_msg_recv()
+ * replaces their content); frames beyond the fourth are received into spill
  * and discarded (*truncated). Returns the number of frames kept, or -1 when
  * no message was ready. */
 static int
@@ -282,11 +430,11 @@ s_recv (void *sub, zmq_msg_t *frames, zmq_msg_t *spill, gboolean *truncated)
   *truncated = FALSE;
   for (;;)
     {
-      zmq_msg_t *frame = n < 3 ? &frames[n] : spill;
+      zmq_msg_t *frame = n < 4 ? &frames[n] : spill;
 
       if (zmq_msg_recv (frame, sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0)
         return -1;
-      if (n < 3)
+      if (n < 4)
         n++;
       else
         *truncated = TRUE;
@@ -312,14 +460,26 @@ s_thread (gpointer data)
   OlSubscriber *s = data;
   GError *error = NULL;
   void *sub = s_connect (s, &error);
-  zmq_msg_t frames[4]; /* 3 kept, 1 for the frames beyond */
+  zmq_msg_t frames[5]; /* 4 kept, 1 for the frames beyond */
   gboolean wake;
 
   ol__startup_report (&s->startup, error);
   if (sub == NULL)
     return NULL;
+  /* Same-host frames need the connection's events (to ask each new
+   * server for its hello). Until it answers or not, the streams wait. */
+  s->rx_shm_allowed = ol__shm_enabled () && ol__shm_endpoint_is_local (s->endpoint)
+                      && s->rx_monitor != NULL;
+  s->rx_shm_state = s->rx_shm_allowed ? RX_SHM_UNDECIDED : RX_SHM_OFF;
+  if (s->rx_shm_allowed)
+    {
+      s->rx_shm = ol__shm_reader_new ();
+      g_snprintf ((char *) s->rx_hello_topic, sizeof s->rx_hello_topic, "%c%08x%08x",
+                  OL_SHM_HELLO_BYTE, g_random_int (), g_random_int ());
+      zmq_setsockopt (sub, ZMQ_SUBSCRIBE, s->rx_hello_topic, OL_SHM_HELLO_SIZE);
+    }
 
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     zmq_msg_init (&frames[i]);
   while (!g_atomic_int_get (&s->stop))
     {
@@ -358,7 +518,7 @@ s_thread (gpointer data)
             while (got < SUB_STORE_BATCH)
               {
                 gboolean truncated;
-                int n = s_recv (sub, frames, &frames[3], &truncated);
+                int n = s_recv (sub, frames, &frames[4], &truncated);
 
                 if (n < 0)
                   {
@@ -374,11 +534,13 @@ s_thread (gpointer data)
           }
       if (wake)
         ol__cond_broadcast (&s->cond);
-      s_frames_empty (frames, 4);
+      s_frames_empty (frames, 5);
+      s_shm_decide (s, sub);
     }
-  s_frames_empty (frames, 4);
-  for (int i = 0; i < 4; i++)
+  s_frames_empty (frames, 5);
+  for (int i = 0; i < 5; i++)
     zmq_msg_close (&frames[i]);
+  g_clear_pointer (&s->rx_shm, ol__shm_reader_free);
   s_monitor_close (s, sub);
   zmq_close (sub);
   return NULL;
@@ -393,6 +555,7 @@ ol__receiver_init (OlSubscriber *s)
   s->wake.fd = -1;
   ol__startup_init (&s->startup);
   s->rx_names = g_hash_table_new (g_str_hash, g_str_equal);
+  s->rx_subscribed = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&s->commands);
 }
 
@@ -424,6 +587,7 @@ ol__receiver_clear (OlSubscriber *s)
   Command *cmd;
 
   g_clear_pointer (&s->rx_names, g_hash_table_unref);
+  g_clear_pointer (&s->rx_subscribed, g_hash_table_unref);
   while ((cmd = g_queue_pop_head (&s->commands)) != NULL)
     s_command_free (cmd);
   ol__wakeup_clear (&s->wake);

@@ -1,6 +1,7 @@
 /* Relayed streams: the messages of plain ZeroMQ PUB sockets, re-published
  * by the stream proxy thread. */
 #include "streamer/relayed.h"
+#include "streamer/shm.h"
 
 #include <errno.h>
 #include <string.h>
@@ -197,6 +198,12 @@ s_relay_foreign (Foreign *f, void *xpub, zmq_msg_t *frames, int n)
 
   if (!atomic_load (&st->enabled))
     return FALSE; /* still in flight after the unsubscription */
+  /* A oneliner server's same-host messages (topic 0x01 NAME 0x00) and
+   * hellos (0x02 ...) are for the subscribers that asked for them. */
+  if (n >= 2 && zmq_msg_size (&frames[0]) > 0
+      && (((const guint8 *) zmq_msg_data (&frames[0]))[0] == OL_SHM_TOPIC_BYTE
+          || ((const guint8 *) zmq_msg_data (&frames[0]))[0] == OL_SHM_HELLO_BYTE))
+    return FALSE;
   /* A oneliner server's sequence mark carries no data. */
   if (n == 3 && zmq_msg_size (&frames[2]) == 0
       && ol__header_decode (zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), &header, NULL)

@@ -84,3 +84,13 @@ ol__subscriber_malformed (OlSubscriber *s)
 {
   return atomic_load (&s->malformed);
 }
+
+gboolean
+ol__subscriber_shm (OlSubscriber *s, guint64 *frames, guint64 *torn)
+{
+  if (frames != NULL)
+    *frames = atomic_load (&s->shm_frames);
+  if (torn != NULL)
+    *torn = atomic_load (&s->shm_torn);
+  return atomic_load (&s->shm_active);
+}

@@ -8,7 +8,8 @@
  * only public headers; nothing here knows the OlClient beyond the pointer
  * it hands to watches.
  *
- * Thread rules: every function here but ol__subscriber_malformed runs on
+ * Thread rules: every function here but ol__subscriber_malformed and
+ * ol__subscriber_shm runs on
  * the client's thread; the receiver thread only receives, stores and
  * schedules watch notifications on the client's GMainContext. The storage
  * is shared between the two and guarded by OlSubscriber's mutex.
@@ -41,6 +42,12 @@ void ol__subscriber_free (OlSubscriber *subscriber);
  * frame count, bad topic or header, image of the wrong size) or arrived for
  * a stream no longer configured. For tests and diagnostics; any thread. */
 guint64 ol__subscriber_malformed (OlSubscriber *subscriber);
+
+/* Whether the receiver takes large frames from the server's shared-memory
+ * ring now (streamer/shm.h); *frames (nullable) gets the frames it read
+ * there, *torn (nullable) those overwritten before it could read them
+ * (each also counts as missed in its stream). Any thread. */
+gboolean ol__subscriber_shm (OlSubscriber *subscriber, guint64 *frames, guint64 *torn);
 
 /* streamer/storage.c. name is a valid stream name. */
 

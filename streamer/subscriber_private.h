@@ -30,6 +30,7 @@
 #include "core/startup.h"
 #include "core/wakeup.h"
 #include "streamer/header.h"
+#include "streamer/shm.h"
 #include "streamer/subscriber.h"
 
 G_BEGIN_DECLS
@@ -86,6 +87,18 @@ struct OlSubscriber {
   gsize rx_last_size;        /* its topic frame's size: strlen + 1 */
   void *rx_monitor;          /* (nullable) PAIR reading the SUB socket's
                                 connection events */
+  /* The receiver thread only: same-host frames (streamer/shm.h). */
+  gboolean rx_shm_allowed;   /* ONELINER_SHM is not 0 and the endpoint is local */
+  int rx_shm_state;          /* RX_SHM_*: which topics the streams use */
+  gboolean rx_shm_failed;    /* the ring failed: plain topics until the next
+                                connection */
+  gboolean rx_hello;         /* the server answered the hello topic since
+                                the last connection */
+  gint64 rx_decide_at;       /* monotonic us: plain topics if no hello by
+                                then; 0 when not waiting */
+  guint8 rx_hello_topic[OL_SHM_HELLO_SIZE];
+  OlShmReader *rx_shm;       /* (owned) */
+  GHashTable *rx_subscribed; /* (owned) names subscribed to, interned */
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
   GThread *thread;           /* (owned) the receiver */
@@ -93,6 +106,9 @@ struct OlSubscriber {
 
   gint stop;                 /* atomic */
   _Atomic guint64 malformed; /* messages dropped as malformed */
+  _Atomic guint64 shm_frames; /* frames read from a shared-memory ring */
+  _Atomic guint64 shm_torn;  /* frames overwritten before they were read */
+  atomic_bool shm_active;    /* the receiver uses the shared-memory topics */
 
   OlMutex lock;              /* guards everything down to dispatch */
   OlCond cond;               /* start handshake; messages for waiters */
@@ -128,6 +144,11 @@ void ol__subscriber_unref (OlSubscriber *s);
  * copied if small, else the frame is moved into the message. name is an
  * interned string. (transfer full) */
 Message *ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload);
+
+/* Makes a message whose payload of size bytes is its own, at *data, for
+ * the caller to fill. (transfer full) */
+Message *ol__message_new_sized (const char *name, const OlHeader *h, gsize size,
+                                guint8 **data);
 
 /* Frees the messages of a queue of Message links. */
 void ol__messages_free (GQueue *messages);

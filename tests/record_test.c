@@ -707,9 +707,13 @@ test_sequences (Fixture *f, gconstpointer data)
   o.streams = names;
   rec = ol_recorder_start (path, &o, &error);
   g_assert_no_error (error);
-  /* The subscription reached us: what follows is received. */
-  g_assert_cmpint (zmq_poll (&item, 1, WAIT_MS), ==, 1);
-  g_assert_cmpint (zmq_recv (pub, sub, sizeof sub, 0), ==, 1 + strlen ("t/json") + 1);
+  /* The subscription reached us: what follows is received. A same-host
+   * client asks for a hello first (docs/PROTOCOL.md, "Same-host frames"),
+   * which this publisher does not answer. */
+  do
+    g_assert_cmpint (zmq_poll (&item, 1, WAIT_MS), ==, 1);
+  while (zmq_recv (pub, sub, sizeof sub, 0) == 19 && sub[1] == 0x02);
+  g_assert_cmpmem (sub + 1, strlen ("t/json") + 1, "t/json", strlen ("t/json") + 1);
   g_assert_cmpint (sub[0], ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (seqs); i++)
     s_send (pub, "t/json", seqs[i], 1000 + (gint64) i,

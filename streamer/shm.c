@@ -1,0 +1,754 @@
+/* Same-host frames through shared memory: the ring, its descriptor and the
+ * side channel (streamer/shm.h, docs/PROTOCOL.md "Same-host frames"). */
+#include "streamer/shm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "oneliner/error.h"
+
+#define DEFAULT_THRESHOLD 65536
+/* The ring's slots take about this much memory, within 4 to 256 slots. */
+#define RING_BUDGET (32u << 20)
+#define RING_MIN_SLOTS 4
+#define RING_MAX_SLOTS 256
+/* The client's bound on the side channel's answer. */
+#define FETCH_TIMEOUT_MS 500
+
+static const char RING_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'R', 'N', 'G' };
+static const char ANSWER_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'F', 'D', '1' };
+#define RING_VERSION 1
+#define DESC_VERSION 1
+
+static void
+s_put32 (guint8 *p, guint32 v)
+{
+  v = GUINT32_TO_LE (v);
+  memcpy (p, &v, 4);
+}
+
+static void
+s_put64 (guint8 *p, guint64 v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (p, &v, 8);
+}
+
+static guint32
+s_get32 (const guint8 *p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static guint64
+s_get64 (const guint8 *p)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+gboolean
+ol__shm_enabled (void)
+{
+  const char *v = g_getenv ("ONELINER_SHM");
+
+  return v == NULL || strcmp (v, "0") != 0;
+}
+
+gsize
+ol__shm_threshold (void)
+{
+  const char *v = g_getenv ("ONELINER_SHM_THRESHOLD");
+  guint64 n;
+
+  if (v != NULL && g_ascii_string_to_unsigned (v, 10, 1, G_MAXSIZE, &n, NULL))
+    return (gsize) n;
+  return DEFAULT_THRESHOLD;
+}
+
+/* Slots of a ring of slot_size: ONELINER_SHM_SLOTS (2 to 1024) if set, else
+ * what fits the budget. */
+static guint32
+s_slot_count (guint64 slot_size)
+{
+  const char *v = g_getenv ("ONELINER_SHM_SLOTS");
+  guint64 n;
+
+  if (v != NULL && g_ascii_string_to_unsigned (v, 10, 2, OL_SHM_MAX_SLOTS, &n, NULL))
+    return (guint32) n;
+  n = RING_BUDGET / slot_size;
+  return (guint32) CLAMP (n, RING_MIN_SLOTS, RING_MAX_SLOTS);
+}
+
+static gboolean
+s_address_is_local (const struct sockaddr *a)
+{
+  struct ifaddrs *ifs, *i;
+  gboolean found = FALSE;
+
+  if (a->sa_family == AF_INET
+      && (ntohl (((const struct sockaddr_in *) a)->sin_addr.s_addr) >> 24) == 127)
+    return TRUE;
+  if (a->sa_family == AF_INET6
+      && (IN6_IS_ADDR_LOOPBACK (&((const struct sockaddr_in6 *) a)->sin6_addr)
+          || IN6_IS_ADDR_V4MAPPED (&((const struct sockaddr_in6 *) a)->sin6_addr)))
+    {
+      const struct in6_addr *in6 = &((const struct sockaddr_in6 *) a)->sin6_addr;
+
+      if (IN6_IS_ADDR_LOOPBACK (in6) || in6->s6_addr[12] == 127)
+        return TRUE;
+    }
+  if (getifaddrs (&ifs) != 0)
+    return FALSE;
+  for (i = ifs; i != NULL && !found; i = i->ifa_next)
+    {
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->sa_family)
+        continue;
+      if (a->sa_family == AF_INET)
+        found = ((const struct sockaddr_in *) a)->sin_addr.s_addr
+                == ((const struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr;
+      else if (a->sa_family == AF_INET6)
+        found = memcmp (&((const struct sockaddr_in6 *) a)->sin6_addr,
+                        &((const struct sockaddr_in6 *) i->ifa_addr)->sin6_addr,
+                        sizeof (struct in6_addr)) == 0;
+    }
+  freeifaddrs (ifs);
+  return found;
+}
+
+gboolean
+ol__shm_endpoint_is_local (const char *endpoint)
+{
+  g_autofree char *host = NULL;
+  const char *rest, *colon;
+  struct addrinfo hints = { 0 }, *res = NULL;
+  gboolean local = FALSE;
+
+  if (g_str_has_prefix (endpoint, "ipc://"))
+    return TRUE;
+  if (!g_str_has_prefix (endpoint, "tcp://"))
+    return FALSE;
+  rest = endpoint + 6;
+  /* tcp://[source;]host:port: a source address says nothing of the peer. */
+  if (strchr (rest, ';') != NULL)
+    rest = strchr (rest, ';') + 1;
+  colon = strrchr (rest, ':');
+  if (colon == NULL || colon == rest)
+    return FALSE;
+  host = g_strndup (rest, (gsize) (colon - rest));
+  if (host[0] == '[' && host[strlen (host) - 1] == ']')
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+
+      g_free (host);
+      host = inner;
+    }
+  if (g_ascii_strcasecmp (host, "localhost") == 0
+      || g_ascii_strcasecmp (host, g_get_host_name ()) == 0)
+    return TRUE;
+  /* Numeric addresses only: a name is not resolved here (no DNS wait). */
+  hints.ai_flags = AI_NUMERICHOST;
+  hints.ai_family = AF_UNSPEC;
+  if (getaddrinfo (host, NULL, &hints, &res) != 0)
+    return FALSE;
+  local = res != NULL && s_address_is_local (res->ai_addr);
+  freeaddrinfo (res);
+  return local;
+}
+
+gboolean
+ol__shm_hello_check (const guint8 *data, gsize size)
+{
+  if (size != OL_SHM_HELLO_SIZE || data[0] != OL_SHM_HELLO_BYTE || data[size - 1] != 0)
+    return FALSE;
+  for (gsize i = 1; i < size - 1; i++)
+    if (!g_ascii_isxdigit (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gsize
+ol__shm_desc_encode (const OlShmDesc *d, guint8 *out)
+{
+  gsize alen = strlen (d->address);
+
+  s_put32 (out, DESC_VERSION);
+  s_put32 (out + 4, d->slot);
+  s_put64 (out + 8, d->ring);
+  s_put64 (out + 16, d->generation);
+  s_put64 (out + 24, d->length);
+  memcpy (out + OL_SHM_DESC_FIXED, d->address, alen);
+  return OL_SHM_DESC_FIXED + alen;
+}
+
+gboolean
+ol__shm_desc_decode (const guint8 *data, gsize size, OlShmDesc *d, GError **error)
+{
+  gsize alen;
+
+  if (size < OL_SHM_DESC_FIXED + 1 || size > OL_SHM_DESC_MAX)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory descriptor of %" G_GSIZE_FORMAT " bytes (%d to %d)",
+                   size, OL_SHM_DESC_FIXED + 1, OL_SHM_DESC_MAX);
+      return FALSE;
+    }
+  if (s_get32 (data) != DESC_VERSION)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory descriptor of version %" G_GUINT32_FORMAT " (1)",
+                   s_get32 (data));
+      return FALSE;
+    }
+  d->slot = s_get32 (data + 4);
+  d->ring = s_get64 (data + 8);
+  d->generation = s_get64 (data + 16);
+  d->length = s_get64 (data + 24);
+  alen = size - OL_SHM_DESC_FIXED;
+  for (gsize i = 0; i < alen; i++)
+    if (data[OL_SHM_DESC_FIXED + i] < 0x21 || data[OL_SHM_DESC_FIXED + i] > 0x7e)
+      {
+        g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                     "a shared-memory descriptor whose address is not printable ASCII");
+        return FALSE;
+      }
+  memcpy (d->address, data + OL_SHM_DESC_FIXED, alen);
+  d->address[alen] = '\0';
+  if (d->ring == 0 || d->generation == 0 || (d->generation & 1) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory descriptor with ring 0 or an odd or zero generation");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The slot table entry of slot i: generation, then length. */
+static guint64 *
+s_slot_generation (guint8 *base, guint32 i)
+{
+  return (guint64 *) (base + OL_SHM_RING_HEADER + (gsize) i * OL_SHM_SLOT_HEADER);
+}
+
+static guint64
+s_data_offset (guint32 slots)
+{
+  guint64 table = OL_SHM_RING_HEADER + (guint64) slots * OL_SHM_SLOT_HEADER;
+
+  return (table + OL_SHM_PAGE - 1) / OL_SHM_PAGE * OL_SHM_PAGE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The publishing side */
+
+typedef struct {
+  int fd;
+  guint8 *base;              /* (owned) mapped read-write */
+  gsize size;
+  guint32 slots;
+  guint64 slot_size;
+  guint64 id;
+  guint32 next;              /* the slot written next */
+} Ring;
+
+struct OlShmServer {
+  int listen_fd;
+  char address[OL_SHM_ADDRESS_MAX + 1];
+  Ring *ring;                /* (owned) (nullable) made with the first frame */
+  guint64 written;
+  gboolean warned;           /* a ring could not be made */
+};
+
+static void
+s_ring_free (Ring *r)
+{
+  if (r == NULL)
+    return;
+  if (r->base != NULL)
+    munmap (r->base, r->size);
+  if (r->fd >= 0)
+    close (r->fd);
+  g_free (r);
+}
+
+static Ring *
+s_ring_new (guint64 slot_size, GError **error)
+{
+  Ring *r = g_new0 (Ring, 1);
+  guint64 size;
+  char name[64];
+
+  r->fd = -1;
+  r->slots = s_slot_count (slot_size);
+  r->slot_size = slot_size;
+  size = s_data_offset (r->slots) + (guint64) r->slots * slot_size;
+  r->size = (gsize) size;
+  do
+    r->id = ((guint64) g_random_int () << 32) | g_random_int ();
+  while (r->id == 0);
+  /* The name shows in /proc/PID/maps only; it names nothing on disk. */
+  g_snprintf (name, sizeof name, "oneliner-ring-%d", (int) getpid ());
+  r->fd = memfd_create (name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (r->fd < 0 || ftruncate (r->fd, (off_t) size) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot make a shared-memory ring of %" G_GUINT64_FORMAT " bytes: %s",
+                   size, g_strerror (errno));
+      s_ring_free (r);
+      return NULL;
+    }
+  /* Readers may rely on the size: nobody can shrink (SIGBUS) nor grow it. */
+  if (fcntl (r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot seal a shared-memory ring: %s",
+                   g_strerror (errno));
+      s_ring_free (r);
+      return NULL;
+    }
+  r->base = mmap (NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+  if (r->base == MAP_FAILED)
+    {
+      r->base = NULL;
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot map a shared-memory ring: %s",
+                   g_strerror (errno));
+      s_ring_free (r);
+      return NULL;
+    }
+  /* Mappings made from now on are read-only (Linux 5.1); the writer's own
+   * stays writable. Older kernels: readers map read-only all the same. */
+#ifdef F_SEAL_FUTURE_WRITE
+  fcntl (r->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE);
+#endif
+  fcntl (r->fd, F_ADD_SEALS, F_SEAL_SEAL);
+  memcpy (r->base, RING_MAGIC, 8);
+  s_put32 (r->base + 8, RING_VERSION);
+  s_put32 (r->base + 12, r->slots);
+  s_put64 (r->base + 16, r->slot_size);
+  s_put64 (r->base + 24, r->id);
+  s_put64 (r->base + 32, s_data_offset (r->slots));
+  s_put64 (r->base + 40, size);
+  return r;
+}
+
+OlShmServer *
+ol__shm_server_new (GError **error)
+{
+  OlShmServer *s = g_new0 (OlShmServer, 1);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  gsize alen;
+
+  g_snprintf (s->address, sizeof s->address, "oneliner-shm-%d-%08x%08x", (int) getpid (),
+              g_random_int (), g_random_int ());
+  alen = strlen (s->address);
+  /* Abstract: sun_path[0] is NUL, the name follows, nothing on disk. */
+  memcpy (addr.sun_path + 1, s->address, alen);
+  s->listen_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (s->listen_fd < 0
+      || bind (s->listen_fd, (struct sockaddr *) &addr,
+               (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + alen)) != 0
+      || listen (s->listen_fd, 64) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot listen on the shared-memory side channel: %s", g_strerror (errno));
+      ol__shm_server_free (s);
+      return NULL;
+    }
+  return s;
+}
+
+const char *
+ol__shm_server_address (OlShmServer *s)
+{
+  return s->address;
+}
+
+int
+ol__shm_server_fd (OlShmServer *s)
+{
+  return s->listen_fd;
+}
+
+/* Answers one accepted peer: the ring's id and size, and its descriptor
+ * (none yet: id 0 and no descriptor). Peers of another user get nothing. */
+static void
+s_answer (OlShmServer *s, int fd)
+{
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  guint8 answer[OL_SHM_ANSWER_SIZE] = { 0 };
+  union {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { answer, sizeof answer };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid ())
+    {
+      g_debug ("shared-memory side channel: refused a peer of another user");
+      return;
+    }
+  memcpy (answer, ANSWER_MAGIC, 8);
+  if (s->ring != NULL)
+    {
+      struct cmsghdr *cm;
+
+      s_put64 (answer + 8, s->ring->id);
+      s_put64 (answer + 16, s->ring->size);
+      memset (&control, 0, sizeof control);
+      mh.msg_control = control.buf;
+      mh.msg_controllen = sizeof control.buf;
+      cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cm), &s->ring->fd, sizeof (int));
+    }
+  if (sendmsg (fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    g_debug ("shared-memory side channel: cannot answer: %s", g_strerror (errno));
+}
+
+void
+ol__shm_server_serve (OlShmServer *s)
+{
+  for (int n = 0; n < 64; n++)
+    {
+      int fd = accept4 (s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+      if (fd < 0)
+        return;
+      s_answer (s, fd);
+      close (fd);
+    }
+}
+
+static guint64
+s_slot_size_for (gsize size)
+{
+  guint64 slot = OL_SHM_PAGE;
+
+  while (slot < size)
+    slot <<= 1;
+  return MAX (slot, (guint64) 64 * 1024);
+}
+
+gboolean
+ol__shm_server_write (OlShmServer *s, const void *data, gsize size, OlShmDesc *desc)
+{
+  Ring *r;
+  guint64 *gen_p, gen;
+
+  if (size == 0 || size > OL_SHM_MAX_SLOT_SIZE)
+    return FALSE;
+  if (s->ring == NULL || size > s->ring->slot_size)
+    {
+      GError *error = NULL;
+      Ring *bigger = s_ring_new (s_slot_size_for (size), &error);
+
+      if (bigger == NULL)
+        {
+          /* Once per server: every frame that does not fit goes inline. */
+          if (!s->warned)
+            g_message ("%s; such frames go through the socket", error->message);
+          s->warned = TRUE;
+          g_error_free (error);
+          return FALSE;
+        }
+      /* Readers that mapped the old ring keep their mapping; the server
+       * writes no more to it. */
+      s_ring_free (s->ring);
+      s->ring = bigger;
+    }
+  r = s->ring;
+  gen_p = s_slot_generation (r->base, r->next);
+  gen = __atomic_load_n (gen_p, __ATOMIC_RELAXED);
+  /* Odd while written: a reader that meets it, or any other value than the
+   * one of its descriptor, drops the frame. */
+  __atomic_store_n (gen_p, gen + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence (__ATOMIC_RELEASE);
+  memcpy (r->base + s_data_offset (r->slots) + (gsize) r->next * r->slot_size, data, size);
+  __atomic_store_n (gen_p + 1, (guint64) size, __ATOMIC_RELAXED);
+  __atomic_store_n (gen_p, gen + 2, __ATOMIC_RELEASE);
+  desc->slot = r->next;
+  desc->ring = r->id;
+  desc->generation = gen + 2;
+  desc->length = size;
+  g_strlcpy (desc->address, s->address, sizeof desc->address);
+  r->next = (r->next + 1) % r->slots;
+  s->written++;
+  return TRUE;
+}
+
+guint64
+ol__shm_server_written (OlShmServer *s)
+{
+  return s->written;
+}
+
+void
+ol__shm_server_free (OlShmServer *s)
+{
+  if (s == NULL)
+    return;
+  if (s->listen_fd >= 0)
+    close (s->listen_fd);
+  s_ring_free (s->ring);
+  g_free (s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The subscribing side */
+
+struct OlShmReader {
+  char address[OL_SHM_ADDRESS_MAX + 1]; /* of the mapped ring */
+  guint64 id;                /* 0: nothing mapped */
+  const guint8 *base;        /* (owned) mapped read-only */
+  gsize size;
+  guint32 slots;
+  guint64 slot_size;
+  guint64 data_offset;
+};
+
+OlShmReader *
+ol__shm_reader_new (void)
+{
+  return g_new0 (OlShmReader, 1);
+}
+
+void
+ol__shm_reader_reset (OlShmReader *r)
+{
+  if (r->base != NULL)
+    munmap ((void *) r->base, r->size);
+  r->base = NULL;
+  r->id = 0;
+  r->address[0] = '\0';
+}
+
+void
+ol__shm_reader_free (OlShmReader *r)
+{
+  if (r == NULL)
+    return;
+  ol__shm_reader_reset (r);
+  g_free (r);
+}
+
+/* Asks the side channel at address for its ring: *fd (-1 when the server
+ * has none yet) and its id. */
+static gboolean
+s_fetch (const char *address, int *fd, guint64 *id, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  gsize alen = strlen (address);
+  int sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  guint8 answer[OL_SHM_ANSWER_SIZE + 8];
+  union {
+    char buf[CMSG_SPACE (sizeof (int) * 4)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { answer, sizeof answer };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct pollfd pfd;
+  struct ucred cred;
+  socklen_t clen = sizeof cred;
+  ssize_t got;
+  gboolean ok = FALSE;
+
+  *fd = -1;
+  memcpy (addr.sun_path + 1, address, alen);
+  if (sock < 0
+      || connect (sock, (struct sockaddr *) &addr,
+                  (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + alen)) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "cannot reach the shared-memory side channel: %s", g_strerror (errno));
+      goto out;
+    }
+  if (getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 || cred.uid != geteuid ())
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET,
+                   "the shared-memory side channel belongs to another user");
+      goto out;
+    }
+  pfd = (struct pollfd) { sock, POLLIN, 0 };
+  if (poll (&pfd, 1, FETCH_TIMEOUT_MS) <= 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_TIMEOUT,
+                   "the shared-memory side channel did not answer within %d ms",
+                   FETCH_TIMEOUT_MS);
+      goto out;
+    }
+  memset (&control, 0, sizeof control);
+  got = recvmsg (sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  /* Every descriptor received is closed unless it is the one answer. */
+  for (struct cmsghdr *cm = got >= 0 ? CMSG_FIRSTHDR (&mh) : NULL; cm != NULL;
+       cm = CMSG_NXTHDR (&mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      {
+        gsize n = (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+
+        for (gsize i = 0; i < n; i++)
+          {
+            int one;
+
+            memcpy (&one, CMSG_DATA (cm) + i * sizeof (int), sizeof one);
+            if (*fd < 0 && i == 0)
+              *fd = one;
+            else
+              close (one);
+          }
+      }
+  if (got != OL_SHM_ANSWER_SIZE || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+      || memcmp (answer, ANSWER_MAGIC, 8) != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "the shared-memory side channel's answer is malformed");
+      goto out;
+    }
+  *id = s_get64 (answer + 8);
+  if ((*id == 0) != (*fd < 0))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "the shared-memory side channel's answer has %s",
+                   *id == 0 ? "a descriptor without a ring" : "a ring without a descriptor");
+      goto out;
+    }
+  ok = TRUE;
+out:
+  if (!ok && *fd >= 0)
+    {
+      close (*fd);
+      *fd = -1;
+    }
+  if (sock >= 0)
+    close (sock);
+  return ok;
+}
+
+/* Checks the memory file fd and maps it read-only into r. */
+static gboolean
+s_map (OlShmReader *r, int fd, guint64 id, const char *address, GError **error)
+{
+  struct stat st;
+  int seals;
+  guint64 slots, slot_size, offset, total;
+  const guint8 *base;
+
+  seals = fcntl (fd, F_GET_SEALS);
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || seals < 0
+      || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "the shared-memory side channel sent a file that is not a sealed memory file");
+      return FALSE;
+    }
+  if (st.st_size < OL_SHM_RING_HEADER || (guint64) st.st_size > G_MAXSIZE)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory ring of %" G_GINT64_FORMAT " bytes, smaller than its header",
+                   (gint64) st.st_size);
+      return FALSE;
+    }
+  base = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot map a shared-memory ring: %s",
+                   g_strerror (errno));
+      return FALSE;
+    }
+  slots = s_get32 (base + 12);
+  slot_size = s_get64 (base + 16);
+  offset = s_get64 (base + 32);
+  total = s_get64 (base + 40);
+  if (memcmp (base, RING_MAGIC, 8) != 0 || s_get32 (base + 8) != RING_VERSION
+      || s_get64 (base + 24) != id || slots < 1 || slots > OL_SHM_MAX_SLOTS
+      || slot_size < 1 || slot_size > OL_SHM_MAX_SLOT_SIZE || slot_size % OL_SHM_PAGE != 0
+      || offset != s_data_offset ((guint32) slots) || total != (guint64) st.st_size
+      || offset + slots * slot_size != total)
+    {
+      munmap ((void *) base, (gsize) st.st_size);
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory ring whose header does not match its file");
+      return FALSE;
+    }
+  ol__shm_reader_reset (r);
+  r->base = base;
+  r->size = (gsize) st.st_size;
+  r->slots = (guint32) slots;
+  r->slot_size = slot_size;
+  r->data_offset = offset;
+  r->id = id;
+  g_strlcpy (r->address, address, sizeof r->address);
+  return TRUE;
+}
+
+OlShmRead
+ol__shm_reader_prepare (OlShmReader *r, const OlShmDesc *d, GError **error)
+{
+  if (r->id != d->ring || strcmp (r->address, d->address) != 0)
+    {
+      int fd;
+      guint64 id = 0;
+      gboolean mapped;
+
+      if (!s_fetch (d->address, &fd, &id, error))
+        return OL_SHM_READ_FAILED;
+      if (id != d->ring)
+        {
+          /* Replaced since (or not made yet): this frame is lost; the
+           * next descriptors name the ring of the answer. */
+          if (fd >= 0)
+            close (fd);
+          return OL_SHM_READ_TORN;
+        }
+      mapped = s_map (r, fd, id, d->address, error);
+      close (fd);
+      if (!mapped)
+        return OL_SHM_READ_FAILED;
+    }
+  if (d->slot >= r->slots || d->length > r->slot_size || d->length == 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory descriptor of slot %" G_GUINT32_FORMAT " and %"
+                   G_GUINT64_FORMAT " bytes, beyond its ring (%" G_GUINT32_FORMAT
+                   " slots of %" G_GUINT64_FORMAT " bytes)",
+                   d->slot, d->length, r->slots, r->slot_size);
+      return OL_SHM_READ_FAILED;
+    }
+  return OL_SHM_READ_OK;
+}
+
+OlShmRead
+ol__shm_reader_copy (OlShmReader *r, const OlShmDesc *d, void *out)
+{
+  const guint64 *gen_p = (const guint64 *) (r->base + OL_SHM_RING_HEADER
+                                            + (gsize) d->slot * OL_SHM_SLOT_HEADER);
+
+  if (__atomic_load_n (gen_p, __ATOMIC_ACQUIRE) != d->generation)
+    return OL_SHM_READ_TORN;
+  memcpy (out, r->base + r->data_offset + (gsize) d->slot * r->slot_size, d->length);
+  /* Seqlock: the copy is good only if the slot was not written meanwhile. */
+  __atomic_thread_fence (__ATOMIC_ACQUIRE);
+  if (__atomic_load_n (gen_p, __ATOMIC_RELAXED) != d->generation)
+    return OL_SHM_READ_TORN;
+  return OL_SHM_READ_OK;
+}

@@ -1,0 +1,608 @@
+/* Same-host frames through shared memory (docs/PROTOCOL.md, "Same-host
+ * frames"), with real processes: this program is also the server
+ * (--rpc R --stream S ...) and the client (--client S ...) that the tests
+ * start, kill and restart.
+ *
+ * Every frame is checked byte for byte: frame k of size n holds k, n and a
+ * pseudo-random sequence seeded by both. No timing is asserted: waits are
+ * for counts and lines, each bounded.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "oneliner/json.h"
+#include "streamer/client_streams.h"
+#include "streamer/subscriber.h"
+#include "tests/testutil.h"
+
+#define WAIT_MS 20000
+#define STREAM "frames"
+
+/* Sizes on both sides of the 64 KiB threshold, up to 8 MiB. */
+static const gsize SIZES[] = {
+  16, 17, 4095, 65535, 65536, 65537, 262147, 1 << 20, (3 << 20) + 1, 8 << 20,
+};
+/* The same around a smaller threshold, for the faster loops. */
+static const gsize SMALL_SIZES[] = { 16, 1000, 4096, 4097, 100003, 262144 };
+
+static guint64
+s_next (guint64 *x)
+{
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return *x;
+}
+
+/* Frame k of size n (n >= 16): k, n, then the sequence of (k, n). */
+static void
+s_fill (guint8 *p, gsize n, guint64 k)
+{
+  guint64 x = k * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) + n + 1;
+  guint64 size = n;
+  gsize i = 16;
+
+  memcpy (p, &k, 8);
+  memcpy (p + 8, &size, 8);
+  for (; i + 8 <= n; i += 8)
+    {
+      guint64 v = s_next (&x);
+
+      memcpy (p + i, &v, 8);
+    }
+  for (guint64 v = s_next (&x); i < n; i++, v >>= 8)
+    p[i] = (guint8) v;
+}
+
+/* Whether a payload is a whole frame: its k (in *k) and every byte. */
+static gboolean
+s_check (GBytes *payload, guint64 *k)
+{
+  gsize n;
+  const guint8 *p = g_bytes_get_data (payload, &n);
+  guint64 size;
+  g_autofree guint8 *want = NULL;
+
+  if (n < 16)
+    return FALSE;
+  memcpy (k, p, 8);
+  memcpy (&size, p + 8, 8);
+  if (size != n)
+    return FALSE;
+  want = g_malloc (n);
+  s_fill (want, n, *k);
+  return memcmp (want, p, n) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The server: --rpc R --stream S [--small] [--pause US] */
+
+static int
+s_server_main (int argc, char **argv)
+{
+  const char *rpc = argv[2], *stream = argv[4];
+  gboolean small = FALSE;
+  gulong pause_us = 2000;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlServer) server = NULL;
+  g_autoptr (OlStreamWriter) writer = NULL;
+  const gsize *sizes = SIZES;
+  gsize n_sizes = G_N_ELEMENTS (SIZES);
+
+  for (int i = 5; i < argc; i++)
+    if (strcmp (argv[i], "--small") == 0)
+      small = TRUE;
+    else if (strcmp (argv[i], "--pause") == 0 && i + 1 < argc)
+      pause_us = strtoul (argv[++i], NULL, 10);
+  if (small)
+    {
+      sizes = SMALL_SIZES;
+      n_sizes = G_N_ELEMENTS (SMALL_SIZES);
+    }
+  server = ol_server_new (rpc, stream);
+  writer = ol_server_add_pushed_stream (server, STREAM, OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  if (!ol_server_start (server, &error))
+    g_error ("%s", error->message);
+  printf ("serving rpc %s stream %s\n", ol_server_get_rpc_endpoint (server),
+          ol_server_get_stream_endpoint (server));
+  fflush (stdout);
+  /* Until killed; a full queue refuses a frame, which is pushed again. */
+  for (guint64 k = 1;; k++)
+    {
+      gsize n = sizes[k % n_sizes];
+      guint8 *p = g_malloc (n);
+      g_autoptr (GBytes) b = NULL;
+
+      s_fill (p, n, k);
+      b = g_bytes_new_take (p, n);
+      while (!ol_stream_writer_push_bytes (writer, b, NULL))
+        g_usleep (1000);
+      g_usleep (pause_us);
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The client: --client S. Takes every frame, checks it, and prints a line
+ * "frames R bad B missed M overflowed O first F last L shm A ringframes N
+ * torn T" after each 50 frames; the counts hold since the first frame. */
+
+static int
+s_client_main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OlClient) client = NULL;
+  guint64 frames = 0, bad = 0, first = 0, last = 0;
+
+  (void) argc;
+  client = ol_client_new ("tcp://127.0.0.1:1", argv[2], &error);
+  g_assert_no_error (error);
+  ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 100000, &error);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      OlStreamMessage *m = ol_client_get_stream (client, STREAM, 200, NULL);
+      OlStreamCounters c;
+      guint64 k, ring = 0, torn = 0;
+      gint64 since = 0;
+      gboolean shm;
+
+      if (m == NULL)
+        continue;
+      if (!s_check (m->payload, &k))
+        bad++;
+      if (first == 0 || m->sequence < last)
+        first = m->sequence; /* a new server: counted from its first frame */
+      last = m->sequence;
+      frames++;
+      ol_stream_message_free (m);
+      if (frames % 50 != 0)
+        continue;
+      ol_client_get_stream_counters (client, STREAM, &c, NULL);
+      ol_client_get_stream_connection (client, &since);
+      shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn);
+      printf ("counts: frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %" G_GUINT64_FORMAT
+              " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT " first %"
+              G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " shm %d ringframes %" G_GUINT64_FORMAT
+              " torn %" G_GUINT64_FORMAT " since %" G_GINT64_FORMAT "\n", frames, bad, c.missed,
+              c.overflowed, c.restarts, first, last, shm, ring, torn, since);
+      fflush (stdout);
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers of the tests */
+
+typedef struct {
+  guint64 frames, bad, missed, overflowed, restarts, first, last, ringframes, torn;
+  gint64 since;
+  int shm;
+} Line;
+
+static gboolean
+s_parse (const char *line, Line *l)
+{
+  return sscanf (strstr (line, "counts: ") + 8, "frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %"
+                 G_GUINT64_FORMAT " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT
+                 " first %" G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " shm %d ringframes %"
+                 G_GUINT64_FORMAT " torn %" G_GUINT64_FORMAT " since %" G_GINT64_FORMAT,
+                 &l->frames, &l->bad, &l->missed, &l->overflowed, &l->restarts, &l->first,
+                 &l->last, &l->shm, &l->ringframes, &l->torn, &l->since) == 11;
+}
+
+/* Reads the client's lines until pred holds for one (within WAIT_MS). */
+static void
+s_client_until (TuProcess *c, gboolean (*pred) (const Line *, gpointer), gpointer data,
+                Line *out)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *line = tu_wait_line (c, "counts: ", WAIT_MS);
+      Line l;
+
+      g_assert_nonnull (line);
+      g_assert_true (s_parse (line, &l));
+      g_assert_cmpuint (l.bad, ==, 0);
+      if (pred (&l, data))
+        {
+          *out = l;
+          return;
+        }
+    }
+  g_error ("the client's counts did not come in %d ms:\n%s", WAIT_MS, c->lines->str);
+}
+
+static gboolean
+s_ring_frames_beyond (const Line *l, gpointer data)
+{
+  return l->shm && l->ringframes > GPOINTER_TO_SIZE (data);
+}
+
+/* Connected again after *data (monotonic us). */
+static gboolean
+s_connected_after (const Line *l, gpointer data)
+{
+  return l->since > *(gint64 *) data;
+}
+
+static gboolean
+s_frames_beyond (const Line *l, gpointer data)
+{
+  return l->frames > GPOINTER_TO_SIZE (data);
+}
+
+/* Lines of /proc/PID/maps that map a ring. */
+static guint
+s_ring_mappings (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *maps = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &maps, NULL, NULL))
+    return 0;
+  for (const char *at = maps; (at = strstr (at, "memfd:oneliner-ring")) != NULL; at++)
+    n++;
+  return n;
+}
+
+/* Entries of /dev/shm whose name says oneliner (there must be none, ever). */
+static guint
+s_dev_shm_files (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/dev/shm", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (strstr (name, "oneliner") != NULL || strstr (name, "ring") != NULL)
+      n++;
+  return n;
+}
+
+static GPid
+s_pid (TuProcess *p)
+{
+  return (GPid) atoi (g_subprocess_get_identifier (p->proc));
+}
+
+static TuProcess *
+s_spawn_server (const char *rpc, const char *stream, const char *const *extra, char **rpc_out,
+                char **stream_out)
+{
+  const char *argv[16] = { "tests/shm_test", "--rpc", rpc, "--stream", stream };
+  int n = 5;
+  TuProcess *p;
+  g_autofree char *line = NULL;
+  const char *at;
+
+  for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+    argv[n++] = extra[i];
+  argv[n] = NULL;
+  p = tu_spawn (argv);
+  line = tu_wait_line (p, "serving", 10000);
+  if (line == NULL)
+    g_error ("the server did not start:\n%s", p->lines->str);
+  at = strstr (line, "rpc ");
+  if (rpc_out != NULL)
+    *rpc_out = g_strndup (at + 4, strcspn (at + 4, " \n"));
+  at = strstr (line, " stream ");
+  if (stream_out != NULL)
+    *stream_out = g_strndup (at + 8, strcspn (at + 8, " \n"));
+  return p;
+}
+
+static TuProcess *
+s_spawn_client (const char *stream, const char *const *extra)
+{
+  const char *argv[16] = { "tests/shm_test", "--client", stream };
+  int n = 3;
+
+  for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+    argv[n++] = extra[i];
+  argv[n] = NULL;
+  return tu_spawn (argv);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The tests */
+
+/* Frames of every size, through the ring above the threshold and inline
+ * below it, arrive whole; nothing is lost at a rate the reader keeps up with. */
+static void
+test_sizes (void)
+{
+  g_autofree char *stream = NULL;
+  const char *extra[] = { "--pause", "3000", NULL };
+  g_autoptr (TuProcess) server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra,
+                                                 NULL, &stream);
+  g_autoptr (TuProcess) client = s_spawn_client (stream, NULL);
+  Line l;
+
+  /* Three rounds of every size through the ring. */
+  s_client_until (client, s_ring_frames_beyond,
+                  GSIZE_TO_POINTER (3 * G_N_ELEMENTS (SIZES)), &l);
+  g_assert_cmpuint (l.bad, ==, 0);
+  g_assert_cmpint (l.shm, ==, 1);
+  /* Every frame between the first and the last is received or counted. */
+  g_assert_cmpuint (l.frames + l.missed + l.overflowed, ==, l.last - l.first + 1);
+  g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+}
+
+/* A reader far behind the writer (stopped while the server goes round its
+ * ring of 4 slots many times) never gets a torn frame, and counts exactly
+ * what it lost. */
+static void
+test_slow_reader (void)
+{
+  g_autofree char *stream = NULL, *rpc = NULL;
+  const char *extra[] = { "--small", "--pause", "200", "--env", "ONELINER_SHM_SLOTS=4",
+                          "--env", "ONELINER_SHM_THRESHOLD=4096", NULL };
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (TuProcess) client = NULL;
+  g_autoptr (OlClient) control = NULL;
+  g_autoptr (GError) error = NULL;
+  Line before, after;
+  guint64 sent0 = 0;
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra, &rpc, &stream);
+  client = s_spawn_client (stream, NULL);
+  control = ol_client_new (rpc, NULL, &error);
+  g_assert_no_error (error);
+  s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (20), &before);
+
+  /* Stopped until the server has published 200 more frames: 50 times its
+   * ring. */
+  g_assert_cmpint (kill (s_pid (client), SIGSTOP), ==, 0);
+  for (int round = 0;; round++)
+    {
+      g_autoptr (json_t) list = ol_client_list_streams (control, &error);
+      guint64 sent;
+
+      g_assert_no_error (error);
+      sent = json_integer_value (json_object_get (
+        json_object_get (json_object_get (list, STREAM), "stats"), "sent"));
+      if (round == 0)
+        sent0 = sent;
+      else if (sent > sent0 + 200)
+        break;
+      g_assert_cmpint (round, <, 2000);
+      g_usleep (10000);
+    }
+  g_assert_cmpint (kill (s_pid (client), SIGCONT), ==, 0);
+  s_client_until (client, s_frames_beyond, GSIZE_TO_POINTER (before.frames + 300), &after);
+  g_assert_cmpuint (after.bad, ==, 0);
+  g_assert_cmpuint (after.torn, >, 0);
+  g_assert_cmpuint (after.restarts, ==, 0);
+  /* Exact: every torn frame is one missed; nothing else is unaccounted. */
+  g_assert_cmpuint (after.frames + after.missed + after.overflowed, ==,
+                    after.last - after.first + 1);
+  g_assert_cmpuint (after.missed, >=, after.torn);
+  g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+}
+
+/* kill -9 of the server, of the client and of both, three times each: no
+ * file anywhere, no mapping left in the survivor, and the client takes
+ * frames through the new server's ring once it is back. */
+static void
+test_kill (void)
+{
+  g_autofree char *rpc = NULL, *stream = NULL;
+  const char *extra[] = { "--small", "--pause", "2000", "--env", "ONELINER_SHM_THRESHOLD=4096",
+                          NULL };
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (TuProcess) client = NULL;
+  guint shm_files = s_dev_shm_files ();
+  Line l;
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra, &rpc, &stream);
+  client = s_spawn_client (stream, NULL);
+  s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (0), &l);
+
+  for (int round = 0; round < 3; round++)
+    {
+      guint64 ring;
+      gint64 killed = g_get_monotonic_time ();
+
+      /* The server. */
+      g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+      g_clear_pointer (&server, tu_process_free);
+      g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+      server = s_spawn_server (rpc, stream, extra, NULL, NULL);
+      /* Frames of the new server through its ring: the client's mapping of
+       * the old one is gone, only the new one is mapped. */
+      s_client_until (client, s_connected_after, &killed, &l);
+      ring = l.ringframes;
+      s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (ring + 10), &l);
+      g_assert_cmpuint (s_ring_mappings (s_pid (client)), ==, 1);
+      g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 1);
+
+      /* The client: the server keeps its own ring only. */
+      g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+      g_clear_pointer (&client, tu_process_free);
+      g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 1);
+      g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+      client = s_spawn_client (stream, NULL);
+      s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (10), &l);
+
+      /* Both. */
+      g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+      g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+      g_clear_pointer (&client, tu_process_free);
+      g_clear_pointer (&server, tu_process_free);
+      g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+      server = s_spawn_server (rpc, stream, extra, NULL, NULL);
+      client = s_spawn_client (stream, NULL);
+      s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (10), &l);
+      g_assert_cmpuint (l.bad, ==, 0);
+    }
+  g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+  g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+}
+
+/* Takes frames with an OlClient of this process until n came through the
+ * ring (want_shm) or the socket; checks each. */
+static void
+s_take (OlClient *client, guint n, gboolean want_shm)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  guint got = 0;
+  guint64 ring = 0;
+
+  while (got < n)
+    {
+      g_autoptr (GError) error = NULL;
+      OlStreamMessage *m = ol_client_get_stream (client, STREAM, 200, &error);
+      guint64 k;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (m == NULL)
+        continue;
+      g_assert_true (s_check (m->payload, &k));
+      ol_stream_message_free (m);
+      if (ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, NULL) == want_shm)
+        got++;
+    }
+  g_assert_cmpint (ring > 0, ==, want_shm);
+}
+
+/* A plain SUB socket (a remote-style subscriber, or one that does not know
+ * the ring) and a same-host OlClient on the same stream at once: both get
+ * every frame whole. */
+static void
+test_plain_and_shm (void)
+{
+  g_autofree char *stream = NULL;
+  const char *extra[] = { "--small", "--pause", "1000", "--env", "ONELINER_SHM_THRESHOLD=4096",
+                          NULL };
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autoptr (GError) error = NULL;
+  void *ctx = zmq_ctx_new ();
+  void *sub = zmq_socket (ctx, ZMQ_SUB);
+  int timeout = 200;
+  guint plain = 0;
+  gint64 deadline;
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra, NULL, &stream);
+  client = ol_client_new ("tcp://127.0.0.1:1", stream, &error);
+  g_assert_no_error (error);
+  ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 10000, &error);
+  g_assert_no_error (error);
+  zmq_setsockopt (sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+  zmq_setsockopt (sub, ZMQ_SUBSCRIBE, STREAM, sizeof STREAM);
+  g_assert_cmpint (zmq_connect (sub, stream), ==, 0);
+
+  s_take (client, 30, TRUE);
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (plain < 30)
+    {
+      zmq_msg_t f[3];
+      int n = 0, more = 1;
+      guint64 k;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      for (int i = 0; i < 3; i++)
+        zmq_msg_init (&f[i]);
+      while (more && n < 3 && zmq_msg_recv (&f[n], sub, 0) >= 0)
+        more = zmq_msg_more (&f[n++]);
+      if (n == 3 && !more)
+        {
+          g_autoptr (GBytes) b = g_bytes_new (zmq_msg_data (&f[2]), zmq_msg_size (&f[2]));
+
+          g_assert_cmpmem (zmq_msg_data (&f[0]), zmq_msg_size (&f[0]), STREAM, sizeof STREAM);
+          g_assert_true (s_check (b, &k));
+          plain++;
+        }
+      else
+        g_assert_cmpint (n, ==, 0); /* only whole stream messages */
+      for (int i = 0; i < 3; i++)
+        zmq_msg_close (&f[i]);
+    }
+  /* And the OlClient still through the ring. */
+  s_take (client, 30, TRUE);
+  zmq_close (sub);
+  zmq_ctx_term (ctx);
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+}
+
+/* ONELINER_SHM=0 on the client's side, then on the server's: the frames go
+ * through the socket, whole. */
+static void
+test_off (void)
+{
+  g_autofree char *stream = NULL;
+  const char *extra[] = { "--small", "--pause", "1000", "--env", "ONELINER_SHM_THRESHOLD=4096",
+                          NULL };
+  const char *extra_off[] = { "--small", "--pause", "1000", "--env", "ONELINER_SHM=0", NULL };
+  const char *client_off[] = { "--env", "ONELINER_SHM=0", NULL };
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (TuProcess) client = NULL;
+  Line l;
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra, NULL, &stream);
+  client = s_spawn_client (stream, client_off);
+  s_client_until (client, s_frames_beyond, GSIZE_TO_POINTER (100), &l);
+  g_assert_cmpint (l.shm, ==, 0);
+  g_assert_cmpuint (l.ringframes, ==, 0);
+  g_assert_cmpuint (l.frames + l.missed + l.overflowed, ==, l.last - l.first + 1);
+  g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+  g_clear_pointer (&client, tu_process_free);
+  g_clear_pointer (&server, tu_process_free);
+  g_clear_pointer (&stream, g_free);
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra_off, NULL, &stream);
+  client = s_spawn_client (stream, NULL);
+  s_client_until (client, s_frames_beyond, GSIZE_TO_POINTER (100), &l);
+  g_assert_cmpint (l.shm, ==, 0);
+  g_assert_cmpuint (l.ringframes, ==, 0);
+  g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 0);
+  g_assert_cmpuint (s_ring_mappings (s_pid (client)), ==, 0);
+  g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+}
+
+/* A child's "--env NAME=VALUE" arguments, set before any thread starts. */
+static void
+s_child_env (int argc, char **argv)
+{
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp (argv[i], "--env") == 0 && strchr (argv[i + 1], '=') != NULL)
+      {
+        g_autofree char *name = g_strndup (argv[i + 1], strcspn (argv[i + 1], "="));
+
+        g_setenv (name, strchr (argv[i + 1], '=') + 1, TRUE);
+      }
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc >= 3 && (strcmp (argv[1], "--rpc") == 0 || strcmp (argv[1], "--client") == 0))
+    s_child_env (argc, argv);
+  if (argc >= 5 && strcmp (argv[1], "--rpc") == 0)
+    return s_server_main (argc, argv);
+  if (argc >= 3 && strcmp (argv[1], "--client") == 0)
+    return s_client_main (argc, argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/shm/sizes", test_sizes);
+  g_test_add_func ("/shm/slow-reader", test_slow_reader);
+  g_test_add_func ("/shm/kill", test_kill);
+  g_test_add_func ("/shm/plain-and-shm", test_plain_and_shm);
+  g_test_add_func ("/shm/off", test_off);
+  return g_test_run ();
+}
