@@ -54,6 +54,7 @@
 #include "oneliner/stream.h"
 
 #include "bench_util.h"
+#include "streams_same_host.h"
 
 #define N_SIZES 3
 #define N_RATES 4
@@ -827,7 +828,7 @@ int
 main (int argc, char **argv)
 {
   gboolean quick = FALSE, json_out = FALSE, verbose = FALSE, curve = FALSE;
-  gboolean no_throughput = FALSE, no_rate = FALSE, no_limits = FALSE;
+  gboolean no_throughput = FALSE, no_rate = FALSE, no_limits = FALSE, no_same_host = FALSE;
   int reps = 5;
   double scale = 1.0, rate_seconds = 0.0;
   int only_size = 0;
@@ -853,6 +854,8 @@ main (int argc, char **argv)
       "Skip the rate fidelity measurements", NULL },
     { "no-limits", 0, 0, G_OPTION_ARG_NONE, &no_limits,
       "Skip the 64 B JSON stream with limits against one without", NULL },
+    { "no-same-host", 0, 0, G_OPTION_ARG_NONE, &no_same_host,
+      "Skip the same-host frames (ring, tcp loopback, memcpy)", NULL },
     BENCH_OPTION_VERBOSE (&verbose),
     BENCH_OPTION_CURVE (&curve),
     BENCH_OPTION_END,
@@ -862,7 +865,13 @@ main (int argc, char **argv)
   gboolean run_o, run_r;
   RateResult rates[N_RATES][N_WORKS];
   json_t *jtput = json_array (), *jrate = json_array (), *jlimits = json_null ();
-  char *cc = bench_congestion_control ();
+  json_t *jsame = json_null ();
+  char *cc;
+
+  /* The server process of section 3 (bench/streams_same_host.c). */
+  if (argc == 2 && strcmp (argv[1], SAME_HOST_SERVER_ARG) == 0)
+    return same_host_server_main ();
+  cc = bench_congestion_control ();
 
   bench_set_program_name ("bench-streams");
   s_retired_servers = g_ptr_array_new_with_free_func (s_server_free_retired);
@@ -875,7 +884,9 @@ main (int argc, char **argv)
     "     and a 64 B JSON pushed stream described with limits against one without,\n"
     "     with the ratio limits / none;\n"
     "  2. the rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz\n"
-    "     with 0 and 2 ms of work per call.",
+    "     with 0 and 2 ms of work per call;\n"
+    "  3. same-host frames of 64 KiB, 1 MiB and 8 MiB from a server process:\n"
+    "     through its shared-memory ring, over tcp loopback, and memcpy.",
     entries);
   if (reps < 1 || !(scale > 0) || rate_seconds < 0)
     bench_die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
@@ -1102,21 +1113,28 @@ main (int argc, char **argv)
               "floor(work/period)+1 periods when the work does not fit.\n");
     }
 
+  if (!no_same_host)
+    {
+      json_decref (jsame);
+      jsame = same_host_section (quick, reps, scale);
+    }
+
   if (json_out)
     {
-      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o, s:o}",
+      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o, s:o, s:o}",
                                    "bench", "streams", "quick", quick, "curve", curve,
                                    "reps", reps,
                                    "cpus", g_get_num_processors (),
                                    "tcp_congestion_control", cc,
                                    "throughput", jtput, "limits", jlimits,
-                                   "rate", jrate));
+                                   "rate", jrate, "same_host", jsame));
     }
   else
     {
       json_decref (jtput);
       json_decref (jlimits);
       json_decref (jrate);
+      json_decref (jsame);
     }
   g_free (cc);
   g_ptr_array_unref (s_retired_servers);

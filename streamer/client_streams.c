@@ -26,6 +26,8 @@ G_STATIC_ASSERT (OL_STREAM_NAME_MAX == OL_NAME_MAX);
 typedef struct {
   OlSubscriber *subscriber; /* (owned) (nullable) */
   GError *error;            /* (owned) (nullable) why it could not be created */
+  gboolean started;         /* the subscriber was made (or failed) */
+  gboolean no_shm;          /* ol_client_set_stream_shm (FALSE) */
 } ClientStreams;
 
 static void
@@ -38,23 +40,63 @@ s_client_streams_free (gpointer data)
   g_free (cs);
 }
 
-OlSubscriber *
-ol__client_subscriber (OlClient *client, GError **error)
+/* The client's stream slot, made if needed. */
+static ClientStreams *
+s_client_streams (OlClient *client)
 {
   ClientStreams *cs = ol__client_get_streams (client);
 
   if (cs == NULL)
     {
       cs = g_new0 (ClientStreams, 1);
+      ol__client_set_streams (client, cs, s_client_streams_free);
+    }
+  return cs;
+}
+
+OlSubscriber *
+ol__client_subscriber (OlClient *client, GError **error)
+{
+  ClientStreams *cs = s_client_streams (client);
+
+  if (!cs->started)
+    {
+      cs->started = TRUE;
       cs->subscriber = ol__subscriber_new (ol_client_get_stream_endpoint (client),
-                                           ol__client_keys (client),
+                                           ol__client_keys (client), !cs->no_shm,
                                            ol__client_context (client), client,
                                            &cs->error);
-      ol__client_set_streams (client, cs, s_client_streams_free);
     }
   if (cs->subscriber == NULL)
     g_propagate_error (error, g_error_copy (cs->error));
   return cs->subscriber;
+}
+
+gboolean
+ol_client_set_stream_shm (OlClient *client, gboolean enabled)
+{
+  ClientStreams *cs;
+
+  g_return_val_if_fail (client != NULL, FALSE);
+  cs = s_client_streams (client);
+  if (cs->started)
+    return FALSE;
+  cs->no_shm = !enabled;
+  return TRUE;
+}
+
+gboolean
+ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn)
+{
+  OlSubscriber *s;
+
+  g_return_val_if_fail (client != NULL, FALSE);
+  if (frames != NULL)
+    *frames = 0;
+  if (torn != NULL)
+    *torn = 0;
+  s = ol__client_peek_subscriber (client);
+  return s != NULL && ol__subscriber_shm (s, frames, torn);
 }
 
 OlSubscriber *

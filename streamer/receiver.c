@@ -468,7 +468,8 @@ s_thread (gpointer data)
     return NULL;
   /* Same-host frames need the connection's events (to ask each new
    * server for its hello). Until it answers or not, the streams wait. */
-  s->rx_shm_allowed = ol__shm_enabled () && ol__shm_endpoint_is_local (s->endpoint)
+  s->rx_shm_allowed = s->shm_wanted && ol__shm_enabled ()
+                      && ol__shm_endpoint_is_local (s->endpoint)
                       && s->rx_monitor != NULL;
   s->rx_shm_state = s->rx_shm_allowed ? RX_SHM_UNDECIDED : RX_SHM_OFF;
   if (s->rx_shm_allowed)

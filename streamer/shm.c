@@ -271,7 +271,9 @@ typedef struct {
 struct OlShmServer {
   int listen_fd;
   char address[OL_SHM_ADDRESS_MAX + 1];
-  Ring *ring;                /* (owned) (nullable) made with the first frame */
+  /* One ring per slot size, 64 KiB << i, made with the first frame of that
+   * size class: small frames are not held back by the slots of big ones. */
+  Ring *rings[OL_SHM_MAX_RINGS]; /* (owned) (nullable) */
   guint64 written;
   gboolean warned;           /* a ring could not be made */
 };
@@ -385,19 +387,21 @@ ol__shm_server_fd (OlShmServer *s)
   return s->listen_fd;
 }
 
-/* Answers one accepted peer: the ring's id and size, and its descriptor
- * (none yet: id 0 and no descriptor). Peers of another user get nothing. */
+/* Answers one accepted peer: the id and size of every ring, and their
+ * descriptors in the same order. Peers of another user get nothing. */
 static void
 s_answer (OlShmServer *s, int fd)
 {
   struct ucred cred;
   socklen_t len = sizeof cred;
-  guint8 answer[OL_SHM_ANSWER_SIZE] = { 0 };
+  guint8 answer[OL_SHM_ANSWER_MAX] = { 0 };
+  int fds[OL_SHM_MAX_RINGS];
+  guint32 n = 0;
   union {
-    char buf[CMSG_SPACE (sizeof (int))];
+    char buf[CMSG_SPACE (sizeof (int) * OL_SHM_MAX_RINGS)];
     struct cmsghdr align;
   } control;
-  struct iovec iov = { answer, sizeof answer };
+  struct iovec iov = { answer, 0 };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid ())
@@ -406,20 +410,27 @@ s_answer (OlShmServer *s, int fd)
       return;
     }
   memcpy (answer, ANSWER_MAGIC, 8);
-  if (s->ring != NULL)
+  for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
+    if (s->rings[i] != NULL)
+      {
+        s_put64 (answer + OL_SHM_ANSWER_HEAD + 16 * n, s->rings[i]->id);
+        s_put64 (answer + OL_SHM_ANSWER_HEAD + 16 * n + 8, s->rings[i]->size);
+        fds[n++] = s->rings[i]->fd;
+      }
+  s_put32 (answer + 8, n);
+  iov.iov_len = OL_SHM_ANSWER_HEAD + 16 * n;
+  if (n > 0)
     {
       struct cmsghdr *cm;
 
-      s_put64 (answer + 8, s->ring->id);
-      s_put64 (answer + 16, s->ring->size);
       memset (&control, 0, sizeof control);
       mh.msg_control = control.buf;
-      mh.msg_controllen = sizeof control.buf;
+      mh.msg_controllen = CMSG_SPACE (sizeof (int) * n);
       cm = CMSG_FIRSTHDR (&mh);
       cm->cmsg_level = SOL_SOCKET;
       cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (cm), &s->ring->fd, sizeof (int));
+      cm->cmsg_len = CMSG_LEN (sizeof (int) * n);
+      memcpy (CMSG_DATA (cm), fds, sizeof (int) * n);
     }
   if (sendmsg (fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
     g_debug ("shared-memory side channel: cannot answer: %s", g_strerror (errno));
@@ -439,30 +450,22 @@ ol__shm_server_serve (OlShmServer *s)
     }
 }
 
-static guint64
-s_slot_size_for (gsize size)
-{
-  guint64 slot = OL_SHM_PAGE;
-
-  while (slot < size)
-    slot <<= 1;
-  return MAX (slot, (guint64) 64 * 1024);
-}
-
 gboolean
 ol__shm_server_write (OlShmServer *s, const void *data, gsize size, OlShmDesc *desc)
 {
   Ring *r;
   guint64 *gen_p, gen;
+  guint c = 0;
 
   if (size == 0 || size > OL_SHM_MAX_SLOT_SIZE)
     return FALSE;
-  if (s->ring == NULL || size > s->ring->slot_size)
+  while ((OL_SHM_MIN_SLOT_SIZE << c) < size)
+    c++;
+  if (s->rings[c] == NULL)
     {
       GError *error = NULL;
-      Ring *bigger = s_ring_new (s_slot_size_for (size), &error);
 
-      if (bigger == NULL)
+      if ((s->rings[c] = s_ring_new (OL_SHM_MIN_SLOT_SIZE << c, &error)) == NULL)
         {
           /* Once per server: every frame that does not fit goes inline. */
           if (!s->warned)
@@ -471,12 +474,8 @@ ol__shm_server_write (OlShmServer *s, const void *data, gsize size, OlShmDesc *d
           g_error_free (error);
           return FALSE;
         }
-      /* Readers that mapped the old ring keep their mapping; the server
-       * writes no more to it. */
-      s_ring_free (s->ring);
-      s->ring = bigger;
     }
-  r = s->ring;
+  r = s->rings[c];
   gen_p = s_slot_generation (r->base, r->next);
   gen = __atomic_load_n (gen_p, __ATOMIC_RELAXED);
   /* Odd while written: a reader that meets it, or any other value than the
@@ -509,21 +508,28 @@ ol__shm_server_free (OlShmServer *s)
     return;
   if (s->listen_fd >= 0)
     close (s->listen_fd);
-  s_ring_free (s->ring);
+  for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
+    s_ring_free (s->rings[i]);
   g_free (s);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The subscribing side */
 
-struct OlShmReader {
-  char address[OL_SHM_ADDRESS_MAX + 1]; /* of the mapped ring */
-  guint64 id;                /* 0: nothing mapped */
+typedef struct {
+  guint64 id;
   const guint8 *base;        /* (owned) mapped read-only */
   gsize size;
   guint32 slots;
   guint64 slot_size;
   guint64 data_offset;
+} Mapping;
+
+struct OlShmReader {
+  char address[OL_SHM_ADDRESS_MAX + 1]; /* of the mapped rings */
+  Mapping maps[OL_SHM_MAX_RINGS];
+  guint n_maps;
+  Mapping *last;             /* (nullable) the one found last */
 };
 
 OlShmReader *
@@ -535,10 +541,10 @@ ol__shm_reader_new (void)
 void
 ol__shm_reader_reset (OlShmReader *r)
 {
-  if (r->base != NULL)
-    munmap ((void *) r->base, r->size);
-  r->base = NULL;
-  r->id = 0;
+  for (guint i = 0; i < r->n_maps; i++)
+    munmap ((void *) r->maps[i].base, r->maps[i].size);
+  r->n_maps = 0;
+  r->last = NULL;
   r->address[0] = '\0';
 }
 
@@ -551,17 +557,19 @@ ol__shm_reader_free (OlShmReader *r)
   g_free (r);
 }
 
-/* Asks the side channel at address for its ring: *fd (-1 when the server
- * has none yet) and its id. */
+/* Asks the side channel at address for its rings and returns the
+ * descriptor of ring id (-1: the server has no such ring). */
 static gboolean
-s_fetch (const char *address, int *fd, guint64 *id, GError **error)
+s_fetch (const char *address, guint64 id, int *fd, GError **error)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   gsize alen = strlen (address);
   int sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  guint8 answer[OL_SHM_ANSWER_SIZE + 8];
+  guint8 answer[OL_SHM_ANSWER_MAX + 8];
+  int fds[OL_SHM_MAX_RINGS];
+  gsize n_fds = 0;
   union {
-    char buf[CMSG_SPACE (sizeof (int) * 4)];
+    char buf[CMSG_SPACE (sizeof (int) * (OL_SHM_MAX_RINGS + 4))];
     struct cmsghdr align;
   } control;
   struct iovec iov = { answer, sizeof answer };
@@ -571,6 +579,7 @@ s_fetch (const char *address, int *fd, guint64 *id, GError **error)
   struct ucred cred;
   socklen_t clen = sizeof cred;
   ssize_t got;
+  guint32 count;
   gboolean ok = FALSE;
 
   *fd = -1;
@@ -599,7 +608,7 @@ s_fetch (const char *address, int *fd, guint64 *id, GError **error)
     }
   memset (&control, 0, sizeof control);
   got = recvmsg (sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  /* Every descriptor received is closed unless it is the one answer. */
+  /* Every descriptor received is kept in fds (closed below) or closed now. */
   for (struct cmsghdr *cm = got >= 0 ? CMSG_FIRSTHDR (&mh) : NULL; cm != NULL;
        cm = CMSG_NXTHDR (&mh, cm))
     if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
@@ -611,47 +620,46 @@ s_fetch (const char *address, int *fd, guint64 *id, GError **error)
             int one;
 
             memcpy (&one, CMSG_DATA (cm) + i * sizeof (int), sizeof one);
-            if (*fd < 0 && i == 0)
-              *fd = one;
+            if (n_fds < OL_SHM_MAX_RINGS)
+              fds[n_fds++] = one;
             else
               close (one);
           }
       }
-  if (got != OL_SHM_ANSWER_SIZE || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-      || memcmp (answer, ANSWER_MAGIC, 8) != 0)
+  count = got >= OL_SHM_ANSWER_HEAD ? s_get32 (answer + 8) : 0;
+  if (got < OL_SHM_ANSWER_HEAD || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+      || memcmp (answer, ANSWER_MAGIC, 8) != 0 || count > OL_SHM_MAX_RINGS
+      || (gsize) got != OL_SHM_ANSWER_HEAD + 16 * (gsize) count || n_fds != count)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "the shared-memory side channel's answer is malformed");
       goto out;
     }
-  *id = s_get64 (answer + 8);
-  if ((*id == 0) != (*fd < 0))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
-                   "the shared-memory side channel's answer has %s",
-                   *id == 0 ? "a descriptor without a ring" : "a ring without a descriptor");
-      goto out;
-    }
+  for (guint32 i = 0; i < count; i++)
+    if (s_get64 (answer + OL_SHM_ANSWER_HEAD + 16 * i) == id && *fd < 0)
+      {
+        *fd = fds[i];
+        fds[i] = -1;
+      }
   ok = TRUE;
 out:
-  if (!ok && *fd >= 0)
-    {
-      close (*fd);
-      *fd = -1;
-    }
+  for (gsize i = 0; i < n_fds; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
   if (sock >= 0)
     close (sock);
   return ok;
 }
 
-/* Checks the memory file fd and maps it read-only into r. */
+/* Checks the memory file fd and maps it read-only as ring id. */
 static gboolean
-s_map (OlShmReader *r, int fd, guint64 id, const char *address, GError **error)
+s_map (OlShmReader *r, int fd, guint64 id, GError **error)
 {
   struct stat st;
   int seals;
   guint64 slots, slot_size, offset, total;
   const guint8 *base;
+  Mapping *m;
 
   seals = fcntl (fd, F_GET_SEALS);
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || seals < 0
@@ -690,48 +698,70 @@ s_map (OlShmReader *r, int fd, guint64 id, const char *address, GError **error)
                    "a shared-memory ring whose header does not match its file");
       return FALSE;
     }
-  ol__shm_reader_reset (r);
-  r->base = base;
-  r->size = (gsize) st.st_size;
-  r->slots = (guint32) slots;
-  r->slot_size = slot_size;
-  r->data_offset = offset;
-  r->id = id;
-  g_strlcpy (r->address, address, sizeof r->address);
+  if (r->n_maps == OL_SHM_MAX_RINGS)
+    {
+      /* More rings than a server makes: start over. */
+      char address[OL_SHM_ADDRESS_MAX + 1];
+
+      g_strlcpy (address, r->address, sizeof address);
+      ol__shm_reader_reset (r);
+      g_strlcpy (r->address, address, sizeof r->address);
+    }
+  m = &r->maps[r->n_maps++];
+  m->id = id;
+  m->base = base;
+  m->size = (gsize) st.st_size;
+  m->slots = (guint32) slots;
+  m->slot_size = slot_size;
+  m->data_offset = offset;
+  r->last = m;
   return TRUE;
+}
+
+static Mapping *
+s_find (OlShmReader *r, guint64 id)
+{
+  if (r->last != NULL && r->last->id == id)
+    return r->last;
+  for (guint i = 0; i < r->n_maps; i++)
+    if (r->maps[i].id == id)
+      return r->last = &r->maps[i];
+  return NULL;
 }
 
 OlShmRead
 ol__shm_reader_prepare (OlShmReader *r, const OlShmDesc *d, GError **error)
 {
-  if (r->id != d->ring || strcmp (r->address, d->address) != 0)
+  Mapping *m;
+
+  /* Another server (a restart): its rings replace those of the old one. */
+  if (strcmp (r->address, d->address) != 0)
+    {
+      ol__shm_reader_reset (r);
+      g_strlcpy (r->address, d->address, sizeof r->address);
+    }
+  if ((m = s_find (r, d->ring)) == NULL)
     {
       int fd;
-      guint64 id = 0;
       gboolean mapped;
 
-      if (!s_fetch (d->address, &fd, &id, error))
+      if (!s_fetch (d->address, d->ring, &fd, error))
         return OL_SHM_READ_FAILED;
-      if (id != d->ring)
-        {
-          /* Replaced since (or not made yet): this frame is lost; the
-           * next descriptors name the ring of the answer. */
-          if (fd >= 0)
-            close (fd);
-          return OL_SHM_READ_TORN;
-        }
-      mapped = s_map (r, fd, id, d->address, error);
+      if (fd < 0)
+        return OL_SHM_READ_TORN; /* no such ring (any more): this frame is lost */
+      mapped = s_map (r, fd, d->ring, error);
       close (fd);
       if (!mapped)
         return OL_SHM_READ_FAILED;
+      m = r->last;
     }
-  if (d->slot >= r->slots || d->length > r->slot_size || d->length == 0)
+  if (d->slot >= m->slots || d->length > m->slot_size || d->length == 0)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "a shared-memory descriptor of slot %" G_GUINT32_FORMAT " and %"
                    G_GUINT64_FORMAT " bytes, beyond its ring (%" G_GUINT32_FORMAT
                    " slots of %" G_GUINT64_FORMAT " bytes)",
-                   d->slot, d->length, r->slots, r->slot_size);
+                   d->slot, d->length, m->slots, m->slot_size);
       return OL_SHM_READ_FAILED;
     }
   return OL_SHM_READ_OK;
@@ -740,12 +770,14 @@ ol__shm_reader_prepare (OlShmReader *r, const OlShmDesc *d, GError **error)
 OlShmRead
 ol__shm_reader_copy (OlShmReader *r, const OlShmDesc *d, void *out)
 {
-  const guint64 *gen_p = (const guint64 *) (r->base + OL_SHM_RING_HEADER
-                                            + (gsize) d->slot * OL_SHM_SLOT_HEADER);
+  const Mapping *m = s_find (r, d->ring);
+  const guint64 *gen_p;
 
+  g_return_val_if_fail (m != NULL, OL_SHM_READ_TORN);
+  gen_p = (const guint64 *) (m->base + OL_SHM_RING_HEADER + (gsize) d->slot * OL_SHM_SLOT_HEADER);
   if (__atomic_load_n (gen_p, __ATOMIC_ACQUIRE) != d->generation)
     return OL_SHM_READ_TORN;
-  memcpy (out, r->base + r->data_offset + (gsize) d->slot * r->slot_size, d->length);
+  memcpy (out, m->base + m->data_offset + (gsize) d->slot * m->slot_size, d->length);
   /* Seqlock: the copy is good only if the slot was not written meanwhile. */
   __atomic_thread_fence (__ATOMIC_ACQUIRE);
   if (__atomic_load_n (gen_p, __ATOMIC_RELAXED) != d->generation)

@@ -45,8 +45,13 @@ G_BEGIN_DECLS
 #define OL_SHM_PAGE 4096
 #define OL_SHM_MAX_SLOTS 1024
 #define OL_SHM_MAX_SLOT_SIZE (G_GUINT64_CONSTANT (1) << 30)
-/* The side channel's answer: 32 bytes and one file descriptor. */
-#define OL_SHM_ANSWER_SIZE 32
+/* Rings of one server: slot sizes 64 KiB << i, i < OL_SHM_MAX_RINGS. */
+#define OL_SHM_MAX_RINGS 15
+#define OL_SHM_MIN_SLOT_SIZE (G_GUINT64_CONSTANT (64) * 1024)
+/* The side channel's answer: a 16-byte head, 16 bytes per ring, and the
+ * rings' file descriptors. */
+#define OL_SHM_ANSWER_HEAD 16
+#define OL_SHM_ANSWER_MAX (OL_SHM_ANSWER_HEAD + 16 * OL_SHM_MAX_RINGS)
 
 typedef struct {
   guint32 slot;
@@ -98,8 +103,8 @@ int ol__shm_server_fd (OlShmServer *server);
 /* Answers every pending connection of the side channel, never blocking. */
 void ol__shm_server_serve (OlShmServer *server);
 
-/* Copies size bytes of data into the next slot of the ring (made or made
- * bigger as needed) and describes it in desc. FALSE if it cannot (too big,
+/* Copies size bytes of data into the next slot of the ring of its size
+ * class (made with its first frame) and describes it in desc. FALSE if it cannot (too big,
  * no memory): the caller sends the payload inline. */
 gboolean ol__shm_server_write (OlShmServer *server, const void *data, gsize size,
                                OlShmDesc *desc);
@@ -125,7 +130,7 @@ OlShmReader *ol__shm_reader_new (void);
 
 /* Makes sure the ring of desc is mapped (asking its side channel for it,
  * bounded by 500 ms) and that desc fits it. FAILED with an error saying
- * why; TORN when the server has replaced that ring already. */
+ * why; TORN when the server has no such ring. */
 OlShmRead ol__shm_reader_prepare (OlShmReader *reader, const OlShmDesc *desc,
                                   GError **error);
 
@@ -134,7 +139,7 @@ OlShmRead ol__shm_reader_prepare (OlShmReader *reader, const OlShmDesc *desc,
  * OK or TORN. */
 OlShmRead ol__shm_reader_copy (OlShmReader *reader, const OlShmDesc *desc, void *out);
 
-/* Unmaps the ring, if any. */
+/* Unmaps every ring. */
 void ol__shm_reader_reset (OlShmReader *reader);
 
 void ol__shm_reader_free (OlShmReader *reader);

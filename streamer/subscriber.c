@@ -10,7 +10,8 @@
 #include "streamer/subscriber_private.h"
 
 OlSubscriber *
-ol__subscriber_new (const char *endpoint, const OlClientKeys *keys, GMainContext *context,
+ol__subscriber_new (const char *endpoint, const OlClientKeys *keys, gboolean shm,
+                    GMainContext *context,
                     OlClient *client,
                     GError **error)
 {
@@ -21,6 +22,7 @@ ol__subscriber_new (const char *endpoint, const OlClientKeys *keys, GMainContext
   g_ref_count_init (&s->ref);
   s->endpoint = g_strdup (endpoint);
   s->keys = keys != NULL ? g_memdup2 (keys, sizeof *keys) : NULL;
+  s->shm_wanted = shm;
   s->context = g_main_context_ref (context);
   s->client = client;
   atomic_init (&s->malformed, 0);

@@ -27,11 +27,12 @@ G_BEGIN_DECLS
 typedef struct OlSubscriber OlSubscriber;
 
 /* Starts the receiver thread, whose SUB socket connects to endpoint (a
- * CURVE client with a copy of keys, if not NULL).
+ * CURVE client with a copy of keys, if not NULL); shm: it may take same-host
+ * frames (streamer/shm.h) unless ONELINER_SHM=0.
  * Watch callbacks run on context and receive client. Returns NULL with
  * OL_ERROR_SOCKET if the endpoint is malformed. (transfer full) */
 OlSubscriber *ol__subscriber_new (const char *endpoint, const OlClientKeys *keys,
-                                  GMainContext *context,
+                                  gboolean shm, GMainContext *context,
                                   OlClient *client, GError **error);
 
 /* Stops the receiver thread (bounded: it polls its stop signal at least every

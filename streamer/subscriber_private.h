@@ -80,6 +80,7 @@ struct OlSubscriber {
   /* Read-only while the receiver runs. */
   char *endpoint;            /* (owned) */
   OlClientKeys *keys;        /* (owned) (nullable) */
+  gboolean shm_wanted;       /* same-host frames unless ONELINER_SHM=0 */
   /* The receiver thread only: topic -> interned stream name, and the last
    * name it found. */
   GHashTable *rx_names;      /* (owned) interned name -> itself */

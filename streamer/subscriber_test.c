@@ -1217,13 +1217,13 @@ test_bad_endpoint (void)
   g_assert_error (error, OL_ERROR, OL_ERROR_SOCKET);
   g_clear_error (&error);
 
-  s = ol__subscriber_new ("tcp://", NULL, g_main_context_default (), NULL, &error);
+  s = ol__subscriber_new ("tcp://", NULL, TRUE, g_main_context_default (), NULL, &error);
   g_assert_null (s);
   g_assert_error (error, OL_ERROR, OL_ERROR_SOCKET);
   g_clear_error (&error);
 
   /* A valid endpoint with nobody there is fine: ZeroMQ connects lazily. */
-  s = ol__subscriber_new ("tcp://127.0.0.1:1", NULL, g_main_context_default (), NULL, &error);
+  s = ol__subscriber_new ("tcp://127.0.0.1:1", NULL, TRUE, g_main_context_default (), NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (s);
   ol__subscriber_free (s);

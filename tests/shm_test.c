@@ -241,17 +241,20 @@ s_frames_beyond (const Line *l, gpointer data)
   return l->frames > GPOINTER_TO_SIZE (data);
 }
 
-/* Lines of /proc/PID/maps that map a ring. */
+/* Mappings in process pid of the rings that process owner made (their
+ * memfd names carry the owner's pid); owner 0: of any process. */
 static guint
-s_ring_mappings (GPid pid)
+s_ring_mappings (GPid pid, GPid owner)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%d/maps", (int) pid);
   g_autofree char *maps = NULL;
+  g_autofree char *needle = owner != 0 ? g_strdup_printf ("memfd:oneliner-ring-%d ", (int) owner)
+                                       : g_strdup ("memfd:oneliner-ring-");
   guint n = 0;
 
   if (!g_file_get_contents (path, &maps, NULL, NULL))
     return 0;
-  for (const char *at = maps; (at = strstr (at, "memfd:oneliner-ring")) != NULL; at++)
+  for (const char *at = maps; (at = strstr (at, needle)) != NULL; at++)
     n++;
   return n;
 }
@@ -265,7 +268,7 @@ s_dev_shm_files (void)
   guint n = 0;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (strstr (name, "oneliner") != NULL || strstr (name, "ring") != NULL)
+    if (strstr (name, "oneliner") != NULL)
       n++;
   return n;
 }
@@ -415,24 +418,28 @@ test_kill (void)
     {
       guint64 ring;
       gint64 killed = g_get_monotonic_time ();
+      GPid old = s_pid (server);
+      guint server_maps;
 
       /* The server. */
       g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
       g_clear_pointer (&server, tu_process_free);
       g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
       server = s_spawn_server (rpc, stream, extra, NULL, NULL);
-      /* Frames of the new server through its ring: the client's mapping of
-       * the old one is gone, only the new one is mapped. */
+      /* Frames of the new server through its rings: the client's mappings
+       * of the old server's rings are gone. */
       s_client_until (client, s_connected_after, &killed, &l);
       ring = l.ringframes;
-      s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (ring + 10), &l);
-      g_assert_cmpuint (s_ring_mappings (s_pid (client)), ==, 1);
-      g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 1);
+      s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (ring + 20), &l);
+      g_assert_cmpuint (s_ring_mappings (s_pid (client), old), ==, 0);
+      g_assert_cmpuint (s_ring_mappings (s_pid (client), s_pid (server)), >=, 1);
+      server_maps = s_ring_mappings (s_pid (server), s_pid (server));
+      g_assert_cmpuint (server_maps, >=, s_ring_mappings (s_pid (client), s_pid (server)));
 
-      /* The client: the server keeps its own ring only. */
+      /* The client: the server keeps its own rings only. */
       g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
       g_clear_pointer (&client, tu_process_free);
-      g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 1);
+      g_assert_cmpuint (s_ring_mappings (s_pid (server), 0), ==, server_maps);
       g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
       client = s_spawn_client (stream, NULL);
       s_client_until (client, s_ring_frames_beyond, GSIZE_TO_POINTER (10), &l);
@@ -570,8 +577,8 @@ test_off (void)
   s_client_until (client, s_frames_beyond, GSIZE_TO_POINTER (100), &l);
   g_assert_cmpint (l.shm, ==, 0);
   g_assert_cmpuint (l.ringframes, ==, 0);
-  g_assert_cmpuint (s_ring_mappings (s_pid (server)), ==, 0);
-  g_assert_cmpuint (s_ring_mappings (s_pid (client)), ==, 0);
+  g_assert_cmpuint (s_ring_mappings (s_pid (server), 0), ==, 0);
+  g_assert_cmpuint (s_ring_mappings (s_pid (client), 0), ==, 0);
   g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
   g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
 }

@@ -434,6 +434,35 @@ gboolean ol_client_set_stream_enabled (OlClient *client, const char *name,
 OL_API
 gboolean ol_client_remove_stream (OlClient *client, const char *name,
                                   GError **error);
+/**
+ * ol_client_set_stream_shm:
+ * @enabled: whether the client may take the large payloads of a server on
+ *   this host from the server's shared-memory ring (docs/PROTOCOL.md,
+ *   "Same-host frames"); TRUE by default (ONELINER_SHM=0 in the
+ *   environment turns it off whatever this says)
+ *
+ * Takes effect when the stream side starts (the first
+ * ol_client_configure_stream() or watch): returns FALSE, changing nothing,
+ * once it has started. Messages, counters and the API are the same either
+ * way.
+ */
+OL_API
+gboolean ol_client_set_stream_shm (OlClient *client, gboolean enabled);
+
+/**
+ * ol_client_get_stream_shm:
+ * @frames: (out) (optional): payloads taken from the server's ring so far
+ * @torn: (out) (optional): payloads overwritten in the ring before the
+ *   client could read them; each also counts as missed in its stream
+ *
+ * Whether the stream side takes large payloads from the server's
+ * shared-memory ring now; FALSE when every payload comes over the socket
+ * (a server on another host, ONELINER_SHM=0, or the stream side not
+ * started). The client's thread.
+ */
+OL_API
+gboolean ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn);
+
 /* Every stream's configuration and statistics. (transfer full) */
 OL_API
 json_t *ol_client_list_streams (OlClient *client, GError **error);
