@@ -318,7 +318,12 @@ s_receiver_main (gpointer data)
   else
     r.client = ol_client_new (rec->rpc_endpoint, rec->stream_endpoint, &error);
   if (r.client != NULL)
-    ol_client_set_timeout (r.client, START_TIMEOUT_MS);
+    {
+      ol_client_set_timeout (r.client, START_TIMEOUT_MS);
+      /* Every message over the socket, as a remote recorder gets them: its
+       * queue holds 100000 where a same-host ring holds a few dozen. */
+      ol_client_set_stream_shm (r.client, FALSE);
+    }
   if (r.client == NULL || !s_choose_streams (&r, &error)
       || (r.sub = ol__client_subscriber (r.client, &error)) == NULL)
     {

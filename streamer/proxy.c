@@ -12,6 +12,7 @@
 #include "core/startup.h"
 #include "core/wakeup.h"
 #include "core/socket.h"
+#include "core/tsan.h"
 #include "streamer/header.h"
 #include "streamer/shm.h"
 
@@ -137,12 +138,16 @@ s_publish_shm (OlProxy *p, void *src, void *dst, zmq_msg_t *msg)
     {
       OlShmDesc desc;
 
+      OL_TSAN_ACQUIRE (zmq_msg_data (&payload));
       ringed = ol__shm_server_write (p->shm, zmq_msg_data (&payload), zmq_msg_size (&payload),
                                      &desc);
       if (ringed)
         {
           desc_len = ol__shm_desc_encode (&desc, desc_buf);
           atomic_fetch_add (&p->shm_frames, 1);
+          /* A subscriber that waits for the side channel's answer is not
+           * kept waiting for a whole batch of copies. */
+          ol__shm_server_serve (p->shm);
         }
     }
   if (!ringed)

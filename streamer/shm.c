@@ -25,7 +25,7 @@
 #define RING_MIN_SLOTS 4
 #define RING_MAX_SLOTS 256
 /* The client's bound on the side channel's answer. */
-#define FETCH_TIMEOUT_MS 500
+#define FETCH_TIMEOUT_MS 2000
 
 static const char RING_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'R', 'N', 'G' };
 static const char ANSWER_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'F', 'D', '1' };

@@ -129,7 +129,7 @@ typedef enum {
 OlShmReader *ol__shm_reader_new (void);
 
 /* Makes sure the ring of desc is mapped (asking its side channel for it,
- * bounded by 500 ms) and that desc fits it. FAILED with an error saying
+ * bounded by 2 s) and that desc fits it. FAILED with an error saying
  * why; TORN when the server has no such ring. */
 OlShmRead ol__shm_reader_prepare (OlShmReader *reader, const OlShmDesc *desc,
                                   GError **error);

@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include "oneliner/error.h"
+#include "core/tsan.h"
 #include "router/wire.h"
 
 OlStream *
@@ -342,7 +343,11 @@ ol__stream_try_send (OlStream *st, void *pub, const OlHeader *header, GBytes *pa
       g_bytes_unref (payload);
     }
   else
-    zmq_msg_init_data (&msg, (void *) data, size, s_unref_bytes, payload);
+    {
+      /* The proxy may read it (a same-host ring): core/tsan.h. */
+      OL_TSAN_RELEASE (data);
+      zmq_msg_init_data (&msg, (void *) data, size, s_unref_bytes, payload);
+    }
   if (zmq_msg_send (&msg, pub, 0) < 0)
     zmq_msg_close (&msg);
   return TRUE;

@@ -11,17 +11,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
 #include "oneliner/json.h"
 #include "streamer/client_streams.h"
+#include "streamer/header.h"
+#include "streamer/shm.h"
 #include "streamer/subscriber.h"
 #include "tests/testutil.h"
 
-#define WAIT_MS 20000
+#define WAIT_MS 60000
 #define STREAM "frames"
 
 /* Sizes on both sides of the 64 KiB threshold, up to 8 MiB. */
@@ -132,7 +138,7 @@ s_server_main (int argc, char **argv)
 /* ------------------------------------------------------------------------ */
 /* The client: --client S. Takes every frame, checks it, and prints a line
  * "frames R bad B missed M overflowed O first F last L shm A ringframes N
- * torn T" after each 50 frames; the counts hold since the first frame. */
+ * torn T since S" after each 10 frames; the counts hold since the first frame. */
 
 static int
 s_client_main (int argc, char **argv)
@@ -163,7 +169,7 @@ s_client_main (int argc, char **argv)
       last = m->sequence;
       frames++;
       ol_stream_message_free (m);
-      if (frames % 50 != 0)
+      if (frames % 10 != 0)
         continue;
       ol_client_get_stream_counters (client, STREAM, &c, NULL);
       ol_client_get_stream_connection (client, &since);
@@ -583,6 +589,242 @@ test_off (void)
   g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
 }
 
+/* ------------------------------------------------------------------------ */
+/* A hostile server: a raw XPUB that says hello and sends descriptors, and a
+ * side channel of its own that answers each case below. The client drops
+ * the frame, says why once, and goes back to the plain topic, where the
+ * next message reaches it. */
+
+enum { BAD_UNSEALED, BAD_SMALL, BAD_MAGIC, BAD_NO_FD, BAD_SLOT, BAD_PIPE, BAD_LENGTH, N_BAD };
+
+static void
+s_put64le (guint8 *p, guint64 v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (p, &v, 8);
+}
+
+/* A ring of 4 slots of 64 KiB as the server makes it (docs/PROTOCOL.md),
+ * sealed or not. */
+static int
+s_ring_fd (guint64 id, gboolean sealed, gboolean good_magic, gsize size)
+{
+  int fd = memfd_create ("shm-test-hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  guint8 head[64] = { 0 };
+  guint32 v;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) size), ==, 0);
+  memcpy (head, good_magic ? "OLSHMRNG" : "OLSHMXXX", 8);
+  v = GUINT32_TO_LE (1);
+  memcpy (head + 8, &v, 4);
+  v = GUINT32_TO_LE (4);
+  memcpy (head + 12, &v, 4);
+  s_put64le (head + 16, 65536);
+  s_put64le (head + 24, id);
+  s_put64le (head + 32, 4096);
+  s_put64le (head + 40, 4096 + 4 * 65536);
+  if (size >= sizeof head)
+    g_assert_cmpint (pwrite (fd, head, sizeof head, 0), ==, (ssize_t) sizeof head);
+  if (sealed)
+    g_assert_cmpint (fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), ==, 0);
+  return fd;
+}
+
+/* Answers one connection of the side channel listen_fd for case bad. */
+static void
+s_answer_badly (int listen_fd, int bad, guint64 id)
+{
+  struct pollfd pfd = { listen_fd, POLLIN, 0 };
+  guint8 answer[32] = { 0 };
+  int fds[2] = { -1, -1 }, peer, fd = -1;
+  union {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { answer, sizeof answer };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  guint32 one = GUINT32_TO_LE (1);
+
+  g_assert_cmpint (poll (&pfd, 1, WAIT_MS), ==, 1);
+  peer = accept (listen_fd, NULL, NULL);
+  g_assert_cmpint (peer, >=, 0);
+  memcpy (answer, "OLSHMFD1", 8);
+  memcpy (answer + 8, &one, 4);
+  s_put64le (answer + 16, id);
+  s_put64le (answer + 24, 4096 + 4 * 65536);
+  switch (bad)
+    {
+    case BAD_UNSEALED: fd = s_ring_fd (id, FALSE, TRUE, 4096 + 4 * 65536); break;
+    case BAD_SMALL: fd = s_ring_fd (id, TRUE, TRUE, 16); break;
+    case BAD_MAGIC: fd = s_ring_fd (id, TRUE, FALSE, 4096 + 4 * 65536); break;
+    case BAD_NO_FD: break;
+    case BAD_SLOT:
+    case BAD_LENGTH: fd = s_ring_fd (id, TRUE, TRUE, 4096 + 4 * 65536); break;
+    case BAD_PIPE:
+      g_assert_cmpint (pipe (fds), ==, 0);
+      fd = fds[0];
+      break;
+    default: g_assert_not_reached ();
+    }
+  if (fd >= 0)
+    {
+      struct cmsghdr *cm;
+
+      memset (&control, 0, sizeof control);
+      mh.msg_control = control.buf;
+      mh.msg_controllen = sizeof control.buf;
+      cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+    }
+  g_assert_cmpint (sendmsg (peer, &mh, MSG_NOSIGNAL), ==, (ssize_t) sizeof answer);
+  close (peer);
+  if (fd >= 0)
+    close (fd);
+  if (fds[1] >= 0)
+    close (fds[1]);
+}
+
+/* Receives (un)subscriptions on xpub until one is data[0..size). */
+static void
+s_expect_sub (void *xpub, const void *data, gsize size)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  for (;;)
+    {
+      guint8 buf[300];
+      zmq_pollitem_t item = { xpub, 0, ZMQ_POLLIN, 0 };
+      int n;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (zmq_poll (&item, 1, 100) <= 0)
+        continue;
+      n = zmq_recv (xpub, buf, sizeof buf, 0);
+      if (n == (int) size && memcmp (buf, data, size) == 0)
+        return;
+    }
+}
+
+static void
+s_send_message (void *xpub, const void *topic, gsize topic_size, guint64 seq,
+                const void *payload, gsize payload_size, const void *desc, gsize desc_size)
+{
+  OlHeader h = { 0 };
+  guint8 head[OL_HEADER_SIZE];
+
+  h.encoding = OL_ENCODING_RAW;
+  h.sequence = seq;
+  h.timestamp = g_get_real_time () * 1000;
+  ol__header_encode (&h, head);
+  zmq_send (xpub, topic, topic_size, ZMQ_SNDMORE);
+  zmq_send (xpub, head, sizeof head, ZMQ_SNDMORE);
+  zmq_send (xpub, payload, payload_size, desc != NULL ? ZMQ_SNDMORE : 0);
+  if (desc != NULL)
+    zmq_send (xpub, desc, desc_size, 0);
+}
+
+/* The one warning of each case. */
+static const char *const s_bad_warnings[N_BAD] = {
+  "*not a sealed memory file; frames go through the socket",
+  "*smaller than its header; frames go through the socket",
+  "*header does not match its file; frames go through the socket",
+  "*answer is malformed; frames go through the socket",
+  "*beyond its ring (4 slots of 65536 bytes); frames go through the socket",
+  "*not a sealed memory file; frames go through the socket",
+  "*beyond its ring (4 slots of 65536 bytes); frames go through the socket",
+};
+
+static void
+test_hostile (void)
+{
+  for (int bad = 0; bad < N_BAD; bad++)
+    {
+      void *ctx = zmq_ctx_new ();
+      void *xpub = zmq_socket (ctx, ZMQ_XPUB);
+      int verbose = 1, linger = 0, listen_fd;
+      char endpoint[256], address[64];
+      size_t len = sizeof endpoint;
+      struct sockaddr_un sa = { .sun_family = AF_UNIX };
+      g_autoptr (OlClient) client = NULL;
+      g_autoptr (GError) error = NULL;
+      const guint8 shm_sub[] = "\x01\x01" STREAM;
+      const guint8 plain_sub[] = "\x01" STREAM;
+      guint8 hello[1 + OL_SHM_HELLO_SIZE];
+      guint8 desc[OL_SHM_DESC_MAX];
+      OlShmDesc d = { 0 };
+      guint64 id = 0x1234567890abcdefULL + (guint64) bad;
+      OlStreamMessage *m = NULL;
+      gint64 deadline;
+
+      zmq_setsockopt (xpub, ZMQ_XPUB_VERBOSER, &verbose, sizeof verbose);
+      zmq_setsockopt (xpub, ZMQ_LINGER, &linger, sizeof linger);
+      g_assert_cmpint (zmq_bind (xpub, "tcp://127.0.0.1:*"), ==, 0);
+      zmq_getsockopt (xpub, ZMQ_LAST_ENDPOINT, endpoint, &len);
+      /* The side channel: a name unique to this test run. */
+      g_snprintf (address, sizeof address, "shm-test-%d-%08x", (int) getpid (), g_random_int ());
+      memcpy (sa.sun_path + 1, address, strlen (address));
+      listen_fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+      g_assert_cmpint (bind (listen_fd, (struct sockaddr *) &sa,
+                             (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1
+                                          + strlen (address))), ==, 0);
+      g_assert_cmpint (listen (listen_fd, 4), ==, 0);
+
+      client = ol_client_new ("tcp://127.0.0.1:1", endpoint, &error);
+      g_assert_no_error (error);
+      ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 100, &error);
+      g_assert_no_error (error);
+      /* Its hello subscription (0x01, then 0x02 and 16 hex digits and NUL). */
+      deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+      for (;;)
+        {
+          zmq_pollitem_t item = { xpub, 0, ZMQ_POLLIN, 0 };
+          int n;
+
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          if (zmq_poll (&item, 1, 100) <= 0)
+            continue;
+          n = zmq_recv (xpub, hello, sizeof hello, 0);
+          if (n == (int) sizeof hello && hello[0] == 1 && hello[1] == OL_SHM_HELLO_BYTE)
+            break;
+        }
+      zmq_send (xpub, hello + 1, OL_SHM_HELLO_SIZE, ZMQ_SNDMORE);
+      zmq_send (xpub, address, strlen (address), 0);
+      s_expect_sub (xpub, shm_sub, sizeof shm_sub);
+
+      d.slot = bad == BAD_SLOT ? 99 : 0;
+      d.ring = id;
+      d.generation = 2;
+      d.length = bad == BAD_LENGTH ? 65537 : 100;
+      g_strlcpy (d.address, address, sizeof d.address);
+      g_test_expect_message ("oneliner", G_LOG_LEVEL_WARNING, s_bad_warnings[bad]);
+      s_send_message (xpub, shm_sub + 1, sizeof shm_sub - 1, 1, NULL, 0, desc,
+                      ol__shm_desc_encode (&d, desc));
+      s_answer_badly (listen_fd, bad, id);
+      /* Back to the plain topic, where the next message comes through. */
+      s_expect_sub (xpub, plain_sub, sizeof plain_sub);
+      deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+      for (guint64 seq = 2; m == NULL; seq++)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          s_send_message (xpub, STREAM, sizeof STREAM, seq, "plain", 5, NULL, 0);
+          m = ol_client_get_stream (client, STREAM, 50, NULL);
+        }
+      g_assert_cmpmem (g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload),
+                       "plain", 5);
+      g_assert_false (ol_client_get_stream_shm (client, NULL, NULL));
+      g_test_assert_expected_messages ();
+      ol_stream_message_free (m);
+      ol_client_free (&client);
+      close (listen_fd);
+      zmq_close (xpub);
+      zmq_ctx_term (ctx);
+    }
+}
+
 /* A child's "--env NAME=VALUE" arguments, set before any thread starts. */
 static void
 s_child_env (int argc, char **argv)
@@ -611,5 +853,6 @@ main (int argc, char **argv)
   g_test_add_func ("/shm/kill", test_kill);
   g_test_add_func ("/shm/plain-and-shm", test_plain_and_shm);
   g_test_add_func ("/shm/off", test_off);
+  g_test_add_func ("/shm/hostile", test_hostile);
   return g_test_run ();
 }
