@@ -123,6 +123,27 @@ s_expected (const Span *f, int n, gboolean truncated)
   return bytes > 0 && bytes == f[2].size;
 }
 
+/* A same-host descriptor (docs/PROTOCOL.md, "Same-host frames"): taken
+ * exactly when it follows the rules, and then encoded back to the same
+ * bytes. */
+static void
+s_check_desc (const guint8 *p, gsize size)
+{
+  OlShmDesc d;
+  gboolean ok = ol__shm_desc_decode (p, size, &d, NULL);
+  gboolean expected = size > OL_SHM_DESC_FIXED && size <= OL_SHM_DESC_MAX && s_le (p, 4) == 1
+                      && s_le (p + 8, 8) != 0 && s_le (p + 16, 8) != 0
+                      && (s_le (p + 16, 8) & 1) == 0;
+  guint8 again[OL_SHM_DESC_MAX];
+
+  for (gsize i = OL_SHM_DESC_FIXED; expected && i < size; i++)
+    expected = p[i] > ' ' && p[i] < 0x7f;
+  if (ok != expected)
+    s_fail (expected ? "a good descriptor was refused" : "a bad descriptor was taken");
+  if (ok && (ol__shm_desc_encode (&d, again) != size || memcmp (again, p, size) != 0))
+    s_fail ("a descriptor does not encode back to its bytes");
+}
+
 /* The receiver's check: twice, the second time through its cache of the
  * last topic. Each round receives the frames afresh (the receiver may move
  * the payload's frame into the message). */
@@ -178,7 +199,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static const guint8 none[1] = { 0 };
-  static guint8 same_length[OL_STREAM_NAME_MAX + 1];
+  static guint8 same_length[OL_STREAM_NAME_MAX + 2];
   static guint new_names;
   Span f[MAX_FRAMES] = { { 0 } };
   const guint8 *p = data + 1, *end = data + size;
@@ -210,13 +231,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
    * leaves the old one behind when it grows past 2048 of them, which the
    * leak checker reports: past 1024 new names, a new name is replaced by
    * one of the same length. */
-  if (n > 0 && s_topic_ok (f[0].data, f[0].size)
-      && g_quark_try_string ((const char *) f[0].data) == 0 && ++new_names > 1024)
+  if (n > 0)
     {
-      memset (same_length, 'x', f[0].size - 1);
-      same_length[f[0].size - 1] = '\0';
-      f[0].data = same_length;
+      /* A same-host subscriber's topic (0x01 NAME 0x00) names a stream too. */
+      gsize off = f[0].size > 0 && f[0].data[0] == 0x01;
+
+      if (s_topic_ok (f[0].data + off, f[0].size - off)
+          && g_quark_try_string ((const char *) f[0].data + off) == 0 && ++new_names > 1024)
+        {
+          same_length[0] = 0x01;
+          memset (same_length + off, 'x', f[0].size - off - 1);
+          same_length[f[0].size - 1] = '\0';
+          f[0].data = same_length;
+        }
     }
+  if (n > 0)
+    s_check_desc (f[n - 1].data, f[n - 1].size);
   s_check_receiver (f, n, truncated);
   return 0;
 }
