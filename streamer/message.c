@@ -14,6 +14,91 @@
 
 #include "oneliner/error.h"
 
+/* Blocks of 64 KiB << c, at most BLOCKS_KEPT of each size and BLOCKS_BYTES
+ * in a class. */
+#define BLOCK_CLASSES 15
+#define BLOCKS_KEPT 32
+#define BLOCKS_BYTES (G_GUINT64_CONSTANT (64) << 20)
+
+struct BlockPool {
+  gatomicrefcount ref;       /* the subscriber, and each block lent out */
+  OlMutex lock;              /* guards free and n */
+  GSList *free[BLOCK_CLASSES]; /* (owned) blocks not lent */
+  guint n[BLOCK_CLASSES];
+};
+
+static guint
+s_block_class (gsize size, gsize *block_size)
+{
+  guint c = 0;
+
+  while (c + 1 < BLOCK_CLASSES && (G_GUINT64_CONSTANT (65536) << c) < size)
+    c++;
+  *block_size = MAX ((gsize) (G_GUINT64_CONSTANT (65536) << c), size);
+  return c;
+}
+
+BlockPool *
+ol__block_pool_new (void)
+{
+  BlockPool *pool = g_new0 (BlockPool, 1);
+
+  g_atomic_ref_count_init (&pool->ref);
+  ol__mutex_init (&pool->lock);
+  return pool;
+}
+
+void
+ol__block_pool_unref (BlockPool *pool)
+{
+  if (pool == NULL || !g_atomic_ref_count_dec (&pool->ref))
+    return;
+  for (guint c = 0; c < BLOCK_CLASSES; c++)
+    g_slist_free_full (pool->free[c], g_free);
+  ol__mutex_clear (&pool->lock);
+  g_free (pool);
+}
+
+static guint8 *
+s_block_take (BlockPool *pool, gsize size)
+{
+  gsize block_size;
+  guint c = s_block_class (size, &block_size);
+  guint8 *block = NULL;
+
+  ol__mutex_lock (&pool->lock);
+  if (pool->free[c] != NULL && block_size == (G_GUINT64_CONSTANT (65536) << c))
+    {
+      block = pool->free[c]->data;
+      pool->free[c] = g_slist_delete_link (pool->free[c], pool->free[c]);
+      pool->n[c]--;
+    }
+  ol__mutex_unlock (&pool->lock);
+  g_atomic_ref_count_inc (&pool->ref);
+  return block != NULL ? block : g_malloc (block_size);
+}
+
+static void
+s_block_give (BlockPool *pool, guint8 *block, gsize size)
+{
+  gsize block_size;
+  guint c = s_block_class (size, &block_size);
+  gboolean kept = FALSE;
+
+  ol__mutex_lock (&pool->lock);
+  if (block_size == (G_GUINT64_CONSTANT (65536) << c) && pool->n[c] < BLOCKS_KEPT
+      && (pool->n[c] + 1) * block_size <= BLOCKS_BYTES)
+    {
+      pool->free[c] = g_slist_prepend (pool->free[c], block);
+      pool->n[c]++;
+      kept = TRUE;
+    }
+  ol__mutex_unlock (&pool->lock);
+  if (!kept)
+    g_free (block);
+  ol__block_pool_unref (pool);
+}
+
 static void
 s_message_unref (gpointer data)
 {
@@ -23,6 +108,8 @@ s_message_unref (gpointer data)
     return;
   if (msg->has_frame)
     zmq_msg_close (&msg->frame);
+  if (msg->block != NULL)
+    s_block_give (msg->pool, msg->block, msg->block_len);
   g_free (msg);
 }
 
@@ -42,6 +129,8 @@ s_message_alloc (const char *name, const OlHeader *h, gsize extra)
   msg->link.data = msg;
   msg->link.prev = msg->link.next = NULL;
   g_atomic_ref_count_init (&msg->ref);
+  msg->pool = NULL;
+  msg->block = NULL;
   return msg;
 }
 
@@ -72,14 +161,18 @@ ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload)
 }
 
 Message *
-ol__message_new_sized (const char *name, const OlHeader *h, gsize size, guint8 **data)
+ol__message_new_pooled (const char *name, const OlHeader *h, gsize size, BlockPool *pool,
+                        guint8 **data)
 {
-  Message *msg = s_message_alloc (name, h, size);
+  Message *msg = s_message_alloc (name, h, 0);
 
   msg->has_frame = FALSE;
+  msg->pool = pool;
+  msg->block = s_block_take (pool, size);
+  msg->block_len = size;
   g_atomic_ref_count_inc (&msg->ref);
-  msg->pub.payload = g_bytes_new_with_free_func (msg->data, size, s_message_unref, msg);
-  *data = msg->data;
+  msg->pub.payload = g_bytes_new_with_free_func (msg->block, size, s_message_unref, msg);
+  *data = msg->block;
   return msg;
 }
 

@@ -111,7 +111,7 @@ s_ring_message (OlSubscriber *s, const char *name, const OlHeader *h, zmq_msg_t 
     }
   if (r == OL_SHM_READ_OK)
     {
-      msg = ol__message_new_sized (name, h, (gsize) desc.length, &data);
+      msg = ol__message_new_pooled (name, h, (gsize) desc.length, s->rx_blocks, &data);
       if (ol__shm_reader_copy (s->rx_shm, &desc, data) == OL_SHM_READ_OK)
         {
           atomic_fetch_add (&s->shm_frames, 1);
@@ -475,6 +475,7 @@ s_thread (gpointer data)
   if (s->rx_shm_allowed)
     {
       s->rx_shm = ol__shm_reader_new ();
+      s->rx_blocks = ol__block_pool_new ();
       g_snprintf ((char *) s->rx_hello_topic, sizeof s->rx_hello_topic, "%c%08x%08x",
                   OL_SHM_HELLO_BYTE, g_random_int (), g_random_int ());
       zmq_setsockopt (sub, ZMQ_SUBSCRIBE, s->rx_hello_topic, OL_SHM_HELLO_SIZE);
@@ -542,6 +543,7 @@ s_thread (gpointer data)
   for (int i = 0; i < 5; i++)
     zmq_msg_close (&frames[i]);
   g_clear_pointer (&s->rx_shm, ol__shm_reader_free);
+  g_clear_pointer (&s->rx_blocks, ol__block_pool_unref);
   s_monitor_close (s, sub);
   zmq_close (sub);
   return NULL;

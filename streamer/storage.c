@@ -282,6 +282,8 @@ s_share_locked (const Message *msg)
   copy->link.prev = copy->link.next = NULL;
   g_atomic_ref_count_init (&copy->ref);
   copy->has_frame = FALSE;
+  copy->pool = NULL;
+  copy->block = NULL;
   return &copy->pub;
 }
 

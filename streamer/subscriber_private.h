@@ -47,12 +47,21 @@ G_BEGIN_DECLS
  * longer than the other. A message belongs to whoever holds it: the
  * receiver until it is stored, then its stream (under the lock), then the
  * reader that took it. */
+/* Blocks that held the payloads of ring frames (streamer/message.c), kept
+ * for the next ones: a block the kernel has to map afresh for every frame
+ * costs more than the copy. Shared by the subscriber and every message
+ * whose payload is one of its blocks; any thread. */
+typedef struct BlockPool BlockPool;
+
 typedef struct {
   OlStreamMessage pub;       /* first: ol_stream_message_free() gets its address */
   GList link;                /* data is the Message; in Stream.messages */
   gatomicrefcount ref;       /* pub and pub.payload */
-  gboolean has_frame;        /* frame holds the payload, else data */
+  gboolean has_frame;        /* frame holds the payload, else data or block */
   zmq_msg_t frame;
+  BlockPool *pool;           /* (nullable) (owned) block's pool */
+  guint8 *block;             /* (nullable) the payload, a block of pool */
+  gsize block_len;           /* the payload's size in block */
   guint8 data[];             /* a payload of at most SUB_COPY_MAX bytes */
 } Message;
 
@@ -99,6 +108,7 @@ struct OlSubscriber {
                                 then; 0 when not waiting */
   guint8 rx_hello_topic[OL_SHM_HELLO_SIZE];
   OlShmReader *rx_shm;       /* (owned) */
+  BlockPool *rx_blocks;      /* (owned) payloads of ring frames */
   GHashTable *rx_subscribed; /* (owned) names subscribed to, interned */
   GMainContext *context;     /* (owned) where watches are called */
   OlClient *client;          /* (unowned) passed to watches */
@@ -146,10 +156,15 @@ void ol__subscriber_unref (OlSubscriber *s);
  * interned string. (transfer full) */
 Message *ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payload);
 
-/* Makes a message whose payload of size bytes is its own, at *data, for
- * the caller to fill. (transfer full) */
-Message *ol__message_new_sized (const char *name, const OlHeader *h, gsize size,
-                                guint8 **data);
+/* Makes a message whose payload of size bytes is a block of pool (the
+ * message holds a reference to pool until it is freed), at *data, for the
+ * caller to fill. (transfer full) */
+Message *ol__message_new_pooled (const char *name, const OlHeader *h, gsize size,
+                                 BlockPool *pool, guint8 **data);
+
+/* A pool of blocks, and a reference dropped; the last frees every block. */
+BlockPool *ol__block_pool_new (void);
+void ol__block_pool_unref (BlockPool *pool);
 
 /* Frees the messages of a queue of Message links. */
 void ol__messages_free (GQueue *messages);
