@@ -704,6 +704,9 @@ s_expected_hz (double hz, int work_us)
   return hz / (floor (work_us / period_us) + 1);
 }
 
+/* The SCHED_FIFO priority of the next s_rate_run's stream thread, 0: none. */
+static int s_rate_realtime;
+
 static RateResult
 s_rate_run (double hz, int work_us, double seconds)
 {
@@ -729,6 +732,7 @@ s_rate_run (double hz, int work_us, double seconds)
   bench_server_keys (server);
   if (!ol_server_add_function (server, "work", "(int32 work_us) -> int64",
                                OL_FUNC (s_work), &error)
+      || (s_rate_realtime > 0 && !ol_server_set_realtime (server, s_rate_realtime, &error))
       || !ol_server_start (server, &error))
     bench_die ("oneliner server: %s", error->message);
   client = bench_client_new (ol_server_get_rpc_endpoint (server),
@@ -851,34 +855,44 @@ s_bare_thread (gpointer data)
   return NULL;
 }
 
-/* Jitter of the bare loop, the same quantities as s_rate_run's. */
-static RateResult
-s_bare_run (double hz, double seconds)
+/* Starts a bare loop for seconds in a thread of its own. */
+static GThread *
+s_bare_start (BareLoop *b, double hz, double seconds)
 {
-  BareLoop b = { hz, seconds, NULL, 0 };
+  b->hz = hz;
+  b->seconds = seconds;
+  b->missed = 0;
+  b->stamps = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) (hz * seconds) + 16);
+  return g_thread_new ("bare-loop", s_bare_thread, b);
+}
+
+/* Waits for the loop's end: its jitter, the same quantities as s_rate_run's. */
+static RateResult
+s_bare_finish (BareLoop *b, GThread *thread)
+{
   RateResult res = { 0 };
   double *jitter;
   guint n = 0;
 
-  b.stamps = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) (hz * seconds) + 16);
-  g_thread_join (g_thread_new ("bare-loop", s_bare_thread, &b));
-  res.hz = hz;
-  res.seconds = seconds;
-  res.messages = b.stamps->len;
-  res.overruns = b.missed;
-  jitter = g_new (double, b.stamps->len);
-  for (guint i = 1; i < b.stamps->len; i++)
+  g_thread_join (thread);
+  res.hz = b->hz;
+  res.seconds = b->seconds;
+  res.messages = b->stamps->len;
+  res.overruns = b->missed;
+  jitter = g_new (double, b->stamps->len);
+  for (guint i = 1; i < b->stamps->len; i++)
     {
-      gint64 period = g_array_index (b.stamps, gint64, i) - g_array_index (b.stamps, gint64, i - 1);
+      gint64 period = g_array_index (b->stamps, gint64, i)
+                      - g_array_index (b->stamps, gint64, i - 1);
 
-      jitter[n++] = fabs ((double) period - 1e9 / hz) / 1e3;
+      jitter[n++] = fabs ((double) period - 1e9 / b->hz) / 1e3;
     }
   bench_sort_doubles (jitter, n);
   res.p50_us = bench_percentile (jitter, n, 50);
   res.p99_us = bench_percentile (jitter, n, 99);
   res.max_us = n ? jitter[n - 1] : 0.0;
   g_free (jitter);
-  g_array_unref (b.stamps);
+  g_array_unref (b->stamps);
   return res;
 }
 
@@ -1199,41 +1213,58 @@ main (int argc, char **argv)
   if (!no_punctual)
     {
       static const double hzs[] = { 100, 1000 };
-      RateResult long_bare, long_stream;
+      RateResult long_bare, long_stream, long_rt = { 0 };
+      gboolean realtime_ok;
 
       printf ("\n3. Punctuality: a periodic stream (no work) against a bare clock_nanosleep "
               "loop at the same rate,\n   default scheduling and timer slack, stamping "
-              "every wake with the wall clock; %d pairs of runs\n   alternating which goes "
-              "first, medians; jitter = |period - 1/rate|\n", punctual_reps);
-      printf ("\n   %7s %12s %12s %12s %12s %10s %s\n", "rate", "bare p50", "bare p99",
-              "stream p50", "stream p99", "p99 ratio", "(ratios of the pairs: min-max)");
+              "every wake with the wall clock, both running at\n   the same time; %d pairs "
+              "of runs, medians; jitter = |period - 1/rate|\n", punctual_reps);
+      {
+        /* The realtime column where this process may use it. */
+        OlServer *probe = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+        GError *rt_error = NULL;
+
+        realtime_ok = ol_server_set_realtime (probe, OL_REALTIME_DEFAULT_PRIORITY, &rt_error)
+                      && ol_server_set_realtime (probe, 0, &rt_error);
+        if (!realtime_ok)
+          printf ("   (no realtime column: %s)\n", rt_error->message);
+        g_clear_error (&rt_error);
+        ol_server_free (&probe);
+      }
+      printf ("\n   %7s %12s %12s %12s %12s %10s %-32s %s\n", "rate", "bare p50", "bare p99",
+              "stream p50", "stream p99", "p99 ratio", "(ratios of the pairs: min-max)",
+              realtime_ok ? "realtime p99" : "");
       fflush (stdout);
       for (gsize f = 0; f < G_N_ELEMENTS (hzs); f++)
         {
-          double seconds = quick ? 0.5 : hzs[f] < 1000 ? 4.0 : 3.0;
+          double seconds = quick ? 0.5 : hzs[f] < 1000 ? 8.0 : 4.0;
           double *b50 = g_new (double, punctual_reps), *b99 = g_new (double, punctual_reps);
           double *s50 = g_new (double, punctual_reps), *s99 = g_new (double, punctual_reps);
           double *ratios = g_new (double, punctual_reps);
+          double *r99 = g_new (double, punctual_reps);
           double ratio, lo = INFINITY, hi = 0;
 
           for (int i = 0; i < punctual_reps; i++)
             {
               RateResult b, st;
+              BareLoop loop;
+              GThread *t;
 
-              if (i % 2 == 0)
-                {
-                  b = s_bare_run (hzs[f], seconds);
-                  st = s_rate_run (hzs[f], 0, seconds);
-                }
-              else
-                {
-                  st = s_rate_run (hzs[f], 0, seconds);
-                  b = s_bare_run (hzs[f], seconds);
-                }
+              /* At the same time, so that the machine's load hits both alike. */
+              t = s_bare_start (&loop, hzs[f], seconds);
+              st = s_rate_run (hzs[f], 0, seconds);
+              b = s_bare_finish (&loop, t);
               b50[i] = b.p50_us;
               b99[i] = b.p99_us;
               s50[i] = st.p50_us;
               s99[i] = st.p99_us;
+              if (realtime_ok)
+                {
+                  s_rate_realtime = OL_REALTIME_DEFAULT_PRIORITY;
+                  r99[i] = s_rate_run (hzs[f], 0, seconds).p99_us;
+                  s_rate_realtime = 0;
+                }
               ratios[i] = b.p99_us > 0 ? st.p99_us / b.p99_us : NAN;
               lo = MIN (lo, ratios[i]);
               hi = MAX (hi, ratios[i]);
@@ -1242,10 +1273,18 @@ main (int argc, char **argv)
                          hzs[f], i + 1, b.p99_us, st.p99_us);
             }
           ratio = bench_median (s99, punctual_reps) / bench_median (b99, punctual_reps);
-          printf ("   %4.0f Hz %9.1f us %9.1f us %9.1f us %9.1f us %9.2fx  (%.2f-%.2f; target "
-                  "<= 1.5x: %s)\n", hzs[f], bench_median (b50, punctual_reps),
-                  bench_median (b99, punctual_reps), bench_median (s50, punctual_reps),
-                  bench_median (s99, punctual_reps), ratio, lo, hi, bench_met (ratio <= 1.5));
+          {
+            g_autofree char *range = g_strdup_printf ("(%.2f-%.2f; target <= 1.5x: %s)", lo, hi,
+                                                      bench_met (ratio <= 1.5));
+
+            printf ("   %4.0f Hz %9.1f us %9.1f us %9.1f us %9.1f us %9.2fx  %-32s", hzs[f],
+                    bench_median (b50, punctual_reps), bench_median (b99, punctual_reps),
+                    bench_median (s50, punctual_reps), bench_median (s99, punctual_reps), ratio,
+                    range);
+            if (realtime_ok)
+              printf (" %9.1f us", bench_median (r99, punctual_reps));
+            printf ("\n");
+          }
           json_array_append_new (jpunctual, json_pack (
             "{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "hz", hzs[f], "seconds", seconds,
             "bare_jitter_p50_us", bench_median (b50, punctual_reps),
@@ -1257,15 +1296,31 @@ main (int argc, char **argv)
           g_free (s50);
           g_free (s99);
           g_free (ratios);
+          g_free (r99);
           fflush (stdout);
         }
-      long_bare = s_bare_run (1000, punctual_seconds);
-      long_stream = s_rate_run (1000, 0, punctual_seconds);
+      {
+        BareLoop loop;
+        GThread *t = s_bare_start (&loop, 1000, punctual_seconds);
+
+        long_stream = s_rate_run (1000, 0, punctual_seconds);
+        long_bare = s_bare_finish (&loop, t);
+      }
+      if (realtime_ok)
+        {
+          s_rate_realtime = OL_REALTIME_DEFAULT_PRIORITY;
+          long_rt = s_rate_run (1000, 0, punctual_seconds);
+          s_rate_realtime = 0;
+        }
       printf ("\n   %.0f s at 1 kHz: overruns (deadlines gone at a wake): bare loop %"
               G_GUINT64_FORMAT ", stream %" G_GUINT64_FORMAT "; jitter p99 bare %.1f us, "
               "stream %.1f us; max bare %.0f us, stream %.0f us\n", punctual_seconds,
               long_bare.overruns, long_stream.overruns, long_bare.p99_us, long_stream.p99_us,
               long_bare.max_us, long_stream.max_us);
+      if (realtime_ok)
+        printf ("   realtime stream (SCHED_FIFO %d): overruns %" G_GUINT64_FORMAT ", jitter p99 "
+                "%.1f us, max %.0f us\n", OL_REALTIME_DEFAULT_PRIORITY, long_rt.overruns,
+                long_rt.p99_us, long_rt.max_us);
       json_array_append_new (jpunctual, json_pack (
         "{s:f, s:f, s:I, s:I, s:f, s:f}", "hz", 1000.0, "seconds", punctual_seconds,
         "bare_overruns", (json_int_t) long_bare.overruns,
