@@ -277,9 +277,10 @@ def test_cascade():
                 "--name", "lab-b"])
     relay = Server([RELAY, "--rpc", ipc("top-r"), "--stream", ipc("top-s"),
                     "--mount", "pc1=%s,%s" % (ipc("a-r"), ipc("a-s")),
-                    "--mount", "pc2=%s,%s" % (ipc("b-r"), ipc("b-s"))], ready=None)
-    if not check(a.first is not None and b.first is not None,
-                 "cascade: both lab servers start", a.errors() + b.errors()):
+                    "--mount", "pc2=%s,%s" % (ipc("b-r"), ipc("b-s"))])
+    if not check(a.first is not None and b.first is not None and relay.first is not None,
+                 "cascade: both lab servers and the relay start",
+                 a.errors() + b.errors() + relay.errors()):
         return
     rc, out, err = _cascade_client([prog("cascade-client"), "--rpc", ipc("top-r"),
                                     "--stream", ipc("top-s"), "--count", "3"])
@@ -326,7 +327,7 @@ def test_cascade_netns():
                         "--name", "far-pc"], prefix=in_a)
         relay = Server([RELAY, "--rpc", "tcp://127.0.0.1:5555", "--stream",
                         "tcp://127.0.0.1:5556", "--mount", "pc1=%s,%s" % (a_rpc, a_stream)],
-                       ready=None, prefix=in_b)
+                       prefix=in_b)
         rc, out, err = _cascade_client([prog("cascade-client"), "--rpc", "tcp://127.0.0.1:5555",
                                         "--stream", "tcp://127.0.0.1:5556", "--pc", "pc1",
                                         "--count", "3"], prefix=in_b)
@@ -340,9 +341,10 @@ def test_cascade_netns():
 def test_foreign():
     pub = Server([prog("foreign-publisher"), "--bind", ipc("pub"), "--period-ms", "20"])
     relay = Server([RELAY, "--rpc", ipc("f-r"), "--stream", ipc("f-s"),
-                    "--relay", "ext=%s,temp" % ipc("pub")], ready=None)
-    if not check(pub.first is not None, "foreign_pub: the plain ZeroMQ publisher starts",
-                 pub.errors()):
+                    "--relay", "ext=%s,temp" % ipc("pub")])
+    if not check(pub.first is not None and relay.first is not None,
+                 "foreign_pub: the plain ZeroMQ publisher and the relay start",
+                 pub.errors() + relay.errors()):
         return
     rc, out, err = run([prog("foreign-client"), "--rpc", ipc("f-r"), "--stream", ipc("f-s"),
                         "--count", "5"])

@@ -122,7 +122,7 @@ main (int argc, char **argv)
       "Readings to take from each station (default 10)", "N" },
     { "seconds", 't', 0, G_OPTION_ARG_INT, &seconds, "Give up after this long (default 30)",
       "S" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   const char *defaults[] = { OL_DEFAULT_RPC_CONNECT "," OL_DEFAULT_STREAM_CONNECT, NULL };
   g_autoptr (GOptionContext) context = NULL;

@@ -47,7 +47,7 @@ main (int argc, char **argv)
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "The station's name (default station)",
       "NAME" },
     { "hz", 0, 0, G_OPTION_ARG_DOUBLE, &hz, "Readings per second (default 10)", "HZ" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

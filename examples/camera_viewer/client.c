@@ -129,7 +129,7 @@ main (int argc, char **argv)
       "Its stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
     { "frames", 'n', 0, G_OPTION_ARG_INT, &viewer.max_frames,
       "Close the window after N frames (default 0: when you close it)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

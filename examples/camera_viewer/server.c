@@ -51,7 +51,7 @@ main (int argc, char **argv)
     { "stream", 's', 0, G_OPTION_ARG_STRING, &stream,
       "Endpoint to bind for streams (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
     { "hz", 0, 0, G_OPTION_ARG_DOUBLE, &hz, "Frames per second (default 20)", "HZ" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   const OlImageInfo image = { WIDTH, HEIGHT, OL_PIXEL_GRAY8 };
   g_autoptr (GOptionContext) context = NULL;

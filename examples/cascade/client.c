@@ -45,7 +45,7 @@ main (int argc, char **argv)
       "A PC mounted on the relay (repeat; default pc1 and pc2)", "NAME" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &count,
       "Stream messages to take from each PC (default 5)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   const char *default_pcs[] = { "pc1", "pc2", NULL };
   g_autoptr (GOptionContext) context = NULL;

@@ -47,7 +47,7 @@ main (int argc, char **argv)
       "Endpoint to bind for streams (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
       "This PC's name, as meter.name() returns it (default: the host name)", "NAME" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

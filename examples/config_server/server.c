@@ -65,7 +65,7 @@ main (int argc, char **argv)
       "Endpoint to bind for calls, instead of the file's", "ENDPOINT" },
     { "stream", 's', 0, G_OPTION_ARG_STRING, &stream,
       "Endpoint to bind for streams, instead of the file's", "ENDPOINT" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

@@ -21,7 +21,7 @@ main (int argc, char **argv)
     { "stream", 's', 0, G_OPTION_ARG_STRING, &stream,
       "Its stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Waveforms to show (default 5)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

@@ -23,7 +23,7 @@ main (int argc, char **argv)
     { "name", 0, 0, G_OPTION_ARG_STRING, &name,
       "The relayed stream (default ext)", "NAME" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Messages to read (default 5)", "N" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

@@ -42,7 +42,7 @@ main (int argc, char **argv)
       "Stop after N messages of each topic (default 0: until Ctrl-C)", "N" },
     { "period-ms", 0, 0, G_OPTION_ARG_INT, &period_ms,
       "Time between messages (default 100)", "MS" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

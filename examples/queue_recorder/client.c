@@ -85,7 +85,7 @@ main (int argc, char **argv)
       "burst is deeper than it)", NULL },
     { "seconds", 't', 0, G_OPTION_ARG_INT, &seconds,
       "Give up after this long (default 30)", "S" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

@@ -29,7 +29,7 @@ main (int argc, char **argv)
     { "step", 0, 0, G_OPTION_ARG_DOUBLE, &step_mm, "Scan step in mm (default 10)", "MM" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout_ms,
       "Bound of every call in ms (default 2000)", "MS" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;

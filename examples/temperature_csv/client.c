@@ -58,7 +58,7 @@ main (int argc, char **argv)
     { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Readings to log (default 10)", "N" },
     { "seconds", 't', 0, G_OPTION_ARG_INT, &seconds,
       "Stop after this long even if fewer came (default 60)", "S" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
