@@ -5,6 +5,7 @@
  * GTK's own main loop (the client's stream watch): no thread, no lock. The
  * stream is kept as a cache: a slow display skips to the newest frame, it
  * never falls behind. */
+#include <glib-unix.h>
 #include <gtk/gtk.h>
 #include <locale.h>
 #include <oneliner/oneliner.h>
@@ -14,8 +15,9 @@
 
 typedef struct {
   OlClient *client;   /* (owned) */
-  GtkWindow *window;  /* (unowned) the application holds it */
+  GtkWindow *window;  /* (unowned) the application holds it; NULL once closed */
   GtkPicture *picture;
+  guint watch;        /* the stream watch, 0 when none */
   guint64 shown;      /* frames shown */
   int max_frames;     /* close after this many; 0: never */
   int status;         /* the exit status */
@@ -63,7 +65,8 @@ s_on_frames (OlClient *client, const char *name, gpointer data)
     }
   if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
     fprintf (stderr, "camera-viewer: %s: %s\n", name, error->message);
-  if (viewer->max_frames > 0 && viewer->shown >= (guint64) viewer->max_frames)
+  if (viewer->window != NULL && viewer->max_frames > 0
+      && viewer->shown >= (guint64) viewer->max_frames)
     gtk_window_close (viewer->window);
 }
 
@@ -75,6 +78,11 @@ s_on_close (GtkWindow *window, gpointer data)
   g_autoptr (GError) error = NULL;
 
   (void) window;
+  /* No more frames for a window that is going away. */
+  if (viewer->watch != 0)
+    ol_client_unwatch_stream (viewer->client, viewer->watch);
+  viewer->watch = 0;
+  viewer->window = NULL;
   if (ol_client_set_stream_enabled (viewer->client, STREAM, FALSE, &error))
     printf ("camera-viewer: disabled %s after %" G_GUINT64_FORMAT " frames\n", STREAM,
             viewer->shown);
@@ -85,6 +93,18 @@ s_on_close (GtkWindow *window, gpointer data)
     }
   fflush (stdout);
   return FALSE;
+}
+
+/* Ctrl-C or SIGTERM closes the window as its close button does, so the
+ * camera is switched off then too. */
+static gboolean
+s_on_signal (gpointer data)
+{
+  Viewer *viewer = data;
+
+  if (viewer->window != NULL)
+    gtk_window_close (viewer->window);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -110,9 +130,10 @@ s_on_activate (GtkApplication *app, gpointer data)
       fprintf (stderr, "camera-viewer: %s\n", error->message);
       viewer->status = 1;
       gtk_window_destroy (viewer->window); /* no close-request: nothing to disable */
+      viewer->window = NULL;
       return;
     }
-  ol_client_watch_stream (viewer->client, STREAM, s_on_frames, viewer, NULL);
+  viewer->watch = ol_client_watch_stream (viewer->client, STREAM, s_on_frames, viewer, NULL);
   printf ("camera-viewer: enabled %s\n", STREAM);
   fflush (stdout);
 }
@@ -135,6 +156,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GtkApplication) app = NULL;
   char *app_argv[] = { argv[0], NULL };
+  guint sigint, sigterm;
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("- show a camera while the window is open");
@@ -162,8 +184,12 @@ main (int argc, char **argv)
   /* NON_UNIQUE: every viewer is its own process, whatever else runs. */
   app = gtk_application_new ("org.oneliner.example.CameraViewer", G_APPLICATION_NON_UNIQUE);
   g_signal_connect (app, "activate", G_CALLBACK (s_on_activate), &viewer);
+  sigint = g_unix_signal_add (SIGINT, s_on_signal, &viewer);
+  sigterm = g_unix_signal_add (SIGTERM, s_on_signal, &viewer);
   if (g_application_run (G_APPLICATION (app), 1, app_argv) != 0)
     viewer.status = 1;
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
   ol_client_free (&viewer.client);
   return viewer.status;
 }
