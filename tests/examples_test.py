@@ -184,13 +184,15 @@ def test_recorder():
     s = Server([prog("burst-server"), "--rpc", ipc("rec-r"), "--stream", ipc("rec-s")])
     if not check(s.first is not None, "queue_recorder: the server starts", s.errors()):
         return
-    for depth, hold, what in ((16, True, "a queue shallower than the burst"),
-                              (2000, False, "a queue deep enough")):
+    # (depth, extra options, whether it must overflow: True, False, or None
+    # for "however the machine's timing falls", what)
+    for depth, extra, overflows, what in (
+            (16, ["--hold"], True, "a queue shallower than the burst"),
+            (2000, [], False, "a queue deep enough"),
+            (32, ["--delay-ms", "1"], None, "a slow writer")):
         path = os.path.join(TMP, "samples-%d.csv" % depth)
         argv = [prog("recorder"), "--rpc", ipc("rec-r"), "--stream", ipc("rec-s"),
-                "--output", path, "--burst", "500", "--depth", str(depth)]
-        if hold:
-            argv.append("--hold")
+                "--output", path, "--burst", "500", "--depth", str(depth)] + extra
         rc, out, err = run(argv)
         check(rc == 0 and "every sample accounted for" in out,
               "queue_recorder (%s): the recorder finishes, its counts adding up" % what,
@@ -203,11 +205,11 @@ def test_recorder():
         check(sent == 500 and received + missed == sent and written + overflowed == received,
               "queue_recorder (%s): received + missed = sent (500), written + overflowed = "
               "received" % what, out)
-        if hold:
+        if overflows:
             check(overflowed > 0 and written <= depth,
                   "queue_recorder (%s): the losses were provoked and counted (overflowed %d)"
                   % (what, overflowed), out)
-        else:
+        elif overflows is False:
             check(overflowed == 0, "queue_recorder (%s): nothing overflowed" % what, out)
         with open(path) as f:
             rows = list(csv.reader(f))
