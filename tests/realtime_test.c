@@ -131,7 +131,7 @@ test_config (void)
   g_autofree char *dir = g_dir_make_tmp ("oneliner-realtime-XXXXXX", NULL);
   g_autofree char *config = s_write_config (dir, "{\"realtime\": 33}");
   const char *extra[] = { "--config", config, NULL };
-  g_autofree char *rpc = NULL, *stream = NULL;
+  g_autofree char *rpc = NULL;
   g_autoptr (TuProcess) server = NULL;
   guint threads, fifo;
   Threads t = { 0, 33 };

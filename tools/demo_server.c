@@ -85,7 +85,7 @@ static GOptionEntry s_entries[] = {
     "Periodic streams' threads SCHED_FIFO (priority 20), memory locked; refused where not permitted", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 /* The application thread that publishes events/log: the stage hands it
