@@ -1,4 +1,4 @@
-/* bench-streams, section 3: same-host frames (docs/PROTOCOL.md, "Same-host
+/* bench-streams, section 4: same-host frames (docs/PROTOCOL.md, "Same-host
  * frames").
  *
  * The server runs in a process of its own (this program started again with
@@ -426,7 +426,7 @@ same_host_section (gboolean quick, int reps, double scale)
   double mc[N_SH];
 
   s_peer_start (&peer);
-  printf ("\n3. Same-host frames: the server in a process of its own, the reader touches "
+  printf ("\n4. Same-host frames: the server in a process of its own, the reader touches "
           "every byte; median of %d repetitions\n", reps);
   printf ("   ring: server -> shared-memory ring (docs/PROTOCOL.md \"Same-host frames\") ->"
           " OlClient; tcp: the same over tcp loopback (ol_client_set_stream_shm FALSE);\n"
