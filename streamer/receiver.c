@@ -99,12 +99,18 @@ s_ring_message (OlSubscriber *s, const char *name, const OlHeader *h, zmq_msg_t 
       g_error_free (error);
       return NULL;
     }
+  /* Failed already: the descriptors still on their way are lost without
+   * asking the side channel again (each ask may wait for its bound). */
+  if (s->rx_shm_failed)
+    {
+      atomic_fetch_add (&s->shm_torn, 1);
+      return NULL;
+    }
   r = ol__shm_reader_prepare (s->rx_shm, &desc, &error);
   if (r == OL_SHM_READ_FAILED)
     {
-      if (!s->rx_shm_failed)
-        g_warning ("stream subscriber (%s): %s; frames go through the socket", s->endpoint,
-                   error->message);
+      g_warning ("stream subscriber (%s): %s; frames go through the socket", s->endpoint,
+                 error->message);
       g_error_free (error);
       s->rx_shm_failed = TRUE;
       return NULL;

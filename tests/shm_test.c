@@ -825,6 +825,52 @@ test_hostile (void)
     }
 }
 
+/* Server and client in one process (a GUI that runs its instrument): the
+ * ring written by this process's proxy thread, read by its receiver thread,
+ * payload blocks freed by this thread. */
+static void
+test_in_process (void)
+{
+  g_autoptr (OlServer) server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  g_autoptr (OlStreamWriter) writer = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 ring = 0, next = 1;
+  guint got = 0;
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  writer = ol_server_add_pushed_stream (server, STREAM, OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (server, &error));
+  client = ol_client_new (ol_server_get_rpc_endpoint (server),
+                          ol_server_get_stream_endpoint (server), &error);
+  g_assert_no_error (error);
+  ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 10000, &error);
+  g_assert_no_error (error);
+  /* Frames of every small size until 60 came through the ring. */
+  while (ring < 60)
+    {
+      gsize n = SMALL_SIZES[next % G_N_ELEMENTS (SMALL_SIZES)];
+      guint8 *p = g_malloc (n);
+      g_autoptr (GBytes) b = NULL;
+      OlStreamMessage *m;
+      guint64 k;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      s_fill (p, n, next++);
+      b = g_bytes_new_take (p, n);
+      g_assert_true (ol_stream_writer_push_bytes (writer, b, NULL));
+      while ((m = ol_client_get_stream (client, STREAM, 20, NULL)) != NULL)
+        {
+          g_assert_true (s_check (m->payload, &k));
+          ol_stream_message_free (m);
+          got++;
+        }
+      ol_client_get_stream_shm (client, &ring, NULL);
+    }
+  g_assert_cmpuint (got, >, 0);
+}
+
 /* A child's "--env NAME=VALUE" arguments, set before any thread starts. */
 static void
 s_child_env (int argc, char **argv)
@@ -854,5 +900,6 @@ main (int argc, char **argv)
   g_test_add_func ("/shm/plain-and-shm", test_plain_and_shm);
   g_test_add_func ("/shm/off", test_off);
   g_test_add_func ("/shm/hostile", test_hostile);
+  g_test_add_func ("/shm/in-process", test_in_process);
   return g_test_run ();
 }

@@ -474,7 +474,9 @@ gboolean ol_client_set_stream_shm (OlClient *client, gboolean enabled);
  * ol_client_get_stream_shm:
  * @frames: (out) (optional): payloads taken from the server's ring so far
  * @torn: (out) (optional): payloads overwritten in the ring before the
- *   client could read them; each also counts as missed in its stream
+ *   client could read them (or described after the ring had failed, just
+ *   before the client went back to the socket); each also counts as missed
+ *   in its stream
  *
  * Whether the stream side takes large payloads from the server's
  * shared-memory ring now; FALSE when every payload comes over the socket
