@@ -392,6 +392,11 @@ s_monitor_service (OlSubscriber *s)
             s->rx_hello = FALSE;
             s->rx_decide_at = g_get_monotonic_time () + SUB_HELLO_MS * 1000;
           }
+        /* A server gone: its rings are let go of at once (mapped, they
+         * would keep its memory alive); a server still there is asked
+         * again by the next descriptor. */
+        if (kind == ZMQ_EVENT_DISCONNECTED && s->rx_shm != NULL)
+          ol__shm_reader_reset (s->rx_shm);
       }
 }
 

@@ -427,10 +427,16 @@ test_kill (void)
       GPid old = s_pid (server);
       guint server_maps;
 
-      /* The server. */
+      /* The server. The client lets go of its rings once it sees it gone. */
+      g_assert_cmpuint (s_ring_mappings (s_pid (client), old), >=, 1);
       g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
       g_clear_pointer (&server, tu_process_free);
       g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+      for (int i = 0; s_ring_mappings (s_pid (client), old) > 0; i++)
+        {
+          g_assert_cmpint (i, <, WAIT_MS / 10);
+          g_usleep (10000);
+        }
       server = s_spawn_server (rpc, stream, extra, NULL, NULL);
       /* Frames of the new server through its rings: the client's mappings
        * of the old server's rings are gone. */
