@@ -11,6 +11,7 @@
 #include "oneliner/error.h"
 #include "core/startup.h"
 #include "core/wakeup.h"
+#include "core/lock.h"
 #include "core/socket.h"
 #include "core/tsan.h"
 #include "streamer/header.h"
@@ -43,7 +44,10 @@ struct OlProxy {
   /* The proxy thread only: same-host frames (streamer/shm.h). */
   OlShmServer *shm;      /* (owned) (nullable) NULL when ONELINER_SHM=0 */
   gsize shm_threshold;
-  GHashTable *subs;      /* (owned) stream name -> SUB_PLAIN | SUB_SHM */
+  GHashTable *subs;      /* (owned) stream name -> SUB_PLAIN | SUB_SHM;
+                            written by the proxy thread under subs_lock,
+                            read by it without, by others under subs_lock */
+  OlMutex subs_lock;
   guint n_shm;           /* names with SUB_SHM */
   void *feeder;          /* PUB to the XSUB: relayed and mounted messages
                             go through it while n_shm > 0 */
@@ -212,10 +216,12 @@ s_subscription_change (OlProxy *p, void *xsub, const char *name, guint flag, gbo
 
   if (old == now)
     return;
+  ol__mutex_lock (&p->subs_lock);
   if (now == 0)
     g_hash_table_remove (p->subs, name);
   else
     g_hash_table_insert (p->subs, g_strdup (name), GUINT_TO_POINTER (now));
+  ol__mutex_unlock (&p->subs_lock);
   if (flag == SUB_SHM)
     {
       p->n_shm += on ? 1 : -1;
@@ -441,6 +447,7 @@ ol__proxy_start (const char *inproc_endpoint, const char *public_endpoint,
   p->plug_data = data;
   p->inproc = g_strdup (inproc_endpoint);
   p->subs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ol__mutex_init (&p->subs_lock);
   p->bind = g_strdup (public_endpoint);
   if (!ol__wakeup_init (&p->wake, error))
     {
@@ -475,6 +482,19 @@ ol__proxy_shm_frames (OlProxy *p)
   return atomic_load (&p->shm_frames);
 }
 
+gboolean
+ol__proxy_shm_wanted (OlProxy *p, const char *name)
+{
+  guint flags;
+
+  if (p->shm == NULL)
+    return FALSE;
+  ol__mutex_lock (&p->subs_lock);
+  flags = GPOINTER_TO_UINT (g_hash_table_lookup (p->subs, name));
+  ol__mutex_unlock (&p->subs_lock);
+  return (flags & SUB_SHM) != 0;
+}
+
 void
 ol__proxy_free (OlProxy *p)
 {
@@ -486,6 +506,7 @@ ol__proxy_free (OlProxy *p)
   ol__wakeup_clear (&p->wake);
   ol__startup_clear (&p->startup);
   g_hash_table_unref (p->subs);
+  ol__mutex_clear (&p->subs_lock);
   g_free (p->inproc);
   g_free (p->bind);
   g_free (p->endpoint);

@@ -64,8 +64,12 @@ const char *ol__proxy_endpoint (OlProxy *proxy);
 /* Messages forwarded to the XPUB, from the XSUB and from the SUB sockets. */
 guint64 ol__proxy_forwarded (OlProxy *proxy);
 
-/* Frames written into the same-host ring (streamer/shm.h). Any thread. */
+/* Frames written into the same-host rings (streamer/shm.h). Any thread. */
 guint64 ol__proxy_shm_frames (OlProxy *proxy);
+
+/* Whether same-host subscribers take the large payloads of stream name from
+ * the server's rings now. Any thread. */
+gboolean ol__proxy_shm_wanted (OlProxy *proxy, const char *name);
 
 /* Stops the thread, which closes the relayed streams' and the plug's
  * sockets, and frees the proxy. */

@@ -461,7 +461,16 @@ ol__streamer_describe (OlStreamer *s)
   ol__mutex_lock (&s->lock);
   g_hash_table_iter_init (&iter, s->streams);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    json_object_set_new (out, key, ol__stream_describe (value));
+    {
+      json_t *d = ol__stream_describe (value);
+
+      /* Which path its large payloads take (docs/PROTOCOL.md, "Same-host
+       * frames"). */
+      json_object_set_new (json_object_get (d, "stats"), "shm",
+                           json_boolean (s->proxy != NULL
+                                         && ol__proxy_shm_wanted (s->proxy, key)));
+      json_object_set_new (out, key, d);
+    }
   ol__mutex_unlock (&s->lock);
   return out;
 }

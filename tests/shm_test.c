@@ -875,6 +875,34 @@ test_in_process (void)
       ol_client_get_stream_shm (client, &ring, NULL);
     }
   g_assert_cmpuint (got, >, 0);
+  /* The server says which path the stream takes. */
+  {
+    g_autoptr (json_t) list = ol_client_list_streams (client, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (json_is_true (json_object_get (
+      json_object_get (json_object_get (list, STREAM), "stats"), "shm")));
+  }
+  ol_client_free (&client);
+  {
+    g_autoptr (OlClient) other = ol_client_new (ol_server_get_rpc_endpoint (server), NULL,
+                                                &error);
+    gboolean shm = TRUE;
+
+    g_assert_no_error (error);
+    /* Once no same-host subscriber is left (the XPUB hears it at once). */
+    for (int i = 0; shm && i < WAIT_MS / 10; i++)
+      {
+        g_autoptr (json_t) list = ol_client_list_streams (other, &error);
+
+        g_assert_no_error (error);
+        shm = json_is_true (json_object_get (
+          json_object_get (json_object_get (list, STREAM), "stats"), "shm"));
+        if (shm)
+          g_usleep (10000);
+      }
+    g_assert_false (shm);
+  }
 }
 
 /* A child's "--env NAME=VALUE" arguments, set before any thread starts. */
