@@ -137,8 +137,11 @@ s_server_main (int argc, char **argv)
 
 /* ------------------------------------------------------------------------ */
 /* The client: --client S. Takes every frame, checks it, and prints a line
- * "frames R bad B missed M overflowed O first F last L shm A ringframes N
- * torn T since S" after each 10 frames; the counts hold since the first frame. */
+ * "counts: frames T bad B missed M overflowed O restarts R first F last L
+ * received N shm A ringframes G torn X since S" after each 10 frames taken:
+ * T taken, F the sequence number of the first taken (of this server), L the
+ * last sequence number the stream's counters know of (a sequence mark
+ * included), N the messages its storage received. */
 
 static int
 s_client_main (int argc, char **argv)
@@ -176,9 +179,10 @@ s_client_main (int argc, char **argv)
       shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn);
       printf ("counts: frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %" G_GUINT64_FORMAT
               " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT " first %"
-              G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " shm %d ringframes %" G_GUINT64_FORMAT
-              " torn %" G_GUINT64_FORMAT " since %" G_GINT64_FORMAT "\n", frames, bad, c.missed,
-              c.overflowed, c.restarts, first, last, shm, ring, torn, since);
+              G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " received %" G_GUINT64_FORMAT
+              " shm %d ringframes %" G_GUINT64_FORMAT " torn %" G_GUINT64_FORMAT " since %"
+              G_GINT64_FORMAT "\n", frames, bad, c.missed, c.overflowed, c.restarts, first,
+              c.last_sequence, c.received, shm, ring, torn, since);
       fflush (stdout);
     }
   return 0;
@@ -188,7 +192,7 @@ s_client_main (int argc, char **argv)
 /* Helpers of the tests */
 
 typedef struct {
-  guint64 frames, bad, missed, overflowed, restarts, first, last, ringframes, torn;
+  guint64 frames, bad, missed, overflowed, restarts, first, last, received, ringframes, torn;
   gint64 since;
   int shm;
 } Line;
@@ -198,10 +202,11 @@ s_parse (const char *line, Line *l)
 {
   return sscanf (strstr (line, "counts: ") + 8, "frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %"
                  G_GUINT64_FORMAT " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT
-                 " first %" G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " shm %d ringframes %"
-                 G_GUINT64_FORMAT " torn %" G_GUINT64_FORMAT " since %" G_GINT64_FORMAT,
+                 " first %" G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " received %"
+                 G_GUINT64_FORMAT " shm %d ringframes %" G_GUINT64_FORMAT " torn %"
+                 G_GUINT64_FORMAT " since %" G_GINT64_FORMAT,
                  &l->frames, &l->bad, &l->missed, &l->overflowed, &l->restarts, &l->first,
-                 &l->last, &l->shm, &l->ringframes, &l->torn, &l->since) == 11;
+                 &l->last, &l->received, &l->shm, &l->ringframes, &l->torn, &l->since) == 12;
 }
 
 /* Reads the client's lines until pred holds for one (within WAIT_MS). */
@@ -344,7 +349,7 @@ test_sizes (void)
   g_assert_cmpuint (l.bad, ==, 0);
   g_assert_cmpint (l.shm, ==, 1);
   /* Every frame between the first and the last is received or counted. */
-  g_assert_cmpuint (l.frames + l.missed + l.overflowed, ==, l.last - l.first + 1);
+  g_assert_cmpuint (l.received + l.missed + l.overflowed, ==, l.last - l.first + 1);
   g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
   g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
 }
@@ -395,7 +400,7 @@ test_slow_reader (void)
   g_assert_cmpuint (after.torn, >, 0);
   g_assert_cmpuint (after.restarts, ==, 0);
   /* Exact: every torn frame is one missed; nothing else is unaccounted. */
-  g_assert_cmpuint (after.frames + after.missed + after.overflowed, ==,
+  g_assert_cmpuint (after.received + after.missed + after.overflowed, ==,
                     after.last - after.first + 1);
   g_assert_cmpuint (after.missed, >=, after.torn);
   g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
@@ -577,7 +582,7 @@ test_off (void)
   s_client_until (client, s_frames_beyond, GSIZE_TO_POINTER (100), &l);
   g_assert_cmpint (l.shm, ==, 0);
   g_assert_cmpuint (l.ringframes, ==, 0);
-  g_assert_cmpuint (l.frames + l.missed + l.overflowed, ==, l.last - l.first + 1);
+  g_assert_cmpuint (l.received + l.missed + l.overflowed, ==, l.last - l.first + 1);
   g_assert_true (tu_kill_wait (client, SIGKILL, 5000, NULL));
   g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
   g_clear_pointer (&client, tu_process_free);
