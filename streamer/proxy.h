@@ -11,6 +11,14 @@
  * subscriber whose queue is full misses the message and sees a gap in the
  * stream's sequence numbers.
  *
+ * Same-host subscribers (docs/PROTOCOL.md, "Same-host frames") subscribe to
+ * a stream's shared-memory topic, which the proxy turns into a subscription
+ * to the stream upstream; it publishes each message of such a stream on
+ * both topics, a large payload copied once into its rings (streamer/shm.h)
+ * with a descriptor in its place, and answers their hellos and the side
+ * channel. While there are such subscribers, relayed and mounted messages
+ * go through a feeder PUB into the XSUB, so that one path publishes them all.
+ *
  * It is a loop of its own rather than zmq_proxy_steerable(), whose control
  * socket never answers with libzmq 4.3.4: stopping is a wake-up and a join,
  * bounded by the 100 ms poll.

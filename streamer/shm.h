@@ -1,19 +1,19 @@
 /* Same-host frames through shared memory (docs/PROTOCOL.md, "Same-host
  * frames").
  *
- * The server's proxy thread owns a ring: an anonymous memory file
- * (memfd_create, sealed against shrinking and growing) of fixed-size slots,
- * each with a generation counter that is odd while the slot is written. A
- * large payload of a stream that a same-host subscriber asked for on the
- * shared-memory topic (0x01 NAME 0x00) is copied once into the next slot and
- * the message on that topic carries a descriptor (ring, slot, length,
- * generation, side-channel address) instead of the payload. The ring's file
- * descriptor is handed out over a unix socket in the abstract namespace
- * (the side channel), to peers of the server's own user only (SO_PEERCRED).
- * Nothing is ever named in the file system: a killed process leaves nothing
- * behind.
+ * The server's proxy thread owns the rings, one per slot size (64 KiB << i):
+ * anonymous memory files (memfd_create, sealed against shrinking and
+ * growing) of fixed-size slots, each with a generation counter that is odd
+ * while the slot is written. A large payload of a stream that a same-host
+ * subscriber asked for on the shared-memory topic (0x01 NAME 0x00) is copied
+ * once into the next slot of the ring of its size and the message on that
+ * topic carries a descriptor (ring, slot, length, generation, side-channel
+ * address) instead of the payload. The rings' file descriptors are handed
+ * out over a unix socket in the abstract namespace (the side channel), to
+ * peers of the server's own user only (SO_PEERCRED). Nothing is ever named in
+ * the file system: a killed process leaves nothing behind.
  *
- * The subscriber maps the ring read-only and copies a frame out of its slot
+ * The subscriber maps a ring read-only and copies a frame out of its slot
  * when it receives the descriptor; the slot's generation, read before and
  * after the copy, tells a frame overwritten meanwhile (torn), which is
  * dropped: its sequence number then counts as missed.
