@@ -20,6 +20,7 @@ static int opt_timeout = OL_CLIENT_DEFAULT_TIMEOUT_MS;
 static char *opt_secret_key = NULL;
 static char *opt_server_key = NULL;
 static gboolean opt_version = FALSE;
+static gboolean opt_json = FALSE;
 
 static GOptionEntry s_global_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
@@ -34,6 +35,13 @@ static GOptionEntry s_global_entries[] = {
     "The server's public key (its NAME.pub)", "FILE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
+  { NULL }
+};
+
+/* --json, of the commands that print data. */
+static GOptionEntry s_json_entries[] = {
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+    "Print the data as JSON (README, \"Output as JSON\")", NULL },
   { NULL }
 };
 
@@ -96,6 +104,32 @@ cli_safe (const char *text, gssize len, gboolean json)
   return s_safe (text, len, json);
 }
 
+/* x with digits after the point, whatever the locale. (transfer full) */
+static char *
+s_fixed (double x, int digits)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[16];
+
+  g_snprintf (format, sizeof format, "%%.%df", CLAMP (digits, 0, 20));
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, format, x));
+}
+
+/* A number of bytes (per second with per_s) in B, kB, MB or GB (powers of
+ * 1000), 3 significant digits. (transfer full) */
+static char *
+s_bytes_text (double bytes, gboolean per_s)
+{
+  static const char *const units[] = { "B", "kB", "MB", "GB" };
+  guint u = 0;
+  g_autofree char *number = NULL;
+
+  while (bytes >= 1000 && u + 1 < G_N_ELEMENTS (units))
+    bytes /= 1000, u++;
+  number = s_fixed (bytes, u == 0 ? 0 : bytes < 10 ? 2 : bytes < 100 ? 1 : 0);
+  return g_strdup_printf ("%s %s%s", number, units[u], per_s ? "/s" : "");
+}
+
 static int
 s_fail (const char *what, GError *error)
 {
@@ -122,8 +156,8 @@ s_usage_error (const char *fmt, ...)
   return EXIT_USAGE;
 }
 
-static void
-s_print_json (json_t *value)
+void
+cli_print_json (json_t *value)
 {
   g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   g_autofree char *safe = text != NULL ? s_safe (text, -1, TRUE) : g_strdup ("null");
@@ -135,8 +169,8 @@ s_print_json (json_t *value)
  * well. Every newline of the text is one of the indentation's (jansson
  * escapes control characters inside strings), so each line is made safe on
  * its own. */
-static void
-s_print_json_pretty (json_t *value)
+void
+cli_print_json_pretty (json_t *value)
 {
   g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
   g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "null", "\n", -1);
@@ -203,7 +237,7 @@ s_cmd_call (OlClient *client, int argc, char **argv)
   json_decref (kwargs);
   if (result == NULL)
     return s_fail (what, error);
-  s_print_json (result);
+  cli_print_json (result);
   json_decref (result);
   return EXIT_OK;
 }
@@ -224,16 +258,11 @@ s_cmd_call_named (OlClient *client, int argc, char **argv)
   json_decref (kwargs);
   if (result == NULL)
     return s_fail (what, error);
-  s_print_json (result);
+  cli_print_json (result);
   json_decref (result);
   return EXIT_OK;
 }
 
-static gboolean opt_list_json = FALSE;
-static GOptionEntry s_list_entries[] = {
-  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_list_json, "Print the raw JSON description", NULL },
-  { NULL }
-};
 
 static void
 s_print_callables (const char *prefix, json_t *table)
@@ -259,9 +288,9 @@ s_cmd_list (OlClient *client, int argc, char **argv)
   (void) argc, (void) argv;
   if (list == NULL)
     return s_fail ("list", error);
-  if (opt_list_json)
+  if (opt_json)
     {
-      s_print_json (list);
+      cli_print_json (list);
       json_decref (list);
       return EXIT_OK;
     }
@@ -298,12 +327,30 @@ s_cmd_version (OlClient *client, int argc, char **argv)
   json_t *v;
 
   (void) argc, (void) argv;
-  printf ("client %s protocol %d\n", ol_version_string (), OL_PROTOCOL_VERSION);
+  if (!opt_json)
+    printf ("client %s protocol %d\n", ol_version_string (), OL_PROTOCOL_VERSION);
   v = ol_client_version (client, &error);
   if (v == NULL)
     return s_fail ("version", error);
-  printf ("server %s protocol %d\n", json_string_value (json_object_get (v, "server")),
-          (int) json_integer_value (json_object_get (v, "protocol")));
+  if (opt_json)
+    {
+      g_autoptr (json_t) doc = json_pack ("{s:{s:s, s:i}, s:O}", "client", "version",
+                                          ol_version_string (), "protocol",
+                                          OL_PROTOCOL_VERSION, "server", v);
+      cli_print_json (doc);
+      json_decref (v);
+      return EXIT_OK;
+    }
+  {
+    json_t *server = json_object_get (v, "server");
+    g_autofree char *safe = s_safe (json_is_string (server) ? json_string_value (server) : "?",
+                                    json_is_string (server)
+                                      ? (gssize) MIN (json_string_length (server), 64) : -1,
+                                    FALSE);
+
+    printf ("server %s protocol %d\n", safe,
+            (int) json_integer_value (json_object_get (v, "protocol")));
+  }
   json_decref (v);
   return EXIT_OK;
 }
@@ -567,13 +614,6 @@ s_append_padded (GString *out, const char *text, guint width, gboolean right)
 
 /* ---- streams ------------------------------------------------------------ */
 
-static gboolean opt_streams_json = FALSE;
-static GOptionEntry s_streams_entries[] = {
-  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_streams_json,
-    "Print the whole reply as JSON (every stream's entry with its description, "
-    "keys sorted)", NULL },
-  { NULL }
-};
 
 /* A count of the stream's statistics, or "-" when the server sends none or
  * (for warnings and alarms) has no limits to check and counted none.
@@ -601,9 +641,9 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   (void) argc, (void) argv;
   if (streams == NULL)
     return s_fail ("streams", error);
-  if (opt_streams_json)
+  if (opt_json)
     {
-      s_print_json_pretty (streams);
+      cli_print_json_pretty (streams);
       json_decref (streams);
       return EXIT_OK;
     }
@@ -637,18 +677,17 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       g_autofree char *encoding = s_safe (json_is_string (json_object_get (d, "encoding"))
                                           ? json_string_value (json_object_get (d, "encoding"))
                                           : "-", -1, FALSE);
-      g_autofree char *hz_text = json_is_number (hz)
-                                 ? g_strdup_printf ("%.2f", json_number_value (hz))
-                                 : g_strdup ("-");
+      g_autofree char *hz_text = json_is_number (hz) ? s_fixed (json_number_value (hz), 2)
+                                                     : g_strdup ("-");
+      g_autofree char *rate = s_fixed (json_number_value (json_object_get (stats, "rate")), 2);
       g_autofree char *warnings = s_stat_text (stats, "warnings", limited);
       g_autofree char *alarms = s_stat_text (stats, "alarms", limited);
 
       g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", name, kind, hz_text,
                        json_is_true (json_object_get (d, "enabled")) ? "yes" : "no", encoding);
       s_append_padded (line, units->pdata[i], unit_width, FALSE);
-      g_string_append_printf (line, " %8.2f/s %9" JSON_INTEGER_FORMAT " %8"
-                              JSON_INTEGER_FORMAT " %8s %7s",
-                              json_number_value (json_object_get (stats, "rate")),
+      g_string_append_printf (line, " %8s/s %9" JSON_INTEGER_FORMAT " %8"
+                              JSON_INTEGER_FORMAT " %8s %7s", rate,
                               json_integer_value (json_object_get (stats, "overruns")),
                               json_integer_value (json_object_get (stats, "dropped")),
                               warnings, alarms);
@@ -672,6 +711,16 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
   if (reply == NULL)
     return s_fail ("mounts", error);
   mounts = reply->result;
+  if (opt_json)
+    {
+      cli_print_json_pretty (mounts);
+      return EXIT_OK;
+    }
+  if (!json_is_object (mounts))
+    {
+      fprintf (stderr, "oneliner: mounts: the reply is not an object\n");
+      return EXIT_ERROR;
+    }
   keys = ol_json_sorted_keys (mounts);
   printf ("%-16s %-5s %10s %10s %11s %10s  %s\n", "MOUNT", "STATE", "FORWARDED", "REPLIES",
           "UNREACHABLE", "RELAYED", "UPSTREAM");
@@ -679,16 +728,23 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
     {
       json_t *m = json_object_get (mounts, keys->pdata[i]);
 
+      g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
+      g_autofree char *rpc = s_safe (json_is_string (json_object_get (m, "rpc"))
+                                     ? json_string_value (json_object_get (m, "rpc")) : "?",
+                                     -1, FALSE);
+      g_autofree char *stream = s_safe (json_is_string (json_object_get (m, "stream"))
+                                        ? json_string_value (json_object_get (m, "stream"))
+                                        : "?", -1, FALSE);
+
       printf ("%-16s %-5s %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT " %11"
               JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT "  %s %s\n",
-              (char *) keys->pdata[i],
+              name,
               json_is_true (json_object_get (m, "connected")) ? "up" : "down",
               json_integer_value (json_object_get (m, "calls_forwarded")),
               json_integer_value (json_object_get (m, "replies")),
               json_integer_value (json_object_get (m, "unreachable")),
               json_integer_value (json_object_get (m, "messages_relayed")),
-              json_string_value (json_object_get (m, "rpc")),
-              json_string_value (json_object_get (m, "stream")));
+              rpc, stream);
     }
   return EXIT_OK;
 }
@@ -729,7 +785,12 @@ s_on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A short view of a payload for one line of output. (transfer full) */
+/* echo --short: payloads cut to a short view. */
+static gboolean s_short = FALSE;
+
+/* A view of a payload for one line of output: whole, or with --short cut
+ * (JSON text to 100 bytes, raw bytes to 16); an image as its geometry and
+ * size. (transfer full) */
 static char *
 s_payload_view (const OlStreamMessage *m)
 {
@@ -738,9 +799,10 @@ s_payload_view (const OlStreamMessage *m)
 
   if (m->encoding == OL_ENCODING_JSON)
     {
-      g_autofree char *safe = s_safe ((const char *) data, (gssize) MIN (size, 100), TRUE);
+      gsize shown = s_short ? MIN (size, 100) : size;
+      g_autofree char *safe = s_safe ((const char *) data, (gssize) shown, TRUE);
 
-      if (size <= 100)
+      if (shown == size)
         return g_steal_pointer (&safe);
       return g_strdup_printf ("%s... (%" G_GSIZE_FORMAT " bytes)", safe, size);
     }
@@ -756,9 +818,11 @@ s_payload_view (const OlStreamMessage *m)
     GString *view = g_string_new (NULL);
 
     g_string_printf (view, "%" G_GSIZE_FORMAT " bytes: ", size);
-    for (gsize i = 0; i < MIN (size, 16); i++)
+    gsize shown = s_short ? MIN (size, 16) : size;
+
+    for (gsize i = 0; i < shown; i++)
       g_string_append_printf (view, "%02x", data[i]);
-    if (size > 16)
+    if (shown < size)
       g_string_append (view, "...");
     return g_string_free (view, FALSE);
   }
@@ -816,13 +880,16 @@ static GOptionEntry s_echo_entries[] = {
     "or --count)", "MS" },
   { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
     "Keep waiting while the stream server is gone (default: exit 4)", NULL },
+  { "short", 0, 0, G_OPTION_ARG_NONE, &s_short,
+    "Cut payloads short: JSON text to 100 bytes, raw bytes to 16, arrays to their first 5 "
+    "samples, strings to 40 bytes (with --json: no base64 of bytes)", NULL },
   { NULL }
 };
 
 /* ---- echo: values with their description -------------------------------- */
 
-#define ECHO_SAMPLES_SHOWN 5            /* first samples of an array */
-#define ECHO_STRING_SHOWN 40            /* bytes of a string field */
+#define ECHO_SAMPLES_SHOWN 5            /* --short: first samples of an array */
+#define ECHO_STRING_SHOWN 40            /* --short: bytes of a string field */
 #define ECHO_JSON_MAX (16 * 1024 * 1024) /* larger payloads are shown as sent */
 
 /* Marks on a terminal: ALARM white on red, WARNING yellow (not when stdout
@@ -876,12 +943,12 @@ s_append_samples (GString *out, json_t *v, const DescValue *d)
       hi = MAX (hi, json_number_value (e));
     }
   g_string_append_printf (out, "%" G_GSIZE_FORMAT " sample%s:", n, n == 1 ? "" : "s");
-  for (gsize i = 0; i < MIN (n, ECHO_SAMPLES_SHOWN); i++)
+  for (gsize i = 0; i < (s_short ? MIN (n, ECHO_SAMPLES_SHOWN) : n); i++)
     {
       g_string_append_c (out, ' ');
       s_append_number (out, json_array_get (v, i), d->precision);
     }
-  if (n > ECHO_SAMPLES_SHOWN)
+  if (s_short && n > ECHO_SAMPLES_SHOWN)
     g_string_append (out, " ...");
   s_append_unit (out, d->unit);
   if (n > 1)
@@ -940,7 +1007,8 @@ s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GStrin
       else if (json_is_string (x))
         {
           const char *text = json_string_value (x);
-          gsize len = json_string_length (x), cut = MIN (len, ECHO_STRING_SHOWN);
+          gsize len = json_string_length (x);
+          gsize cut = s_short ? MIN (len, ECHO_STRING_SHOWN) : len;
           g_autofree char *safe = NULL;
 
           while (cut > 0 && cut < len && ((guchar) text[cut] & 0xc0) == 0x80)
@@ -986,31 +1054,40 @@ s_described_view (const OlStreamMessage *m, const Desc *d, GString *warned,
   return g_string_free (out, !shown);
 }
 
-/* What the server says of stream name, from one "streams" call bounded by
- * the client's timeout and the grace a stream server gets to be reachable.
- * Returns -1 to go on, *entry (transfer full) its entry, or NULL if the
- * server did not answer (then "why" says so); else the exit status: the
- * stream does not exist. A disabled stream is said on stderr. */
-static int
-s_stream_check (OlClient *client, const char *command, const char *name, json_t **entry,
-                char **why)
+/* The server's "streams" reply, from one call bounded by the client's
+ * timeout and the grace a stream server gets to be reachable; NULL if the
+ * server did not answer (a plain PUB, say): then *why says why. */
+static json_t *
+s_list_streams (OlClient *client, char **why)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (json_t) streams = NULL;
-  g_autofree char *safe_name = s_safe (name, -1, FALSE);
-  json_t *found;
+  json_t *streams;
 
-  *entry = NULL;
   *why = NULL;
   ol_client_set_timeout (client, MIN (opt_timeout, SERVER_CONNECT_GRACE_US / 1000));
   streams = ol_client_list_streams (client, &error);
   ol_client_set_timeout (client, opt_timeout);
-  if (streams == NULL || !json_is_object (streams))
-    {
-      /* No answer (a plain PUB, say): go on as if the stream were there. */
-      *why = s_safe (error ? error->message : "not an object", -1, FALSE);
-      return -1;
-    }
+  if (streams != NULL && json_is_object (streams))
+    return streams;
+  *why = s_safe (error ? error->message : "not an object", -1, FALSE);
+  json_decref (streams);
+  return NULL;
+}
+
+/* What the server says of stream name (streams: its "streams" reply, or
+ * NULL when it did not answer, then the command goes on as if the stream
+ * were there). Returns -1 to go on, *entry (transfer full) its entry or
+ * NULL; else the exit status: the stream does not exist. A disabled stream
+ * is said on stderr. */
+static int
+s_stream_find (json_t *streams, const char *command, const char *name, json_t **entry)
+{
+  g_autofree char *safe_name = s_safe (name, MIN (strlen (name), 200), FALSE);
+  json_t *found;
+
+  *entry = NULL;
+  if (streams == NULL)
+    return -1;
   found = json_object_get (streams, name);
   if (found == NULL)
     {
@@ -1025,12 +1102,21 @@ s_stream_check (OlClient *client, const char *command, const char *name, json_t 
   return -1;
 }
 
+/* s_list_streams() and s_stream_find() for one name. */
+static int
+s_stream_check (OlClient *client, const char *command, const char *name, json_t **entry,
+                char **why)
+{
+  g_autoptr (json_t) streams = s_list_streams (client, why);
+
+  return s_stream_find (streams, command, name, entry);
+}
+
 /* The description of stream entry; NULL if it has none (a line on stderr
  * says why, if it could not be read or is malformed). (transfer full) */
 static Desc *
-s_echo_description (const char *name, json_t *entry, const char *not_read)
+s_echo_description (const char *safe_name, json_t *entry, const char *not_read)
 {
-  g_autofree char *safe_name = s_safe (name, -1, FALSE);
   const char *why = NULL;
   Desc *desc;
 
@@ -1053,24 +1139,119 @@ typedef struct {
   guint64 alarms;    /* messages with OL_STATUS_ALARM */
 } EchoCounts;
 
-/* Prints one message: time, sequence number, view, marks. */
+/* One stream that echo prints. */
+typedef struct {
+  const char *name;  /* interned */
+  char *safe;        /* (owned) the name, safe for a terminal */
+  Desc *desc;        /* (owned) (nullable) */
+} EchoStream;
+
 static void
-s_echo_message (const OlStreamMessage *m, const Desc *desc, EchoCounts *counts)
+s_echo_stream_free (gpointer data)
+{
+  EchoStream *es = data;
+
+  g_free (es->safe);
+  s_desc_free (es->desc);
+  g_free (es);
+}
+
+static const char *
+s_encoding_name (OlEncoding encoding)
+{
+  switch (encoding)
+    {
+    case OL_ENCODING_RAW: return "raw";
+    case OL_ENCODING_JSON: return "json";
+    case OL_ENCODING_IMAGE: return "image";
+    }
+  return "unknown";
+}
+
+/* A message as one JSON line (README, "Output as JSON"). */
+static void
+s_echo_message_json (const EchoStream *es, const OlStreamMessage *m)
+{
+  static const char *const formats[] = { "none", "gray8", "gray16", "rgb8" };
+  g_autoptr (json_t) line = json_pack ("{s:s, s:I, s:I, s:I, s:s}", "stream", es->safe,
+                                       "sequence", (json_int_t) m->sequence,
+                                       "timestamp", (json_int_t) m->timestamp,
+                                       "status", (json_int_t) m->status,
+                                       "encoding", s_encoding_name (m->encoding));
+  gsize size;
+  const char *data = g_bytes_get_data (m->payload, &size);
+  json_t *value = NULL;
+
+  if (m->status & OL_STATUS_ERROR)
+    {
+      g_autoptr (GError) error = ol_stream_message_error (m);
+      g_autofree char *message = s_safe (error->message, -1, FALSE);
+
+      json_object_set_new (line, "error", json_pack ("{s:i, s:s}", "code", error->code,
+                                                     "message", message));
+      cli_print_json (line);
+      return;
+    }
+  if (m->encoding == OL_ENCODING_IMAGE)
+    json_object_set_new (line, "image",
+                         json_pack ("{s:i, s:i, s:s}", "width", (int) m->image.width,
+                                    "height", (int) m->image.height, "format",
+                                    (guint) m->image.format < G_N_ELEMENTS (formats)
+                                      ? formats[m->image.format] : "unknown"));
+  if (m->encoding == OL_ENCODING_JSON && size > 0 && size <= ECHO_JSON_MAX)
+    value = json_loadb (data, size, JSON_DECODE_ANY, NULL);
+  if (value != NULL)
+    json_object_set_new (line, "value", value);
+  else
+    {
+      json_object_set_new (line, "size", json_integer ((json_int_t) size));
+      if (!s_short)
+        {
+          g_autofree char *b64 = g_base64_encode ((const guchar *) data, size);
+          json_object_set_new (line, "base64", json_string (b64));
+        }
+    }
+  cli_print_json (line);
+}
+
+/* Prints one message: [stream name,] time, sequence number, view, marks. */
+static void
+s_echo_message (const EchoStream *es, gboolean prefix, const OlStreamMessage *m,
+                EchoCounts *counts)
 {
   g_autoptr (GString) warned = g_string_new (NULL);
   g_autoptr (GString) alarmed = g_string_new (NULL);
-  g_autofree char *view = desc != NULL ? s_described_view (m, desc, warned, alarmed) : NULL;
+  g_autofree char *view = NULL;
   gint64 s = m->timestamp / 1000000000;
   g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (s);
   g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%H:%M:%S")
                                      : g_strdup ("--:--:--");
   g_autoptr (GString) mark = g_string_new (NULL);
 
+  if (m->status & OL_STATUS_ALARM)
+    counts->alarms++;
+  else if (m->status & OL_STATUS_WARNING)
+    counts->warnings++;
+  if (opt_json)
+    {
+      s_echo_message_json (es, m);
+      fflush (stdout);
+      return;
+    }
+  if (m->status & OL_STATUS_ERROR)
+    {
+      g_autoptr (GError) error = ol_stream_message_error (m);
+      g_autofree char *message = s_safe (error->message, -1, FALSE);
+
+      printf ("%s%serror: %s\n", prefix ? es->safe : "", prefix ? ": " : "", message);
+      fflush (stdout);
+      return;
+    }
+  view = es->desc != NULL ? s_described_view (m, es->desc, warned, alarmed) : NULL;
   if (view == NULL)
     view = s_payload_view (m);
   if (m->status & OL_STATUS_ALARM)
     {
-      counts->alarms++;
       g_string_append_printf (mark, "  %s!! ALARM !!%s", s_color ? "\033[1;97;41m" : "",
                               s_color ? "\033[0m" : "");
       if (alarmed->len)
@@ -1078,104 +1259,224 @@ s_echo_message (const OlStreamMessage *m, const Desc *desc, EchoCounts *counts)
     }
   else if (m->status & OL_STATUS_WARNING)
     {
-      counts->warnings++;
       g_string_append_printf (mark, "  %sWARNING%s", s_color ? "\033[1;33m" : "",
                               s_color ? "\033[0m" : "");
       if (warned->len)
         g_string_append_printf (mark, " %s", warned->str);
     }
-  printf ("%s.%06d seq %" G_GUINT64_FORMAT "%s %s%s\n", when,
-          (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
+  printf ("%s%s%s.%06d seq %" G_GUINT64_FORMAT "%s %s%s\n", prefix ? es->safe : "",
+          prefix ? ": " : "", when, (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
           (m->status & OL_STATUS_OVERRUN) ? " late" : "", view, mark->str);
   fflush (stdout);
 }
 
+/* Waiting for messages of any configured stream: a watch of every stream
+ * sets s_ready on the default GMainContext. */
+static gboolean s_ready = FALSE;
+
+static void
+s_on_messages (OlClient *client, const char *name, gpointer data)
+{
+  (void) client, (void) name, (void) data;
+  s_ready = TRUE;
+}
+
+static gboolean
+s_on_wait_over (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits at most ms for new messages of a configured stream or Ctrl-C. */
+static void
+s_wait_messages (int ms)
+{
+  gboolean over = FALSE;
+  guint timer;
+
+  if (s_ready || s_interrupted)
+    {
+      s_ready = FALSE;
+      return;
+    }
+  timer = g_timeout_add (MAX (ms, 1), s_on_wait_over, &over);
+  while (!s_ready && !over && !s_interrupted)
+    g_main_context_iteration (NULL, TRUE);
+  if (!over)
+    g_source_remove (timer);
+  s_ready = FALSE;
+}
+
 /* The loop of echo; returns its exit status. */
 static int
-s_echo_loop (OlClient *client, const char *name, const Desc *desc, EchoCounts *counts)
+s_echo_loop (OlClient *client, GPtrArray *streams, EchoCounts *counts)
 {
-  g_autoptr (GError) error = NULL;
   ServerState server = { FALSE, FALSE };
+  gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
+  guint next = 0;
 
   while (!s_interrupted && (opt_echo_count == 0 || counts->shown < (guint64) opt_echo_count))
     {
-      g_autoptr (OlStreamMessage) m = NULL;
-      gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
+      gboolean got = FALSE;
+      gint64 now;
 
-      /* Wait in slices so that Ctrl-C is seen; --timeout 0 waits until then. */
-      while (m == NULL && !s_interrupted)
+      g_main_context_iteration (NULL, FALSE);
+      /* One message of each stream in turn, so that none starves the others. */
+      for (guint k = 0; k < streams->len; k++)
         {
-          gint64 left = opt_echo_timeout == 0 ? 100
-                        : (deadline - g_get_monotonic_time ()) / 1000;
-          g_clear_error (&error);
-          g_main_context_iteration (NULL, FALSE);
-          m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
-          if (m == NULL && !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+          EchoStream *es = streams->pdata[(next + k) % streams->len];
+          g_autoptr (GError) error = NULL;
+          g_autoptr (GPtrArray) ms = NULL;
+
+          if (opt_echo_count != 0 && counts->shown >= (guint64) opt_echo_count)
             break;
-          if (!s_check_server (client, &server, m != NULL))
-            return EXIT_SERVER_GONE;
-          /* While the server is gone, --timeout does not run. */
-          if (m == NULL && server.gone)
-            deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
-          if (m == NULL && left <= 0)
-            break;
+          ms = ol_client_pop_stream (client, es->name, 1, 0, &error);
+          if (ms == NULL || ms->len == 0)
+            continue;
+          s_echo_message (es, streams->len > 1, ms->pdata[0], counts);
+          counts->shown++;
+          got = TRUE;
         }
-      if (s_interrupted)
-        break;
-      if (m == NULL && g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
+      next++;
+      if (!s_check_server (client, &server, got))
+        return EXIT_SERVER_GONE;
+      now = g_get_monotonic_time ();
+      /* --timeout counts from the last message, and does not run while the
+       * server is gone. */
+      if (got || server.gone)
         {
-          fprintf (stderr, "oneliner: echo %s: no message within %d ms\n", name, opt_echo_timeout);
+          deadline = now + (gint64) opt_echo_timeout * 1000;
+          if (got)
+            continue;
+        }
+      if (opt_echo_timeout > 0 && now >= deadline)
+        {
+          GString *names = g_string_new (NULL);
+
+          for (guint i = 0; i < streams->len && i < 4; i++)
+            g_string_append_printf (names, "%s%s", i ? " " : "",
+                                    ((EchoStream *) streams->pdata[i])->safe);
+          if (streams->len > 4)
+            g_string_append (names, " ...");
+          fprintf (stderr, "oneliner: echo %s: no message within %d ms\n", names->str,
+                   opt_echo_timeout);
+          g_string_free (names, TRUE);
           return EXIT_TIMEOUT;
         }
-      if (m == NULL)
-        {
-          /* An error message of the stream: show it and go on. */
-          g_autofree char *message = s_safe (error->message, -1, FALSE);
-
-          printf ("error: %s\n", message);
-          fflush (stdout);
-          counts->shown++;
-          continue;
-        }
-      s_echo_message (m, desc, counts);
-      counts->shown++;
+      s_wait_messages (opt_echo_timeout > 0 ? (int) MIN (100, (deadline - now) / 1000 + 1)
+                                            : 100);
     }
   return EXIT_OK;
+}
+
+static gboolean
+s_is_glob (const char *name)
+{
+  return strpbrk (name, "*?") != NULL;
+}
+
+/* The streams named by args (names, or globs with * and ? matched against
+ * the server's list), each once, in the order given (a glob's matches in
+ * name order), subscribed as queues. Returns -1 to go on, else the exit
+ * status (an unknown name, a glob that matches nothing). */
+static int
+s_echo_streams (OlClient *client, int n, char **args, GPtrArray *out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) streams = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autofree char *not_read = NULL;
+
+  /* Names subscribed first: the messages sent meanwhile wait in the queue. */
+  for (int i = 0; i < n; i++)
+    if (!s_is_glob (args[i])
+        && !ol_client_configure_stream (client, args[i], OL_STORAGE_QUEUE, 100000, &error))
+      return s_fail (args[i], error);
+  streams = s_list_streams (client, &not_read);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *safe = s_safe (args[i], MIN (strlen (args[i]), 200), FALSE);
+      g_autoptr (GPtrArray) keys = NULL;
+      guint matched = 0;
+
+      if (!s_is_glob (args[i]))
+        {
+          g_autoptr (json_t) entry = NULL;
+          int status = s_stream_find (streams, "echo", args[i], &entry);
+
+          if (status >= 0)
+            return status;
+          g_ptr_array_add (names, (gpointer) g_intern_string (args[i]));
+          continue;
+        }
+      if (streams == NULL)
+        {
+          fprintf (stderr, "oneliner: echo %s: the server did not list its streams (%s), "
+                   "so a pattern cannot be matched\n", safe, not_read);
+          return EXIT_ERROR;
+        }
+      keys = ol_json_sorted_keys (streams);
+      for (guint k = 0; k < keys->len; k++)
+        if (g_pattern_match_simple (args[i], keys->pdata[k]))
+          {
+            g_ptr_array_add (names, (gpointer) g_intern_string (keys->pdata[k]));
+            matched++;
+          }
+      if (matched == 0)
+        {
+          fprintf (stderr, "oneliner: echo %s: no stream matches \"%s\" on the server "
+                   "(oneliner streams lists them)\n", safe, safe);
+          return EXIT_ERROR;
+        }
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      EchoStream *es;
+      gboolean seen = FALSE, literal = FALSE;
+
+      for (guint j = 0; j < out->len; j++)
+        seen |= ((EchoStream *) out->pdata[j])->name == names->pdata[i];
+      if (seen)
+        continue;
+      for (int j = 0; j < n && !literal; j++)
+        literal = strcmp (args[j], names->pdata[i]) == 0;
+      if (!literal)
+        if (!ol_client_configure_stream (client, names->pdata[i], OL_STORAGE_QUEUE, 100000,
+                                         &error))
+          return s_fail (names->pdata[i], error);
+      es = g_new0 (EchoStream, 1);
+      es->name = names->pdata[i];
+      es->safe = s_safe (es->name, MIN (strlen (es->name), 200), FALSE);
+      es->desc = s_echo_description (es->safe, json_object_get (streams, es->name), not_read);
+      g_ptr_array_add (out, es);
+    }
+  return -1;
 }
 
 static int
 s_cmd_echo (OlClient *client, int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (Desc) desc = NULL;
-  g_autoptr (json_t) entry = NULL;
-  g_autofree char *not_read = NULL;
-  const char *name = argv[1];
+  g_autoptr (GPtrArray) streams = g_ptr_array_new_with_free_func (s_echo_stream_free);
   EchoCounts counts = { 0, 0, 0 };
   int status;
 
-  (void) argc;
   if (opt_echo_count < 0 || opt_echo_timeout < 0)
     return s_usage_error ("--count and --timeout must be >= 0");
-  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 100000, &error))
-    return s_fail (name, error);
   s_color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL
             && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
-  /* Subscribed first: the messages sent meanwhile wait in the queue. */
-  status = s_stream_check (client, "echo", name, &entry, &not_read);
+  status = s_echo_streams (client, argc - 1, argv + 1, streams);
   if (status >= 0)
     return status;
-  desc = s_echo_description (name, entry, not_read);
+  ol_client_watch_stream (client, NULL, s_on_messages, NULL, NULL);
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
-  status = s_echo_loop (client, name, desc, &counts);
+  status = s_echo_loop (client, streams, &counts);
   if (counts.warnings + counts.alarms > 0)
-    {
-      g_autofree char *safe_name = s_safe (name, -1, FALSE);
-
-      fprintf (stderr, "oneliner: echo %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-               " messages in warning, %" G_GUINT64_FORMAT " in alarm\n", safe_name,
-               counts.warnings, counts.shown, counts.alarms);
-    }
+    fprintf (stderr, "oneliner: echo%s%s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+             " messages in warning, %" G_GUINT64_FORMAT " in alarm\n",
+             streams->len == 1 ? " " : "",
+             streams->len == 1 ? ((EchoStream *) streams->pdata[0])->safe : "",
+             counts.warnings, counts.shown, counts.alarms);
   return status;
 }
 
@@ -1195,28 +1496,60 @@ s_compare_double (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* The messages of one measure (hz, bw): their server timestamps and sizes. */
+typedef struct {
+  GArray *stamps;       /* (owned) gint64 */
+  guint64 bytes;        /* payload bytes, error messages too */
+  guint64 max_size;
+  guint64 messages;     /* messages and error messages */
+  guint64 second_messages, second_bytes, second_max;
+  double duration;      /* s */
+  gboolean was_gone;
+  OlStreamCounters counters;
+} Measure;
+
+/* One line each second, unless --json: the rate (hz) or the bandwidth (bw). */
+static void
+s_measure_second (gboolean bw, Measure *m, double seconds)
+{
+  if (!opt_json && !bw)
+    {
+      g_autofree char *rate = s_fixed ((double) m->second_messages / seconds, 2);
+      printf ("rate: %s Hz\n", rate);
+    }
+  else if (!opt_json)
+    {
+      g_autofree char *rate = s_bytes_text ((double) m->second_bytes / seconds, TRUE);
+      g_autofree char *mean = s_bytes_text (m->second_messages
+                                            ? (double) m->second_bytes / m->second_messages
+                                            : 0, FALSE);
+      g_autofree char *max = s_bytes_text ((double) m->second_max, FALSE);
+
+      printf ("bw: %s (%" G_GUINT64_FORMAT " messages, mean %s, max %s)\n", rate,
+              m->second_messages, mean, max);
+    }
+  fflush (stdout);
+  m->second_messages = m->second_bytes = m->second_max = 0;
+}
+
+/* Takes the messages of stream name for --duration; returns -1 when done
+ * (m filled), else the exit status. */
 static int
-s_cmd_hz (OlClient *client, int argc, char **argv)
+s_measure (OlClient *client, const char *command, const char *name, Measure *m)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) stamps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  const char *name = argv[1];
   gint64 start, end, second;
-  guint64 in_second = 0;
-  OlStreamCounters counters;
-  double duration, rate, mean, p99 = 0;
   ServerState server = { FALSE, FALSE };
-  gboolean was_gone = FALSE;
   g_autoptr (json_t) entry = NULL;
   g_autofree char *not_read = NULL;
+  gboolean bw = strcmp (command, "bw") == 0;
   int status;
 
-  (void) argc;
   if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
     return s_usage_error ("--duration must be a number of seconds > 0");
   if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 1000000, &error))
     return s_fail (name, error);
-  status = s_stream_check (client, "hz", name, &entry, &not_read);
+  status = s_stream_check (client, command, name, &entry, &not_read);
   if (status >= 0)
     return status;
   g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
@@ -1226,62 +1559,235 @@ s_cmd_hz (OlClient *client, int argc, char **argv)
   while (!s_interrupted)
     {
       gint64 now = g_get_monotonic_time ();
-      g_autoptr (OlStreamMessage) m = NULL;
+      g_autoptr (GPtrArray) got = NULL;
 
       if (now >= second)
         {
-          printf ("rate: %.2f Hz\n", (double) in_second * G_USEC_PER_SEC / (now - second + G_USEC_PER_SEC));
-          fflush (stdout);
-          in_second = 0;
+          s_measure_second (bw, m, (double) (now - second + G_USEC_PER_SEC) / G_USEC_PER_SEC);
           second += G_USEC_PER_SEC;
         }
       if (now >= end)
         break;
       g_main_context_iteration (NULL, FALSE);
       g_clear_error (&error);
-      m = ol_client_get_stream (client, name, (int) MAX (1, MIN (second, end) - now) / 1000 + 1,
-                                &error);
-      if (m != NULL)
+      got = ol_client_pop_stream (client, name, 1,
+                                  (int) MAX (1, MIN (second, end) - now) / 1000 + 1, &error);
+      if (got != NULL && got->len > 0)
         {
-          g_array_append_val (stamps, m->timestamp);
-          in_second++;
+          const OlStreamMessage *msg = got->pdata[0];
+          guint64 size = g_bytes_get_size (msg->payload);
+
+          /* An error message is a message too. */
+          if (!(msg->status & OL_STATUS_ERROR))
+            g_array_append_val (m->stamps, msg->timestamp);
+          m->messages++;
+          m->second_messages++;
+          m->bytes += size;
+          m->second_bytes += size;
+          m->max_size = MAX (m->max_size, size);
+          m->second_max = MAX (m->second_max, size);
         }
-      else if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-        in_second++; /* an error message is a message too */
-      if (!s_check_server (client, &server,
-                           m != NULL || !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT)))
+      if (!s_check_server (client, &server, got != NULL && got->len > 0))
         return EXIT_SERVER_GONE;
-      was_gone |= server.gone;
+      m->was_gone |= server.gone;
     }
-  duration = (double) (MIN (g_get_monotonic_time (), end) - start) / G_USEC_PER_SEC;
-  if (!ol_client_get_stream_counters (client, name, &counters, &error))
+  m->duration = (double) (MIN (g_get_monotonic_time (), end) - start) / G_USEC_PER_SEC;
+  if (!ol_client_get_stream_counters (client, name, &m->counters, &error))
     return s_fail (name, error);
+  return -1;
+}
+
+static int
+s_cmd_hz (OlClient *client, int argc, char **argv)
+{
+  const char *name = argv[1];
+  g_autofree char *safe = s_safe (name, MIN (strlen (name), 200), FALSE);
+  Measure m = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, 0, 0, 0, 0, 0, 0, FALSE, { 0 } };
+  g_autoptr (GArray) stamps = m.stamps;
+  g_autoptr (GArray) dev = g_array_new (FALSE, FALSE, sizeof (double));
+  double rate, mean, p99;
+  gint64 first, last;
+  int status;
+
+  (void) argc;
+  status = s_measure (client, "hz", name, &m);
+  if (status >= 0)
+    return status;
   if (stamps->len < 2)
     {
-      fprintf (stderr, "oneliner: hz %s: %u messages in %.1f s: too few to measure\n", name,
+      g_autofree char *duration = s_fixed (m.duration, 1);
+
+      fprintf (stderr, "oneliner: hz %s: %u messages in %s s: too few to measure\n", safe,
                stamps->len, duration);
       return stamps->len == 0 ? EXIT_TIMEOUT : EXIT_ERROR;
     }
   /* Rate and jitter from the server's timestamps: the stream's own schedule. */
+  first = g_array_index (stamps, gint64, 0);
+  last = g_array_index (stamps, gint64, stamps->len - 1);
+  mean = (double) (last - first) / (stamps->len - 1);
+  rate = 1e9 / mean;
+  for (guint i = 1; i < stamps->len; i++)
+    {
+      double d = fabs ((double) (g_array_index (stamps, gint64, i)
+                                 - g_array_index (stamps, gint64, i - 1)) - mean);
+      g_array_append_val (dev, d);
+    }
+  g_array_sort (dev, s_compare_double);
+  p99 = g_array_index (dev, double, (guint) ((dev->len - 1) * 0.99));
+  if (opt_json)
+    {
+      g_autoptr (json_t) doc = json_pack ("{s:s, s:f, s:I, s:I, s:f, s:f, s:b}",
+                                          "stream", safe, "rate_hz", rate,
+                                          "messages", (json_int_t) m.messages,
+                                          "dropped", (json_int_t) (m.counters.missed
+                                                                   + m.counters.overflowed),
+                                          "p99_jitter_us", p99 / 1000.0,
+                                          "duration_s", m.duration,
+                                          "server_was_gone", m.was_gone);
+      cli_print_json (doc);
+      return EXIT_OK;
+    }
   {
-    gint64 first = g_array_index (stamps, gint64, 0);
-    gint64 last = g_array_index (stamps, gint64, stamps->len - 1);
-    g_autoptr (GArray) dev = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autofree char *rate_text = s_fixed (rate, 2);
+    g_autofree char *p99_text = s_fixed (p99 / 1000.0, 0);
 
-    mean = (double) (last - first) / (stamps->len - 1);
-    rate = 1e9 / mean;
-    for (guint i = 1; i < stamps->len; i++)
-      {
-        double d = fabs ((double) (g_array_index (stamps, gint64, i)
-                                   - g_array_index (stamps, gint64, i - 1)) - mean);
-        g_array_append_val (dev, d);
-      }
-    g_array_sort (dev, s_compare_double);
-    p99 = g_array_index (dev, double, (guint) ((dev->len - 1) * 0.99));
+    printf ("average rate: %s Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %s us%s\n",
+            rate_text, m.counters.missed + m.counters.overflowed, p99_text,
+            m.was_gone ? " (the stream server was gone for a while)" : "");
   }
-  printf ("average rate: %.2f Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %.0f us%s\n", rate,
-          counters.missed + counters.overflowed, p99 / 1000.0,
-          was_gone ? " (the stream server was gone for a while)" : "");
+  return EXIT_OK;
+}
+
+static int
+s_cmd_bw (OlClient *client, int argc, char **argv)
+{
+  const char *name = argv[1];
+  g_autofree char *safe = s_safe (name, MIN (strlen (name), 200), FALSE);
+  Measure m = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, 0, 0, 0, 0, 0, 0, FALSE, { 0 } };
+  g_autoptr (GArray) stamps = m.stamps;
+  double rate, mean;
+  int status;
+
+  (void) argc;
+  status = s_measure (client, "bw", name, &m);
+  if (status >= 0)
+    return status;
+  if (m.messages == 0)
+    {
+      g_autofree char *duration = s_fixed (m.duration, 1);
+
+      fprintf (stderr, "oneliner: bw %s: no message in %s s\n", safe, duration);
+      return EXIT_TIMEOUT;
+    }
+  rate = m.duration > 0 ? (double) m.bytes / m.duration : 0;
+  mean = (double) m.bytes / m.messages;
+  if (opt_json)
+    {
+      g_autoptr (json_t) doc = json_pack ("{s:s, s:f, s:I, s:I, s:f, s:I, s:I, s:f, s:b}",
+                                          "stream", safe, "bytes_per_s", rate,
+                                          "messages", (json_int_t) m.messages,
+                                          "bytes", (json_int_t) m.bytes,
+                                          "mean_size", mean,
+                                          "max_size", (json_int_t) m.max_size,
+                                          "dropped", (json_int_t) (m.counters.missed
+                                                                   + m.counters.overflowed),
+                                          "duration_s", m.duration,
+                                          "server_was_gone", m.was_gone);
+      cli_print_json (doc);
+      return EXIT_OK;
+    }
+  {
+    g_autofree char *rate_text = s_bytes_text (rate, TRUE);
+    g_autofree char *mean_text = s_bytes_text (mean, FALSE);
+    g_autofree char *max_text = s_bytes_text ((double) m.max_size, FALSE);
+    g_autofree char *duration = s_fixed (m.duration, 1);
+
+    printf ("average: %s, %" G_GUINT64_FORMAT " messages in %s s, mean %s, max %s, "
+            "dropped %" G_GUINT64_FORMAT "%s\n", rate_text, m.messages, duration, mean_text,
+            max_text, m.counters.missed + m.counters.overflowed,
+            m.was_gone ? " (the stream server was gone for a while)" : "");
+  }
+  return EXIT_OK;
+}
+
+static int
+s_cmd_top (OlClient *client, int argc, char **argv)
+{
+  return cli_cmd_top (client, opt_json, argc, argv);
+}
+
+/* Prints value on the line of key, as text if it is a string, else as
+ * compact JSON; objects of "stats" and "image" member by member. */
+static void
+s_info_member (const char *key, json_t *value)
+{
+  g_autofree char *safe_key = s_safe (key, MIN (strlen (key), 64), FALSE);
+
+  if (json_is_object (value) && (strcmp (key, "stats") == 0 || strcmp (key, "image") == 0))
+    {
+      g_autoptr (GPtrArray) keys = ol_json_sorted_keys (value);
+
+      for (guint i = 0; i < keys->len; i++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s.%s", key, (char *) keys->pdata[i]);
+          s_info_member (sub, json_object_get (value, keys->pdata[i]));
+        }
+      return;
+    }
+  if (json_is_string (value))
+    {
+      g_autofree char *text = s_safe (json_string_value (value),
+                                      (gssize) json_string_length (value), FALSE);
+      printf ("%-20s %s\n", safe_key, text);
+    }
+  else
+    {
+      g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT
+                                                    | JSON_SORT_KEYS);
+      g_autofree char *safe = s_safe (text != NULL ? text : "?", -1, TRUE);
+      printf ("%-20s %s\n", safe_key, safe);
+    }
+}
+
+static int
+s_cmd_info (OlClient *client, int argc, char **argv)
+{
+  const char *name = argv[1];
+  g_autoptr (json_t) entry = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (json_t) streams = NULL;
+  g_autofree char *safe = s_safe (name, MIN (strlen (name), 200), FALSE);
+  int status;
+
+  (void) argc;
+  if ((streams = ol_client_list_streams (client, &error)) == NULL)
+    return s_fail ("info", error);
+  if (!json_is_object (streams))
+    {
+      fprintf (stderr, "oneliner: info %s: the \"streams\" reply is not an object\n", safe);
+      return EXIT_ERROR;
+    }
+  status = s_stream_find (streams, "info", name, &entry);
+  if (status >= 0)
+    return status;
+  if (!json_is_object (entry))
+    {
+      fprintf (stderr, "oneliner: info %s: the server's entry is not an object\n", safe);
+      return EXIT_ERROR;
+    }
+  if (opt_json)
+    {
+      g_autoptr (json_t) doc = json_deep_copy (entry);
+
+      json_object_set_new (doc, "name", json_string (safe));
+      cli_print_json_pretty (doc);
+      return EXIT_OK;
+    }
+  printf ("%-20s %s\n", "name", safe);
+  keys = ol_json_sorted_keys (entry);
+  for (guint i = 0; i < keys->len; i++)
+    s_info_member (keys->pdata[i], json_object_get (entry, keys->pdata[i]));
   return EXIT_OK;
 }
 
@@ -1299,28 +1805,54 @@ static const Command s_commands[] = {
     "KWARGS_JSON updates its default kwargs. Prints the result as JSON.",
     s_cmd_call_named, 1, 3, NULL, NULL },
   { "list", "", "List every callable with its signature, and the named calls.",
-    s_cmd_list, 0, 0, s_list_entries, NULL },
+    s_cmd_list, 0, 0, NULL, NULL },
   { "version", "", "Print the client's and the server's versions.",
     s_cmd_version, 0, 0, NULL, NULL },
   { "streams", "", "List every stream: kind, rate, enabled, encoding, the unit of its\n"
     "description, measured rate, overruns, dropped, and the messages sent in\n"
     "warning and in alarm ('-': the stream has no limits). With --json, print\n"
     "the whole reply instead: every stream's entry with its description,\n"
-    "indented, keys sorted.", s_cmd_streams, 0, 0, s_streams_entries, NULL },
-  { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
-    "view of the payload. A described stream's values are shown with their\n"
-    "unit and precision (an array as its length and first samples, an object\n"
-    "field by field), and a message outside the stream's limits ends with\n"
-    "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
-    "if no message arrives within --timeout (0: waits until Ctrl-C or --count),\n"
-    "1 at once if the server has no stream NAME, 4 if the stream server is gone\n"
+    "indented, keys sorted.", s_cmd_streams, 0, 0, NULL, NULL },
+  { "echo", "NAME...", "Print every message of the streams NAME (a name, or a pattern where\n"
+    "* matches any text and ? one character: 'sensor/*'): time, sequence number,\n"
+    "the payload in full (--short: a short view), each line starting with the\n"
+    "stream's name when there are several. A described stream's values are shown\n"
+    "with their unit and precision, an object field by field, and a message\n"
+    "outside the stream's limits ends with WARNING or !! ALARM !!; at the end a\n"
+    "line on stderr counts them. With --json, one JSON object per message and\n"
+    "line. Exits 3 if no message arrives within --timeout (after the command:\n"
+    "echo's own; 0 waits until Ctrl-C or --count), 1 at once if the server has\n"
+    "no stream NAME or none matches a pattern, 4 if the stream server is gone\n"
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
-    s_cmd_echo, 1, 1, s_echo_entries, NULL },
+    s_cmd_echo, 1, G_MAXINT, s_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
     "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
     "the stream server is gone (lost, or not reachable within 2 s) unless\n"
     "--wait-server is given.",
     s_cmd_hz, 1, 1, s_hz_entries, NULL },
+  { "bw", "NAME", "Measure the bandwidth of stream NAME each second (bytes/s, messages,\n"
+    "mean and largest payload), then print the average over --duration: bytes\n"
+    "per second, messages, mean and largest payload size, messages dropped.\n"
+    "Sizes in B, kB, MB (powers of 1000). Exits 1 at once if the server has no\n"
+    "stream NAME, 3 if no message arrived, 4 if the stream server is gone unless\n"
+    "--wait-server is given.",
+    s_cmd_bw, 1, 1, s_hz_entries, NULL },
+  { "top", "", "Show every stream of the server, refreshed each second: messages/s and\n"
+    "kB/s received here (top subscribes to every stream), messages the server\n"
+    "dropped, messages this client missed (gaps in sequence numbers), deadlines\n"
+    "the stream's thread overran; then a line on the server's process: pid,\n"
+    "CPU (percent of one core over the second), resident memory, threads (op\n"
+    "\"process\"). On a terminal the screen is cleared for each table. With\n"
+    "--json, one JSON object per table and line.",
+    s_cmd_top, 0, 0, cli_top_entries, NULL },
+  { "info", "NAME | FILE", "Say all about stream NAME: its whole configuration and statistics, as\n"
+    "the server's \"streams\" reply gives them (exit 1 at once if there is no\n"
+    "such stream). An argument that names an existing file or ends in .mcap is\n"
+    "a recording instead (./NAME for a file named like a stream): say what it\n"
+    "holds: its streams, messages, time span, rates, missed messages, errors,\n"
+    "size and compression, whether it was cut off, and its damaged parts (exit\n"
+    "1 for a file cut off or damaged); that needs no server.",
+    s_cmd_info, 1, 1, NULL, cli_cmd_info },
   { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL, NULL },
   { "mounts", "", "List the servers a relay mounts: state (up/down), calls forwarded,\n"
     "replies, calls refused because the upstream was unreachable, stream messages\n"
@@ -1335,10 +1867,6 @@ static const Command s_commands[] = {
     "SIGTERM; the file is then complete. On a terminal a line on stderr shows\n"
     "the progress each second; a last line says what was recorded.",
     NULL, 0, G_MAXINT, cli_record_entries, cli_cmd_record },
-  { "info", "FILE", "Say what a recording holds: its streams, messages, time span, rates,\n"
-    "missed messages, errors, size and compression, whether it was cut off,\n"
-    "and its damaged parts (exit 1 for a file cut off or damaged). Needs no\n"
-    "server.", NULL, 1, 1, NULL, cli_cmd_info },
   { "play", "FILE [NAME...]", "Serve a recording: a server in this process publishes the recorded\n"
     "streams (or those named) under their names, encodings and descriptions,\n"
     "with the recorded timing (--rate X: X times as fast), and stops at the\n"
@@ -1453,22 +1981,85 @@ s_endpoint_is_valid (const char *endpoint)
          && atoi (colon + 1) <= 65535;
 }
 
-/* A malformed --rpc or --stream is a usage error, said before connecting. */
+/* The endpoints not given on the command line come from ONELINER_RPC and
+ * ONELINER_STREAM (an empty variable counts as not set); a malformed one is
+ * a usage error, said before connecting, that names where it came from. */
 static gboolean
 s_check_endpoints (void)
 {
-  const char *const options[] = { "--rpc", opt_rpc, "--stream", opt_stream };
+  struct { const char *option, *variable; char **value; } endpoints[] = {
+    { "--rpc", "ONELINER_RPC", &opt_rpc }, { "--stream", "ONELINER_STREAM", &opt_stream },
+  };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (options); i += 2)
-    if (options[i + 1] != NULL && !s_endpoint_is_valid (options[i + 1]))
-      {
-        g_autofree char *safe = s_safe (options[i + 1], MIN (strlen (options[i + 1]), 200),
-                                        FALSE);
-        fprintf (stderr, "oneliner: %s %s: expected tcp://HOST:PORT, ipc://PATH or "
-                 "inproc://NAME\n", options[i], safe);
-        return FALSE;
-      }
+  for (gsize i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      const char *from = endpoints[i].option;
+      const char *value = *endpoints[i].value;
+      g_autofree char *safe = NULL;
+
+      if (value == NULL)
+        {
+          value = g_getenv (endpoints[i].variable);
+          if (value == NULL || value[0] == '\0')
+            continue;
+          from = endpoints[i].variable;
+          *endpoints[i].value = g_strdup (value);
+        }
+      if (s_endpoint_is_valid (value))
+        continue;
+      safe = s_safe (value, MIN (strlen (value), 200), FALSE);
+      fprintf (stderr, "oneliner: %s%s%s: expected tcp://HOST:PORT, ipc://PATH or "
+               "inproc://NAME\n", from, from[0] == '-' ? " " : "=", safe);
+      return FALSE;
+    }
   return TRUE;
+}
+
+/* Whether a command prints data, and so takes --json. */
+static gboolean
+s_command_prints_data (const Command *c)
+{
+  static const char *const names[] = { "call", "call-named", "list", "version", "streams",
+                                       "mounts", "echo", "hz", "bw", "info", "top" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (c->name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The global options a command also takes after its name: all but those
+ * whose long or short name the command's own options use (echo's
+ * --timeout, play's --rpc and --stream are the command's own).
+ * (transfer full) */
+static GOptionEntry *
+s_globals_for (const Command *c)
+{
+  GArray *out = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  for (const GOptionEntry *g = s_global_entries; g->long_name != NULL; g++)
+    {
+      GOptionEntry e = *g;
+      gboolean clash = strcmp (g->long_name, "version") == 0;
+
+      for (const GOptionEntry *o = c->entries; o != NULL && o->long_name != NULL; o++)
+        {
+          clash |= strcmp (o->long_name, g->long_name) == 0;
+          if (o->short_name != 0 && o->short_name == g->short_name)
+            e.short_name = 0;
+        }
+      if (!clash)
+        g_array_append_val (out, e);
+    }
+  return (GOptionEntry *) g_array_free (out, FALSE);
+}
+
+/* A recording is an argument that names an existing file or ends in
+ * ".mcap"; anything else is a stream name. */
+static gboolean
+s_is_recording (const char *arg)
+{
+  return g_str_has_suffix (arg, ".mcap") || g_file_test (arg, G_FILE_TEST_IS_REGULAR);
 }
 
 int
@@ -1480,6 +2071,8 @@ main (int argc, char **argv)
   g_autoptr (OlClient) client = NULL;
   g_autofree char *commands_help = NULL;
   g_autofree char *sub_param = NULL;
+  g_autofree GOptionEntry *globals = NULL;
+  GOptionGroup *group;
   int nargs;
 
   setlocale (LC_ALL, "");
@@ -1510,27 +2103,40 @@ main (int argc, char **argv)
       s_command = &s_commands[i];
   if (s_command == NULL)
     {
-      fprintf (stderr, "oneliner: unknown command \"%s\" (try 'oneliner --help')\n", argv[1]);
-      return EXIT_USAGE;
-    }
-  if (opt_timeout < 0)
-    {
-      fprintf (stderr, "oneliner: --timeout must be >= 0\n");
+      g_autofree char *safe = s_safe (argv[1], MIN (strlen (argv[1]), 64), FALSE);
+      fprintf (stderr, "oneliner: unknown command \"%s\" (try 'oneliner --help')\n", safe);
       return EXIT_USAGE;
     }
 
-  /* The subcommand's own options and --help. */
+  /* The subcommand's own options, --json if it prints data, the global
+   * options again (they may come after the command too), and --help. */
   sub_param = g_strdup_printf ("%s %s", s_command->name, s_command->params);
   sub = g_option_context_new (sub_param);
   g_option_context_set_summary (sub, s_command->summary);
+  g_option_context_set_description (sub,
+    "The endpoints not given come from the environment variables ONELINER_RPC\n"
+    "and ONELINER_STREAM, else the defaults " OL_DEFAULT_RPC_CONNECT " and\n"
+    OL_DEFAULT_STREAM_CONNECT ".");
   if (s_command->entries)
     g_option_context_add_main_entries (sub, s_command->entries, NULL);
+  if (s_command_prints_data (s_command))
+    g_option_context_add_main_entries (sub, s_json_entries, NULL);
+  globals = s_globals_for (s_command);
+  group = g_option_group_new ("global", "Global options (also before the command):",
+                              "Show the global options", NULL, NULL);
+  g_option_group_add_entries (group, globals);
+  g_option_context_add_group (sub, group);
   argv[1] = g_strdup_printf ("oneliner %s", s_command->name);
   argc -= 1;
   argv += 1;
   if (!g_option_context_parse (sub, &argc, &argv, &error))
     {
       fprintf (stderr, "oneliner %s: %s\n", s_command->name, error->message);
+      return EXIT_USAGE;
+    }
+  if (opt_timeout < 0)
+    {
+      fprintf (stderr, "oneliner: --timeout must be >= 0\n");
       return EXIT_USAGE;
     }
   nargs = argc - 1;
@@ -1542,10 +2148,11 @@ main (int argc, char **argv)
     return s_cmd_keygen (NULL, argc, argv);
   if (!s_check_endpoints ())
     return EXIT_USAGE;
-  if (s_command->local != NULL)
+  if (s_command->local != NULL && (s_command->func == NULL || s_is_recording (argv[1])))
     {
-      CliGlobals globals = { opt_rpc, opt_stream, opt_secret_key, opt_server_key, opt_timeout };
-      return s_command->local (&globals, argc, argv);
+      CliGlobals globals_given = { opt_rpc, opt_stream, opt_secret_key, opt_server_key,
+                                   opt_timeout, opt_json };
+      return s_command->local (&globals_given, argc, argv);
     }
   if ((opt_secret_key == NULL) != (opt_server_key == NULL))
     return s_usage_error ("--secret-key and --server-key go together");

@@ -396,7 +396,7 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
   g_autofree char *compression_safe = NULL;
   guint64 missed = 0, errors = 0;
 
-  (void) g, (void) argc;
+  (void) argc;
   if (rec == NULL)
     return EXIT_ERROR;
   d = ol_recording_describe (rec);
@@ -408,6 +408,13 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
   complete = !json_is_false (json_object_get (d, "complete"));
   compression = json_string_value (json_object_get (d, "compression"));
   compression_safe = s_shown (compression != NULL ? compression : "?");
+  if (g->json)
+    {
+      /* The description as ol_recording_describe() gives it. */
+      cli_print_json_pretty (d);
+      fflush (stdout);
+      goto done;
+    }
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *e = json_object_get (streams, keys->pdata[i]);
@@ -469,6 +476,7 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
       }
   }
   fflush (stdout);
+done:
   if (!complete || json_array_size (json_object_get (d, "problems")) > 0)
     {
       fprintf (stderr, "oneliner info: %s: %s\n", p,
