@@ -2,6 +2,7 @@
  * that cannot be read is left out, never guessed. */
 #include "core/process_info.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,9 +126,11 @@ ol__process_info (const char *proc)
 
       json_object_set_new (info, "cpu_user_s", json_real ((double) utime / ticks));
       json_object_set_new (info, "cpu_system_s", json_real ((double) stime / ticks));
-      /* The system's uptime less the process's start after boot. */
+      /* The system's uptime less the process's start after boot, both to
+       * the hundredth of a second. */
       if (uptime != NULL && end != uptime && up >= (double) start / ticks)
-        json_object_set_new (info, "uptime_s", json_real (up - (double) start / ticks));
+        json_object_set_new (info, "uptime_s",
+                             json_real (round ((up - (double) start / ticks) * 100) / 100));
     }
   if (status != NULL && s_status_value (status, "VmRSS", &v, TRUE) && v <= G_MAXINT64)
     json_object_set_new (info, "rss_bytes", json_integer ((json_int_t) v));
