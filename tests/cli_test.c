@@ -280,6 +280,7 @@ test_echo_many (Demo *d, gconstpointer data)
   g_clear_pointer (&err, g_free);
   {
     g_autofree char *out = RUN (d, 1, &err, "echo", "nope/*", "--timeout", "0");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: echo nope/*: no stream matches \"nope/*\" on the "
                               "server (oneliner streams lists them)\n");
   }
@@ -309,15 +310,18 @@ test_echo_payloads (Demo *d, gconstpointer data)
   /* An image: its pixels as base64 with --json, its size alone with --short. */
   {
     g_autofree char *on = RUN (d, 0, NULL, "enable", "camera/frames");
+    (void) on;
     g_autofree char *json = RUN (d, 0, NULL, "echo", "camera/frames", "--count", "1", "--json");
     g_autofree char *cut = RUN (d, 0, NULL, "echo", "camera/frames", "--count", "1", "--json",
                                 "--short");
     g_autofree char *off = RUN (d, 0, NULL, "disable", "camera/frames");
+    (void) off;
     g_autoptr (json_t) m = s_json (json);
     g_autoptr (json_t) c = s_json (cut);
     gsize len = 0;
     g_autofree guchar *pixels = g_base64_decode (json_string_value (json_object_get (m, "base64")),
                                                  &len);
+    (void) pixels;
 
     g_assert_cmpstr (json_string_value (json_object_get (m, "encoding")), ==, "image");
     g_assert_cmpint (json_integer_value (json_object_get (json_object_get (m, "image"), "width")),
@@ -365,6 +369,7 @@ test_bw (Demo *d, gconstpointer data)
   }
   {
     g_autofree char *out = RUN (d, 1, &err, "bw", "nope", "--duration", "60");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: bw nope: no stream named \"nope\" on the server "
                               "(oneliner streams lists them)\n");
   }
@@ -402,6 +407,7 @@ test_info (Demo *d, gconstpointer data)
   }
   {
     g_autofree char *out = RUN (d, 1, &err, "info", "nope");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: info nope: no stream named \"nope\" on the server "
                               "(oneliner streams lists them)\n");
   }
@@ -409,6 +415,7 @@ test_info (Demo *d, gconstpointer data)
   /* A name ending in .mcap is a recording, read with no server. */
   {
     g_autofree char *out = RUN (NULL, 1, &err, "info", "no-such-file.mcap");
+    (void) out;
     g_assert_nonnull (strstr (err, "no-such-file.mcap"));
   }
 }
@@ -470,6 +477,7 @@ test_top (Demo *d, gconstpointer data)
   {
     g_autofree char *err = NULL;
     g_autofree char *out = RUN (d, 2, &err, "top", "--count", "-1");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner top: --count must be >= 0 (try 'oneliner top --help')\n");
   }
 }
@@ -494,6 +502,7 @@ test_environment (Demo *d, gconstpointer data)
   g_setenv ("ONELINER_RPC", "localhost:5555", TRUE);
   {
     g_autofree char *out = RUN (NULL, 2, &err, "version");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: ONELINER_RPC=localhost:5555: expected tcp://HOST:PORT, "
                               "ipc://PATH or inproc://NAME\n");
   }
@@ -507,6 +516,7 @@ test_environment (Demo *d, gconstpointer data)
   g_setenv ("ONELINER_STREAM", "tcp://127.0.0.1:99999", TRUE);
   {
     g_autofree char *out = RUN (NULL, 2, &err, "echo", "sensor/sine");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: ONELINER_STREAM=tcp://127.0.0.1:99999: expected "
                               "tcp://HOST:PORT, ipc://PATH or inproc://NAME\n");
   }
@@ -539,12 +549,14 @@ test_options_after_command (Demo *d, gconstpointer data)
   }
   {
     g_autofree char *out = RUN (NULL, 2, &err, "list", "--rpc", "nonsense");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner: --rpc nonsense: expected tcp://HOST:PORT, ipc://PATH "
                               "or inproc://NAME\n");
   }
   g_clear_pointer (&err, g_free);
   {
     g_autofree char *out = RUN (NULL, 2, &err, "enable", "x", "--json");
+    (void) out;
     g_assert_cmpstr (err, ==, "oneliner enable: Unknown option --json\n");
   }
 }

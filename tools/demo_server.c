@@ -80,7 +80,7 @@ static GOptionEntry s_entries[] = {
     "Refuse to start without keys", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 /* The application thread that publishes events/log: the stage hands it

@@ -35,14 +35,14 @@ static GOptionEntry s_global_entries[] = {
     "The server's public key (its NAME.pub)", "FILE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 /* --json, of the commands that print data. */
 static GOptionEntry s_json_entries[] = {
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
-    "Print the data as JSON (README, \"Output as JSON\")", NULL },
-  { NULL }
+    "Print the data as JSON (README, \"Output for scripts\")", NULL },
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef int (*CommandFunc) (OlClient *client, int argc, char **argv);
@@ -883,7 +883,7 @@ static GOptionEntry s_echo_entries[] = {
   { "short", 0, 0, G_OPTION_ARG_NONE, &s_short,
     "Cut payloads short: JSON text to 100 bytes, raw bytes to 16, arrays to their first 5 "
     "samples, strings to 40 bytes (with --json: no base64 of bytes)", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 /* ---- echo: values with their description -------------------------------- */
@@ -1486,7 +1486,7 @@ static GOptionEntry s_hz_entries[] = {
     "Measure for S seconds (default 5)", "S" },
   { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
     "Keep measuring while the stream server is gone (default: exit 4)", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 static int
@@ -1665,6 +1665,7 @@ s_cmd_bw (OlClient *client, int argc, char **argv)
   g_autofree char *safe = s_safe (name, MIN (strlen (name), 200), FALSE);
   Measure m = { g_array_new (FALSE, FALSE, sizeof (gint64)), 0, 0, 0, 0, 0, 0, 0, FALSE, { 0 } };
   g_autoptr (GArray) stamps = m.stamps;
+  (void) stamps;
   double rate, mean;
   int status;
 

@@ -191,7 +191,7 @@ GOptionEntry cli_record_entries[] = {
     "Compression of the chunks: zstd (default) or none", "zstd|none" },
   { "all", 'a', 0, G_OPTION_ARG_NONE, &opt_rec_all,
     "Record every stream the server lists at the start", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct {
@@ -504,7 +504,7 @@ GOptionEntry cli_play_entries[] = {
     "Endpoint the RPC socket binds (default " OL_DEFAULT_RPC_BIND ")", "ENDPOINT" },
   { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_play_stream,
     "Endpoint the stream socket binds (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct {
@@ -864,7 +864,7 @@ GOptionEntry cli_export_entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_export_output,
     "The directory of the CSV files, one per stream, NAME.csv ('/' in a name as '_'; "
     "default: stdout, for one stream)", "DIR" },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef enum {

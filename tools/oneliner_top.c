@@ -16,7 +16,7 @@ GOptionEntry cli_top_entries[] = {
   { "count", 'n', 0, G_OPTION_ARG_INT, &opt_top_count,
     "Print N tables, then exit (default: until Ctrl-C)", "N" },
   { "once", '1', 0, G_OPTION_ARG_NONE, &opt_top_once, "Print one table, then exit", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 /* Messages kept per stream between two drains (every 50 ms at most). */
