@@ -1370,6 +1370,9 @@ s_echo_loop (OlClient *client, GPtrArray *streams, EchoCounts *counts)
   return EXIT_OK;
 }
 
+/* Streams echo prints at most. */
+#define ECHO_STREAMS_MAX 1000
+
 static gboolean
 s_is_glob (const char *name)
 {
@@ -1420,6 +1423,12 @@ s_echo_streams (OlClient *client, int n, char **args, GPtrArray *out)
       for (guint k = 0; k < keys->len; k++)
         if (g_pattern_match_simple (args[i], keys->pdata[k]))
           {
+            if (names->len >= ECHO_STREAMS_MAX)
+              {
+                fprintf (stderr, "oneliner: echo %s: more than %d streams to print\n", safe,
+                         ECHO_STREAMS_MAX);
+                return EXIT_ERROR;
+              }
             g_ptr_array_add (names, (gpointer) g_intern_string (keys->pdata[k]));
             matched++;
           }

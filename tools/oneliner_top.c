@@ -22,6 +22,9 @@ GOptionEntry cli_top_entries[] = {
 /* Messages kept per stream between two drains (every 50 ms at most). */
 #define TOP_DEPTH 10000
 #define TOP_NAME_SHOWN 40
+/* Streams subscribed at most: a server that lists more is not followed
+ * into unbounded memory. */
+#define TOP_STREAMS_MAX 1000
 
 typedef struct {
   guint64 messages;  /* received in the interval */
@@ -67,17 +70,23 @@ s_number (json_t *object, const char *member)
   return json_is_number (v) && json_number_value (v) >= 0 ? json_number_value (v) : -1;
 }
 
-/* Subscribes to the streams of the server not subscribed yet. */
+/* Subscribes to the streams of the server not subscribed yet, at most
+ * TOP_STREAMS_MAX (the others are listed with the server's figures alone). */
 static gboolean
 s_subscribe (OlClient *client, json_t *streams, GHashTable *counts, GError **error)
 {
   const char *name;
   json_t *entry;
 
+  if (!json_is_object (streams))
+    {
+      g_set_error_literal (error, OL_ERROR, OL_ERROR_PROTOCOL, "the reply is not an object");
+      return FALSE;
+    }
   json_object_foreach (streams, name, entry)
     {
       (void) entry;
-      if (g_hash_table_contains (counts, name))
+      if (g_hash_table_contains (counts, name) || g_hash_table_size (counts) >= TOP_STREAMS_MAX)
         continue;
       if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, TOP_DEPTH, error))
         return FALSE;
