@@ -100,8 +100,9 @@ done
 
 # --- Programs built against the installed library.
 # shellcheck disable=SC2086
-check "tools/oneliner.c and oneliner_record.c build with pkg-config --cflags --libs oneliner" \
-  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_record.c" $flags
+check "tools/oneliner*.c build with pkg-config --cflags --libs oneliner" \
+  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_record.c" \
+  "$src/tools/oneliner_top.c" $flags
 # shellcheck disable=SC2086
 check "examples/hello/server.c builds the same way" \
   $cc $san -o "$tmp/hello-server" "$src/examples/hello/server.c" $flags
