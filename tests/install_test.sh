@@ -101,8 +101,8 @@ done
 # --- Programs built against the installed library.
 # shellcheck disable=SC2086
 check "tools/oneliner*.c build with pkg-config --cflags --libs oneliner" \
-  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_record.c" \
-  "$src/tools/oneliner_top.c" $flags
+  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_desc.c" \
+  "$src/tools/oneliner_record.c" "$src/tools/oneliner_top.c" "$src/tools/oneliner_watch.c" $flags
 # shellcheck disable=SC2086
 check "examples/hello/server.c builds the same way" \
   $cc $san -o "$tmp/hello-server" "$src/examples/hello/server.c" $flags

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "oneliner_record.h"
+#include "oneliner_cli.h"
 
 /* Texts read from a file are shown at most this long (bytes). */
 #define SHOWN_MAX 200

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "oneliner_record.h"
+#include "oneliner_cli.h"
 
 static int opt_top_count = 0;
 static gboolean opt_top_once = FALSE;
@@ -48,17 +48,6 @@ s_fail (const char *what, GError *error)
 
   fprintf (stderr, "oneliner top: %s: %s\n", what, message);
   return g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT) ? EXIT_TIMEOUT : EXIT_ERROR;
-}
-
-/* x with digits after the point, whatever the locale. (transfer full) */
-static char *
-s_fixed (double x, int digits)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  char format[16];
-
-  g_snprintf (format, sizeof format, "%%.%df", CLAMP (digits, 0, 20));
-  return g_strdup (g_ascii_formatd (buf, sizeof buf, format, x));
 }
 
 /* A non-negative number member, or -1. */
@@ -171,8 +160,8 @@ s_print (OlClient *client, json_t *streams, GHashTable *counts, json_t *process,
           continue;
         }
       {
-        g_autofree char *rate_text = s_fixed (rate, 1);
-        g_autofree char *kb_text = s_fixed (bytes / 1000, 1);
+        g_autofree char *rate_text = cli_fixed (rate, 1);
+        g_autofree char *kb_text = cli_fixed (bytes / 1000, 1);
 
         printf ("%-*.*s %9s %10s %9" JSON_INTEGER_FORMAT " %9" G_GUINT64_FORMAT " %9"
                 JSON_INTEGER_FORMAT "\n", TOP_NAME_SHOWN, TOP_NAME_SHOWN, name, rate_text,
@@ -196,14 +185,14 @@ s_print (OlClient *client, json_t *streams, GHashTable *counts, json_t *process,
       g_string_append_printf (line, " pid %" JSON_INTEGER_FORMAT, json_integer_value (pid));
     if (cpu >= 0)
       {
-        g_autofree char *t = s_fixed (cpu, 1);
+        g_autofree char *t = cli_fixed (cpu, 1);
         g_string_append_printf (line, ", CPU %s%%", t);
       }
     else
       g_string_append (line, ", CPU -");
     if (rss >= 0)
       {
-        g_autofree char *t = s_fixed (rss / 1e6, 1);
+        g_autofree char *t = cli_fixed (rss / 1e6, 1);
         g_string_append_printf (line, ", RSS %s MB", t);
       }
     else
@@ -245,8 +234,9 @@ s_process (OlClient *client, GError **error)
 }
 
 int
-cli_cmd_top (OlClient *client, gboolean json, int argc, char **argv)
+cli_cmd_top (OlClient *client, int argc, char **argv)
 {
+  gboolean json = cli_json;
   g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                          g_free);
   g_autoptr (GError) error = NULL;
