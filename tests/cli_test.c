@@ -39,7 +39,8 @@ demo_teardown (Demo *d, gconstpointer data)
 }
 
 /* Runs tools/oneliner [--rpc R --stream S --timeout 5000] args..., asserts
- * its exit status, returns its stdout; *err (if err) its stderr. A failure
+ * its exit status, returns its stdout; *err (if err; what it held is freed)
+ * its stderr. A failure
  * says what it is in one line on stderr. */
 static char *
 s_run (Demo *d, int expect, char **err, const char *const *args)
@@ -69,7 +70,10 @@ s_run (Demo *d, int expect, char **err, const char *const *args)
       g_assert_true (strchr (e, '\n') == e + strlen (e) - 1);
     }
   if (err != NULL)
-    *err = g_steal_pointer (&e);
+    {
+      g_free (*err);
+      *err = g_steal_pointer (&e);
+    }
   return out;
 }
 
