@@ -637,6 +637,20 @@ test_locale (Demo *d, gconstpointer data)
     g_assert_true (g_regex_match_simple ("CPU [0-9]+\\.[0-9]%, RSS [0-9]+\\.[0-9] MB", top, 0,
                                          0));
   }
+  /* The recording commands too. */
+  {
+    g_autofree char *file = g_build_filename (dir, "run.mcap", NULL);
+    g_autofree char *record = RUN (d, 0, NULL, "record", "sensor/sine", "--count", "20", "-o",
+                                   file);
+    g_autofree char *info = RUN (NULL, 0, NULL, "info", file);
+
+    g_assert_true (g_regex_match_simple ("MB in [0-9]+\\.[0-9] s \\([0-9]+\\.[0-9] MB/s\\)",
+                                         record, 0, 0));
+    g_assert_true (g_regex_match_simple ("^size: +[0-9]+\\.[0-9]{2} MB ", info,
+                                         G_REGEX_MULTILINE, 0));
+    g_assert_true (g_regex_match_simple ("^time: .* \\([0-9]+\\.[0-9]{3} s\\)$", info,
+                                         G_REGEX_MULTILINE, 0));
+  }
   g_unsetenv ("LC_ALL");
   g_unsetenv ("LOCPATH");
   g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);

@@ -891,6 +891,9 @@ main (int argc, char **argv)
   int nargs;
 
   setlocale (LC_ALL, "");
+  /* Numbers are written with a '.' whatever the locale, so that scripts
+   * read them alike everywhere (the user's language and charset stay). */
+  setlocale (LC_NUMERIC, "C");
   global = g_option_context_new ("COMMAND [ARGS...]");
   commands_help = s_commands_help ();
   g_option_context_set_summary (global,
