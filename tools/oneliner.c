@@ -766,9 +766,12 @@ s_commands_help (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (s_commands); i++)
     g_string_append_printf (s, "  %-11s %s\n", s_commands[i].name, s_commands[i].params);
-  g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help.\n"
+  g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help. The options\n"
+                      "above may also follow the command; the endpoints not given come\n"
+                      "from ONELINER_RPC and ONELINER_STREAM. Commands that print data\n"
+                      "take --json.\n"
                       "Exit status: 0 success, 1 error reply, 2 usage, 3 timeout,\n"
-                      "4 stream server gone (echo, hz).");
+                      "4 stream server gone (echo, hz, bw).");
   return g_string_free (s, FALSE);
 }
 
