@@ -144,6 +144,23 @@ test_process_op (Demo *d, gconstpointer data)
                      json_real_value (json_object_get (r, "uptime_s")));
   g_assert_cmpfloat (json_real_value (json_object_get (second->result, "cpu_user_s")), >=,
                      json_real_value (json_object_get (r, "cpu_user_s")));
+  /* A read-only caller may ask it (and may not switch a stream). */
+  {
+    g_autoptr (OlReply) ro = ol_client_request (c, "process",
+                                                json_pack ("{s:s}", "role", "read-only"), NULL,
+                                                OL_CALL_NONE, -1, &error);
+    g_autoptr (OlReply) denied = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (json_integer_value (json_object_get (ro->result, "pid")), ==,
+                     s_server_pid (d));
+    denied = ol_client_request (c, "stream_enable",
+                                json_pack ("{s:s, s:s, s:b}", "role", "read-only", "name",
+                                           "camera/frames", "enabled", TRUE),
+                                NULL, OL_CALL_NONE, -1, &error);
+    g_assert_null (denied);
+    g_assert_error (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED);
+  }
 }
 
 /* ---- --json ---------------------------------------------------------------- */
