@@ -409,7 +409,7 @@ test_cli_echo_forms (Demo *d, gconstpointer data)
                              "\\.\\.\\. %s \\(min -?[0-9.]+, max -?[0-9.]+\\)$",
                              json_integer_value (json_object_get (trace, "length")),
                              json_string_value (json_object_get (trace, "unit")));
-  echo = CLI_OUT (d, 0, "echo", "daq/trace", "--count", "2");
+  echo = CLI_OUT (d, 0, "echo", "daq/trace", "--count", "2", "--short");
   if (!g_regex_match_simple (pattern, echo, G_REGEX_MULTILINE, 0))
     g_error ("echo daq/trace: %s does not match %s", echo, pattern);
   g_clear_pointer (&echo, g_free);
@@ -600,7 +600,7 @@ test_cli_hostile_descriptions (void)
   /* An object field by field: names and strings escaped, a long string
    * cut, a field of a form unknown here shown as it is, "?" for a value of
    * no field form and for a missing field. */
-  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1");
+  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1", "--short");
   g_test_message ("%s", echo);
   g_assert_null (strchr (echo, '\033'));
   g_assert_null (strchr (echo, '\007'));
@@ -721,7 +721,8 @@ static void
 test_cli_help (void)
 {
   static const char *const commands[] = { "call", "call-named", "list", "version", "streams",
-                                          "echo", "hz", "enable", "disable" };
+                                          "echo", "hz", "bw", "info", "top", "mounts",
+                                          "enable", "disable" };
 
   CLI (NULL, 0, "call-named", NULL, "--help");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
