@@ -306,6 +306,15 @@ class Stream:
         got = self.take(1, timeout, True)
         return got[0] if got else None
 
+    def take_ready(self) -> bool:
+        """Whether a message is there to take."""
+        with self.cond:
+            return bool(self.items)
+
+    def count(self) -> int:
+        with self.cond:
+            return len(self.items)
+
     def snapshot(self) -> Counters:
         with self.cond:
             return Counters(**vars(self.counters))
