@@ -14,6 +14,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 import zmq
+from zmq.utils import z85
 
 from . import _streams
 from ._errors import (Closed, NotConfigured, ProtocolError, Timeout, error_from_json)
@@ -36,7 +37,7 @@ def read_key_file(path: str) -> bytes:
     if len(text) != 40 or b"\n" in text:
         raise ValueError(f"{path}: not a key file (expected 40 Z85 characters)")
     try:
-        zmq.utils.z85.decode(text)
+        z85.decode(text)
     except Exception:
         raise ValueError(f"{path}: not a key file (not Z85)") from None
     return text
