@@ -33,8 +33,11 @@ def read_key_file(path: str) -> bytes:
     """The Z85 key (40 characters) of a key file as ``oneliner keygen``
     writes it (NAME.key or NAME.pub: the key and a newline)."""
     with open(path, "rb") as f:
-        text = f.read(4096).strip()
-    if len(text) != 40 or b"\n" in text:
+        text = f.read(4097)
+    if len(text) > 4096:
+        raise ValueError(f"{path}: not a key file (larger than 4096 bytes)")
+    text = text.strip()
+    if len(text) != 40:
         raise ValueError(f"{path}: not a key file (expected 40 Z85 characters)")
     try:
         z85.decode(text)
@@ -107,6 +110,8 @@ class Client:
     reply, and is the default wait of the stream reads. With
     ``secret_key`` (this client's NAME.key) and ``server_key`` (the server's
     NAME.pub), both connections are CURVE clients (docs/SECURITY.md).
+    ``role`` (``"read-only"`` or ``"control"``) caps what the server lets
+    this client do, below what its key may (sent with every request).
 
     Every method may be called from any thread, several at once. One
     background thread owns the sockets: it sends the requests, matches the
@@ -118,10 +123,13 @@ class Client:
 
     def __init__(self, rpc: str = DEFAULT_RPC, stream: str = DEFAULT_STREAM,
                  timeout: float = 5.0, *, secret_key: Optional[str] = None,
-                 server_key: Optional[str] = None,
+                 server_key: Optional[str] = None, role: Optional[str] = None,
                  context: Optional[zmq.Context] = None) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be above 0")
+        if role not in (None, "control", "read-only"):
+            raise ValueError('role must be "control" or "read-only"')
+        self.role = role
         if (secret_key is None) != (server_key is None):
             raise ValueError("secret_key and server_key go together")
         self.rpc = rpc
@@ -266,6 +274,8 @@ class Client:
         ``future`` gets (result, ts) or the exception."""
         rid = next(self._ids)
         body = {"v": 1, "id": rid, "op": op, "frames": True, **members}
+        if self.role is not None:
+            body["role"] = self.role
         frames = [json.dumps(body, separators=(",", ":"), ensure_ascii=False,
                              allow_nan=False, default=_json_default).encode("utf-8")]
         frames.extend(attachments)

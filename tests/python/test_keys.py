@@ -47,3 +47,15 @@ def test_curve_keys(tmp_path, start):
     with pytest.raises(ValueError):
         oneliner.read_key_file(str(bad))
     assert os.path.exists(alice_key)
+
+
+def test_role_ceiling(demo):
+    with demo.client(role="read-only") as c:
+        assert c.version()["protocol"] == 1
+        with pytest.raises(oneliner.PermissionDenied) as e:
+            c.call("stage", "move_to", 1, 6.0)
+        assert e.value.code == 14
+    with demo.client(role="control") as c:
+        assert c.call("stage", "move_to", 1, 6.0) == 6.0
+    with pytest.raises(ValueError):
+        oneliner.Client(demo.rpc, demo.stream, role="admin")
