@@ -9,7 +9,7 @@ import struct
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, List, Optional
+from typing import Any, Callable, Deque, List, Optional, Set
 
 from ._errors import OL_DOMAIN, PROTOCOL, ProtocolError, RemoteError, error_from_json
 
@@ -173,14 +173,21 @@ class Counters:
     malformed: int = 0
 
 
+_good_topics: Set[bytes] = set()   # topics checked already
+
+
 def parse(frames: List[bytes], received: int) -> "Message | str":
     """A Message from the three frames of a stream message, a sequence mark
     as a Message with STATUS_MARK, or a string saying why it is malformed."""
     if len(frames) != 3:
         return f"{len(frames)} frames, not 3"
     topic, header, payload = frames
-    if len(topic) < 2 or topic[-1] != 0:
-        return "topic frame not NUL-terminated"
+    if topic not in _good_topics:
+        if (not 2 <= len(topic) <= 256 or topic[-1] != 0
+                or not all(0x21 <= b <= 0x7E for b in topic[:-1])):
+            return "topic frame is not a stream name followed by one NUL"
+        if len(_good_topics) < 4096:
+            _good_topics.add(bytes(topic))
     if len(header) != HEADER_SIZE:
         return f"header of {len(header)} bytes, not 48"
     version, status, enc, fmt, overruns, seq, ts, width, height = HEADER.unpack(header)
@@ -189,9 +196,8 @@ def parse(frames: List[bytes], received: int) -> "Message | str":
     name = topic[:-1].decode("ascii", "replace")
     if status & STATUS_MARK:
         return Message(name, seq, ts, status, "raw", overruns, b"", received=received)
-    encoding = ENCODINGS.get(enc)
-    if encoding is None:
-        return f"unknown encoding {enc}"
+    # An encoding this reader does not know is delivered as bytes.
+    encoding = ENCODINGS.get(enc, "raw")
     if status & STATUS_ERROR:
         encoding = "json"
     fmt_name = None
@@ -200,7 +206,7 @@ def parse(frames: List[bytes], received: int) -> "Message | str":
         if pf is None:
             return f"unknown pixel format {fmt}"
         fmt_name = pf[0]
-        if width * height * pf[1] != len(payload):
+        if width * height * pf[1] != len(payload) or not payload:
             return (f"image {width}x{height} {fmt_name} needs {width * height * pf[1]} bytes, "
                     f"payload has {len(payload)}")
     else:

@@ -101,6 +101,14 @@ s_args (void *instance, json_t *args, json_t *kwargs, void *user_data, GError **
   return json_pack ("{sOsO}", "args", args, "kwargs", kwargs);
 }
 
+/* Returns its first argument as it came (null without one). */
+static json_t *
+s_first (void *instance, json_t *args, json_t *kwargs, void *user_data, GError **error)
+{
+  (void) instance; (void) kwargs; (void) user_data; (void) error;
+  return json_incref (json_array_size (args) > 0 ? json_array_get (args, 0) : json_null ());
+}
+
 static json_t *
 s_fail (void *instance, json_t *args, json_t *kwargs, void *user_data, GError **error)
 {
@@ -141,6 +149,7 @@ main (int argc, char **argv)
     && ol_server_add_function (server, "push_error", "(error)", OL_FUNC (s_push_error), &error)
     && ol_server_add_function_handler (server, "args", s_args, NULL, NULL, &error)
     && ol_server_add_function_handler (server, "fail", s_fail, NULL, NULL, &error)
+    && ol_server_add_function_handler (server, "first", s_first, NULL, NULL, &error)
     && ol_server_add_named_call (server, "add5", NULL, "add", add5_args, NULL, &error)
     && (s_burst_raw = ol_server_add_pushed_stream (server, "burst/raw", OL_ENCODING_RAW, NULL, &error))
     && (s_burst_json = ol_server_add_pushed_stream (server, "burst/json", OL_ENCODING_JSON, NULL, &error))

@@ -339,3 +339,15 @@ def _swallow(f, *args, **kw):
         f(*args, **kw)
     except oneliner.Error:
         pass
+
+
+def test_json_result_shaped_like_bytes(py_client):
+    """A handler's result that is itself {"$base64": ...} or {"$frame": N}
+    reads like a bytes result (docs/PROTOCOL.md, "Bytes results"): the
+    client takes the first as bytes and refuses the second, whose frame the
+    reply lacks."""
+    assert py_client.call(None, "first", {"$base64": "AAE="}) == b"\x00\x01"
+    with pytest.raises(oneliner.ProtocolError):
+        py_client.call(None, "first", {"$frame": 5})
+    assert py_client.call(None, "first", {"$base64": "AAE=", "x": 1}) == {"$base64": "AAE=", "x": 1}
+    assert py_client.call(None, "first", [1, {"$frame": 0}]) == [1, {"$frame": 0}]

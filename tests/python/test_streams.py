@@ -211,13 +211,18 @@ def test_counters_from_sequence_numbers_and_marks():
             pub.send("s", 4, status=oneliner.STATUS_ERROR,
                      payload=b'{"domain":"x-domain","code":7,"message":"boom"}')
             pub.send("s", 5, encoding=1, payload=b"{not json")
-            wait_for(lambda: c.counters("s").received == 7, what="7 messages")
+            pub.send("s", 6, encoding=2, fmt=1, w=0, h=0, payload=b"")          # no pixels
+            pub.sock.send_multipart([b"s\0x\0", HEADER.pack(1, 0, 0, 0, 0, 6, 0, 0, 0), b""])
+            pub.send("s", 6, encoding=7, payload=b"xyz")      # unknown encoding: bytes
+            wait_for(lambda: c.counters("s").received == 8, what="8 messages")
             k = c.counters("s")
-            assert (k.received, k.missed, k.overflowed, k.restarts) == (7, 2 + 4 + 1, 0, 1)
-            assert (k.warnings, k.alarms, k.errors, k.malformed) == (1, 1, 1, 5)
-            assert k.last_sequence == 5
+            assert (k.received, k.missed, k.overflowed, k.restarts) == (8, 2 + 4 + 1, 0, 1)
+            assert (k.warnings, k.alarms, k.errors, k.malformed) == (1, 1, 1, 6)
+            assert c.malformed_messages == 1                  # the topic "s\0x": no stream's
+            assert k.last_sequence == 6
             msgs = c.pop("s", 100, timeout=0)
-            assert [m.sequence for m in msgs] == [1, 2, 5, 11, 3, 4, 5]
+            assert [m.sequence for m in msgs] == [1, 2, 5, 11, 3, 4, 5, 6]
+            assert msgs[7].value == b"xyz"
             assert msgs[1].warning and msgs[2].alarm and msgs[5].error
             assert msgs[0].timestamp == 12345 and msgs[0].value == 1
             err = msgs[5].remote_error()
