@@ -535,22 +535,37 @@ class Client:
             pass
 
     def _receive_messages(self, sub: zmq.Socket) -> None:
-        for _ in range(2000):
-            try:
-                frames = sub.recv_multipart(flags=zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            now = time.time_ns()
-            msg = _streams.parse(frames, now)
-            if isinstance(msg, str):
-                name = frames[0][:-1].decode("ascii", "replace") if frames else ""
-                s = self._streams.get(name)
-                if s is not None:
-                    s.malformed()
-                else:
-                    self._malformed += 1
-                continue
-            s = self._streams.get(msg.name)
-            if s is None:
-                continue     # unsubscribed while it was on its way
-            s.add(msg)
+        batches: Dict[str, List[Message]] = {}
+        parse = _streams.parse
+        streams = self._streams
+        try:
+            for _ in range(2000):
+                try:
+                    frames = sub.recv_multipart(flags=zmq.NOBLOCK)
+                except zmq.Again:
+                    return
+                msg = parse(frames, time.time_ns())
+                if isinstance(msg, str):
+                    name = frames[0][:-1].decode("ascii", "replace") if frames else ""
+                    s = streams.get(name)
+                    if s is not None:
+                        s.malformed()
+                    else:
+                        self._malformed += 1
+                    continue
+                batch = batches.get(msg.name)
+                if batch is None:
+                    batch = batches[msg.name] = []
+                batch.append(msg)
+                if len(batch) >= 256:      # readers see messages as they come
+                    self._store(msg.name, batch)
+                    batches[msg.name] = []
+        finally:
+            for name, batch in batches.items():
+                if batch:
+                    self._store(name, batch)
+
+    def _store(self, name: str, batch: List[Message]) -> None:
+        s = self._streams.get(name)
+        if s is not None:          # else unsubscribed while on its way
+            s.add(batch)

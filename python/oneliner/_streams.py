@@ -240,34 +240,44 @@ class Stream:
                 self.items.popleft()
                 self.counters.overflowed += 1
 
-    def add(self, msg: Message) -> None:
-        """Counts msg and stores it (the receiver thread)."""
+    def add(self, batch: List[Message]) -> None:
+        """Counts and stores a batch of messages in their order (the
+        receiver thread), under one lock."""
         with self.cond:
             c = self.counters
-            s = msg.sequence
-            if msg.status & STATUS_MARK:
-                if self.have_baseline and s > c.last_sequence:
-                    c.missed += s - c.last_sequence
-                    c.last_sequence = s
+            cap = self.capacity()
+            items = self.items
+            stored = False
+            for msg in batch:
+                s = msg.sequence
+                status = msg.status
+                if status & STATUS_MARK:
+                    if self.have_baseline and s > c.last_sequence:
+                        c.missed += s - c.last_sequence
+                        c.last_sequence = s
+                    continue
+                if self.have_baseline:
+                    if s > c.last_sequence + 1:
+                        c.missed += s - c.last_sequence - 1
+                    elif s <= c.last_sequence:
+                        c.restarts += 1
+                self.have_baseline = True
+                c.last_sequence = s
+                c.received += 1
+                if status:
+                    if status & STATUS_ERROR:
+                        c.errors += 1
+                    if status & STATUS_ALARM:
+                        c.alarms += 1
+                    if status & STATUS_WARNING:
+                        c.warnings += 1
+                if len(items) >= cap:
+                    items.popleft()
+                    c.overflowed += 1
+                items.append(msg)
+                stored = True
+            if not stored:
                 return
-            if self.have_baseline:
-                if s > c.last_sequence + 1:
-                    c.missed += s - c.last_sequence - 1
-                elif s <= c.last_sequence:
-                    c.restarts += 1
-            self.have_baseline = True
-            c.last_sequence = s
-            c.received += 1
-            if msg.status & STATUS_ERROR:
-                c.errors += 1
-            if msg.status & STATUS_ALARM:
-                c.alarms += 1
-            if msg.status & STATUS_WARNING:
-                c.warnings += 1
-            if len(self.items) >= self.capacity():
-                self.items.popleft()
-                c.overflowed += 1
-            self.items.append(msg)
             self.cond.notify_all()
             listeners = list(self.listeners)
         for f in listeners:
