@@ -17,6 +17,12 @@ def tap(line):
     os.write(tap_fd, (line + "\n").encode())
 
 
+def tap_name(nodeid):
+    """A test's id as one printable line of at most 200 characters."""
+    name = "".join(ch if ch.isprintable() and ch != "#" else "?" for ch in nodeid)
+    return name if len(name) <= 200 else name[:197] + "..."
+
+
 def main():
     here = sys.argv[1]
     try:
@@ -35,7 +41,7 @@ def main():
         def pytest_runtest_logreport(self, report):
             if report.when == "call" or (report.when == "setup" and not report.passed):
                 self.n += 1
-                name = report.nodeid
+                name = tap_name(report.nodeid)
                 if report.passed:
                     tap(f"ok {self.n} - {name}")
                 elif report.skipped:
@@ -44,7 +50,7 @@ def main():
                     tap(f"not ok {self.n} - {name}")
             elif report.when == "teardown" and report.failed:
                 self.n += 1
-                tap(f"not ok {self.n} - {report.nodeid} (teardown)")
+                tap(f"not ok {self.n} - {tap_name(report.nodeid)} (teardown)")
 
         def pytest_sessionfinish(self, session, exitstatus):
             if self.n == 0:

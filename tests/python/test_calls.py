@@ -55,7 +55,8 @@ def test_handler_gets_args_and_bytes_inline(py_client):
     assert r["kwargs"] == {"k": {"x": True}}
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01binary\xff", b"", bytes(range(256)) * 4096])
+@pytest.mark.parametrize("data", [b"\x00\x01binary\xff", b"", bytes(range(256)) * 4096],
+                         ids=["binary", "empty", "1MiB"])
 def test_bytes_both_ways(py_client, data):
     out = py_client.call(None, "echo", data)
     assert isinstance(out, bytes) and out == data
