@@ -147,6 +147,7 @@ class Client:
         self._commands: Deque[Tuple[str, Any]] = deque()  # guarded by _lock
         self._streams: Dict[str, Stream] = {}            # guarded by _lock
         self._closed = False                             # guarded by _lock
+        self._failed: Optional[BaseException] = None     # set once by the I/O thread
         self._stale = 0      # written by the I/O thread only
         self._malformed = 0  # likewise: stream messages of no configured stream
         self._ids = itertools.count(random.getrandbits(32) << 16)
@@ -281,8 +282,9 @@ class Client:
         frames.extend(attachments)
         p = _Pending(rid, frames)
         with self._lock:
-            if self._closed:
-                raise Closed("the client is closed")
+            if self._closed or self._failed is not None:
+                raise Closed("the client is closed" if self._closed else
+                             f"the client's thread failed: {self._failed!r}")
             self._pending[rid] = p
             self._commands.append(("send", p))
         self._wake()
@@ -433,21 +435,28 @@ class Client:
         return sock
 
     def _run(self, started: "concurrent.futures.Future[None]") -> None:
+        # Both sockets connect here, so that a bad endpoint fails the
+        # constructor; the stream side has no subscription until a stream
+        # is configured, so nothing flows on it before.
+        dealer = sub = None
         try:
+            endpoint = self.rpc
             dealer = self._socket(zmq.DEALER)
             dealer.setsockopt(zmq.IMMEDIATE, 1)
-            try:
-                dealer.connect(self.rpc)
-            except zmq.ZMQError:
-                dealer.close()
-                raise
+            dealer.connect(endpoint)
+            endpoint = self.stream_endpoint
+            sub = self._socket(zmq.SUB)
+            sub.connect(endpoint)
         except BaseException as e:
-            started.set_exception(ValueError(f"cannot connect to {self.rpc}: {e}"))
+            for sock in (dealer, sub):
+                if sock is not None:
+                    sock.close(0)
+            started.set_exception(ValueError(f"cannot connect to {endpoint}: {e}"))
             return
         started.set_result(None)
-        sub: Optional[zmq.Socket] = None
         poller = zmq.Poller()
         poller.register(dealer, zmq.POLLIN)
+        poller.register(sub, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
         unsent: Deque[_Pending] = deque()
         try:
@@ -468,12 +477,8 @@ class Client:
                     if cmd == "send":
                         unsent.append(arg)
                     elif cmd == "subscribe":
-                        if sub is None:
-                            sub = self._socket(zmq.SUB)
-                            sub.connect(self.stream_endpoint)
-                            poller.register(sub, zmq.POLLIN)
                         sub.setsockopt(zmq.SUBSCRIBE, arg.encode("ascii") + b"\0")
-                    elif cmd == "unsubscribe" and sub is not None:
+                    elif cmd == "unsubscribe":
                         sub.setsockopt(zmq.UNSUBSCRIBE, arg.encode("ascii") + b"\0")
                 while unsent:
                     p = unsent[0]
@@ -488,12 +493,20 @@ class Client:
                     unsent.popleft()
                 if dealer in events:
                     self._receive_replies(dealer)
-                if sub is not None and sub in events:
+                if sub in events:
                     self._receive_messages(sub)
+        except BaseException as e:   # never leave callers waiting on a dead thread
+            self._failed = e
+            with self._lock:
+                pending = list(self._pending.values())
+                self._pending.clear()
+            for p in pending:
+                if not p.future.done():
+                    p.future.set_exception(Closed(f"the client's thread failed: {e!r}"))
+            raise
         finally:
             dealer.close(0)
-            if sub is not None:
-                sub.close(0)
+            sub.close(0)
 
     def _receive_replies(self, dealer: zmq.Socket) -> None:
         for _ in range(1000):

@@ -352,3 +352,12 @@ def test_json_result_shaped_like_bytes(py_client):
         py_client.call(None, "first", {"$frame": 5})
     assert py_client.call(None, "first", {"$base64": "AAE=", "x": 1}) == {"$base64": "AAE=", "x": 1}
     assert py_client.call(None, "first", [1, {"$frame": 0}]) == [1, {"$frame": 0}]
+
+
+def test_bad_endpoints_fail_at_once():
+    with pytest.raises(ValueError):
+        oneliner.Client("nonsense", "tcp://127.0.0.1:1")
+    with pytest.raises(ValueError):
+        oneliner.Client("tcp://127.0.0.1:1", "bogus://x")
+    with pytest.raises(ValueError):
+        oneliner.Client(timeout=0)
