@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import random
+import struct
 import threading
 import time
 from collections import deque
@@ -148,6 +149,8 @@ class Client:
         self._streams: Dict[str, Stream] = {}            # guarded by _lock
         self._closed = False                             # guarded by _lock
         self._failed: Optional[BaseException] = None     # set once by the I/O thread
+        self._connected: Dict[str, Tuple[bool, float]] = {  # guarded by _lock
+            "rpc": (False, 0.0), "stream": (False, 0.0)}
         self._stale = 0      # written by the I/O thread only
         self._malformed = 0  # likewise: stream messages of no configured stream
         self._ids = itertools.count(random.getrandbits(32) << 16)
@@ -453,11 +456,18 @@ class Client:
                     sock.close(0)
             started.set_exception(ValueError(f"cannot connect to {endpoint}: {e}"))
             return
+        # Connection state: libzmq's socket monitors, read in this thread.
+        monitors = {dealer.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED):
+                    "rpc",
+                    sub.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED):
+                    "stream"}
         started.set_result(None)
         poller = zmq.Poller()
         poller.register(dealer, zmq.POLLIN)
         poller.register(sub, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
+        for mon in monitors:
+            poller.register(mon, zmq.POLLIN)
         unsent: Deque[_Pending] = deque()
         try:
             while True:
@@ -495,6 +505,9 @@ class Client:
                     self._receive_replies(dealer)
                 if sub in events:
                     self._receive_messages(sub)
+                for mon, side in monitors.items():
+                    if mon in events:
+                        self._monitor_events(mon, side)
         except BaseException as e:   # never leave callers waiting on a dead thread
             self._failed = e
             with self._lock:
@@ -505,8 +518,42 @@ class Client:
                     p.future.set_exception(Closed(f"the client's thread failed: {e!r}"))
             raise
         finally:
+            for mon in monitors:
+                mon.close(0)
+            dealer.disable_monitor()
+            sub.disable_monitor()
             dealer.close(0)
             sub.close(0)
+
+    def _monitor_events(self, mon: zmq.Socket, side: str) -> None:
+        for _ in range(100):
+            try:
+                frames = mon.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            if len(frames) < 1 or len(frames[0]) < 6:
+                continue
+            event = struct.unpack("=H", frames[0][:2])[0]
+            up = event == zmq.EVENT_CONNECTED
+            if event in (zmq.EVENT_CONNECTED, zmq.EVENT_DISCONNECTED):
+                with self._lock:
+                    self._connected[side] = (up, time.monotonic())
+
+    def connection(self, side: str = "rpc") -> Tuple[bool, float]:
+        """Whether the client is connected to the server's ``"rpc"`` or
+        ``"stream"`` endpoint, and since when (time.monotonic(); 0 before
+        the first change). A server that is gone, killed or unreachable is
+        seen as disconnected within about 2 s (ZeroMQ heartbeats); libzmq
+        reconnects by itself."""
+        if side not in ("rpc", "stream"):
+            raise ValueError('side must be "rpc" or "stream"')
+        with self._lock:
+            return self._connected[side]
+
+    @property
+    def connected(self) -> bool:
+        """Whether the RPC connection is up (see connection())."""
+        return self.connection("rpc")[0]
 
     def _receive_replies(self, dealer: zmq.Socket) -> None:
         for _ in range(1000):

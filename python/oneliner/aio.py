@@ -156,13 +156,28 @@ class Client:
     async def pop(self, name: str, n: int = 1, timeout: Optional[float] = None) -> List[Message]:
         """``await`` oneliner.Client.pop: waits until the stream holds |n|
         messages or the timeout passed."""
+        await self._wait_count(name, n, timeout)
+        return self.sync.pop(name, n, 0)
+
+    async def peek(self, name: str, n: int = 1, timeout: Optional[float] = None) -> List[Message]:
+        """``await`` oneliner.Client.peek."""
+        await self._wait_count(name, n, timeout)
+        return self.sync.peek(name, n, 0)
+
+    async def _wait_count(self, name: str, n: int, timeout: Optional[float]) -> None:
         t = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + t
         s = self.sync._stream(name)
         while s.count() < abs(n) and loop.time() < deadline:
             await self._ready(name, min(deadline - loop.time(), 0.05))
-        return self.sync.pop(name, n, 0)
+
+    @property
+    def connected(self) -> bool:
+        return self.sync.connected
+
+    def connection(self, side: str = "rpc") -> "tuple[bool, float]":
+        return self.sync.connection(side)
 
     async def subscribe(self, name: str, storage: str = "queue",
                         depth: int = 1000) -> AsyncIterator[Message]:

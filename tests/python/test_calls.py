@@ -361,3 +361,20 @@ def test_bad_endpoints_fail_at_once():
         oneliner.Client("tcp://127.0.0.1:1", "bogus://x")
     with pytest.raises(ValueError):
         oneliner.Client(timeout=0)
+
+
+def test_connection_state_follows_the_server(start):
+    s = start([program("OL_PYSERVER"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"])
+    with s.client(timeout=2) as c:
+        wait_for(lambda: c.connected and c.connection("stream")[0], what="both connections up")
+        up_since = c.connection("rpc")[1]
+        assert up_since > 0
+        s.proc.kill()                      # gone without a word
+        s.proc.wait(10)
+        wait_for(lambda: not c.connected and not c.connection("stream")[0],
+                 what="both connections seen down")
+        assert c.connection("rpc")[1] >= up_since
+        with pytest.raises(oneliner.Timeout):
+            c.call(None, "add", 1, 2)
+    with pytest.raises(ValueError):
+        c.connection("neither")
