@@ -117,7 +117,8 @@ def test_cache_keeps_the_latest(demo_client):
     c = demo_client
     c.configure_stream("sensor/sine", "cache")
     first = c.get_stream("sensor/sine", timeout=10)
-    time.sleep(0.3)                           # 100 Hz: several arrive, one is kept
+    wait_for(lambda: c.counters("sensor/sine").last_sequence >= first.sequence + 3,
+             what="three more messages")              # several arrive, one is kept
     latest = c.get_stream("sensor/sine", timeout=10)
     assert latest.sequence > first.sequence + 1
     assert isinstance(latest.value, float) and latest.encoding == "json"
