@@ -704,6 +704,9 @@ s_expected_hz (double hz, int work_us)
   return hz / (floor (work_us / period_us) + 1);
 }
 
+/* The SCHED_FIFO priority of the next s_rate_run's stream thread, 0: none. */
+static int s_rate_realtime;
+
 static RateResult
 s_rate_run (double hz, int work_us, double seconds)
 {
@@ -729,6 +732,7 @@ s_rate_run (double hz, int work_us, double seconds)
   bench_server_keys (server);
   if (!ol_server_add_function (server, "work", "(int32 work_us) -> int64",
                                OL_FUNC (s_work), &error)
+      || (s_rate_realtime > 0 && !ol_server_set_realtime (server, s_rate_realtime, &error))
       || !ol_server_start (server, &error))
     bench_die ("oneliner server: %s", error->message);
   client = bench_client_new (ol_server_get_rpc_endpoint (server),
@@ -806,6 +810,93 @@ s_rate_run (double hz, int work_us, double seconds)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Punctuality: a bare clock_nanosleep loop, as a program of its own would
+ * write it (default scheduling and timer slack), on the same absolute
+ * deadlines; it stamps every wake with the wall clock as a stream thread
+ * stamps its ticks. */
+
+typedef struct {
+  double hz;
+  double seconds;
+  GArray *stamps;          /* gint64 wall-clock ns of every wake */
+  guint64 missed;          /* deadlines already gone at a wake */
+} BareLoop;
+
+static gpointer
+s_bare_thread (gpointer data)
+{
+  BareLoop *b = data;
+  gint64 period = (gint64) (1e9 / b->hz + 0.5);
+  gint64 next = bench_now_ns () + period, end = next + (gint64) (b->seconds * 1e9);
+
+  while (next <= end)
+    {
+      struct timespec ts = { next / 1000000000, next % 1000000000 };
+      struct timespec wall;
+      gint64 stamp, now;
+
+      while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+      clock_gettime (CLOCK_REALTIME, &wall);
+      stamp = (gint64) wall.tv_sec * 1000000000 + wall.tv_nsec;
+      g_array_append_val (b->stamps, stamp);
+      next += period;
+      now = bench_now_ns ();
+      if (now >= next)
+        {
+          /* As the stream thread does: skip what is far behind. */
+          gint64 missed = (now - next) / period + 1;
+
+          b->missed += (guint64) missed;
+          if (now - next >= 10 * 1000 * 1000)
+            next += missed * period;
+        }
+    }
+  return NULL;
+}
+
+/* Starts a bare loop for seconds in a thread of its own. */
+static GThread *
+s_bare_start (BareLoop *b, double hz, double seconds)
+{
+  b->hz = hz;
+  b->seconds = seconds;
+  b->missed = 0;
+  b->stamps = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) (hz * seconds) + 16);
+  return g_thread_new ("bare-loop", s_bare_thread, b);
+}
+
+/* Waits for the loop's end: its jitter, the same quantities as s_rate_run's. */
+static RateResult
+s_bare_finish (BareLoop *b, GThread *thread)
+{
+  RateResult res = { 0 };
+  double *jitter;
+  guint n = 0;
+
+  g_thread_join (thread);
+  res.hz = b->hz;
+  res.seconds = b->seconds;
+  res.messages = b->stamps->len;
+  res.overruns = b->missed;
+  jitter = g_new (double, b->stamps->len);
+  for (guint i = 1; i < b->stamps->len; i++)
+    {
+      gint64 period = g_array_index (b->stamps, gint64, i)
+                      - g_array_index (b->stamps, gint64, i - 1);
+
+      jitter[n++] = fabs ((double) period - 1e9 / b->hz) / 1e3;
+    }
+  bench_sort_doubles (jitter, n);
+  res.p50_us = bench_percentile (jitter, n, 50);
+  res.p99_us = bench_percentile (jitter, n, 99);
+  res.max_us = n ? jitter[n - 1] : 0.0;
+  g_free (jitter);
+  g_array_unref (b->stamps);
+  return res;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Report */
 
 static void
@@ -827,8 +918,9 @@ int
 main (int argc, char **argv)
 {
   gboolean quick = FALSE, json_out = FALSE, verbose = FALSE, curve = FALSE;
-  gboolean no_throughput = FALSE, no_rate = FALSE, no_limits = FALSE;
-  int reps = 5;
+  gboolean no_throughput = FALSE, no_rate = FALSE, no_limits = FALSE, no_punctual = FALSE;
+  int reps = 5, punctual_reps = 3;
+  double punctual_seconds = 60.0;
   double scale = 1.0, rate_seconds = 0.0;
   int only_size = 0;
   char *side = NULL;
@@ -853,6 +945,13 @@ main (int argc, char **argv)
       "Skip the rate fidelity measurements", NULL },
     { "no-limits", 0, 0, G_OPTION_ARG_NONE, &no_limits,
       "Skip the 64 B JSON stream with limits against one without", NULL },
+    { "no-punctual", 0, 0, G_OPTION_ARG_NONE, &no_punctual,
+      "Skip the punctuality of periodic streams against a bare clock_nanosleep loop", NULL },
+    { "punctual-reps", 0, 0, G_OPTION_ARG_INT, &punctual_reps,
+      "Pairs of runs (bare loop, stream) at 100 Hz and 1 kHz; medians printed (default 3)",
+      "N" },
+    { "punctual-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &punctual_seconds,
+      "Length of the runs at 1 kHz that count overruns (default 60; --quick: 5)", "S" },
     BENCH_OPTION_VERBOSE (&verbose),
     BENCH_OPTION_CURVE (&curve),
     BENCH_OPTION_END,
@@ -862,6 +961,7 @@ main (int argc, char **argv)
   gboolean run_o, run_r;
   RateResult rates[N_RATES][N_WORKS];
   json_t *jtput = json_array (), *jrate = json_array (), *jlimits = json_null ();
+  json_t *jpunctual = json_array ();
   char *cc = bench_congestion_control ();
 
   bench_set_program_name ("bench-streams");
@@ -875,10 +975,18 @@ main (int argc, char **argv)
     "     and a 64 B JSON pushed stream described with limits against one without,\n"
     "     with the ratio limits / none;\n"
     "  2. the rate fidelity of periodic streams at 10, 100, 1000 and 5000 Hz\n"
-    "     with 0 and 2 ms of work per call.",
+    "     with 0 and 2 ms of work per call;\n"
+    "  3. the punctuality of periodic streams at 100 Hz and 1 kHz against a bare\n"
+    "     clock_nanosleep loop at the same rate in the same run (p99 jitter, ratio),\n"
+    "     and the overruns of both in a long run at 1 kHz.",
     entries);
   if (reps < 1 || !(scale > 0) || rate_seconds < 0)
     bench_die ("--reps must be at least 1, --scale positive, --rate-seconds not negative");
+  if (punctual_reps < 1 || punctual_reps > 100 || !(punctual_seconds >= 1)
+      || punctual_seconds > 3600)
+    bench_die ("--punctual-reps must be from 1 to 100, --punctual-seconds from 1 to 3600");
+  if (quick && punctual_seconds == 60.0)
+    punctual_seconds = 5.0;
   if (curve)
     bench_curve_init ();
   if (only_size != 0 && only_size != 64 && only_size != 65536 && only_size != 1048576)
@@ -1102,21 +1210,140 @@ main (int argc, char **argv)
               "floor(work/period)+1 periods when the work does not fit.\n");
     }
 
+  if (!no_punctual)
+    {
+      static const double hzs[] = { 100, 1000 };
+      RateResult long_bare, long_stream, long_rt = { 0 };
+      gboolean realtime_ok;
+
+      printf ("\n3. Punctuality: a periodic stream (no work) against a bare clock_nanosleep "
+              "loop at the same rate,\n   default scheduling and timer slack, stamping "
+              "every wake with the wall clock, both running at\n   the same time; %d pairs "
+              "of runs, medians; jitter = |period - 1/rate|\n", punctual_reps);
+      {
+        /* The realtime column where this process may use it. */
+        OlServer *probe = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+        GError *rt_error = NULL;
+
+        realtime_ok = ol_server_set_realtime (probe, OL_REALTIME_DEFAULT_PRIORITY, &rt_error)
+                      && ol_server_set_realtime (probe, 0, &rt_error);
+        if (!realtime_ok)
+          printf ("   (no realtime column: %s)\n", rt_error->message);
+        g_clear_error (&rt_error);
+        ol_server_free (&probe);
+      }
+      printf ("\n   %7s %12s %12s %12s %12s %10s %-32s %s\n", "rate", "bare p50", "bare p99",
+              "stream p50", "stream p99", "p99 ratio", "(ratios of the pairs: min-max)",
+              realtime_ok ? "realtime p99" : "");
+      fflush (stdout);
+      for (gsize f = 0; f < G_N_ELEMENTS (hzs); f++)
+        {
+          double seconds = quick ? 0.5 : hzs[f] < 1000 ? 8.0 : 4.0;
+          double *b50 = g_new (double, punctual_reps), *b99 = g_new (double, punctual_reps);
+          double *s50 = g_new (double, punctual_reps), *s99 = g_new (double, punctual_reps);
+          double *ratios = g_new (double, punctual_reps);
+          double *r99 = g_new (double, punctual_reps);
+          double ratio, lo = INFINITY, hi = 0;
+
+          for (int i = 0; i < punctual_reps; i++)
+            {
+              RateResult b, st;
+              BareLoop loop;
+              GThread *t;
+
+              /* At the same time, so that the machine's load hits both alike. */
+              t = s_bare_start (&loop, hzs[f], seconds);
+              st = s_rate_run (hzs[f], 0, seconds);
+              b = s_bare_finish (&loop, t);
+              b50[i] = b.p50_us;
+              b99[i] = b.p99_us;
+              s50[i] = st.p50_us;
+              s99[i] = st.p99_us;
+              if (realtime_ok)
+                {
+                  s_rate_realtime = OL_REALTIME_DEFAULT_PRIORITY;
+                  r99[i] = s_rate_run (hzs[f], 0, seconds).p99_us;
+                  s_rate_realtime = 0;
+                }
+              ratios[i] = b.p99_us > 0 ? st.p99_us / b.p99_us : NAN;
+              lo = MIN (lo, ratios[i]);
+              hi = MAX (hi, ratios[i]);
+              if (verbose)
+                fprintf (stderr, "punctual %g Hz pair %d: p99 bare %.1f us, stream %.1f us\n",
+                         hzs[f], i + 1, b.p99_us, st.p99_us);
+            }
+          ratio = bench_median (s99, punctual_reps) / bench_median (b99, punctual_reps);
+          {
+            g_autofree char *range = g_strdup_printf ("(%.2f-%.2f; target <= 1.5x: %s)", lo, hi,
+                                                      bench_met (ratio <= 1.5));
+
+            printf ("   %4.0f Hz %9.1f us %9.1f us %9.1f us %9.1f us %9.2fx  %-32s", hzs[f],
+                    bench_median (b50, punctual_reps), bench_median (b99, punctual_reps),
+                    bench_median (s50, punctual_reps), bench_median (s99, punctual_reps), ratio,
+                    range);
+            if (realtime_ok)
+              printf (" %9.1f us", bench_median (r99, punctual_reps));
+            printf ("\n");
+          }
+          json_array_append_new (jpunctual, json_pack (
+            "{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "hz", hzs[f], "seconds", seconds,
+            "bare_jitter_p50_us", bench_median (b50, punctual_reps),
+            "bare_jitter_p99_us", bench_median (b99, punctual_reps),
+            "stream_jitter_p50_us", bench_median (s50, punctual_reps),
+            "stream_jitter_p99_us", bench_median (s99, punctual_reps), "ratio_p99", ratio));
+          g_free (b50);
+          g_free (b99);
+          g_free (s50);
+          g_free (s99);
+          g_free (ratios);
+          g_free (r99);
+          fflush (stdout);
+        }
+      {
+        BareLoop loop;
+        GThread *t = s_bare_start (&loop, 1000, punctual_seconds);
+
+        long_stream = s_rate_run (1000, 0, punctual_seconds);
+        long_bare = s_bare_finish (&loop, t);
+      }
+      if (realtime_ok)
+        {
+          s_rate_realtime = OL_REALTIME_DEFAULT_PRIORITY;
+          long_rt = s_rate_run (1000, 0, punctual_seconds);
+          s_rate_realtime = 0;
+        }
+      printf ("\n   %.0f s at 1 kHz: overruns (deadlines gone at a wake): bare loop %"
+              G_GUINT64_FORMAT ", stream %" G_GUINT64_FORMAT "; jitter p99 bare %.1f us, "
+              "stream %.1f us; max bare %.0f us, stream %.0f us\n", punctual_seconds,
+              long_bare.overruns, long_stream.overruns, long_bare.p99_us, long_stream.p99_us,
+              long_bare.max_us, long_stream.max_us);
+      if (realtime_ok)
+        printf ("   realtime stream (SCHED_FIFO %d): overruns %" G_GUINT64_FORMAT ", jitter p99 "
+                "%.1f us, max %.0f us\n", OL_REALTIME_DEFAULT_PRIORITY, long_rt.overruns,
+                long_rt.p99_us, long_rt.max_us);
+      json_array_append_new (jpunctual, json_pack (
+        "{s:f, s:f, s:I, s:I, s:f, s:f}", "hz", 1000.0, "seconds", punctual_seconds,
+        "bare_overruns", (json_int_t) long_bare.overruns,
+        "stream_overruns", (json_int_t) long_stream.overruns,
+        "bare_jitter_p99_us", long_bare.p99_us, "stream_jitter_p99_us", long_stream.p99_us));
+    }
+
   if (json_out)
     {
-      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o, s:o}",
+      bench_print_json (json_pack ("{s:s, s:b, s:b, s:i, s:i, s:s, s:o, s:o, s:o, s:o}",
                                    "bench", "streams", "quick", quick, "curve", curve,
                                    "reps", reps,
                                    "cpus", g_get_num_processors (),
                                    "tcp_congestion_control", cc,
                                    "throughput", jtput, "limits", jlimits,
-                                   "rate", jrate));
+                                   "rate", jrate, "punctuality", jpunctual));
     }
   else
     {
       json_decref (jtput);
       json_decref (jlimits);
       json_decref (jrate);
+      json_decref (jpunctual);
     }
   g_free (cc);
   g_ptr_array_unref (s_retired_servers);

@@ -7,6 +7,7 @@
 
 #include "oneliner/error.h"
 #include "core/lock.h"
+#include "core/log.h"
 #include "core/socket.h"
 #include "core/startup.h"
 
@@ -131,6 +132,34 @@ static GHashTable *s_domains;   /* name -> OlZapDomain * (borrowed) */
 static OlStartup s_startup;
 static guint s_next_domain;
 
+/* Logs a connection refused (core/log.h), at most a few a second whatever
+ * peers send: its address (frame 3) and, with CURVE, its key. */
+static void
+s_log_refused (int n, zmq_msg_t *f, const char *key)
+{
+  static OlLogLimit limit;
+  char more[OL_LOG_LIMIT_SUFFIX], peer[64] = "";
+  gsize len;
+
+  if (!ol__log_limit_take (&limit, more))
+    return;
+  if (n >= 4)
+    {
+      /* An address from libzmq, but bounded and printable all the same. */
+      len = MIN (zmq_msg_size (&f[3]), sizeof peer - 1);
+      memcpy (peer, zmq_msg_data (&f[3]), len);
+      peer[len] = '\0';
+      for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isprint (peer[i]))
+          peer[i] = '?';
+    }
+  ol__log_event ("client-refused",
+                 (const char *const[]) { "ONELINER_PEER", peer[0] ? peer : NULL,
+                                         "ONELINER_KEY", key[0] ? key : NULL, NULL },
+                 "client refused: %s%s%s%s%s", key[0] ? "key " : "a client without a key",
+                 key, peer[0] ? " from " : "", peer, more);
+}
+
 /* Answers one ZAP request (RFC 27) on rep: version, request id, domain,
  * address, routing id, mechanism, credentials. */
 static void
@@ -177,7 +206,10 @@ s_zap_answer (void *rep)
       ol__mutex_unlock (&s_lock);
     }
   if (strcmp (status, "200") != 0)
-    user_id[0] = '\0';
+    {
+      s_log_refused (n, f, user_id);
+      user_id[0] = '\0';
+    }
   /* The request id echoes frame 1; a malformed request gets none. */
   zmq_send (rep, "1.0", 3, ZMQ_SNDMORE);
   if (n >= 2)

@@ -49,7 +49,7 @@ static const GOptionEntry s_options[] = {
     "Write a PNG of the window as it is at the end (after --self-test, or when the "
     "window is closed)", "FILE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 /* --self-test and --screenshot draw with cairo and without OpenGL. Asking

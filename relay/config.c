@@ -10,6 +10,8 @@
 #include "core/json.h"
 #include "core/names.h"
 #include "relay/mount.h"
+#include "streamer/group.h"
+#include "streamer/streamer.h"
 
 /* "section.NAME" for error messages, NAME quoted. (transfer full) */
 static char *
@@ -190,8 +192,10 @@ gboolean
 ol_server_apply_config (OlServer *s, json_t *config, GError **error)
 {
   static const char *const known[] = { "rpc", "stream", "named_calls", "streams", "mounts",
-                                       "relays", "secret_key", "authorized_keys", NULL };
-  json_t *streams, *mounts, *relays;
+                                       "relays", "secret_key", "authorized_keys", "realtime",
+                                       NULL };
+  json_t *streams, *mounts, *relays, *realtime;
+  int priority = -1, previous;
   json_t *named;
   json_t *rpc, *stream, *secret_key, *authorized_keys;
   const char *name;
@@ -321,11 +325,41 @@ ol_server_apply_config (OlServer *s, json_t *config, GError **error)
       if (!s_check_named_call (s, name, entry, &instance, &method, &args, &kwargs, error))
         return FALSE;
     }
-  /* The keys last among the checks: they are applied when they read. */
+  realtime = json_object_get (config, "realtime");
+  if (realtime != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+
+      if (json_is_boolean (realtime))
+        priority = json_is_true (realtime) ? OL_REALTIME_DEFAULT_PRIORITY : 0;
+      else if (json_is_integer (realtime) && json_integer_value (realtime) >= 1
+               && json_integer_value (realtime) <= 99)
+        priority = (int) json_integer_value (realtime);
+      else
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG,
+                       "\"realtime\" must be true, false or a priority from 1 to 99");
+          return FALSE;
+        }
+      if (!ol__realtime_check (priority, &local))
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_CONFIG, "%s", local->message);
+          return FALSE;
+        }
+    }
+  /* Realtime and the keys last among the checks: they are applied when they
+   * can be (realtime is undone if the keys then fail). */
+  previous = ol__streamer_get_realtime (s->streamer);
+  if (priority >= 0 && !ol_server_set_realtime (s, priority, error))
+    return FALSE;
   if (secret_key != NULL
       && !ol_server_set_keys (s, json_string_value (secret_key),
                               json_string_value (authorized_keys), error))
-    return FALSE;
+    {
+      if (priority >= 0)
+        ol_server_set_realtime (s, previous, NULL);
+      return FALSE;
+    }
   if (rpc != NULL)
     {
       g_free (s->rpc_bind);

@@ -9,6 +9,7 @@
 #include "oneliner/error.h"
 #include "oneliner/version.h"
 #include "core/lock.h"
+#include "core/log.h"
 #include "core/names.h"
 #include "router/server_private.h"
 #include "core/frames.h"
@@ -403,14 +404,20 @@ ol__mount_service (OlMount *m, OlServer *server, void *router)
       if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
         {
           if (!atomic_load (&m->connected))
-            g_message ("mount %s: up, connected to %s", m->prefix, m->rpc_endpoint);
+            ol__log_event ("mount-up", (const char *const[]) { "ONELINER_MOUNT", m->prefix,
+                                                               "ONELINER_ENDPOINT",
+                                                               m->rpc_endpoint, NULL },
+                           "mount %s: up, connected to %s", m->prefix, m->rpc_endpoint);
           atomic_store (&m->connected, TRUE);
           m->next_refresh = now;
         }
       else if (kind == ZMQ_EVENT_DISCONNECTED)
         {
           if (atomic_load (&m->connected))
-            g_message ("mount %s: down, lost %s", m->prefix, m->rpc_endpoint);
+            ol__log_event ("mount-down", (const char *const[]) { "ONELINER_MOUNT", m->prefix,
+                                                                 "ONELINER_ENDPOINT",
+                                                                 m->rpc_endpoint, NULL },
+                           "mount %s: down, lost %s", m->prefix, m->rpc_endpoint);
           atomic_store (&m->connected, FALSE);
           s_fail_all (m, server, router, "the connection to the upstream server "
                       "was lost during the call");

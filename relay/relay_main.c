@@ -85,7 +85,7 @@ static GOptionEntry s_entries[] = {
     "Refuse to start without keys", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 static gboolean

@@ -17,6 +17,7 @@
 #include "oneliner/error.h"
 #include "core/clock.h"
 #include "core/frames.h"
+#include "core/log.h"
 
 /* Sends text (freed with free() if owned, else copied) and frames to
  * peer. */
@@ -64,6 +65,23 @@ s_needs_control (OlOp op)
          || op == OL_OP_STREAM_REMOVE;
 }
 
+/* Logs a request refused for its key's role (core/log.h), at most a few a
+ * second whatever the peer sends. */
+static void
+s_log_refused (const OlRequest *r, const char *key_name, const char *role, const char *why)
+{
+  static OlLogLimit limit;
+  char more[OL_LOG_LIMIT_SUFFIX];
+
+  if (!ol__log_limit_take (&limit, more))
+    return;
+  ol__log_event ("request-refused",
+                 (const char *const[]) { "ONELINER_KEY_NAME", key_name[0] ? key_name : NULL,
+                                         "ONELINER_ROLE", role,
+                                         "ONELINER_OP", ol__op_name (r->op), NULL },
+                 "request refused: %s%s", why, more);
+}
+
 /* Checks the caller's role: the role of its key (CURVE's User-Id on the
  * request frame) in the server's authorized keys, as the table stands now,
  * capped by the request's "role" member (a relay's caller). Sets r->role to
@@ -83,6 +101,7 @@ s_permitted (OlServer *s, OlRequest *r, zmq_msg_t *frame, GError **error)
     {
       g_set_error_literal (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED,
                            "permission denied: the key is not authorized");
+      s_log_refused (r, "", "none", (*error)->message);
       return FALSE;
     }
   if (r->role != NULL && ol__role_parse (r->role, &ceiling) && ceiling < role)
@@ -99,6 +118,7 @@ s_permitted (OlServer *s, OlRequest *r, zmq_msg_t *frame, GError **error)
                name[0] ? "\"" : "", ol__op_name (r->op),
                GATE_NAME_SHOWN, r->op == OL_OP_CALL && r->object ? r->object : "", dot,
                GATE_NAME_SHOWN, r->op == OL_OP_CALL ? r->method : what);
+  s_log_refused (r, name, ol__role_name (role), (*error)->message);
   return FALSE;
 }
 

@@ -29,7 +29,7 @@ static int opt_n = 200000;
 static const GOptionEntry s_entries[] = {
   { "reps", 'r', 0, G_OPTION_ARG_INT, &opt_reps, "Repetitions; the median is printed (default 7)", "N" },
   { "count", 'n', 0, G_OPTION_ARG_INT, &opt_n, "Decodes per repetition (default 200000)", "N" },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 static int

@@ -2,6 +2,10 @@
 #include "streamer/group.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -25,6 +29,9 @@ struct OlGroup {
   char *inproc;           /* (owned) */
   GThread *thread;        /* (owned) */
   atomic_bool stop;
+
+  atomic_int realtime;    /* SCHED_FIFO priority wanted, 0 for SCHED_OTHER */
+  int realtime_applied;   /* the thread's own: the priority it runs at */
 
   OlStartup startup;
   OlMutex lock;           /* guards streams */
@@ -60,6 +67,32 @@ s_sleep_until (OlGroup *g, gint64 deadline)
       while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
     }
+}
+
+/* Runs the calling thread with SCHED_FIFO at priority, or SCHED_OTHER for 0. */
+static int
+s_set_scheduling (int priority)
+{
+  struct sched_param param = { .sched_priority = priority };
+
+  return pthread_setschedparam (pthread_self (), priority > 0 ? SCHED_FIFO : SCHED_OTHER,
+                                &param);
+}
+
+/* The group thread: takes up the scheduling asked for since the last tick. */
+static void
+s_apply_realtime (OlGroup *g)
+{
+  int wanted = atomic_load (&g->realtime), rc;
+
+  if (wanted == g->realtime_applied)
+    return;
+  rc = s_set_scheduling (wanted);
+  if (rc != 0)
+    g_warning ("stream thread %g Hz: cannot run with %s priority %d: %s", g->hz,
+               wanted > 0 ? "SCHED_FIFO" : "SCHED_OTHER", wanted, g_strerror (rc));
+  /* Tried once either way: a refusal is not repeated every tick. */
+  g->realtime_applied = wanted;
 }
 
 static void
@@ -99,6 +132,10 @@ s_thread (gpointer data)
       zmq_close (pub);
       return NULL;
     }
+  /* Woken when asked, not up to 50 us later (the default slack of a
+   * thread that is not realtime). */
+  prctl (PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  s_apply_realtime (g);
   ol__startup_report (&g->startup, NULL);
 
   next = s_now_ns () + g->period_ns;
@@ -138,18 +175,20 @@ s_thread (gpointer data)
           late = TRUE;
         }
       ol__mutex_unlock (&g->lock);
+      s_apply_realtime (g);
     }
   zmq_close (pub);
   return NULL;
 }
 
 OlGroup *
-ol__group_start (double hz, const char *inproc_endpoint, GError **error)
+ol__group_start (double hz, const char *inproc_endpoint, int realtime, GError **error)
 {
   OlGroup *g = g_new0 (OlGroup, 1);
   g_autofree char *name = g_strdup_printf ("ol-%gHz", hz);
 
   g->hz = hz;
+  atomic_init (&g->realtime, realtime);
   g->period_ns = (gint64) (1e9 / hz + 0.5);
   g->inproc = g_strdup (inproc_endpoint);
   g->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) ol__stream_unref);
@@ -162,6 +201,42 @@ ol__group_start (double hz, const char *inproc_endpoint, GError **error)
       return NULL;
     }
   return g;
+}
+
+void
+ol__group_set_realtime (OlGroup *g, int priority)
+{
+  atomic_store (&g->realtime, priority);
+}
+
+gboolean
+ol__realtime_check (int priority, GError **error)
+{
+  struct sched_param saved;
+  int policy, rc;
+
+  if (priority < 0 || priority > 99)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "realtime: the priority must be from 1 to 99 (0: off), not %d", priority);
+      return FALSE;
+    }
+  if (priority == 0)
+    return TRUE;
+  /* Tried on the calling thread, which gets its scheduling back at once. */
+  if ((rc = pthread_getschedparam (pthread_self (), &policy, &saved)) == 0
+      && (rc = s_set_scheduling (priority)) == 0)
+    rc = pthread_setschedparam (pthread_self (), policy, &saved);
+  if (rc != 0)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED,
+                   "realtime: this process may not run threads with SCHED_FIFO priority %d "
+                   "(%s): it needs CAP_SYS_NICE or an RLIMIT_RTPRIO of %d or more "
+                   "(ulimit -r; LimitRTPRIO= in a systemd unit)",
+                   priority, g_strerror (rc), priority);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 double

@@ -49,6 +49,13 @@ ol_server_set_stream_enabled (OlServer *server, const char *name,
 }
 
 gboolean
+ol_server_set_realtime (OlServer *server, int priority, GError **error)
+{
+  g_return_val_if_fail (server != NULL, FALSE);
+  return ol__streamer_set_realtime (server->streamer, priority, error);
+}
+
+gboolean
 ol_server_remove_stream (OlServer *server, const char *name, GError **error)
 {
   g_return_val_if_fail (server != NULL, FALSE);

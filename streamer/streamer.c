@@ -2,12 +2,15 @@
  * streams, proxy. */
 #include "streamer/streamer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "oneliner/error.h"
 #include "core/json.h"
 #include "core/lock.h"
+#include "core/log.h"
 #include "core/names.h"
 #include "core/socket.h"
 #include "streamer/group.h"
@@ -35,6 +38,8 @@ struct OlStreamer {
   const OlProxyPlug *plug; /* (nullable) set before start */
   gpointer plug_data;
   const OlZapDomain *zap; /* (nullable) set before start */
+  int realtime;           /* SCHED_FIFO priority of the group threads, 0: off */
+  gboolean memory_locked; /* mlockall () done for realtime */
 };
 
 OlStreamer *
@@ -80,7 +85,7 @@ s_group_locked (OlStreamer *s, double hz, GError **error)
   for (guint i = 0; i < s->groups->len; i++)
     if (ol__group_hz (s->groups->pdata[i]) == hz)
       return s->groups->pdata[i];
-  if ((g = ol__group_start (hz, s->inproc, error)) == NULL)
+  if ((g = ol__group_start (hz, s->inproc, s->realtime, error)) == NULL)
     return NULL;
   g_ptr_array_add (s->groups, g);
   return g;
@@ -128,6 +133,52 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
     }
   ol__mutex_unlock (&s->lock);
   return TRUE;
+}
+
+gboolean
+ol__streamer_set_realtime (OlStreamer *s, int priority, GError **error)
+{
+  if (!ol__realtime_check (priority, error))
+    return FALSE;
+  ol__mutex_lock (&s->lock);
+  if (priority > 0 && !s->memory_locked)
+    {
+      /* Locked as pages are first touched: no page of the process is ever
+       * paged out, and none is faulted in all at once now. */
+      if (mlockall (MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
+        {
+          int e = errno;
+
+          ol__mutex_unlock (&s->lock);
+          g_set_error (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED,
+                       "realtime: cannot lock the process's memory (%s): it needs "
+                       "CAP_IPC_LOCK or a large enough RLIMIT_MEMLOCK (ulimit -l; "
+                       "LimitMEMLOCK=infinity in a systemd unit)", g_strerror (e));
+          return FALSE;
+        }
+      s->memory_locked = TRUE;
+    }
+  else if (priority == 0 && s->memory_locked)
+    {
+      munlockall ();
+      s->memory_locked = FALSE;
+    }
+  s->realtime = priority;
+  for (guint i = 0; i < s->groups->len; i++)
+    ol__group_set_realtime (s->groups->pdata[i], priority);
+  ol__mutex_unlock (&s->lock);
+  return TRUE;
+}
+
+int
+ol__streamer_get_realtime (OlStreamer *s)
+{
+  int priority;
+
+  ol__mutex_lock (&s->lock);
+  priority = s->realtime;
+  ol__mutex_unlock (&s->lock);
+  return priority;
 }
 
 void
@@ -347,14 +398,20 @@ ol__streamer_set_enabled (OlStreamer *s, const char *name, gboolean enabled,
                           GError **error)
 {
   OlStream *st;
+  gboolean was = enabled;
 
   ol__mutex_lock (&s->lock);
   st = s_lookup_locked (s, name, error);
   if (st != NULL)
-    atomic_store (&st->enabled, enabled);
+    was = atomic_exchange (&st->enabled, enabled);
   if (st != NULL && st->kind == OL_STREAM_RELAYED && s->relayed != NULL)
     ol__relayed_refresh (s->relayed);
   ol__mutex_unlock (&s->lock);
+  /* One line on a change; the name was checked by the lookup. */
+  if (st != NULL && was != enabled)
+    ol__log_event (enabled ? "stream-enabled" : "stream-disabled",
+                   (const char *const[]) { "ONELINER_STREAM", name, NULL },
+                   "stream %s: %s", name, enabled ? "enabled" : "disabled");
   return st != NULL;
 }
 

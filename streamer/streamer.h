@@ -30,6 +30,10 @@ void ol__streamer_set_plug (OlStreamer *streamer, const OlProxyPlug *plug, gpoin
 
 /* Makes the public endpoint a CURVE server of domain (borrowed: it must
  * outlive the streamer's start), before start. */
+/* SCHED_FIFO at priority (1 to 99) for the periodic streams' threads and
+ * the process's memory locked, or neither (0); see ol_server_set_realtime. */
+gboolean ol__streamer_set_realtime (OlStreamer *streamer, int priority, GError **error);
+int ol__streamer_get_realtime (OlStreamer *streamer);
 void ol__streamer_set_zap_domain (OlStreamer *streamer, const OlZapDomain *domain);
 
 /* Binds the public endpoint, starts the proxy, the pusher and a group per

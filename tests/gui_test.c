@@ -268,7 +268,7 @@ test_keys (void)
   g_autofree char *dir = g_dir_make_tmp ("oneliner-gui-keys-XXXXXX", &error);
   g_autofree char *server = NULL, *gui = NULL, *authorized = NULL, *gui_pub = NULL;
   g_autofree char *server_key = NULL, *server_pub = NULL, *gui_key = NULL;
-  g_autofree char *rpc = NULL, *stream = NULL, *out = NULL, *err = NULL, *line = NULL;
+  g_autofree char *rpc = NULL, *stream = NULL, *out = NULL, *line = NULL;
   g_autoptr (TuProcess) demo = NULL;
   int status;
 

@@ -108,6 +108,17 @@ check "examples/hello/server.c builds the same way" \
 # shellcheck disable=SC2086
 check "examples/hello/client.c builds the same way" \
   $cc $san -o "$tmp/hello-client" "$src/examples/hello/client.c" $flags
+# The other examples too (the camera viewer with GTK 4, where it is installed).
+for f in "$src"/examples/*/*.c; do
+  case $f in
+    */hello/*) continue ;;
+    */camera_viewer/client.c) extra=$(pkg-config --cflags --libs gtk4 2> /dev/null) || continue ;;
+    *) extra= ;;
+  esac
+  # shellcheck disable=SC2086
+  check "examples/${f#"$src"/examples/} builds the same way" \
+    $cc $san -o "$tmp/example" "$f" $flags $extra -lm
+done
 
 if [ -x "$tmp/oneliner" ]; then
   : > "$tmp/log"

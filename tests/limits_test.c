@@ -201,6 +201,7 @@ test_request_size (Fixture *f, gconstpointer data)
   {
     g_autoptr (json_t) warm = ol_client_call (c, "stage", "add", args, NULL, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (warm);
   }
   /* Calls go on until the largest request is answered: the longest of them
    * waited behind it. */

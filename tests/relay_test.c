@@ -248,6 +248,7 @@ test_chain_descriptions (Chain *c, gconstpointer data)
       gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
 
       g_assert_no_error (error);
+      g_assert_nonnull (r);
       for (;;)
         {
           g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client,
@@ -282,6 +283,7 @@ test_upstream_killed (Chain *c, gconstpointer data)
 
   (void) data;
   g_assert_no_error (error);
+  g_assert_nonnull (r);
   g_assert_true (tu_kill_wait (c->demo, SIGKILL, 5000, NULL));
 
   /* Calls through the chain fail clearly, within their bound. */
@@ -297,6 +299,7 @@ test_upstream_killed (Chain *c, gconstpointer data)
   {
     g_autoptr (json_t) v = ol_client_version (c->client, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (v);
   }
 
   /* The upstream comes back: the chain picks it up without restarts. */
@@ -322,6 +325,7 @@ test_upstream_killed (Chain *c, gconstpointer data)
     g_autoptr (OlStreamMessage) m = ol_client_get_stream (c->client, "pc/lab/sensor/temperature",
                                                           15000, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (m);
   }
 }
 

@@ -678,8 +678,8 @@ static const char *const s_foreign_replies[] = {
   "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":5 ,\"ts\":77}",
   "{\"v\":1,\"id\":%s,\"ok\":true,\"result\":5,\"ts\":77,\"more\":1}",
   "{ \"v\" : 1 , \"id\" : %s , \"ok\" : true , \"result\" : -6 }",
-  "{\"v\":1,\"id\":%s,\"ok\":false,\"error\":{\"domain\":\"x-app\",\"code\":3,"
-  "\"message\":\"no\"}}",
+  ("{\"v\":1,\"id\":%s,\"ok\":false,\"error\":{\"domain\":\"x-app\",\"code\":3,"
+   "\"message\":\"no\"}}"),
 };
 
 static gpointer

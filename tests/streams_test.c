@@ -346,6 +346,7 @@ test_unknown_names (Fixture *f, gconstpointer data)
     g_autoptr (GError) error = NULL;
     g_autoptr (json_t) v = ol_client_version (f->client, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (v);
   }
 }
 

@@ -18,6 +18,7 @@ static char *opt_secret_key = NULL;
 static char *opt_authorized_keys = NULL;
 static gboolean opt_require_keys = FALSE;
 static gboolean opt_version = FALSE;
+static gboolean opt_realtime = FALSE;
 
 /* The configuration file, if any, with the command line's endpoints and keys
  * in place of the file's; else the keys of the command line. */
@@ -34,10 +35,12 @@ s_configure (OlServer *server, GError **error)
                            "--secret-key and --authorized-keys go together");
       return FALSE;
     }
-  if (opt_config != NULL)
-    return tool_config_load (server, opt_config, overrides, error);
-  return opt_secret_key == NULL
-         || ol_server_set_keys (server, opt_secret_key, opt_authorized_keys, error);
+  if (opt_config != NULL ? !tool_config_load (server, opt_config, overrides, error)
+                         : opt_secret_key != NULL
+                           && !ol_server_set_keys (server, opt_secret_key, opt_authorized_keys,
+                                                   error))
+    return FALSE;
+  return !opt_realtime || ol_server_set_realtime (server, OL_REALTIME_DEFAULT_PRIORITY, error);
 }
 
 static gboolean
@@ -78,9 +81,11 @@ static GOptionEntry s_entries[] = {
     "Public keys allowed in, one a line: KEY control|read-only [NAME] (re-read on change and SIGHUP)", "FILE" },
   { "require-keys", 0, 0, G_OPTION_ARG_NONE, &opt_require_keys,
     "Refuse to start without keys", NULL },
+  { "realtime", 0, 0, G_OPTION_ARG_NONE, &opt_realtime,
+    "Periodic streams' threads SCHED_FIFO (priority 20), memory locked; refused where not permitted", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 /* The application thread that publishes events/log: the stage hands it

@@ -211,6 +211,27 @@ OL_API
 gboolean ol_server_describe_stream (OlServer *server, const char *name,
                                     json_t *description, GError **error);
 
+/**
+ * ol_server_set_realtime:
+ * @priority: SCHED_FIFO priority from 1 to 99 for the threads of the
+ *   periodic streams (OL_REALTIME_DEFAULT_PRIORITY, 20, is below the
+ *   kernel's interrupt threads, 50), or 0 for the usual scheduling
+ *
+ * Makes the periodic streams as punctual as the kernel can: their threads
+ * run SCHED_FIFO at priority (each takes it up before its next tick, those
+ * started later at once) and the process's memory is locked (mlockall,
+ * pages locked as they are first touched). Without it they already sleep
+ * with a timer slack of 1 ns. Fails, changing nothing, with
+ * OL_ERROR_INVALID_ARGS for a priority out of range or
+ * OL_ERROR_PERMISSION_DENIED where the process may not (it needs
+ * CAP_SYS_NICE or RLIMIT_RTPRIO, and CAP_IPC_LOCK or RLIMIT_MEMLOCK); the
+ * message says what is missing. A stream whose callable never returns then
+ * holds its CPU: keep realtime for callables that return in time.
+ */
+#define OL_REALTIME_DEFAULT_PRIORITY 20
+OL_API
+gboolean ol_server_set_realtime (OlServer *server, int priority, GError **error);
+
 /* Enables or disables a stream; OL_ERROR_NOT_FOUND for an unknown name. */
 OL_API
 gboolean ol_server_set_stream_enabled (OlServer *server, const char *name,
