@@ -13,37 +13,13 @@
 #include "oneliner/oneliner.h"
 #include "tests/testutil.h"
 
-typedef struct {
-  TuProcess *server;
-  char *rpc;
-  char *stream;
-} Demo;
-
-static void
-demo_setup (Demo *d, gconstpointer data)
-{
-  const char *extra[] = { "--speed", "0", NULL };
-
-  (void) data;
-  d->server = tu_spawn_demo_server (&d->rpc, extra);
-  d->stream = tu_demo_stream_endpoint (d->server);
-}
-
-static void
-demo_teardown (Demo *d, gconstpointer data)
-{
-  (void) data;
-  tu_process_free (d->server);
-  g_free (d->rpc);
-  g_free (d->stream);
-}
 
 /* Runs tools/oneliner [--rpc R --stream S --timeout 5000] args..., asserts
  * its exit status, returns its stdout; *err (if err; what it held is freed)
  * its stderr. A failure
  * says what it is in one line on stderr. */
 static char *
-s_run (Demo *d, int expect, char **err, const char *const *args)
+s_run (TuDemo *d, int expect, char **err, const char *const *args)
 {
   const char *argv[40] = { "tools/oneliner" };
   int n = 1;
@@ -104,7 +80,7 @@ s_lines (const char *text)
 }
 
 static gint64
-s_server_pid (Demo *d)
+s_server_pid (TuDemo *d)
 {
   return g_ascii_strtoll (g_subprocess_get_identifier (d->server->proc), NULL, 10);
 }
@@ -112,7 +88,7 @@ s_server_pid (Demo *d)
 /* ---- the operation "process" -------------------------------------------- */
 
 static void
-test_process_op (Demo *d, gconstpointer data)
+test_process_op (TuDemo *d, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) c = ol_client_new (d->rpc, NULL, &error);
@@ -166,7 +142,7 @@ test_process_op (Demo *d, gconstpointer data)
 /* ---- --json ---------------------------------------------------------------- */
 
 static void
-test_json (Demo *d, gconstpointer data)
+test_json (TuDemo *d, gconstpointer data)
 {
   (void) data;
   {
@@ -232,7 +208,7 @@ test_json (Demo *d, gconstpointer data)
 /* ---- echo ------------------------------------------------------------------- */
 
 static void
-test_echo_many (Demo *d, gconstpointer data)
+test_echo_many (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
   gboolean seen_sine = FALSE, seen_temperature = FALSE;
@@ -308,7 +284,7 @@ test_echo_many (Demo *d, gconstpointer data)
 }
 
 static void
-test_echo_payloads (Demo *d, gconstpointer data)
+test_echo_payloads (TuDemo *d, gconstpointer data)
 {
   (void) data;
   /* Whole by default: every sample of the trace; --short: five. */
@@ -359,7 +335,7 @@ test_echo_payloads (Demo *d, gconstpointer data)
 /* ---- bw, info, top ------------------------------------------------------------ */
 
 static void
-test_bw (Demo *d, gconstpointer data)
+test_bw (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
 
@@ -397,7 +373,7 @@ test_bw (Demo *d, gconstpointer data)
 }
 
 static void
-test_info (Demo *d, gconstpointer data)
+test_info (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
 
@@ -442,7 +418,7 @@ test_info (Demo *d, gconstpointer data)
 }
 
 static void
-test_top (Demo *d, gconstpointer data)
+test_top (TuDemo *d, gconstpointer data)
 {
   g_autoptr (json_t) streams = NULL;
 
@@ -506,7 +482,7 @@ test_top (Demo *d, gconstpointer data)
 /* ---- endpoints and options ------------------------------------------------------ */
 
 static void
-test_environment (Demo *d, gconstpointer data)
+test_environment (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
 
@@ -546,7 +522,7 @@ test_environment (Demo *d, gconstpointer data)
 }
 
 static void
-test_options_after_command (Demo *d, gconstpointer data)
+test_options_after_command (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
 
@@ -614,7 +590,7 @@ s_comma_locale (const char *dir)
 }
 
 static void
-test_locale (Demo *d, gconstpointer data)
+test_locale (TuDemo *d, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("ol-locale-XXXXXX", &error);
@@ -677,16 +653,16 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/cli/process-op", Demo, NULL, demo_setup, test_process_op, demo_teardown);
-  g_test_add ("/cli/json", Demo, NULL, demo_setup, test_json, demo_teardown);
-  g_test_add ("/cli/echo-many", Demo, NULL, demo_setup, test_echo_many, demo_teardown);
-  g_test_add ("/cli/echo-payloads", Demo, NULL, demo_setup, test_echo_payloads, demo_teardown);
-  g_test_add ("/cli/bw", Demo, NULL, demo_setup, test_bw, demo_teardown);
-  g_test_add ("/cli/info", Demo, NULL, demo_setup, test_info, demo_teardown);
-  g_test_add ("/cli/top", Demo, NULL, demo_setup, test_top, demo_teardown);
-  g_test_add ("/cli/environment", Demo, NULL, demo_setup, test_environment, demo_teardown);
-  g_test_add ("/cli/options-after-command", Demo, NULL, demo_setup, test_options_after_command,
-              demo_teardown);
-  g_test_add ("/cli/locale", Demo, NULL, demo_setup, test_locale, demo_teardown);
+  g_test_add ("/cli/process-op", TuDemo, NULL, tu_demo_setup, test_process_op, tu_demo_teardown);
+  g_test_add ("/cli/json", TuDemo, NULL, tu_demo_setup, test_json, tu_demo_teardown);
+  g_test_add ("/cli/echo-many", TuDemo, NULL, tu_demo_setup, test_echo_many, tu_demo_teardown);
+  g_test_add ("/cli/echo-payloads", TuDemo, NULL, tu_demo_setup, test_echo_payloads, tu_demo_teardown);
+  g_test_add ("/cli/bw", TuDemo, NULL, tu_demo_setup, test_bw, tu_demo_teardown);
+  g_test_add ("/cli/info", TuDemo, NULL, tu_demo_setup, test_info, tu_demo_teardown);
+  g_test_add ("/cli/top", TuDemo, NULL, tu_demo_setup, test_top, tu_demo_teardown);
+  g_test_add ("/cli/environment", TuDemo, NULL, tu_demo_setup, test_environment, tu_demo_teardown);
+  g_test_add ("/cli/options-after-command", TuDemo, NULL, tu_demo_setup, test_options_after_command,
+              tu_demo_teardown);
+  g_test_add ("/cli/locale", TuDemo, NULL, tu_demo_setup, test_locale, tu_demo_teardown);
   return g_test_run ();
 }
