@@ -7,6 +7,7 @@
 
 #include "oneliner/error.h"
 #include "oneliner/version.h"
+#include "core/process_info.h"
 
 json_t *
 ol__value_to_result (OlValue *value, GPtrArray *frames_out)
@@ -122,6 +123,9 @@ ol__server_run (OlServer *server, OlRequest *r, GError **error)
       return json_null ();
     case OL_OP_MOUNTS:
       return s_with_plug (server, r->op, json_object ());
+    case OL_OP_PROCESS:
+      /* This server's own process: a mounted server answers for itself. */
+      return ol__process_info ("/proc/self");
     }
   g_assert_not_reached ();
 }

@@ -17,6 +17,7 @@ static const char *const s_op_names[] = {
   [OL_OP_STREAM_ENABLE] = "stream_enable",
   [OL_OP_STREAM_REMOVE] = "stream_remove",
   [OL_OP_MOUNTS] = "mounts",
+  [OL_OP_PROCESS] = "process",
 };
 
 const char *
@@ -135,6 +136,7 @@ s_decode_members (OlRequest *r, GError **error)
     case OL_OP_VERSION:
     case OL_OP_STREAMS:
     case OL_OP_MOUNTS:
+    case OL_OP_PROCESS:
       return TRUE;
     }
   g_assert_not_reached ();

@@ -29,6 +29,7 @@ typedef enum {
   OL_OP_STREAM_ENABLE,
   OL_OP_STREAM_REMOVE,
   OL_OP_MOUNTS,
+  OL_OP_PROCESS,
 } OlOp;
 
 /* Longest object or method name the fast decoder takes. */

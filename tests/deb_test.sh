@@ -92,7 +92,8 @@ contains oneliner-tools usr/bin/oneliner usr/bin/oneliner-demo-server usr/bin/on
   'usr/share/man/man1/oneliner\.1\.gz' 'usr/share/man/man1/oneliner-relay\.1\.gz' \
   'usr/share/man/man1/oneliner-demo-server\.1\.gz' \
   'lib/systemd/system/oneliner-relay\.service' 'lib/systemd/system/oneliner-demo-server\.service' \
-  'usr/share/doc/oneliner/examples/relay\.json' 'usr/share/doc/oneliner/examples/demo-server\.json'
+  'usr/share/doc/oneliner/examples/relay\.json' 'usr/share/doc/oneliner/examples/demo-server\.json' \
+  'usr/share/bash-completion/completions/oneliner'
 contains oneliner-gui usr/bin/oneliner-gui 'usr/share/man/man1/oneliner-gui\.1\.gz' \
   'usr/share/applications/org\.oneliner\.Gui\.desktop' \
   'usr/share/icons/hicolor/scalable/apps/org\.oneliner\.Gui\.svg'

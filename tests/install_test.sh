@@ -100,8 +100,9 @@ done
 
 # --- Programs built against the installed library.
 # shellcheck disable=SC2086
-check "tools/oneliner.c and oneliner_record.c build with pkg-config --cflags --libs oneliner" \
-  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_record.c" $flags
+check "tools/oneliner*.c build with pkg-config --cflags --libs oneliner" \
+  $cc $san -o "$tmp/oneliner" "$src/tools/oneliner.c" "$src/tools/oneliner_desc.c" \
+  "$src/tools/oneliner_record.c" "$src/tools/oneliner_top.c" "$src/tools/oneliner_watch.c" $flags
 # shellcheck disable=SC2086
 check "examples/hello/server.c builds the same way" \
   $cc $san -o "$tmp/hello-server" "$src/examples/hello/server.c" $flags
@@ -164,11 +165,12 @@ fi
 for f in bin/oneliner bin/oneliner-demo-server bin/oneliner-relay \
          share/man/man1/oneliner.1 share/man/man1/oneliner-demo-server.1 \
          share/man/man1/oneliner-relay.1 share/doc/oneliner/examples/demo-server.json \
-         share/doc/oneliner/examples/relay.json; do
+         share/doc/oneliner/examples/relay.json share/bash-completion/completions/oneliner; do
   [ -f "$root/$f" ] || echo "missing: $f" >> "$tmp/log"
 done
-if [ -s "$tmp/log" ]; then not_ok "programs, man pages and example configurations installed"
-else ok "programs, man pages and example configurations installed"; fi
+if [ -s "$tmp/log" ]; then
+  not_ok "programs, man pages, example configurations and bash completion installed"
+else ok "programs, man pages, example configurations and bash completion installed"; fi
 : > "$tmp/log"
 if LD_LIBRARY_PATH=$libdir "$root/bin/oneliner" --version > "$tmp/out" 2>> "$tmp/log" \
    && grep -q "^oneliner [0-9][0-9.]* (protocol [0-9]*)$" "$tmp/out"; then

@@ -206,6 +206,7 @@ test_refused (void)
   g_autoptr (OlServer) s = s_server ();
   g_autoptr (OlClient) as_bob = NULL, as_eve = NULL;
   json_t *result;
+  g_autoptr (json_t) two = json_pack ("[i]", 2);
 
   g_assert_true (g_file_set_contents (authorized, text, -1, NULL));
   g_assert_true (ol_server_add_function (s, "double", "(int32 x) -> int32", OL_FUNC (f_double),
@@ -220,7 +221,7 @@ test_refused (void)
                                     server_pub_file, &error);
   g_assert_no_error (error);
   ol_client_set_timeout (as_eve, 300);
-  result = ol_client_call (as_eve, NULL, "double", json_pack ("[i]", 2), NULL, &error);
+  result = ol_client_call (as_eve, NULL, "double", two, NULL, &error);
   g_assert_null (result);
   g_clear_error (&error);
   g_assert_true (s_wait_logged ("client-refused", "ONELINER_KEY", eve, 1));
@@ -233,7 +234,7 @@ test_refused (void)
   as_bob = ol_client_new_with_keys (ol_server_get_rpc_endpoint (s), NULL, bob_key,
                                     server_pub_file, &error);
   g_assert_no_error (error);
-  result = ol_client_call (as_bob, NULL, "double", json_pack ("[i]", 2), NULL, &error);
+  result = ol_client_call (as_bob, NULL, "double", two, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, OL_ERROR, OL_ERROR_PERMISSION_DENIED);
   g_assert_cmpuint (s_count ("request-refused", "ONELINER_KEY_NAME", "bob-laptop"), ==, 1);

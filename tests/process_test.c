@@ -8,33 +8,10 @@
 #include "oneliner/json.h"
 #include "tests/testutil.h"
 
-typedef struct {
-  TuProcess *server;
-  char *rpc;
-  char *stream;
-} Demo;
-
-static void
-demo_setup (Demo *d, gconstpointer data)
-{
-  const char *extra[] = { "--speed", "0", NULL };
-  (void) data;
-  d->server = tu_spawn_demo_server (&d->rpc, extra);
-  d->stream = tu_demo_stream_endpoint (d->server);
-}
-
-static void
-demo_teardown (Demo *d, gconstpointer data)
-{
-  (void) data;
-  tu_process_free (d->server);
-  g_free (d->rpc);
-  g_free (d->stream);
-}
 
 /* Runs `oneliner --rpc RPC args...` and checks exit status and output. */
 static void
-s_cli (Demo *d, int expect_status, const char *expect_out, const char *expect_err,
+s_cli (TuDemo *d, int expect_status, const char *expect_out, const char *expect_err,
        const char *const *args)
 {
   const char *argv[24] = { "tools/oneliner", "--rpc", d ? d->rpc : "tcp://127.0.0.1:1",
@@ -71,7 +48,7 @@ s_cli (Demo *d, int expect_status, const char *expect_out, const char *expect_er
   } while (0)
 
 static void
-test_cli_calls (Demo *d, gconstpointer data)
+test_cli_calls (TuDemo *d, gconstpointer data)
 {
   (void) data;
   CLI (d, 0, "12.5\n", NULL, "call", "stage", "move_to", "[1, 12.5]");
@@ -86,7 +63,7 @@ test_cli_calls (Demo *d, gconstpointer data)
 }
 
 static void
-test_cli_errors (Demo *d, gconstpointer data)
+test_cli_errors (TuDemo *d, gconstpointer data)
 {
   (void) data;
   CLI (d, 1, NULL, "past its travel limits 0..100 mm", "call", "stage", "move_to", "[1, 150]");
@@ -107,7 +84,7 @@ test_cli_errors (Demo *d, gconstpointer data)
 
 /* Runs the CLI and returns its stdout (asserting the exit status). */
 static char *
-s_cli_out (Demo *d, int expect_status, const char *const *args)
+s_cli_out (TuDemo *d, int expect_status, const char *const *args)
 {
   const char *argv[24] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream,
                            "--timeout", "5000" };
@@ -130,14 +107,14 @@ s_cli_out (Demo *d, int expect_status, const char *const *args)
   ({ const char *a_[] = { __VA_ARGS__, NULL }; s_cli_out (d, status, a_); })
 
 static gint64
-s_frames_made (Demo *d)
+s_frames_made (TuDemo *d)
 {
   g_autofree char *out = CLI_OUT (d, 0, "call", "camera", "frames_made");
   return g_ascii_strtoll (out, NULL, 10);
 }
 
 static void
-test_cli_streams (Demo *d, gconstpointer data)
+test_cli_streams (TuDemo *d, gconstpointer data)
 {
   g_autofree char *list = NULL;
   g_autofree char *echo = NULL;
@@ -210,7 +187,7 @@ test_cli_streams (Demo *d, gconstpointer data)
 /* Runs the CLI; returns its stdout and *err its stderr (asserting the exit
  * status). */
 static char *
-s_cli_out_err (Demo *d, int expect_status, char **err, const char *const *args)
+s_cli_out_err (TuDemo *d, int expect_status, char **err, const char *const *args)
 {
   const char *argv[24] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream,
                            "--timeout", "5000" };
@@ -234,7 +211,7 @@ s_cli_out_err (Demo *d, int expect_status, char **err, const char *const *args)
 /* The description of stream name as the library's client reads it.
  * (transfer full) */
 static json_t *
-s_description (Demo *d, const char *name)
+s_description (TuDemo *d, const char *name)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) c = ol_client_new (d->rpc, NULL, &error);
@@ -252,7 +229,7 @@ s_description (Demo *d, const char *name)
 
 /* The value of the first line of echo NAME (a number followed by unit). */
 static double
-s_echo_number (Demo *d, const char *name, const char *unit)
+s_echo_number (TuDemo *d, const char *name, const char *unit)
 {
   g_autofree char *out = CLI_OUT (d, 0, "echo", name, "--count", "1");
   g_autofree char *pattern = g_strdup_printf (" seq [0-9]+ (-?[0-9.]+) %s", unit);
@@ -269,7 +246,7 @@ s_echo_number (Demo *d, const char *name, const char *unit)
 /* streams shows the unit of a described stream, --json carries every
  * description as the server set it. */
 static void
-test_cli_descriptions (Demo *d, gconstpointer data)
+test_cli_descriptions (TuDemo *d, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) c = ol_client_new (d->rpc, NULL, &error);
@@ -322,7 +299,7 @@ test_cli_descriptions (Demo *d, gconstpointer data)
  * messages outside the limits; a call that heats the sensor past its alarm
  * limit makes ALARM appear, cooling it back makes it go. */
 static void
-test_cli_echo_limits (Demo *d, gconstpointer data)
+test_cli_echo_limits (TuDemo *d, gconstpointer data)
 {
   g_autoptr (json_t) desc = s_description (d, "sensor/temperature");
   json_t *limits = json_object_get (desc, "limits");
@@ -395,7 +372,7 @@ test_cli_echo_limits (Demo *d, gconstpointer data)
 /* echo of a waveform: its length and first samples with the unit; of an
  * object: every field with its unit. */
 static void
-test_cli_echo_forms (Demo *d, gconstpointer data)
+test_cli_echo_forms (TuDemo *d, gconstpointer data)
 {
   g_autoptr (json_t) trace = s_description (d, "daq/trace");
   g_autoptr (json_t) positions = s_description (d, "stage/positions");
@@ -409,7 +386,7 @@ test_cli_echo_forms (Demo *d, gconstpointer data)
                              "\\.\\.\\. %s \\(min -?[0-9.]+, max -?[0-9.]+\\)$",
                              json_integer_value (json_object_get (trace, "length")),
                              json_string_value (json_object_get (trace, "unit")));
-  echo = CLI_OUT (d, 0, "echo", "daq/trace", "--count", "2");
+  echo = CLI_OUT (d, 0, "echo", "daq/trace", "--count", "2", "--short");
   if (!g_regex_match_simple (pattern, echo, G_REGEX_MULTILINE, 0))
     g_error ("echo daq/trace: %s does not match %s", echo, pattern);
   g_clear_pointer (&echo, g_free);
@@ -548,7 +525,7 @@ static void
 test_cli_hostile_descriptions (void)
 {
   FakeServer f = { 0 };
-  Demo d = { NULL, NULL, NULL };
+  TuDemo d = { NULL, NULL, NULL };
   g_autofree char *table = NULL;
   g_autofree char *echo = NULL;
   g_autofree char *err = NULL;
@@ -600,7 +577,7 @@ test_cli_hostile_descriptions (void)
   /* An object field by field: names and strings escaped, a long string
    * cut, a field of a form unknown here shown as it is, "?" for a value of
    * no field form and for a missing field. */
-  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1");
+  echo = CLI_OUT (&d, 0, "echo", "fake/obj", "--count", "1", "--short");
   g_test_message ("%s", echo);
   g_assert_null (strchr (echo, '\033'));
   g_assert_null (strchr (echo, '\007'));
@@ -625,7 +602,7 @@ test_cli_hostile_descriptions (void)
 /* echo and hz ask the server first: an unknown stream is one line and exit
  * 1 at once (however long --timeout), a disabled one is said and waited for. */
 static void
-test_cli_echo_unknown (Demo *d, gconstpointer data)
+test_cli_echo_unknown (TuDemo *d, gconstpointer data)
 {
   g_autofree char *err = NULL;
   g_autofree char *hz_err = NULL;
@@ -652,7 +629,7 @@ test_cli_echo_unknown (Demo *d, gconstpointer data)
 
 /* echo --timeout 0 watches a quiet stream until Ctrl-C. */
 static void
-test_cli_echo_forever (Demo *d, gconstpointer data)
+test_cli_echo_forever (TuDemo *d, gconstpointer data)
 {
   const char *argv[] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream, "echo",
                          "events/log", "--timeout", "0", NULL };
@@ -693,7 +670,7 @@ test_cli_bad_endpoint (void)
  * "[OPTION…]" in a UTF-8 locale), and numbers keep their '.' whatever the
  * locale. (This machine has no locale with a decimal comma: C.UTF-8.) */
 static void
-test_cli_locale (Demo *d, gconstpointer data)
+test_cli_locale (TuDemo *d, gconstpointer data)
 {
   static const char *const programs[] = { "tools/oneliner", "tools/oneliner-demo-server",
                                           "oneliner-relay" };
@@ -721,7 +698,8 @@ static void
 test_cli_help (void)
 {
   static const char *const commands[] = { "call", "call-named", "list", "version", "streams",
-                                          "echo", "hz", "enable", "disable" };
+                                          "echo", "hz", "bw", "info", "top", "mounts",
+                                          "enable", "disable" };
 
   CLI (NULL, 0, "call-named", NULL, "--help");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -793,7 +771,7 @@ test_demo_config (void)
   g_assert_true (g_file_set_contents (path, good, -1, &error));
   p = tu_spawn_demo_server (&rpc, extra);
   {
-    Demo d = { p, rpc, NULL };
+    TuDemo d = { p, rpc, NULL };
     CLI (&d, 0, "20.0\n", NULL, "call-named", "park");
     CLI (&d, 0, "5.0\n", NULL, "call-named", "park", "[3, 5]");
   }
@@ -835,7 +813,7 @@ test_config_command_line_wins (void)
       g_assert_true (g_str_has_prefix (rpc, "tcp://127.0.0.1:"));
       g_assert_true (g_str_has_prefix (stream, "tcp://127.0.0.1:"));
       {
-        Demo d = { p, rpc, stream };
+        TuDemo d = { p, rpc, stream };
         CLI (&d, 0, NULL, NULL, "version");
       }
     }
@@ -1191,22 +1169,22 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/process/cli/calls", Demo, NULL, demo_setup, test_cli_calls, demo_teardown);
-  g_test_add ("/process/cli/errors", Demo, NULL, demo_setup, test_cli_errors, demo_teardown);
-  g_test_add ("/process/cli/streams", Demo, NULL, demo_setup, test_cli_streams, demo_teardown);
-  g_test_add ("/process/cli/descriptions", Demo, NULL, demo_setup, test_cli_descriptions,
-              demo_teardown);
-  g_test_add ("/process/cli/echo-limits", Demo, NULL, demo_setup, test_cli_echo_limits,
-              demo_teardown);
-  g_test_add ("/process/cli/echo-forms", Demo, NULL, demo_setup, test_cli_echo_forms,
-              demo_teardown);
-  g_test_add ("/process/cli/echo-unknown", Demo, NULL, demo_setup, test_cli_echo_unknown,
-              demo_teardown);
-  g_test_add ("/process/cli/echo-forever", Demo, NULL, demo_setup, test_cli_echo_forever,
-              demo_teardown);
+  g_test_add ("/process/cli/calls", TuDemo, NULL, tu_demo_setup, test_cli_calls, tu_demo_teardown);
+  g_test_add ("/process/cli/errors", TuDemo, NULL, tu_demo_setup, test_cli_errors, tu_demo_teardown);
+  g_test_add ("/process/cli/streams", TuDemo, NULL, tu_demo_setup, test_cli_streams, tu_demo_teardown);
+  g_test_add ("/process/cli/descriptions", TuDemo, NULL, tu_demo_setup, test_cli_descriptions,
+              tu_demo_teardown);
+  g_test_add ("/process/cli/echo-limits", TuDemo, NULL, tu_demo_setup, test_cli_echo_limits,
+              tu_demo_teardown);
+  g_test_add ("/process/cli/echo-forms", TuDemo, NULL, tu_demo_setup, test_cli_echo_forms,
+              tu_demo_teardown);
+  g_test_add ("/process/cli/echo-unknown", TuDemo, NULL, tu_demo_setup, test_cli_echo_unknown,
+              tu_demo_teardown);
+  g_test_add ("/process/cli/echo-forever", TuDemo, NULL, tu_demo_setup, test_cli_echo_forever,
+              tu_demo_teardown);
   g_test_add_func ("/process/cli/bad-endpoint", test_cli_bad_endpoint);
   g_test_add_func ("/process/relay/endpoints-and-mount-log", test_relay_endpoints_and_mount_log);
-  g_test_add ("/process/cli/locale", Demo, NULL, demo_setup, test_cli_locale, demo_teardown);
+  g_test_add ("/process/cli/locale", TuDemo, NULL, tu_demo_setup, test_cli_locale, tu_demo_teardown);
   g_test_add_func ("/process/cli/help", test_cli_help);
   g_test_add_func ("/process/cli/hostile-descriptions", test_cli_hostile_descriptions);
   g_test_add_func ("/process/cli/dead-server", test_cli_dead_server);

@@ -300,3 +300,22 @@ tu_wait_until (gboolean (*cond) (gpointer), gpointer data, int timeout_ms)
     }
   return TRUE;
 }
+
+void
+tu_demo_setup (TuDemo *d, gconstpointer data)
+{
+  const char *extra[] = { "--speed", "0", NULL };
+
+  (void) data;
+  d->server = tu_spawn_demo_server (&d->rpc, extra);
+  d->stream = tu_demo_stream_endpoint (d->server);
+}
+
+void
+tu_demo_teardown (TuDemo *d, gconstpointer data)
+{
+  (void) data;
+  tu_process_free (d->server);
+  g_free (d->rpc);
+  g_free (d->stream);
+}

@@ -43,6 +43,16 @@ TuProcess *tu_spawn_demo_server (char **rpc, const char *const *extra);
  * (transfer full) */
 char *tu_demo_stream_endpoint (TuProcess *p);
 
+/* A test fixture: oneliner-demo-server with --speed 0 (instant moves), for
+ * g_test_add (..., TuDemo, NULL, tu_demo_setup, test, tu_demo_teardown). */
+typedef struct {
+  TuProcess *server;
+  char *rpc;
+  char *stream;
+} TuDemo;
+void tu_demo_setup (TuDemo *d, gconstpointer data);
+void tu_demo_teardown (TuDemo *d, gconstpointer data);
+
 /* Sends signal and waits at most timeout_ms for the exit. Returns TRUE if it
  * exited; *status gets the exit status (or 128 + signal). */
 gboolean tu_kill_wait (TuProcess *p, int signal, int timeout_ms, int *status);

@@ -1,9 +1,9 @@
-/* oneliner: the command-line client. */
+/* oneliner: the command-line client: options, the command table, and the
+ * commands that call and list (call, call-named, list, version, streams,
+ * mounts, info NAME, enable, disable, keygen). */
 #include <errno.h>
 #include <fcntl.h>
-#include <glib-unix.h>
 #include <locale.h>
-#include <math.h>
 #include <oneliner/oneliner.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,21 +12,23 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "oneliner_record.h"
+#include "oneliner_cli.h"
+#include "oneliner_desc.h"
 
 static char *opt_rpc = NULL;
 static char *opt_stream = NULL;
-static int opt_timeout = OL_CLIENT_DEFAULT_TIMEOUT_MS;
+int cli_timeout_ms = OL_CLIENT_DEFAULT_TIMEOUT_MS;
 static char *opt_secret_key = NULL;
 static char *opt_server_key = NULL;
 static gboolean opt_version = FALSE;
+gboolean cli_json = FALSE;
 
 static GOptionEntry s_global_entries[] = {
   { "rpc", 'r', 0, G_OPTION_ARG_STRING, &opt_rpc,
     "Server RPC endpoint (default " OL_DEFAULT_RPC_CONNECT ")", "ENDPOINT" },
   { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_stream,
     "Server stream endpoint (default " OL_DEFAULT_STREAM_CONNECT ")", "ENDPOINT" },
-  { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout,
+  { "timeout", 't', 0, G_OPTION_ARG_INT, &cli_timeout_ms,
     "Bound of every request in milliseconds (default 5000)", "MS" },
   { "secret-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_secret_key,
     "This client's secret key (oneliner keygen), for a server with keys", "FILE" },
@@ -34,7 +36,14 @@ static GOptionEntry s_global_entries[] = {
     "The server's public key (its NAME.pub)", "FILE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
+};
+
+/* --json, of the commands that print data. */
+static GOptionEntry s_json_entries[] = {
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &cli_json,
+    "Print the data as JSON (README, \"Output for scripts\")", NULL },
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef int (*CommandFunc) (OlClient *client, int argc, char **argv);
@@ -96,8 +105,34 @@ cli_safe (const char *text, gssize len, gboolean json)
   return s_safe (text, len, json);
 }
 
-static int
-s_fail (const char *what, GError *error)
+/* x with digits after the point, whatever the locale. (transfer full) */
+char *
+cli_fixed (double x, int digits)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[16];
+
+  g_snprintf (format, sizeof format, "%%.%df", CLAMP (digits, 0, 20));
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, format, x));
+}
+
+/* A number of bytes (per second with per_s) in B, kB, MB or GB (powers of
+ * 1000), 3 significant digits. (transfer full) */
+char *
+cli_bytes_text (double bytes, gboolean per_s)
+{
+  static const char *const units[] = { "B", "kB", "MB", "GB" };
+  guint u = 0;
+  g_autofree char *number = NULL;
+
+  while (bytes >= 1000 && u + 1 < G_N_ELEMENTS (units))
+    bytes /= 1000, u++;
+  number = cli_fixed (bytes, u == 0 ? 0 : bytes < 10 ? 2 : bytes < 100 ? 1 : 0);
+  return g_strdup_printf ("%s %s%s", number, units[u], per_s ? "/s" : "");
+}
+
+int
+cli_fail (const char *what, GError *error)
 {
   g_autofree char *message = s_safe (error->message, -1, FALSE);
 
@@ -105,11 +140,8 @@ s_fail (const char *what, GError *error)
   return g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT) ? EXIT_TIMEOUT : EXIT_ERROR;
 }
 
-static int
-s_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static int
-s_usage_error (const char *fmt, ...)
+int
+cli_usage_error (const char *fmt, ...)
 {
   va_list ap;
   g_autofree char *msg = NULL;
@@ -122,8 +154,8 @@ s_usage_error (const char *fmt, ...)
   return EXIT_USAGE;
 }
 
-static void
-s_print_json (json_t *value)
+void
+cli_print_json (json_t *value)
 {
   g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
   g_autofree char *safe = text != NULL ? s_safe (text, -1, TRUE) : g_strdup ("null");
@@ -135,8 +167,8 @@ s_print_json (json_t *value)
  * well. Every newline of the text is one of the indentation's (jansson
  * escapes control characters inside strings), so each line is made safe on
  * its own. */
-static void
-s_print_json_pretty (json_t *value)
+void
+cli_print_json_pretty (json_t *value)
 {
   g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_INDENT (2) | JSON_SORT_KEYS);
   g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "null", "\n", -1);
@@ -165,7 +197,7 @@ s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
       if (v == NULL)
         {
           g_clear_pointer (args, json_decref);
-          *status = s_usage_error ("%s is not valid JSON: %s (column %d): %s", what[i],
+          *status = cli_usage_error ("%s is not valid JSON: %s (column %d): %s", what[i],
                                    jerr.text, jerr.column, argv[first + i]);
           return FALSE;
         }
@@ -173,7 +205,7 @@ s_parse_args (int argc, char **argv, int first, json_t **args, json_t **kwargs,
         {
           json_decref (v);
           g_clear_pointer (args, json_decref);
-          *status = s_usage_error ("%s must be a JSON %s, e.g. '%s'", what[i],
+          *status = cli_usage_error ("%s must be a JSON %s, e.g. '%s'", what[i],
                                    i == 0 ? "array" : "object",
                                    i == 0 ? "[1, 2.5]" : "{\"mm\": 2.5}");
           return FALSE;
@@ -202,8 +234,8 @@ s_cmd_call (OlClient *client, int argc, char **argv)
   json_decref (args);
   json_decref (kwargs);
   if (result == NULL)
-    return s_fail (what, error);
-  s_print_json (result);
+    return cli_fail (what, error);
+  cli_print_json (result);
   json_decref (result);
   return EXIT_OK;
 }
@@ -223,17 +255,12 @@ s_cmd_call_named (OlClient *client, int argc, char **argv)
   json_decref (args);
   json_decref (kwargs);
   if (result == NULL)
-    return s_fail (what, error);
-  s_print_json (result);
+    return cli_fail (what, error);
+  cli_print_json (result);
   json_decref (result);
   return EXIT_OK;
 }
 
-static gboolean opt_list_json = FALSE;
-static GOptionEntry s_list_entries[] = {
-  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_list_json, "Print the raw JSON description", NULL },
-  { NULL }
-};
 
 static void
 s_print_callables (const char *prefix, json_t *table)
@@ -258,10 +285,10 @@ s_cmd_list (OlClient *client, int argc, char **argv)
 
   (void) argc, (void) argv;
   if (list == NULL)
-    return s_fail ("list", error);
-  if (opt_list_json)
+    return cli_fail ("list", error);
+  if (cli_json)
     {
-      s_print_json (list);
+      cli_print_json (list);
       json_decref (list);
       return EXIT_OK;
     }
@@ -298,256 +325,32 @@ s_cmd_version (OlClient *client, int argc, char **argv)
   json_t *v;
 
   (void) argc, (void) argv;
-  printf ("client %s protocol %d\n", ol_version_string (), OL_PROTOCOL_VERSION);
+  if (!cli_json)
+    printf ("client %s protocol %d\n", ol_version_string (), OL_PROTOCOL_VERSION);
   v = ol_client_version (client, &error);
   if (v == NULL)
-    return s_fail ("version", error);
-  printf ("server %s protocol %d\n", json_string_value (json_object_get (v, "server")),
-          (int) json_integer_value (json_object_get (v, "protocol")));
+    return cli_fail ("version", error);
+  if (cli_json)
+    {
+      g_autoptr (json_t) doc = json_pack ("{s:{s:s, s:i}, s:O}", "client", "version",
+                                          ol_version_string (), "protocol",
+                                          OL_PROTOCOL_VERSION, "server", v);
+      cli_print_json (doc);
+      json_decref (v);
+      return EXIT_OK;
+    }
+  {
+    json_t *server = json_object_get (v, "server");
+    g_autofree char *safe = s_safe (json_is_string (server) ? json_string_value (server) : "?",
+                                    json_is_string (server)
+                                      ? (gssize) MIN (json_string_length (server), 64) : -1,
+                                    FALSE);
+
+    printf ("server %s protocol %d\n", safe,
+            (int) json_integer_value (json_object_get (v, "protocol")));
+  }
   json_decref (v);
   return EXIT_OK;
-}
-
-/* ---- stream descriptions ------------------------------------------------ */
-
-/* What this command reads of a stream's description (docs/PROTOCOL.md,
- * "Stream descriptions"). The description comes from the server, so it is
- * checked as input from outside: a member of the wrong type or out of its
- * bounds makes the whole description malformed, and the stream is then shown
- * as one without a description; members this command does not know are
- * ignored, and so is a form it does not know (a later version may add one).
- * Every text kept is made safe for a terminal. */
-
-#define DESC_UNIT_MAX 32        /* bytes of a unit */
-#define DESC_NAME_MAX 64        /* bytes of a field name */
-#define DESC_FIELDS_MAX 64
-#define DESC_PRECISION_MAX 15
-
-typedef enum {
-  FORM_NONE,    /* not given, or unknown to this command */
-  FORM_NUMBER,
-  FORM_ARRAY,
-  FORM_OBJECT,
-  FORM_IMAGE,
-  FORM_STRING,  /* fields only */
-  FORM_BOOLEAN, /* fields only */
-} Form;
-
-enum { LIMIT_WARNING_LOW, LIMIT_WARNING_HIGH, LIMIT_ALARM_LOW, LIMIT_ALARM_HIGH, N_LIMITS };
-
-static const char *const s_limit_names[N_LIMITS] = { "warning_low", "warning_high",
-                                                     "alarm_low", "alarm_high" };
-
-/* A described value: the stream's own, or one field of an object. */
-typedef struct {
-  char *key;        /* (owned) (nullable) a field's name as sent: the member to read */
-  char *name;       /* (owned) (nullable) the same, safe for a terminal */
-  char *unit;       /* (owned) (nullable) safe for a terminal */
-  int precision;    /* digits after the point, -1 if not given */
-  Form form;
-  gboolean has_limit[N_LIMITS];
-  double limit[N_LIMITS];
-} DescValue;
-
-typedef struct {
-  DescValue value;
-  GPtrArray *fields; /* (owned) of DescValue, FORM_OBJECT only, in display order */
-} Desc;
-
-static void
-s_desc_value_clear (DescValue *v)
-{
-  g_clear_pointer (&v->key, g_free);
-  g_clear_pointer (&v->name, g_free);
-  g_clear_pointer (&v->unit, g_free);
-}
-
-static void
-s_desc_field_free (gpointer data)
-{
-  s_desc_value_clear (data);
-  g_free (data);
-}
-
-static void
-s_desc_free (Desc *d)
-{
-  if (d == NULL)
-    return;
-  s_desc_value_clear (&d->value);
-  g_clear_pointer (&d->fields, g_ptr_array_unref);
-  g_free (d);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Desc, s_desc_free)
-
-/* A string member of 1 to max bytes: *out gets it (NULL if absent) and
- * *safe, if safe is not NULL, the same made safe for a terminal (a NUL in it
- * too). FALSE if it is there but not such a string. */
-static gboolean
-s_desc_string (json_t *object, const char *member, gsize max, const char **out, char **safe)
-{
-  json_t *v = json_object_get (object, member);
-
-  *out = NULL;
-  if (v == NULL)
-    return TRUE;
-  if (!json_is_string (v) || json_string_length (v) < 1 || json_string_length (v) > max)
-    return FALSE;
-  *out = json_string_value (v);
-  if (safe != NULL)
-    *safe = s_safe (*out, (gssize) json_string_length (v), FALSE);
-  return TRUE;
-}
-
-static Form
-s_form_from_name (const char *name, gboolean field)
-{
-  static const struct { const char *name; Form form; gboolean field; } forms[] = {
-    { "number", FORM_NUMBER, TRUE }, { "array", FORM_ARRAY, FALSE },
-    { "object", FORM_OBJECT, FALSE }, { "image", FORM_IMAGE, FALSE },
-    { "string", FORM_STRING, TRUE }, { "boolean", FORM_BOOLEAN, TRUE },
-  };
-
-  for (gsize i = 0; name != NULL && i < G_N_ELEMENTS (forms); i++)
-    if (strcmp (name, forms[i].name) == 0 && (field ? forms[i].field : forms[i].form <= FORM_IMAGE))
-      return forms[i].form;
-  return FORM_NONE;
-}
-
-/* Reads the members a stream and a field share: "unit", "precision",
- * "limits", and "form" (a field's, "number" if not given). On failure *why
- * names the member, with no value from the input in it. */
-static gboolean
-s_desc_value_parse (json_t *object, gboolean field, DescValue *out, const char **why)
-{
-  const char *unit, *form;
-  json_t *precision = json_object_get (object, "precision");
-  json_t *limits = json_object_get (object, "limits");
-
-  if (!s_desc_string (object, "unit", DESC_UNIT_MAX, &unit, &out->unit))
-    return *why = "\"unit\" is not a string of 1 to 32 bytes", FALSE;
-  if (!s_desc_string (object, "form", 32, &form, NULL))
-    return *why = "\"form\" is not a short string", FALSE;
-  if (precision != NULL
-      && (!json_is_integer (precision) || json_integer_value (precision) < 0
-          || json_integer_value (precision) > DESC_PRECISION_MAX))
-    return *why = "\"precision\" is not an integer from 0 to 15", FALSE;
-  if (limits != NULL && !json_is_object (limits))
-    return *why = "\"limits\" is not an object", FALSE;
-  for (int i = 0; i < N_LIMITS && limits != NULL; i++)
-    {
-      json_t *l = json_object_get (limits, s_limit_names[i]);
-
-      if (l == NULL)
-        continue;
-      if (!json_is_number (l) || !isfinite (json_number_value (l)))
-        return *why = "a member of \"limits\" is not a number", FALSE;
-      out->has_limit[i] = TRUE;
-      out->limit[i] = json_number_value (l);
-    }
-  out->precision = precision != NULL ? (int) json_integer_value (precision) : -1;
-  out->form = form == NULL && field ? FORM_NUMBER : s_form_from_name (form, field);
-  return TRUE;
-}
-
-/* The description of a stream's entry of op "streams"; NULL if it has none
- * or a malformed one (then *why, if why is not NULL, says what is wrong, or
- * is NULL when there is no description). (transfer full) */
-static Desc *
-s_desc_parse (json_t *entry, const char **why)
-{
-  json_t *d = json_object_get (entry, "description");
-  json_t *fields;
-  g_autoptr (Desc) desc = g_new0 (Desc, 1);
-  const char *dummy;
-
-  if (why == NULL)
-    why = &dummy;
-  *why = NULL;
-  if (d == NULL || json_is_null (d))
-    return NULL;
-  if (!json_is_object (d))
-    return *why = "it is not an object", NULL;
-  if (!s_desc_value_parse (d, FALSE, &desc->value, why))
-    return NULL;
-  if (desc->value.form != FORM_OBJECT)
-    return g_steal_pointer (&desc);
-  fields = json_object_get (d, "fields");
-  if (!json_is_array (fields) || json_array_size (fields) < 1
-      || json_array_size (fields) > DESC_FIELDS_MAX)
-    return *why = "\"fields\" is not an array of 1 to 64 fields", NULL;
-  desc->fields = g_ptr_array_new_with_free_func (s_desc_field_free);
-  for (gsize i = 0; i < json_array_size (fields); i++)
-    {
-      json_t *f = json_array_get (fields, i);
-      DescValue *v = g_new0 (DescValue, 1);
-      const char *name = NULL;
-
-      g_ptr_array_add (desc->fields, v);
-      if (!json_is_object (f) || !s_desc_string (f, "name", DESC_NAME_MAX, &name, &v->name)
-          || name == NULL)
-        return *why = "a field has no \"name\" of 1 to 64 bytes", NULL;
-      if (!s_desc_value_parse (f, TRUE, v, why))
-        return NULL;
-      v->key = g_strdup (name);
-    }
-  return g_steal_pointer (&desc);
-}
-
-static gboolean
-s_desc_value_limited (const DescValue *v)
-{
-  for (int i = 0; i < N_LIMITS; i++)
-    if (v->has_limit[i])
-      return TRUE;
-  return FALSE;
-}
-
-/* Whether the server compares the stream's values with limits. */
-static gboolean
-s_desc_limited (const Desc *d)
-{
-  if (d == NULL)
-    return FALSE;
-  if (s_desc_value_limited (&d->value))
-    return TRUE;
-  for (guint i = 0; d->fields != NULL && i < d->fields->len; i++)
-    if (s_desc_value_limited (d->fields->pdata[i]))
-      return TRUE;
-  return FALSE;
-}
-
-/* The unit shown for a stream: its own, else its fields' (each once, in
- * order, at most 3), else "-". (transfer full) */
-static char *
-s_desc_unit (const Desc *d)
-{
-  GString *units = g_string_new (NULL);
-  guint shown = 0;
-
-  if (d != NULL && d->value.unit != NULL)
-    g_string_append (units, d->value.unit);
-  for (guint i = 0; d != NULL && d->value.unit == NULL && d->fields != NULL
-                    && i < d->fields->len; i++)
-    {
-      const DescValue *f = d->fields->pdata[i];
-      gboolean seen = FALSE;
-
-      for (guint j = 0; f->unit != NULL && j < i; j++)
-        seen |= g_strcmp0 (((DescValue *) d->fields->pdata[j])->unit, f->unit) == 0;
-      if (f->unit == NULL || seen)
-        continue;
-      if (shown++ == 3)
-        {
-          g_string_append (units, ",...");
-          break;
-        }
-      g_string_append_printf (units, "%s%s", units->len ? "," : "", f->unit);
-    }
-  if (units->len == 0)
-    g_string_append (units, "-");
-  return g_string_free (units, FALSE);
 }
 
 /* Appends text padded with spaces to width characters (printf pads bytes,
@@ -567,13 +370,6 @@ s_append_padded (GString *out, const char *text, guint width, gboolean right)
 
 /* ---- streams ------------------------------------------------------------ */
 
-static gboolean opt_streams_json = FALSE;
-static GOptionEntry s_streams_entries[] = {
-  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_streams_json,
-    "Print the whole reply as JSON (every stream's entry with its description, "
-    "keys sorted)", NULL },
-  { NULL }
-};
 
 /* A count of the stream's statistics, or "-" when the server sends none or
  * (for warnings and alarms) has no limits to check and counted none.
@@ -600,10 +396,10 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
 
   (void) argc, (void) argv;
   if (streams == NULL)
-    return s_fail ("streams", error);
-  if (opt_streams_json)
+    return cli_fail ("streams", error);
+  if (cli_json)
     {
-      s_print_json_pretty (streams);
+      cli_print_json_pretty (streams);
       json_decref (streams);
       return EXIT_OK;
     }
@@ -611,8 +407,8 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   units = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < keys->len; i++)
     {
-      g_autoptr (Desc) desc = s_desc_parse (json_object_get (streams, keys->pdata[i]), NULL);
-      char *unit = s_desc_unit (desc);
+      g_autoptr (Desc) desc = cli_desc_parse (json_object_get (streams, keys->pdata[i]), NULL);
+      char *unit = cli_desc_unit (desc);
 
       unit_width = MAX (unit_width, (guint) g_utf8_strlen (unit, -1));
       g_ptr_array_add (units, unit);
@@ -628,8 +424,8 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       json_t *d = json_object_get (streams, keys->pdata[i]);
       json_t *stats = json_object_get (d, "stats");
       json_t *hz = json_object_get (d, "hz");
-      g_autoptr (Desc) desc = s_desc_parse (d, NULL);
-      gboolean limited = s_desc_limited (desc);
+      g_autoptr (Desc) desc = cli_desc_parse (d, NULL);
+      gboolean limited = cli_desc_limited (desc);
       g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
       g_autofree char *kind = s_safe (json_is_string (json_object_get (d, "kind"))
                                       ? json_string_value (json_object_get (d, "kind")) : "-",
@@ -637,18 +433,17 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       g_autofree char *encoding = s_safe (json_is_string (json_object_get (d, "encoding"))
                                           ? json_string_value (json_object_get (d, "encoding"))
                                           : "-", -1, FALSE);
-      g_autofree char *hz_text = json_is_number (hz)
-                                 ? g_strdup_printf ("%.2f", json_number_value (hz))
-                                 : g_strdup ("-");
+      g_autofree char *hz_text = json_is_number (hz) ? cli_fixed (json_number_value (hz), 2)
+                                                     : g_strdup ("-");
+      g_autofree char *rate = cli_fixed (json_number_value (json_object_get (stats, "rate")), 2);
       g_autofree char *warnings = s_stat_text (stats, "warnings", limited);
       g_autofree char *alarms = s_stat_text (stats, "alarms", limited);
 
       g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", name, kind, hz_text,
                        json_is_true (json_object_get (d, "enabled")) ? "yes" : "no", encoding);
       s_append_padded (line, units->pdata[i], unit_width, FALSE);
-      g_string_append_printf (line, " %8.2f/s %9" JSON_INTEGER_FORMAT " %8"
-                              JSON_INTEGER_FORMAT " %8s %7s",
-                              json_number_value (json_object_get (stats, "rate")),
+      g_string_append_printf (line, " %8s/s %9" JSON_INTEGER_FORMAT " %8"
+                              JSON_INTEGER_FORMAT " %8s %7s", rate,
                               json_integer_value (json_object_get (stats, "overruns")),
                               json_integer_value (json_object_get (stats, "dropped")),
                               warnings, alarms);
@@ -670,8 +465,18 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
   (void) argc, (void) argv;
   reply = ol_client_request (client, "mounts", json_object (), NULL, OL_CALL_NONE, -1, &error);
   if (reply == NULL)
-    return s_fail ("mounts", error);
+    return cli_fail ("mounts", error);
   mounts = reply->result;
+  if (cli_json)
+    {
+      cli_print_json_pretty (mounts);
+      return EXIT_OK;
+    }
+  if (!json_is_object (mounts))
+    {
+      fprintf (stderr, "oneliner: mounts: the reply is not an object\n");
+      return EXIT_ERROR;
+    }
   keys = ol_json_sorted_keys (mounts);
   printf ("%-16s %-5s %10s %10s %11s %10s  %s\n", "MOUNT", "STATE", "FORWARDED", "REPLIES",
           "UNREACHABLE", "RELAYED", "UPSTREAM");
@@ -679,16 +484,23 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
     {
       json_t *m = json_object_get (mounts, keys->pdata[i]);
 
+      g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
+      g_autofree char *rpc = s_safe (json_is_string (json_object_get (m, "rpc"))
+                                     ? json_string_value (json_object_get (m, "rpc")) : "?",
+                                     -1, FALSE);
+      g_autofree char *stream = s_safe (json_is_string (json_object_get (m, "stream"))
+                                        ? json_string_value (json_object_get (m, "stream"))
+                                        : "?", -1, FALSE);
+
       printf ("%-16s %-5s %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT " %11"
               JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT "  %s %s\n",
-              (char *) keys->pdata[i],
+              name,
               json_is_true (json_object_get (m, "connected")) ? "up" : "down",
               json_integer_value (json_object_get (m, "calls_forwarded")),
               json_integer_value (json_object_get (m, "replies")),
               json_integer_value (json_object_get (m, "unreachable")),
               json_integer_value (json_object_get (m, "messages_relayed")),
-              json_string_value (json_object_get (m, "rpc")),
-              json_string_value (json_object_get (m, "stream")));
+              rpc, stream);
     }
   return EXIT_OK;
 }
@@ -700,7 +512,7 @@ s_set_enabled (OlClient *client, const char *name, gboolean enabled)
   g_autofree char *what = g_strdup_printf ("%s %s", enabled ? "enable" : "disable", name);
 
   if (!ol_client_set_stream_enabled (client, name, enabled, &error))
-    return s_fail (what, error);
+    return cli_fail (what, error);
   printf ("%s: %s\n", name, enabled ? "enabled" : "disabled");
   return EXIT_OK;
 }
@@ -719,569 +531,78 @@ s_cmd_disable (OlClient *client, int argc, char **argv)
   return s_set_enabled (client, argv[1], FALSE);
 }
 
-static volatile gboolean s_interrupted = FALSE;
-
-static gboolean
-s_on_interrupt (gpointer data)
-{
-  (void) data;
-  s_interrupted = TRUE;
-  return G_SOURCE_CONTINUE;
-}
-
-/* A short view of a payload for one line of output. (transfer full) */
-static char *
-s_payload_view (const OlStreamMessage *m)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (m->payload, &size);
-
-  if (m->encoding == OL_ENCODING_JSON)
-    {
-      g_autofree char *safe = s_safe ((const char *) data, (gssize) MIN (size, 100), TRUE);
-
-      if (size <= 100)
-        return g_steal_pointer (&safe);
-      return g_strdup_printf ("%s... (%" G_GSIZE_FORMAT " bytes)", safe, size);
-    }
-  if (m->encoding == OL_ENCODING_IMAGE)
-    {
-      static const char *const formats[] = { "none", "gray8", "gray16", "rgb8" };
-      return g_strdup_printf ("image %ux%u %s, %" G_GSIZE_FORMAT " bytes", m->image.width,
-                              m->image.height,
-                              (guint) m->image.format < G_N_ELEMENTS (formats)
-                                ? formats[m->image.format] : "unknown", size);
-    }
-  {
-    GString *view = g_string_new (NULL);
-
-    g_string_printf (view, "%" G_GSIZE_FORMAT " bytes: ", size);
-    for (gsize i = 0; i < MIN (size, 16); i++)
-      g_string_append_printf (view, "%02x", data[i]);
-    if (size > 16)
-      g_string_append (view, "...");
-    return g_string_free (view, FALSE);
-  }
-}
-
-/* A stream server never connected within this long is reported as not
- * reachable (a lost connection is reported as soon as it is seen). */
-#define SERVER_CONNECT_GRACE_US (2 * G_USEC_PER_SEC)
-
-static gboolean opt_wait_server = FALSE;
-
-typedef struct {
-  gboolean connected_once;
-  gboolean gone;           /* reported as gone, not back yet */
-} ServerState;
-
-/* Looks at the connection of the stream side and says on stderr when the
- * server goes or comes back; got_message: a message was just taken (the
- * server was there; messages received before a loss are shown first).
- * Returns FALSE when the command must stop: the server is gone and
- * --wait-server was not given. */
-static gboolean
-s_check_server (OlClient *client, ServerState *st, gboolean got_message)
-{
-  gint64 since;
-  OlStreamConnection state = ol_client_get_stream_connection (client, &since);
-  const char *endpoint = ol_client_get_stream_endpoint (client);
-
-  if (state == OL_STREAM_CONNECTED)
-    {
-      if (st->gone)
-        fprintf (stderr, "oneliner: stream server %s: connected again\n", endpoint);
-      st->gone = FALSE;
-      st->connected_once = TRUE;
-      return TRUE;
-    }
-  st->connected_once |= got_message;
-  if (st->gone || got_message)
-    return TRUE;
-  if (!st->connected_once && g_get_monotonic_time () - since < SERVER_CONNECT_GRACE_US)
-    return TRUE;
-  fprintf (stderr, "oneliner: stream server %s: %s%s\n", endpoint,
-           st->connected_once ? "connection lost" : "not reachable",
-           opt_wait_server ? ", waiting for it" : "");
-  st->gone = TRUE;
-  return opt_wait_server;
-}
-
-static int opt_echo_count = 0;
-static int opt_echo_timeout = 5000;
-static GOptionEntry s_echo_entries[] = {
-  { "count", 'n', 0, G_OPTION_ARG_INT, &opt_echo_count, "Stop after N messages (default: until Ctrl-C)", "N" },
-  { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_echo_timeout,
-    "Fail if no message arrives within MS milliseconds (default 5000; 0: wait until Ctrl-C "
-    "or --count)", "MS" },
-  { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
-    "Keep waiting while the stream server is gone (default: exit 4)", NULL },
-  { NULL }
-};
-
-/* ---- echo: values with their description -------------------------------- */
-
-#define ECHO_SAMPLES_SHOWN 5            /* first samples of an array */
-#define ECHO_STRING_SHOWN 40            /* bytes of a string field */
-#define ECHO_JSON_MAX (16 * 1024 * 1024) /* larger payloads are shown as sent */
-
-/* Marks on a terminal: ALARM white on red, WARNING yellow (not when stdout
- * is a pipe or a file, nor with NO_COLOR set). */
-static gboolean s_color = FALSE;
-
+/* Prints value on the line of key, as text if it is a string, else as
+ * compact JSON; objects of "stats" and "image" member by member. */
 static void
-s_append_double (GString *out, double x, int precision)
+s_info_member (const char *key, json_t *value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  char format[16];
+  g_autofree char *safe_key = s_safe (key, MIN (strlen (key), 64), FALSE);
 
-  /* Locale-independent: always a '.' */
-  g_snprintf (format, sizeof format, precision >= 0 ? "%%.%df" : "%%.10g", CLAMP (precision, 0, 20));
-  g_string_append (out, g_ascii_formatd (buf, sizeof buf, format, x));
-}
+  if (json_is_object (value) && (strcmp (key, "stats") == 0 || strcmp (key, "image") == 0))
+    {
+      g_autoptr (GPtrArray) keys = ol_json_sorted_keys (value);
 
-static void
-s_append_number (GString *out, json_t *v, int precision)
-{
-  if (precision < 0 && json_is_integer (v))
-    g_string_append_printf (out, "%" JSON_INTEGER_FORMAT, json_integer_value (v));
+      for (guint i = 0; i < keys->len; i++)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s.%s", key, (char *) keys->pdata[i]);
+          s_info_member (sub, json_object_get (value, keys->pdata[i]));
+        }
+      return;
+    }
+  if (json_is_string (value))
+    {
+      g_autofree char *text = s_safe (json_string_value (value),
+                                      (gssize) json_string_length (value), FALSE);
+      printf ("%-20s %s\n", safe_key, text);
+    }
   else
-    s_append_double (out, json_number_value (v), precision);
+    {
+      g_autofree char *text = ol_json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT
+                                                    | JSON_SORT_KEYS);
+      g_autofree char *safe = s_safe (text != NULL ? text : "?", -1, TRUE);
+      printf ("%-20s %s\n", safe_key, safe);
+    }
 }
 
-static void
-s_append_unit (GString *out, const char *unit)
-{
-  if (unit != NULL)
-    g_string_append_printf (out, " %s", unit);
-}
-
-/* "N samples: a b c d e ... UNIT (min x, max y)"; FALSE if v is not a
- * non-empty array of numbers. */
-static gboolean
-s_append_samples (GString *out, json_t *v, const DescValue *d)
-{
-  gsize n = json_array_size (v);
-  double lo = INFINITY, hi = -INFINITY;
-
-  if (!json_is_array (v) || n == 0)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    {
-      json_t *e = json_array_get (v, i);
-
-      if (!json_is_number (e))
-        return FALSE;
-      lo = MIN (lo, json_number_value (e));
-      hi = MAX (hi, json_number_value (e));
-    }
-  g_string_append_printf (out, "%" G_GSIZE_FORMAT " sample%s:", n, n == 1 ? "" : "s");
-  for (gsize i = 0; i < MIN (n, ECHO_SAMPLES_SHOWN); i++)
-    {
-      g_string_append_c (out, ' ');
-      s_append_number (out, json_array_get (v, i), d->precision);
-    }
-  if (n > ECHO_SAMPLES_SHOWN)
-    g_string_append (out, " ...");
-  s_append_unit (out, d->unit);
-  if (n > 1)
-    {
-      g_string_append (out, " (min ");
-      s_append_double (out, lo, d->precision);
-      g_string_append (out, ", max ");
-      s_append_double (out, hi, d->precision);
-      g_string_append_c (out, ')');
-    }
-  return TRUE;
-}
-
-/* 0 within the limits, 1 outside the warning limits, 2 outside the alarm
- * limits (docs/PROTOCOL.md, "Limits"). */
 static int
-s_level (const DescValue *d, double x)
+s_cmd_info (OlClient *client, int argc, char **argv)
 {
-  if ((d->has_limit[LIMIT_ALARM_LOW] && x < d->limit[LIMIT_ALARM_LOW])
-      || (d->has_limit[LIMIT_ALARM_HIGH] && x > d->limit[LIMIT_ALARM_HIGH]))
-    return 2;
-  if ((d->has_limit[LIMIT_WARNING_LOW] && x < d->limit[LIMIT_WARNING_LOW])
-      || (d->has_limit[LIMIT_WARNING_HIGH] && x > d->limit[LIMIT_WARNING_HIGH]))
-    return 1;
-  return 0;
-}
-
-/* "x=1.000 mm y=2.500 mm ..." in the order of the fields, each shown as
- * what it is (a field of an unknown form too; "?" for a missing field or
- * one that is an array, an object or null); the names of the number fields
- * outside their warning (alarm) limits go to warned (alarmed). FALSE if v
- * is not an object. */
-static gboolean
-s_append_fields (GString *out, json_t *v, const Desc *d, GString *warned, GString *alarmed)
-{
-  if (!json_is_object (v) || d->fields == NULL)
-    return FALSE;
-  for (guint i = 0; i < d->fields->len; i++)
-    {
-      const DescValue *f = d->fields->pdata[i];
-      json_t *x = json_object_get (v, f->key);
-
-      g_string_append_printf (out, "%s%s=", i ? " " : "", f->name);
-      if (json_is_number (x))
-        {
-          int level = s_level (f, json_number_value (x));
-          GString *names = level == 2 ? alarmed : level == 1 ? warned : NULL;
-
-          s_append_number (out, x, f->precision);
-          s_append_unit (out, f->unit);
-          if (names != NULL)
-            g_string_append_printf (names, "%s%s", names->len ? "," : "", f->name);
-        }
-      else if (json_is_boolean (x))
-        g_string_append (out, json_is_true (x) ? "true" : "false");
-      else if (json_is_string (x))
-        {
-          const char *text = json_string_value (x);
-          gsize len = json_string_length (x), cut = MIN (len, ECHO_STRING_SHOWN);
-          g_autofree char *safe = NULL;
-
-          while (cut > 0 && cut < len && ((guchar) text[cut] & 0xc0) == 0x80)
-            cut--; /* not within a character */
-          safe = s_safe (text, (gssize) cut, FALSE);
-          g_string_append_printf (out, "\"%s%s\"", safe, cut < len ? "..." : "");
-        }
-      else
-        g_string_append_c (out, '?');
-    }
-  return TRUE;
-}
-
-/* The view of a JSON message of a described stream, or NULL when its value
- * does not have the described form (it is then shown as sent). The number
- * fields outside their limits go to warned and alarmed. (transfer full) */
-static char *
-s_described_view (const OlStreamMessage *m, const Desc *d, GString *warned,
-                  GString *alarmed)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (m->payload, &size);
-  g_autoptr (json_t) v = NULL;
-  GString *out;
-  gboolean shown = FALSE;
-
-  if (m->encoding != OL_ENCODING_JSON || size > ECHO_JSON_MAX || size == 0)
-    return NULL;
-  v = json_loadb (data, size, JSON_DECODE_ANY, NULL);
-  if (v == NULL)
-    return NULL;
-  out = g_string_new (NULL);
-  if (json_is_number (v) && (d->value.form == FORM_NUMBER || d->value.form == FORM_NONE))
-    {
-      s_append_number (out, v, d->value.precision);
-      s_append_unit (out, d->value.unit);
-      shown = TRUE;
-    }
-  else if (json_is_array (v) && (d->value.form == FORM_ARRAY || d->value.form == FORM_NONE))
-    shown = s_append_samples (out, v, &d->value);
-  else if (d->value.form == FORM_OBJECT)
-    shown = s_append_fields (out, v, d, warned, alarmed);
-  return g_string_free (out, !shown);
-}
-
-/* What the server says of stream name, from one "streams" call bounded by
- * the client's timeout and the grace a stream server gets to be reachable.
- * Returns -1 to go on, *entry (transfer full) its entry, or NULL if the
- * server did not answer (then "why" says so); else the exit status: the
- * stream does not exist. A disabled stream is said on stderr. */
-static int
-s_stream_check (OlClient *client, const char *command, const char *name, json_t **entry,
-                char **why)
-{
+  const char *name = argv[1];
+  g_autoptr (json_t) entry = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (json_t) streams = NULL;
-  g_autofree char *safe_name = s_safe (name, -1, FALSE);
-  json_t *found;
+  g_autofree char *safe = s_safe (name, MIN (strlen (name), 200), FALSE);
+  int status;
 
-  *entry = NULL;
-  *why = NULL;
-  ol_client_set_timeout (client, MIN (opt_timeout, SERVER_CONNECT_GRACE_US / 1000));
-  streams = ol_client_list_streams (client, &error);
-  ol_client_set_timeout (client, opt_timeout);
-  if (streams == NULL || !json_is_object (streams))
+  (void) argc;
+  if ((streams = ol_client_list_streams (client, &error)) == NULL)
+    return cli_fail ("info", error);
+  if (!json_is_object (streams))
     {
-      /* No answer (a plain PUB, say): go on as if the stream were there. */
-      *why = s_safe (error ? error->message : "not an object", -1, FALSE);
-      return -1;
-    }
-  found = json_object_get (streams, name);
-  if (found == NULL)
-    {
-      fprintf (stderr, "oneliner: %s %s: no stream named \"%s\" on the server "
-               "(oneliner streams lists them)\n", command, safe_name, safe_name);
+      fprintf (stderr, "oneliner: info %s: the \"streams\" reply is not an object\n", safe);
       return EXIT_ERROR;
     }
-  if (json_is_false (json_object_get (found, "enabled")))
-    fprintf (stderr, "oneliner: stream %s is disabled: enable it with `oneliner enable %s`\n",
-             safe_name, safe_name);
-  *entry = json_incref (found);
-  return -1;
-}
-
-/* The description of stream entry; NULL if it has none (a line on stderr
- * says why, if it could not be read or is malformed). (transfer full) */
-static Desc *
-s_echo_description (const char *name, json_t *entry, const char *not_read)
-{
-  g_autofree char *safe_name = s_safe (name, -1, FALSE);
-  const char *why = NULL;
-  Desc *desc;
-
-  if (not_read != NULL)
-    {
-      fprintf (stderr, "oneliner: echo %s: stream descriptions not read (%s): values "
-               "shown as sent\n", safe_name, not_read);
-      return NULL;
-    }
-  desc = s_desc_parse (entry, &why);
-  if (desc == NULL && why != NULL)
-    fprintf (stderr, "oneliner: echo %s: the stream's description is malformed (%s): "
-             "values shown as sent\n", safe_name, why);
-  return desc;
-}
-
-typedef struct {
-  guint64 shown;     /* messages and error messages */
-  guint64 warnings;  /* messages with OL_STATUS_WARNING */
-  guint64 alarms;    /* messages with OL_STATUS_ALARM */
-} EchoCounts;
-
-/* Prints one message: time, sequence number, view, marks. */
-static void
-s_echo_message (const OlStreamMessage *m, const Desc *desc, EchoCounts *counts)
-{
-  g_autoptr (GString) warned = g_string_new (NULL);
-  g_autoptr (GString) alarmed = g_string_new (NULL);
-  g_autofree char *view = desc != NULL ? s_described_view (m, desc, warned, alarmed) : NULL;
-  gint64 s = m->timestamp / 1000000000;
-  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (s);
-  g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%H:%M:%S")
-                                     : g_strdup ("--:--:--");
-  g_autoptr (GString) mark = g_string_new (NULL);
-
-  if (view == NULL)
-    view = s_payload_view (m);
-  if (m->status & OL_STATUS_ALARM)
-    {
-      counts->alarms++;
-      g_string_append_printf (mark, "  %s!! ALARM !!%s", s_color ? "\033[1;97;41m" : "",
-                              s_color ? "\033[0m" : "");
-      if (alarmed->len)
-        g_string_append_printf (mark, " %s", alarmed->str);
-    }
-  else if (m->status & OL_STATUS_WARNING)
-    {
-      counts->warnings++;
-      g_string_append_printf (mark, "  %sWARNING%s", s_color ? "\033[1;33m" : "",
-                              s_color ? "\033[0m" : "");
-      if (warned->len)
-        g_string_append_printf (mark, " %s", warned->str);
-    }
-  printf ("%s.%06d seq %" G_GUINT64_FORMAT "%s %s%s\n", when,
-          (int) ((m->timestamp % 1000000000) / 1000), m->sequence,
-          (m->status & OL_STATUS_OVERRUN) ? " late" : "", view, mark->str);
-  fflush (stdout);
-}
-
-/* The loop of echo; returns its exit status. */
-static int
-s_echo_loop (OlClient *client, const char *name, const Desc *desc, EchoCounts *counts)
-{
-  g_autoptr (GError) error = NULL;
-  ServerState server = { FALSE, FALSE };
-
-  while (!s_interrupted && (opt_echo_count == 0 || counts->shown < (guint64) opt_echo_count))
-    {
-      g_autoptr (OlStreamMessage) m = NULL;
-      gint64 deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
-
-      /* Wait in slices so that Ctrl-C is seen; --timeout 0 waits until then. */
-      while (m == NULL && !s_interrupted)
-        {
-          gint64 left = opt_echo_timeout == 0 ? 100
-                        : (deadline - g_get_monotonic_time ()) / 1000;
-          g_clear_error (&error);
-          g_main_context_iteration (NULL, FALSE);
-          m = ol_client_get_stream (client, name, (int) CLAMP (left, 0, 100), &error);
-          if (m == NULL && !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-            break;
-          if (!s_check_server (client, &server, m != NULL))
-            return EXIT_SERVER_GONE;
-          /* While the server is gone, --timeout does not run. */
-          if (m == NULL && server.gone)
-            deadline = g_get_monotonic_time () + (gint64) opt_echo_timeout * 1000;
-          if (m == NULL && left <= 0)
-            break;
-        }
-      if (s_interrupted)
-        break;
-      if (m == NULL && g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-        {
-          fprintf (stderr, "oneliner: echo %s: no message within %d ms\n", name, opt_echo_timeout);
-          return EXIT_TIMEOUT;
-        }
-      if (m == NULL)
-        {
-          /* An error message of the stream: show it and go on. */
-          g_autofree char *message = s_safe (error->message, -1, FALSE);
-
-          printf ("error: %s\n", message);
-          fflush (stdout);
-          counts->shown++;
-          continue;
-        }
-      s_echo_message (m, desc, counts);
-      counts->shown++;
-    }
-  return EXIT_OK;
-}
-
-static int
-s_cmd_echo (OlClient *client, int argc, char **argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (Desc) desc = NULL;
-  g_autoptr (json_t) entry = NULL;
-  g_autofree char *not_read = NULL;
-  const char *name = argv[1];
-  EchoCounts counts = { 0, 0, 0 };
-  int status;
-
-  (void) argc;
-  if (opt_echo_count < 0 || opt_echo_timeout < 0)
-    return s_usage_error ("--count and --timeout must be >= 0");
-  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 100000, &error))
-    return s_fail (name, error);
-  s_color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL
-            && g_strcmp0 (g_getenv ("TERM"), "dumb") != 0;
-  /* Subscribed first: the messages sent meanwhile wait in the queue. */
-  status = s_stream_check (client, "echo", name, &entry, &not_read);
+  status = cli_stream_find (streams, "info", name, &entry);
   if (status >= 0)
     return status;
-  desc = s_echo_description (name, entry, not_read);
-  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
-  status = s_echo_loop (client, name, desc, &counts);
-  if (counts.warnings + counts.alarms > 0)
+  if (!json_is_object (entry))
     {
-      g_autofree char *safe_name = s_safe (name, -1, FALSE);
-
-      fprintf (stderr, "oneliner: echo %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-               " messages in warning, %" G_GUINT64_FORMAT " in alarm\n", safe_name,
-               counts.warnings, counts.shown, counts.alarms);
+      fprintf (stderr, "oneliner: info %s: the server's entry is not an object\n", safe);
+      return EXIT_ERROR;
     }
-  return status;
-}
-
-static double opt_hz_duration = 5.0;
-static GOptionEntry s_hz_entries[] = {
-  { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &opt_hz_duration,
-    "Measure for S seconds (default 5)", "S" },
-  { "wait-server", 'w', 0, G_OPTION_ARG_NONE, &opt_wait_server,
-    "Keep measuring while the stream server is gone (default: exit 4)", NULL },
-  { NULL }
-};
-
-static int
-s_compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static int
-s_cmd_hz (OlClient *client, int argc, char **argv)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) stamps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  const char *name = argv[1];
-  gint64 start, end, second;
-  guint64 in_second = 0;
-  OlStreamCounters counters;
-  double duration, rate, mean, p99 = 0;
-  ServerState server = { FALSE, FALSE };
-  gboolean was_gone = FALSE;
-  g_autoptr (json_t) entry = NULL;
-  g_autofree char *not_read = NULL;
-  int status;
-
-  (void) argc;
-  if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
-    return s_usage_error ("--duration must be a number of seconds > 0");
-  if (!ol_client_configure_stream (client, name, OL_STORAGE_QUEUE, 1000000, &error))
-    return s_fail (name, error);
-  status = s_stream_check (client, "hz", name, &entry, &not_read);
-  if (status >= 0)
-    return status;
-  g_unix_signal_add (SIGINT, s_on_interrupt, NULL);
-  start = g_get_monotonic_time ();
-  end = start + (gint64) (opt_hz_duration * G_USEC_PER_SEC);
-  second = start + G_USEC_PER_SEC;
-  while (!s_interrupted)
+  if (cli_json)
     {
-      gint64 now = g_get_monotonic_time ();
-      g_autoptr (OlStreamMessage) m = NULL;
+      g_autoptr (json_t) doc = json_deep_copy (entry);
 
-      if (now >= second)
-        {
-          printf ("rate: %.2f Hz\n", (double) in_second * G_USEC_PER_SEC / (now - second + G_USEC_PER_SEC));
-          fflush (stdout);
-          in_second = 0;
-          second += G_USEC_PER_SEC;
-        }
-      if (now >= end)
-        break;
-      g_main_context_iteration (NULL, FALSE);
-      g_clear_error (&error);
-      m = ol_client_get_stream (client, name, (int) MAX (1, MIN (second, end) - now) / 1000 + 1,
-                                &error);
-      if (m != NULL)
-        {
-          g_array_append_val (stamps, m->timestamp);
-          in_second++;
-        }
-      else if (!g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT))
-        in_second++; /* an error message is a message too */
-      if (!s_check_server (client, &server,
-                           m != NULL || !g_error_matches (error, OL_ERROR, OL_ERROR_TIMEOUT)))
-        return EXIT_SERVER_GONE;
-      was_gone |= server.gone;
+      json_object_set_new (doc, "name", json_string (safe));
+      cli_print_json_pretty (doc);
+      return EXIT_OK;
     }
-  duration = (double) (MIN (g_get_monotonic_time (), end) - start) / G_USEC_PER_SEC;
-  if (!ol_client_get_stream_counters (client, name, &counters, &error))
-    return s_fail (name, error);
-  if (stamps->len < 2)
-    {
-      fprintf (stderr, "oneliner: hz %s: %u messages in %.1f s: too few to measure\n", name,
-               stamps->len, duration);
-      return stamps->len == 0 ? EXIT_TIMEOUT : EXIT_ERROR;
-    }
-  /* Rate and jitter from the server's timestamps: the stream's own schedule. */
-  {
-    gint64 first = g_array_index (stamps, gint64, 0);
-    gint64 last = g_array_index (stamps, gint64, stamps->len - 1);
-    g_autoptr (GArray) dev = g_array_new (FALSE, FALSE, sizeof (double));
-
-    mean = (double) (last - first) / (stamps->len - 1);
-    rate = 1e9 / mean;
-    for (guint i = 1; i < stamps->len; i++)
-      {
-        double d = fabs ((double) (g_array_index (stamps, gint64, i)
-                                   - g_array_index (stamps, gint64, i - 1)) - mean);
-        g_array_append_val (dev, d);
-      }
-    g_array_sort (dev, s_compare_double);
-    p99 = g_array_index (dev, double, (guint) ((dev->len - 1) * 0.99));
-  }
-  printf ("average rate: %.2f Hz, dropped %" G_GUINT64_FORMAT ", p99 jitter %.0f us%s\n", rate,
-          counters.missed + counters.overflowed, p99 / 1000.0,
-          was_gone ? " (the stream server was gone for a while)" : "");
+  printf ("%-20s %s\n", "name", safe);
+  keys = ol_json_sorted_keys (entry);
+  for (guint i = 0; i < keys->len; i++)
+    s_info_member (keys->pdata[i], json_object_get (entry, keys->pdata[i]));
   return EXIT_OK;
 }
 
@@ -1299,28 +620,54 @@ static const Command s_commands[] = {
     "KWARGS_JSON updates its default kwargs. Prints the result as JSON.",
     s_cmd_call_named, 1, 3, NULL, NULL },
   { "list", "", "List every callable with its signature, and the named calls.",
-    s_cmd_list, 0, 0, s_list_entries, NULL },
+    s_cmd_list, 0, 0, NULL, NULL },
   { "version", "", "Print the client's and the server's versions.",
     s_cmd_version, 0, 0, NULL, NULL },
   { "streams", "", "List every stream: kind, rate, enabled, encoding, the unit of its\n"
     "description, measured rate, overruns, dropped, and the messages sent in\n"
     "warning and in alarm ('-': the stream has no limits). With --json, print\n"
     "the whole reply instead: every stream's entry with its description,\n"
-    "indented, keys sorted.", s_cmd_streams, 0, 0, s_streams_entries, NULL },
-  { "echo", "NAME", "Print every message of stream NAME: time, sequence number, a short\n"
-    "view of the payload. A described stream's values are shown with their\n"
-    "unit and precision (an array as its length and first samples, an object\n"
-    "field by field), and a message outside the stream's limits ends with\n"
-    "WARNING or !! ALARM !!; at the end a line on stderr counts them. Exits 3\n"
-    "if no message arrives within --timeout (0: waits until Ctrl-C or --count),\n"
-    "1 at once if the server has no stream NAME, 4 if the stream server is gone\n"
+    "indented, keys sorted.", s_cmd_streams, 0, 0, NULL, NULL },
+  { "echo", "NAME...", "Print every message of the streams NAME (a name, or a pattern where\n"
+    "* matches any text and ? one character: 'sensor/*'): time, sequence number,\n"
+    "the payload in full (--short: a short view), each line starting with the\n"
+    "stream's name when there are several. A described stream's values are shown\n"
+    "with their unit and precision, an object field by field, and a message\n"
+    "outside the stream's limits ends with WARNING or !! ALARM !!; at the end a\n"
+    "line on stderr counts them. With --json, one JSON object per message and\n"
+    "line. Exits 3 if no message arrives within --timeout (after the command:\n"
+    "echo's own; 0 waits until Ctrl-C or --count), 1 at once if the server has\n"
+    "no stream NAME or none matches a pattern, 4 if the stream server is gone\n"
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
-    s_cmd_echo, 1, 1, s_echo_entries, NULL },
+    cli_cmd_echo, 1, G_MAXINT, cli_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
     "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
     "the stream server is gone (lost, or not reachable within 2 s) unless\n"
     "--wait-server is given.",
-    s_cmd_hz, 1, 1, s_hz_entries, NULL },
+    cli_cmd_hz, 1, 1, cli_hz_entries, NULL },
+  { "bw", "NAME", "Measure the bandwidth of stream NAME each second (bytes/s, messages,\n"
+    "mean and largest payload), then print the average over --duration: bytes\n"
+    "per second, messages, mean and largest payload size, messages dropped.\n"
+    "Sizes in B, kB, MB (powers of 1000). Exits 1 at once if the server has no\n"
+    "stream NAME, 3 if no message arrived, 4 if the stream server is gone unless\n"
+    "--wait-server is given.",
+    cli_cmd_bw, 1, 1, cli_hz_entries, NULL },
+  { "top", "", "Show every stream of the server, refreshed each second: messages/s and\n"
+    "kB/s received here (top subscribes to every stream), messages the server\n"
+    "dropped, messages this client missed (gaps in sequence numbers), deadlines\n"
+    "the stream's thread overran; then a line on the server's process: pid,\n"
+    "CPU (percent of one core over the second), resident memory, threads (op\n"
+    "\"process\"). On a terminal the screen is cleared for each table. With\n"
+    "--json, one JSON object per table and line.",
+    cli_cmd_top, 0, 0, cli_top_entries, NULL },
+  { "info", "NAME | FILE", "Say all about stream NAME: its whole configuration and statistics, as\n"
+    "the server's \"streams\" reply gives them (exit 1 at once if there is no\n"
+    "such stream). An argument that names an existing file or ends in .mcap is\n"
+    "a recording instead (./NAME for a file named like a stream): say what it\n"
+    "holds: its streams, messages, time span, rates, missed messages, errors,\n"
+    "size and compression, whether it was cut off, and its damaged parts (exit\n"
+    "1 for a file cut off or damaged); that needs no server.",
+    s_cmd_info, 1, 1, NULL, cli_cmd_info },
   { "enable", "NAME", "Enable stream NAME on the server.", s_cmd_enable, 1, 1, NULL, NULL },
   { "mounts", "", "List the servers a relay mounts: state (up/down), calls forwarded,\n"
     "replies, calls refused because the upstream was unreachable, stream messages\n"
@@ -1335,10 +682,6 @@ static const Command s_commands[] = {
     "SIGTERM; the file is then complete. On a terminal a line on stderr shows\n"
     "the progress each second; a last line says what was recorded.",
     NULL, 0, G_MAXINT, cli_record_entries, cli_cmd_record },
-  { "info", "FILE", "Say what a recording holds: its streams, messages, time span, rates,\n"
-    "missed messages, errors, size and compression, whether it was cut off,\n"
-    "and its damaged parts (exit 1 for a file cut off or damaged). Needs no\n"
-    "server.", NULL, 1, 1, NULL, cli_cmd_info },
   { "play", "FILE [NAME...]", "Serve a recording: a server in this process publishes the recorded\n"
     "streams (or those named) under their names, encodings and descriptions,\n"
     "with the recorded timing (--rate X: X times as fast), and stops at the\n"
@@ -1423,9 +766,12 @@ s_commands_help (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (s_commands); i++)
     g_string_append_printf (s, "  %-11s %s\n", s_commands[i].name, s_commands[i].params);
-  g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help.\n"
+  g_string_append (s, "\nRun 'oneliner COMMAND --help' for a command's help. The options\n"
+                      "above may also follow the command; the endpoints not given come\n"
+                      "from ONELINER_RPC and ONELINER_STREAM. Commands that print data\n"
+                      "take --json.\n"
                       "Exit status: 0 success, 1 error reply, 2 usage, 3 timeout,\n"
-                      "4 stream server gone (echo, hz).");
+                      "4 stream server gone (echo, hz, bw).");
   return g_string_free (s, FALSE);
 }
 
@@ -1453,22 +799,85 @@ s_endpoint_is_valid (const char *endpoint)
          && atoi (colon + 1) <= 65535;
 }
 
-/* A malformed --rpc or --stream is a usage error, said before connecting. */
+/* The endpoints not given on the command line come from ONELINER_RPC and
+ * ONELINER_STREAM (an empty variable counts as not set); a malformed one is
+ * a usage error, said before connecting, that names where it came from. */
 static gboolean
 s_check_endpoints (void)
 {
-  const char *const options[] = { "--rpc", opt_rpc, "--stream", opt_stream };
+  struct { const char *option, *variable; char **value; } endpoints[] = {
+    { "--rpc", "ONELINER_RPC", &opt_rpc }, { "--stream", "ONELINER_STREAM", &opt_stream },
+  };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (options); i += 2)
-    if (options[i + 1] != NULL && !s_endpoint_is_valid (options[i + 1]))
-      {
-        g_autofree char *safe = s_safe (options[i + 1], MIN (strlen (options[i + 1]), 200),
-                                        FALSE);
-        fprintf (stderr, "oneliner: %s %s: expected tcp://HOST:PORT, ipc://PATH or "
-                 "inproc://NAME\n", options[i], safe);
-        return FALSE;
-      }
+  for (gsize i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      const char *from = endpoints[i].option;
+      const char *value = *endpoints[i].value;
+      g_autofree char *safe = NULL;
+
+      if (value == NULL)
+        {
+          value = g_getenv (endpoints[i].variable);
+          if (value == NULL || value[0] == '\0')
+            continue;
+          from = endpoints[i].variable;
+          *endpoints[i].value = g_strdup (value);
+        }
+      if (s_endpoint_is_valid (value))
+        continue;
+      safe = s_safe (value, MIN (strlen (value), 200), FALSE);
+      fprintf (stderr, "oneliner: %s%s%s: expected tcp://HOST:PORT, ipc://PATH or "
+               "inproc://NAME\n", from, from[0] == '-' ? " " : "=", safe);
+      return FALSE;
+    }
   return TRUE;
+}
+
+/* Whether a command prints data, and so takes --json. */
+static gboolean
+s_command_prints_data (const Command *c)
+{
+  static const char *const names[] = { "call", "call-named", "list", "version", "streams",
+                                       "mounts", "echo", "hz", "bw", "info", "top" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strcmp (c->name, names[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The global options a command also takes after its name: all but those
+ * whose long or short name the command's own options use (echo's
+ * --timeout, play's --rpc and --stream are the command's own).
+ * (transfer full) */
+static GOptionEntry *
+s_globals_for (const Command *c)
+{
+  GArray *out = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  for (const GOptionEntry *g = s_global_entries; g->long_name != NULL; g++)
+    {
+      GOptionEntry e = *g;
+      gboolean clash = strcmp (g->long_name, "version") == 0;
+
+      for (const GOptionEntry *o = c->entries; o != NULL && o->long_name != NULL; o++)
+        {
+          clash |= strcmp (o->long_name, g->long_name) == 0;
+          if (o->short_name != 0 && o->short_name == g->short_name)
+            e.short_name = 0;
+        }
+      if (!clash)
+        g_array_append_val (out, e);
+    }
+  return (GOptionEntry *) g_array_free (out, FALSE);
+}
+
+/* A recording is an argument that names an existing file or ends in
+ * ".mcap"; anything else is a stream name. */
+static gboolean
+s_is_recording (const char *arg)
+{
+  return g_str_has_suffix (arg, ".mcap") || g_file_test (arg, G_FILE_TEST_IS_REGULAR);
 }
 
 int
@@ -1480,9 +889,14 @@ main (int argc, char **argv)
   g_autoptr (OlClient) client = NULL;
   g_autofree char *commands_help = NULL;
   g_autofree char *sub_param = NULL;
+  g_autofree GOptionEntry *globals = NULL;
+  GOptionGroup *group;
   int nargs;
 
   setlocale (LC_ALL, "");
+  /* Numbers are written with a '.' whatever the locale, so that scripts
+   * read them alike everywhere (the user's language and charset stay). */
+  setlocale (LC_NUMERIC, "C");
   global = g_option_context_new ("COMMAND [ARGS...]");
   commands_help = s_commands_help ();
   g_option_context_set_summary (global,
@@ -1510,21 +924,29 @@ main (int argc, char **argv)
       s_command = &s_commands[i];
   if (s_command == NULL)
     {
-      fprintf (stderr, "oneliner: unknown command \"%s\" (try 'oneliner --help')\n", argv[1]);
-      return EXIT_USAGE;
-    }
-  if (opt_timeout < 0)
-    {
-      fprintf (stderr, "oneliner: --timeout must be >= 0\n");
+      g_autofree char *safe = s_safe (argv[1], MIN (strlen (argv[1]), 64), FALSE);
+      fprintf (stderr, "oneliner: unknown command \"%s\" (try 'oneliner --help')\n", safe);
       return EXIT_USAGE;
     }
 
-  /* The subcommand's own options and --help. */
+  /* The subcommand's own options, --json if it prints data, the global
+   * options again (they may come after the command too), and --help. */
   sub_param = g_strdup_printf ("%s %s", s_command->name, s_command->params);
   sub = g_option_context_new (sub_param);
   g_option_context_set_summary (sub, s_command->summary);
+  g_option_context_set_description (sub,
+    "The endpoints not given come from the environment variables ONELINER_RPC\n"
+    "and ONELINER_STREAM, else the defaults " OL_DEFAULT_RPC_CONNECT " and\n"
+    OL_DEFAULT_STREAM_CONNECT ".");
   if (s_command->entries)
     g_option_context_add_main_entries (sub, s_command->entries, NULL);
+  if (s_command_prints_data (s_command))
+    g_option_context_add_main_entries (sub, s_json_entries, NULL);
+  globals = s_globals_for (s_command);
+  group = g_option_group_new ("global", "Global options (also before the command):",
+                              "Show the global options", NULL, NULL);
+  g_option_group_add_entries (group, globals);
+  g_option_context_add_group (sub, group);
   argv[1] = g_strdup_printf ("oneliner %s", s_command->name);
   argc -= 1;
   argv += 1;
@@ -1533,22 +955,28 @@ main (int argc, char **argv)
       fprintf (stderr, "oneliner %s: %s\n", s_command->name, error->message);
       return EXIT_USAGE;
     }
+  if (cli_timeout_ms < 0)
+    {
+      fprintf (stderr, "oneliner: --timeout must be >= 0\n");
+      return EXIT_USAGE;
+    }
   nargs = argc - 1;
   if (nargs < s_command->min_args || nargs > s_command->max_args)
-    return s_usage_error ("expects %s%s", s_command->params[0] ? s_command->params : "no arguments",
+    return cli_usage_error ("expects %s%s", s_command->params[0] ? s_command->params : "no arguments",
                           nargs < s_command->min_args ? "" : " (too many arguments)");
 
   if (s_command->func == s_cmd_keygen)
     return s_cmd_keygen (NULL, argc, argv);
   if (!s_check_endpoints ())
     return EXIT_USAGE;
-  if (s_command->local != NULL)
+  if (s_command->local != NULL && (s_command->func == NULL || s_is_recording (argv[1])))
     {
-      CliGlobals globals = { opt_rpc, opt_stream, opt_secret_key, opt_server_key, opt_timeout };
-      return s_command->local (&globals, argc, argv);
+      CliGlobals globals_given = { opt_rpc, opt_stream, opt_secret_key, opt_server_key,
+                                   cli_timeout_ms, cli_json };
+      return s_command->local (&globals_given, argc, argv);
     }
   if ((opt_secret_key == NULL) != (opt_server_key == NULL))
-    return s_usage_error ("--secret-key and --server-key go together");
+    return cli_usage_error ("--secret-key and --server-key go together");
   if (opt_secret_key != NULL)
     client = ol_client_new_with_keys (opt_rpc, opt_stream, opt_secret_key, opt_server_key,
                                       &error);
@@ -1559,6 +987,6 @@ main (int argc, char **argv)
       fprintf (stderr, "oneliner: %s\n", error->message);
       return EXIT_USAGE;
     }
-  ol_client_set_timeout (client, opt_timeout);
+  ol_client_set_timeout (client, cli_timeout_ms);
   return s_command->func (client, argc, argv);
 }

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "oneliner_record.h"
+#include "oneliner_cli.h"
 
 /* Texts read from a file are shown at most this long (bytes). */
 #define SHOWN_MAX 200
@@ -191,7 +191,7 @@ GOptionEntry cli_record_entries[] = {
     "Compression of the chunks: zstd (default) or none", "zstd|none" },
   { "all", 'a', 0, G_OPTION_ARG_NONE, &opt_rec_all,
     "Record every stream the server lists at the start", NULL },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct {
@@ -396,7 +396,7 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
   g_autofree char *compression_safe = NULL;
   guint64 missed = 0, errors = 0;
 
-  (void) g, (void) argc;
+  (void) argc;
   if (rec == NULL)
     return EXIT_ERROR;
   d = ol_recording_describe (rec);
@@ -408,6 +408,13 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
   complete = !json_is_false (json_object_get (d, "complete"));
   compression = json_string_value (json_object_get (d, "compression"));
   compression_safe = s_shown (compression != NULL ? compression : "?");
+  if (g->json)
+    {
+      /* The description as ol_recording_describe() gives it. */
+      cli_print_json_pretty (d);
+      fflush (stdout);
+      goto done;
+    }
   for (guint i = 0; i < keys->len; i++)
     {
       json_t *e = json_object_get (streams, keys->pdata[i]);
@@ -469,6 +476,7 @@ cli_cmd_info (const CliGlobals *g, int argc, char **argv)
       }
   }
   fflush (stdout);
+done:
   if (!complete || json_array_size (json_object_get (d, "problems")) > 0)
     {
       fprintf (stderr, "oneliner info: %s: %s\n", p,
@@ -496,7 +504,7 @@ GOptionEntry cli_play_entries[] = {
     "Endpoint the RPC socket binds (default " OL_DEFAULT_RPC_BIND ")", "ENDPOINT" },
   { "stream", 's', 0, G_OPTION_ARG_STRING, &opt_play_stream,
     "Endpoint the stream socket binds (default " OL_DEFAULT_STREAM_BIND ")", "ENDPOINT" },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct {
@@ -856,7 +864,7 @@ GOptionEntry cli_export_entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_export_output,
     "The directory of the CSV files, one per stream, NAME.csv ('/' in a name as '_'; "
     "default: stdout, for one stream)", "DIR" },
-  { NULL }
+  { NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 typedef enum {
