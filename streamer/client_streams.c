@@ -86,7 +86,7 @@ ol_client_set_stream_shm (OlClient *client, gboolean enabled)
 }
 
 gboolean
-ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn)
+ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn, guint64 *copied)
 {
   OlSubscriber *s;
 
@@ -95,8 +95,10 @@ ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn)
     *frames = 0;
   if (torn != NULL)
     *torn = 0;
+  if (copied != NULL)
+    *copied = 0;
   s = ol__client_peek_subscriber (client);
-  return s != NULL && ol__subscriber_shm (s, frames, torn);
+  return s != NULL && ol__subscriber_shm (s, frames, torn, copied);
 }
 
 OlSubscriber *

@@ -110,6 +110,8 @@ s_message_unref (gpointer data)
     zmq_msg_close (&msg->frame);
   if (msg->block != NULL)
     s_block_give (msg->pool, msg->block, msg->block_len);
+  if (msg->lease != NULL)
+    ol__shm_lease_release (msg->lease);
   g_free (msg);
 }
 
@@ -131,6 +133,7 @@ s_message_alloc (const char *name, const OlHeader *h, gsize extra)
   g_atomic_ref_count_init (&msg->ref);
   msg->pool = NULL;
   msg->block = NULL;
+  msg->lease = NULL;
   return msg;
 }
 
@@ -173,6 +176,19 @@ ol__message_new_pooled (const char *name, const OlHeader *h, gsize size, BlockPo
   g_atomic_ref_count_inc (&msg->ref);
   msg->pub.payload = g_bytes_new_with_free_func (msg->block, size, s_message_unref, msg);
   *data = msg->block;
+  return msg;
+}
+
+Message *
+ol__message_new_leased (const char *name, const OlHeader *h, const guint8 *data, gsize size,
+                        OlShmLease *lease)
+{
+  Message *msg = s_message_alloc (name, h, 0);
+
+  msg->has_frame = FALSE;
+  msg->lease = lease;
+  g_atomic_ref_count_inc (&msg->ref);
+  msg->pub.payload = g_bytes_new_with_free_func (data, size, s_message_unref, msg);
   return msg;
 }
 

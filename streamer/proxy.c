@@ -143,8 +143,12 @@ s_publish_shm (OlProxy *p, void *src, void *dst, zmq_msg_t *msg)
       OlShmDesc desc;
 
       OL_TSAN_ACQUIRE (zmq_msg_data (&payload));
-      ringed = ol__shm_server_write (p->shm, zmq_msg_data (&payload), zmq_msg_size (&payload),
-                                     &desc);
+      /* Written into a slot by the application (ol_stream_writer_reserve):
+       * described as it is; else copied into one. */
+      ringed = ol__shm_server_describe (p->shm, zmq_msg_data (&payload),
+                                        zmq_msg_size (&payload), &desc)
+               || ol__shm_server_write (p->shm, zmq_msg_data (&payload),
+                                        zmq_msg_size (&payload), &desc);
       if (ringed)
         {
           desc_len = ol__shm_desc_encode (&desc, desc_buf);
@@ -493,6 +497,12 @@ ol__proxy_shm_wanted (OlProxy *p, const char *name)
   flags = GPOINTER_TO_UINT (g_hash_table_lookup (p->subs, name));
   ol__mutex_unlock (&p->subs_lock);
   return (flags & SUB_SHM) != 0;
+}
+
+OlShmServer *
+ol__proxy_shm (OlProxy *p)
+{
+  return p->shm != NULL ? ol__shm_server_ref (p->shm) : NULL;
 }
 
 void

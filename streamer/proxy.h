@@ -32,6 +32,7 @@
 
 #include "core/keys.h"
 #include "streamer/relayed.h"
+#include "streamer/shm.h"
 
 G_BEGIN_DECLS
 
@@ -78,6 +79,10 @@ guint64 ol__proxy_shm_frames (OlProxy *proxy);
 /* Whether same-host subscribers take the large payloads of stream name from
  * the server's rings now. Any thread. */
 gboolean ol__proxy_shm_wanted (OlProxy *proxy, const char *name);
+
+/* The proxy's shared-memory rings (NULL when ONELINER_SHM=0 or they could
+ * not be made), a new reference. Any thread. (transfer full) */
+OlShmServer *ol__proxy_shm (OlProxy *proxy);
 
 /* Stops the thread, which closes the relayed streams' and the plug's
  * sockets, and frees the proxy. */

@@ -13,6 +13,7 @@
 #include "streamer/proxy.h"
 #include "core/clock.h"
 #include "core/socket.h"
+#include "core/tsan.h"
 
 #define PUSHER_POLL_MS 100
 /* How long the thread waits before it tries again a socket that was full. */
@@ -55,6 +56,16 @@ struct OlPusher {
   gboolean closed;      /* no more pushes accepted */
   gboolean idle;        /* the thread found the queue empty and waits for
                            wake: the next push signals it */
+  OlProxy *proxy;       /* (nullable) borrowed while started and not closed:
+                           its rings take reserved frames */
+};
+
+struct OlStreamFrame {
+  OlStreamWriter *writer; /* (owned) reference: the frame is pushed there */
+  guint8 *data;           /* the slot's bytes, or (owned) memory */
+  gsize size;
+  OlShmServer *shm;       /* (owned) (nullable) set when data is a ring slot */
+  OlShmSlot slot;
 };
 
 struct OlStreamWriter {
@@ -313,7 +324,7 @@ s_thread (gpointer data)
 }
 
 gboolean
-ol__pusher_start (OlPusher *p, const char *inproc_endpoint, GError **error)
+ol__pusher_start (OlPusher *p, const char *inproc_endpoint, OlProxy *proxy, GError **error)
 {
   GThread *thread;
 
@@ -322,6 +333,7 @@ ol__pusher_start (OlPusher *p, const char *inproc_endpoint, GError **error)
   thread = g_thread_new ("ol-push", s_thread, p);
   ol__mutex_lock (&p->lock);
   p->thread = thread;
+  p->proxy = proxy;
   ol__mutex_unlock (&p->lock);
   if (!ol__startup_wait (&p->startup, "the push thread", error))
     {
@@ -338,6 +350,7 @@ ol__pusher_close (OlPusher *p)
 
   ol__mutex_lock (&p->lock);
   p->closed = TRUE;
+  p->proxy = NULL;
   thread = g_steal_pointer (&p->thread);
   ol__mutex_unlock (&p->lock);
   if (thread == NULL)
@@ -479,6 +492,138 @@ ol_stream_writer_push_bytes_at (OlStreamWriter *w, GBytes *payload, gint64 times
         return FALSE;
     }
   return ol__pusher_push (w->pusher, st, payload, status, st->encoding, timestamp, error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* OlStreamFrame */
+
+/* The rings of the writer's server if same-host subscribers take the
+ * stream's large payloads from them now. (transfer full) (nullable) */
+static OlShmServer *
+s_frame_ring (OlStreamWriter *w, gsize size)
+{
+  OlPusher *p = w->pusher;
+  OlShmServer *shm = NULL;
+
+  ol__mutex_lock (&p->lock);
+  if (!p->closed && p->proxy != NULL && ol__proxy_shm_wanted (p->proxy, w->stream->name))
+    shm = ol__proxy_shm (p->proxy);
+  ol__mutex_unlock (&p->lock);
+  if (shm != NULL && size < ol__shm_server_threshold (shm))
+    g_clear_pointer (&shm, ol__shm_server_free);
+  return shm;
+}
+
+OlStreamFrame *
+ol_stream_writer_reserve (OlStreamWriter *w, gsize size, GError **error)
+{
+  OlStreamFrame *f;
+
+  g_return_val_if_fail (w != NULL, NULL);
+  f = g_new0 (OlStreamFrame, 1);
+  f->size = size;
+  f->shm = s_frame_ring (w, size);
+  if (f->shm != NULL && ol__shm_server_reserve (f->shm, size, &f->slot))
+    f->data = f->slot.data;
+  else
+    {
+      g_clear_pointer (&f->shm, ol__shm_server_free);
+      f->data = g_try_malloc (MAX (size, 1));
+      if (f->data == NULL)
+        {
+          g_free (f);
+          g_set_error (error, OL_ERROR, OL_ERROR_FAILED,
+                       "stream \"%s\": no memory for a frame of %" G_GSIZE_FORMAT " bytes",
+                       w->stream->name, size);
+          return NULL;
+        }
+    }
+  f->writer = ol_stream_writer_ref (w);
+  return f;
+}
+
+guint8 *
+ol_stream_frame_data (OlStreamFrame *f)
+{
+  g_return_val_if_fail (f != NULL, NULL);
+  return f->data;
+}
+
+gsize
+ol_stream_frame_size (OlStreamFrame *f)
+{
+  g_return_val_if_fail (f != NULL, 0);
+  return f->size;
+}
+
+gboolean
+ol_stream_frame_in_ring (OlStreamFrame *f)
+{
+  g_return_val_if_fail (f != NULL, FALSE);
+  return f->shm != NULL;
+}
+
+/* The free function of a frame's payload: the slot goes back to the ring
+ * (or the memory to the system) once every subscriber's copy is sent. */
+static void
+s_frame_done (gpointer data)
+{
+  OlStreamFrame *f = data;
+
+  if (f->shm != NULL)
+    {
+      ol__shm_server_release (f->shm, f->slot.ring, f->slot.slot);
+      ol__shm_server_free (f->shm);
+    }
+  else
+    g_free (f->data);
+  g_free (f);
+}
+
+void
+ol_stream_frame_free (OlStreamFrame *f)
+{
+  if (f == NULL)
+    return;
+  /* A new generation: whatever was written there is nobody's frame. */
+  if (f->shm != NULL)
+    ol__shm_server_commit (f->shm, &f->slot);
+  ol_stream_writer_unref (f->writer);
+  s_frame_done (f);
+}
+
+gboolean
+ol_stream_writer_push_frame_at (OlStreamWriter *w, OlStreamFrame *f, gint64 timestamp,
+                                GError **error)
+{
+  g_autoptr (GBytes) payload = NULL;
+  OlStreamWriter *owner;
+
+  g_return_val_if_fail (w != NULL && f != NULL, FALSE);
+  if (f->writer != w)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS,
+                   "stream \"%s\": a frame reserved on another writer", w->stream->name);
+      ol_stream_frame_free (f);
+      return FALSE;
+    }
+  if (f->shm != NULL)
+    ol__shm_server_commit (f->shm, &f->slot);
+  owner = g_steal_pointer (&f->writer);
+  payload = g_bytes_new_with_free_func (f->data, f->size, s_frame_done, f);
+  OL_TSAN_RELEASE (f->data);
+  {
+    gboolean ok = ol_stream_writer_push_bytes_at (w, payload, timestamp, error);
+
+    ol_stream_writer_unref (owner);
+    return ok;
+  }
+}
+
+gboolean
+ol_stream_writer_push_frame (OlStreamWriter *w, OlStreamFrame *f, GError **error)
+{
+  return ol_stream_writer_push_frame_at (w, f, OL__PUSH_NOW, error);
 }
 
 static void

@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+#include "streamer/proxy.h"
+
 #include "streamer/stream.h"
 
 G_BEGIN_DECLS
@@ -31,7 +33,7 @@ OlPusher *ol__pusher_ref (OlPusher *pusher);
 void ol__pusher_unref (OlPusher *pusher);
 
 /* Starts the thread whose PUB socket connects to inproc_endpoint. */
-gboolean ol__pusher_start (OlPusher *pusher, const char *inproc_endpoint,
+gboolean ol__pusher_start (OlPusher *pusher, const char *inproc_endpoint, OlProxy *proxy,
                            GError **error);
 
 /* Sends what is queued, stops the thread; later pushes fail. Idempotent. */

@@ -79,8 +79,9 @@ s_topic_name (OlSubscriber *s, const char *topic, gsize size)
 }
 
 /* The message of a descriptor (frame 4 of a message on a shared-memory
- * topic): its payload copied out of the ring, so that it stays valid for
- * as long as the application holds it. NULL when the frame was overwritten
+ * topic): its payload read in place in the ring, the slot leased for as
+ * long as the message lives (or, when this client holds half the ring's
+ * slots already, copied out: shm_copied). NULL when the frame was overwritten
  * before it could be read (counted in shm_torn; its sequence number counts
  * as missed) or the ring is unusable (rx_shm_failed: the receiver goes back
  * to the plain topics). */
@@ -117,10 +118,25 @@ s_ring_message (OlSubscriber *s, const char *name, const OlHeader *h, zmq_msg_t 
     }
   if (r == OL_SHM_READ_OK)
     {
+      OlShmLease *lease;
+      const guint8 *in_place;
+
+      /* Read in place, the slot held while the message lives; copied out
+       * only when this client holds half the ring already. */
+      r = ol__shm_reader_lease (s->rx_shm, &desc, &lease, &in_place);
+      if (r == OL_SHM_READ_OK)
+        {
+          atomic_fetch_add (&s->shm_frames, 1);
+          return ol__message_new_leased (name, h, in_place, (gsize) desc.length, lease);
+        }
+    }
+  if (r == OL_SHM_READ_COPY)
+    {
       msg = ol__message_new_pooled (name, h, (gsize) desc.length, s->rx_blocks, &data);
       if (ol__shm_reader_copy (s->rx_shm, &desc, data) == OL_SHM_READ_OK)
         {
           atomic_fetch_add (&s->shm_frames, 1);
+          atomic_fetch_add (&s->shm_copied, 1);
           return msg;
         }
       ol_stream_message_free (&msg->pub);

@@ -7,6 +7,7 @@
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +19,7 @@
 #include <netinet/in.h>
 
 #include "oneliner/error.h"
+#include "core/lock.h"
 
 #define DEFAULT_THRESHOLD 65536
 /* The ring's slots take about this much memory, within 4 to 256 slots. */
@@ -264,17 +266,32 @@ typedef struct {
   gsize size;
   guint32 slots;
   guint64 slot_size;
+  guint64 data_offset;
   guint64 id;
-  guint32 next;              /* the slot written next */
+  atomic_uint next;          /* the slot tried next, modulo slots */
 } Ring;
 
+/* A peer's lease table, read by the server; the peer's connection to the
+ * side channel stays open while it holds it. */
+typedef struct {
+  int fd;
+  guint8 *table;             /* (owned) mapped, OL_SHM_LEASE_SIZE bytes */
+} Leaser;
+
 struct OlShmServer {
+  gatomicrefcount ref;       /* the proxy, and each slot the server leases */
   int listen_fd;
   char address[OL_SHM_ADDRESS_MAX + 1];
+  gsize threshold;
+  OlMutex lock;              /* guards the making of rings, leasers */
   /* One ring per slot size, 64 KiB << i, made with the first frame of that
-   * size class: small frames are not held back by the slots of big ones. */
+   * size class: small frames are not held back by the slots of big ones.
+   * Set once under lock, read without (atomic). */
   Ring *rings[OL_SHM_MAX_RINGS]; /* (owned) (nullable) */
-  guint64 written;
+  Leaser leasers[OL_SHM_MAX_LEASERS];
+  guint n_leasers;
+  guint8 own[OL_SHM_LEASE_SIZE]; /* the server's own leases (atomic) */
+  atomic_uint_fast64_t written;
   gboolean warned;           /* a ring could not be made */
 };
 
@@ -300,7 +317,8 @@ s_ring_new (guint64 slot_size, GError **error)
   r->fd = -1;
   r->slots = s_slot_count (slot_size);
   r->slot_size = slot_size;
-  size = s_data_offset (r->slots) + (guint64) r->slots * slot_size;
+  r->data_offset = s_data_offset (r->slots);
+  size = r->data_offset + (guint64) r->slots * slot_size;
   r->size = (gsize) size;
   do
     r->id = ((guint64) g_random_int () << 32) | g_random_int ();
@@ -344,7 +362,7 @@ s_ring_new (guint64 slot_size, GError **error)
   s_put32 (r->base + 12, r->slots);
   s_put64 (r->base + 16, r->slot_size);
   s_put64 (r->base + 24, r->id);
-  s_put64 (r->base + 32, s_data_offset (r->slots));
+  s_put64 (r->base + 32, r->data_offset);
   s_put64 (r->base + 40, size);
   return r;
 }
@@ -356,6 +374,9 @@ ol__shm_server_new (GError **error)
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   gsize alen;
 
+  g_atomic_ref_count_init (&s->ref);
+  ol__mutex_init (&s->lock);
+  s->threshold = ol__shm_threshold ();
   g_snprintf (s->address, sizeof s->address, "oneliner-shm-%d-%08x%08x", (int) getpid (),
               g_random_int (), g_random_int ());
   alen = strlen (s->address);
@@ -375,10 +396,23 @@ ol__shm_server_new (GError **error)
   return s;
 }
 
+OlShmServer *
+ol__shm_server_ref (OlShmServer *s)
+{
+  g_atomic_ref_count_inc (&s->ref);
+  return s;
+}
+
 const char *
 ol__shm_server_address (OlShmServer *s)
 {
   return s->address;
+}
+
+gsize
+ol__shm_server_threshold (OlShmServer *s)
+{
+  return s->threshold;
 }
 
 int
@@ -387,29 +421,96 @@ ol__shm_server_fd (OlShmServer *s)
   return s->listen_fd;
 }
 
-/* Answers one accepted peer: the id and size of every ring, and their
- * descriptors in the same order. Peers of another user get nothing. */
 static void
+s_leaser_drop (OlShmServer *s, guint i)
+{
+  munmap (s->leasers[i].table, OL_SHM_LEASE_SIZE);
+  close (s->leasers[i].fd);
+  s->leasers[i] = s->leasers[--s->n_leasers];
+}
+
+/* Whether the peer of a lease table is gone (its connection hung up): its
+ * leases no longer count. Under lock. */
+static gboolean
+s_leaser_gone (const Leaser *l)
+{
+  struct pollfd pfd = { l->fd, POLLIN | POLLRDHUP, 0 };
+  char byte;
+
+  if (poll (&pfd, 1, 0) <= 0)
+    return FALSE;
+  if (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+    return TRUE;
+  /* A peer sends nothing: data is a peer to forget too. */
+  return recv (l->fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK) >= 0;
+}
+
+/* Forgets the lease tables of peers that are gone. Under lock. */
+static void
+s_leasers_sweep (OlShmServer *s)
+{
+  for (guint i = 0; i < s->n_leasers;)
+    if (s_leaser_gone (&s->leasers[i]))
+      s_leaser_drop (s, i);
+    else
+      i++;
+}
+
+/* A lease table for a new peer: a sealed memory file mapped here; -1 when
+ * there is no room (the peer then copies frames out). Under lock. */
+static int
+s_leaser_new (OlShmServer *s, int conn)
+{
+  int fd;
+  guint8 *table;
+
+  s_leasers_sweep (s);
+  if (s->n_leasers == OL_SHM_MAX_LEASERS)
+    return -1;
+  fd = memfd_create ("oneliner-leases", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0)
+    return -1;
+  if (ftruncate (fd, OL_SHM_LEASE_SIZE) != 0
+      || fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0
+      || (table = mmap (NULL, OL_SHM_LEASE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0))
+         == MAP_FAILED)
+    {
+      close (fd);
+      return -1;
+    }
+  s->leasers[s->n_leasers++] = (Leaser) { conn, table };
+  return fd;
+}
+
+/* Answers one accepted peer: the id and size of every ring, their
+ * descriptors in the same order, and a lease table of its own. Peers of
+ * another user get nothing. Returns whether the connection was kept (it
+ * then belongs to the peer's lease table). */
+static gboolean
 s_answer (OlShmServer *s, int fd)
 {
   struct ucred cred;
   socklen_t len = sizeof cred;
   guint8 answer[OL_SHM_ANSWER_MAX] = { 0 };
-  int fds[OL_SHM_MAX_RINGS];
-  guint32 n = 0;
+  int fds[OL_SHM_MAX_RINGS + 1];
+  guint32 n = 0, n_fds;
+  int table_fd;
   union {
-    char buf[CMSG_SPACE (sizeof (int) * OL_SHM_MAX_RINGS)];
+    char buf[CMSG_SPACE (sizeof (int) * (OL_SHM_MAX_RINGS + 1))];
     struct cmsghdr align;
   } control;
   struct iovec iov = { answer, 0 };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cm;
+  gboolean sent;
 
   if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid ())
     {
       g_debug ("shared-memory side channel: refused a peer of another user");
-      return;
+      return FALSE;
     }
   memcpy (answer, ANSWER_MAGIC, 8);
+  ol__mutex_lock (&s->lock);
   for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
     if (s->rings[i] != NULL)
       {
@@ -417,23 +518,49 @@ s_answer (OlShmServer *s, int fd)
         s_put64 (answer + OL_SHM_ANSWER_HEAD + 16 * n + 8, s->rings[i]->size);
         fds[n++] = s->rings[i]->fd;
       }
+  table_fd = s_leaser_new (s, fd);
+  ol__mutex_unlock (&s->lock);
+  n_fds = n;
+  if (table_fd >= 0)
+    fds[n_fds++] = table_fd;
   s_put32 (answer + 8, n);
+  s_put32 (answer + 12, table_fd >= 0 ? OL_SHM_ANSWER_LEASES : 0);
   iov.iov_len = OL_SHM_ANSWER_HEAD + 16 * n;
-  if (n > 0)
+  if (n_fds > 0)
     {
-      struct cmsghdr *cm;
-
       memset (&control, 0, sizeof control);
       mh.msg_control = control.buf;
-      mh.msg_controllen = CMSG_SPACE (sizeof (int) * n);
+      mh.msg_controllen = CMSG_SPACE (sizeof (int) * n_fds);
       cm = CMSG_FIRSTHDR (&mh);
       cm->cmsg_level = SOL_SOCKET;
       cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN (sizeof (int) * n);
-      memcpy (CMSG_DATA (cm), fds, sizeof (int) * n);
+      cm->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+      memcpy (CMSG_DATA (cm), fds, sizeof (int) * n_fds);
     }
-  if (sendmsg (fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+  sent = sendmsg (fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0;
+  if (!sent)
     g_debug ("shared-memory side channel: cannot answer: %s", g_strerror (errno));
+  if (table_fd >= 0)
+    {
+      /* The server keeps its mapping; the peer has its descriptor. */
+      close (table_fd);
+      if (!sent)
+        {
+          ol__mutex_lock (&s->lock);
+          for (guint i = 0; i < s->n_leasers; i++)
+            if (s->leasers[i].fd == fd)
+              {
+                s->leasers[i].fd = -1;
+                munmap (s->leasers[i].table, OL_SHM_LEASE_SIZE);
+                s->leasers[i] = s->leasers[--s->n_leasers];
+                break;
+              }
+          ol__mutex_unlock (&s->lock);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  return FALSE;
 }
 
 void
@@ -445,92 +572,256 @@ ol__shm_server_serve (OlShmServer *s)
 
       if (fd < 0)
         return;
-      s_answer (s, fd);
-      close (fd);
+      if (!s_answer (s, fd))
+        close (fd);
     }
 }
 
+guint
+ol__shm_server_leasers (OlShmServer *s)
+{
+  guint n;
+
+  ol__mutex_lock (&s->lock);
+  s_leasers_sweep (s);
+  n = s->n_leasers;
+  ol__mutex_unlock (&s->lock);
+  return n;
+}
+
+/* Whether anyone leases slot i of ring c; a lease of a peer that is gone
+ * is forgotten with its table. Under lock. */
+static gboolean
+s_leased (OlShmServer *s, guint c, guint32 i)
+{
+  gsize at = (gsize) c * OL_SHM_MAX_SLOTS + i;
+
+  if (__atomic_load_n (&s->own[at], __ATOMIC_SEQ_CST) != 0)
+    return TRUE;
+  for (guint k = 0; k < s->n_leasers;)
+    {
+      if (__atomic_load_n (&s->leasers[k].table[at], __ATOMIC_SEQ_CST) == 0)
+        k++;
+      else if (s_leaser_gone (&s->leasers[k]))
+        s_leaser_drop (s, k);
+      else
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The ring of size class c, made if need be; NULL if it cannot be. */
+static Ring *
+s_ring_get (OlShmServer *s, guint c)
+{
+  Ring *r = __atomic_load_n (&s->rings[c], __ATOMIC_ACQUIRE);
+  GError *error = NULL;
+
+  if (r != NULL)
+    return r;
+  ol__mutex_lock (&s->lock);
+  if ((r = s->rings[c]) == NULL && !s->warned)
+    {
+      if ((r = s_ring_new (OL_SHM_MIN_SLOT_SIZE << c, &error)) != NULL)
+        __atomic_store_n (&s->rings[c], r, __ATOMIC_RELEASE);
+      else
+        {
+          /* Once per server: every frame that does not fit goes inline. */
+          g_message ("%s; such frames go through the socket", error->message);
+          s->warned = TRUE;
+          g_error_free (error);
+        }
+    }
+  ol__mutex_unlock (&s->lock);
+  return r;
+}
+
 gboolean
-ol__shm_server_write (OlShmServer *s, const void *data, gsize size, OlShmDesc *desc)
+ol__shm_server_reserve (OlShmServer *s, gsize size, OlShmSlot *slot)
 {
   Ring *r;
-  guint64 *gen_p, gen;
   guint c = 0;
 
   if (size == 0 || size > OL_SHM_MAX_SLOT_SIZE)
     return FALSE;
   while ((OL_SHM_MIN_SLOT_SIZE << c) < size)
     c++;
-  if (s->rings[c] == NULL)
+  if ((r = s_ring_get (s, c)) == NULL)
+    return FALSE;
+  ol__mutex_lock (&s->lock);
+  for (guint32 t = 0; t < r->slots; t++)
     {
-      GError *error = NULL;
+      guint32 i = atomic_fetch_add (&r->next, 1) % r->slots;
+      guint64 *gen_p = s_slot_generation (r->base, i);
+      guint64 gen = __atomic_load_n (gen_p, __ATOMIC_ACQUIRE);
 
-      if ((s->rings[c] = s_ring_new (OL_SHM_MIN_SLOT_SIZE << c, &error)) == NULL)
+      /* Odd: another writer has it. The claim (odd) comes before the look
+       * at the leases, as a reader's lease comes before its look at the
+       * generation: one of the two sees the other. */
+      if ((gen & 1) != 0
+          || !__atomic_compare_exchange_n (gen_p, &gen, gen + 1, FALSE, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_RELAXED))
+        continue;
+      if (s_leased (s, c, i))
         {
-          /* Once per server: every frame that does not fit goes inline. */
-          if (!s->warned)
-            g_message ("%s; such frames go through the socket", error->message);
-          s->warned = TRUE;
-          g_error_free (error);
-          return FALSE;
+          /* Nothing was written: the frame there is still whole. */
+          __atomic_store_n (gen_p, gen, __ATOMIC_RELEASE);
+          continue;
         }
+      __atomic_store_n (&s->own[(gsize) c * OL_SHM_MAX_SLOTS + i], 1, __ATOMIC_RELAXED);
+      ol__mutex_unlock (&s->lock);
+      *slot = (OlShmSlot) { r->base + r->data_offset + (gsize) i * r->slot_size, size, c, i,
+                            gen + 1 };
+      return TRUE;
     }
-  r = s->rings[c];
-  gen_p = s_slot_generation (r->base, r->next);
-  gen = __atomic_load_n (gen_p, __ATOMIC_RELAXED);
-  /* Odd while written: a reader that meets it, or any other value than the
-   * one of its descriptor, drops the frame. */
-  __atomic_store_n (gen_p, gen + 1, __ATOMIC_RELAXED);
-  __atomic_thread_fence (__ATOMIC_RELEASE);
-  memcpy (r->base + s_data_offset (r->slots) + (gsize) r->next * r->slot_size, data, size);
-  __atomic_store_n (gen_p + 1, (guint64) size, __ATOMIC_RELAXED);
-  __atomic_store_n (gen_p, gen + 2, __ATOMIC_RELEASE);
-  desc->slot = r->next;
-  desc->ring = r->id;
-  desc->generation = gen + 2;
-  desc->length = size;
+  ol__mutex_unlock (&s->lock);
+  return FALSE;
+}
+
+void
+ol__shm_server_commit (OlShmServer *s, const OlShmSlot *slot)
+{
+  Ring *r = __atomic_load_n (&s->rings[slot->ring], __ATOMIC_ACQUIRE);
+  guint64 *gen_p = s_slot_generation (r->base, slot->slot);
+
+  __atomic_store_n (gen_p + 1, (guint64) slot->size, __ATOMIC_RELAXED);
+  __atomic_store_n (gen_p, slot->generation + 1, __ATOMIC_RELEASE);
+  atomic_fetch_add (&s->written, 1);
+}
+
+void
+ol__shm_server_release (OlShmServer *s, guint ring, guint32 slot)
+{
+  __atomic_store_n (&s->own[(gsize) ring * OL_SHM_MAX_SLOTS + slot], 0, __ATOMIC_RELEASE);
+}
+
+gboolean
+ol__shm_server_describe (OlShmServer *s, const void *data, gsize size, OlShmDesc *desc)
+{
+  const guint8 *p = data;
+
+  for (guint c = 0; c < OL_SHM_MAX_RINGS; c++)
+    {
+      Ring *r = __atomic_load_n (&s->rings[c], __ATOMIC_ACQUIRE);
+      const guint8 *first;
+      guint64 off, gen;
+      guint32 i;
+
+      if (r == NULL)
+        continue;
+      first = r->base + r->data_offset;
+      if (p < first || p >= first + (gsize) r->slots * r->slot_size)
+        continue;
+      off = (guint64) (p - first);
+      i = (guint32) (off / r->slot_size);
+      gen = __atomic_load_n (s_slot_generation (r->base, i), __ATOMIC_ACQUIRE);
+      if (off % r->slot_size != 0 || size == 0 || size > r->slot_size || (gen & 1) != 0
+          || gen == 0 || __atomic_load_n (&s->own[(gsize) c * OL_SHM_MAX_SLOTS + i],
+                                          __ATOMIC_ACQUIRE) == 0)
+        return FALSE;
+      *desc = (OlShmDesc) { .slot = i, .ring = r->id, .generation = gen, .length = size };
+      g_strlcpy (desc->address, s->address, sizeof desc->address);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+ol__shm_server_write (OlShmServer *s, const void *data, gsize size, OlShmDesc *desc)
+{
+  OlShmSlot slot;
+  Ring *r;
+
+  if (!ol__shm_server_reserve (s, size, &slot))
+    return FALSE;
+  memcpy (slot.data, data, size);
+  ol__shm_server_commit (s, &slot);
+  r = __atomic_load_n (&s->rings[slot.ring], __ATOMIC_ACQUIRE);
+  *desc = (OlShmDesc) { .slot = slot.slot, .ring = r->id, .generation = slot.generation + 1,
+                        .length = size };
   g_strlcpy (desc->address, s->address, sizeof desc->address);
-  r->next = (r->next + 1) % r->slots;
-  s->written++;
+  ol__shm_server_release (s, slot.ring, slot.slot);
   return TRUE;
 }
 
 guint64
 ol__shm_server_written (OlShmServer *s)
 {
-  return s->written;
+  return atomic_load (&s->written);
 }
 
 void
 ol__shm_server_free (OlShmServer *s)
 {
-  if (s == NULL)
+  if (s == NULL || !g_atomic_ref_count_dec (&s->ref))
     return;
   if (s->listen_fd >= 0)
     close (s->listen_fd);
+  while (s->n_leasers > 0)
+    s_leaser_drop (s, 0);
   for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
     s_ring_free (s->rings[i]);
+  ol__mutex_clear (&s->lock);
   g_free (s);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The subscribing side */
 
+/* The lease table the server gave this reader, and the connection that
+ * keeps it valid: both live while a ring of the server is mapped here. */
 typedef struct {
+  gatomicrefcount ref;
+  int sock;
+  guint8 *table;             /* (owned) mapped read-write */
+} LeaseTable;
+
+typedef struct {
+  gatomicrefcount ref;       /* the reader, and each lease */
   guint64 id;
   const guint8 *base;        /* (owned) mapped read-only */
   gsize size;
   guint32 slots;
   guint64 slot_size;
   guint64 data_offset;
+  guint cls;                 /* the size class: slot_size is 64 KiB << cls */
+  LeaseTable *leases;        /* (owned) (nullable) */
+  atomic_uint held;          /* slots leased now */
 } Mapping;
+
+struct OlShmLease {
+  Mapping *map;              /* (owned) */
+  guint32 slot;
+};
 
 struct OlShmReader {
   char address[OL_SHM_ADDRESS_MAX + 1]; /* of the mapped rings */
-  Mapping maps[OL_SHM_MAX_RINGS];
+  Mapping *maps[OL_SHM_MAX_RINGS];      /* (owned) */
   guint n_maps;
   Mapping *last;             /* (nullable) the one found last */
+  LeaseTable *leases;        /* (owned) (nullable) the server's of address */
 };
+
+static void
+s_lease_table_unref (LeaseTable *t)
+{
+  if (t == NULL || !g_atomic_ref_count_dec (&t->ref))
+    return;
+  munmap (t->table, OL_SHM_LEASE_SIZE);
+  /* The server forgets the table when the connection closes. */
+  close (t->sock);
+  g_free (t);
+}
+
+static void
+s_mapping_unref (Mapping *m)
+{
+  if (m == NULL || !g_atomic_ref_count_dec (&m->ref))
+    return;
+  munmap ((void *) m->base, m->size);
+  s_lease_table_unref (m->leases);
+  g_free (m);
+}
 
 OlShmReader *
 ol__shm_reader_new (void)
@@ -542,10 +833,11 @@ void
 ol__shm_reader_reset (OlShmReader *r)
 {
   for (guint i = 0; i < r->n_maps; i++)
-    munmap ((void *) r->maps[i].base, r->maps[i].size);
+    s_mapping_unref (r->maps[i]);
   r->n_maps = 0;
   r->last = NULL;
   r->address[0] = '\0';
+  g_clear_pointer (&r->leases, s_lease_table_unref);
 }
 
 void
@@ -557,16 +849,46 @@ ol__shm_reader_free (OlShmReader *r)
   g_free (r);
 }
 
-/* Asks the side channel at address for its rings and returns the
- * descriptor of ring id (-1: the server has no such ring). */
+/* Checks that fd is a memory file sealed against shrinking and growing, of
+ * at least min_size bytes; its size in *size. */
 static gboolean
-s_fetch (const char *address, guint64 id, int *fd, GError **error)
+s_check_sealed (int fd, guint64 min_size, gsize *size, GError **error)
+{
+  struct stat st;
+  int seals = fcntl (fd, F_GET_SEALS);
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || seals < 0
+      || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "the shared-memory side channel sent a file that is not a sealed memory file");
+      return FALSE;
+    }
+  if ((guint64) st.st_size < min_size || (guint64) st.st_size > G_MAXSIZE)
+    {
+      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
+                   "a shared-memory %s of %" G_GINT64_FORMAT " bytes, smaller than %s",
+                   min_size == OL_SHM_LEASE_SIZE ? "lease table" : "ring",
+                   (gint64) st.st_size,
+                   min_size == OL_SHM_LEASE_SIZE ? "16384" : "its header");
+      return FALSE;
+    }
+  *size = (gsize) st.st_size;
+  return TRUE;
+}
+
+/* Asks the side channel at address for its rings and returns the
+ * descriptor of ring id (-1: the server has no such ring). With table not
+ * NULL, the lease table that came with the answer, if any (NULL if none),
+ * keeping the connection open. */
+static gboolean
+s_fetch (const char *address, guint64 id, int *fd, LeaseTable **table, GError **error)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   gsize alen = strlen (address);
   int sock = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   guint8 answer[OL_SHM_ANSWER_MAX + 8];
-  int fds[OL_SHM_MAX_RINGS];
+  int fds[OL_SHM_MAX_RINGS + 1];
   gsize n_fds = 0;
   union {
     char buf[CMSG_SPACE (sizeof (int) * (OL_SHM_MAX_RINGS + 4))];
@@ -579,7 +901,7 @@ s_fetch (const char *address, guint64 id, int *fd, GError **error)
   struct ucred cred;
   socklen_t clen = sizeof cred;
   ssize_t got;
-  guint32 count;
+  guint32 count, flags;
   gboolean ok = FALSE;
 
   *fd = -1;
@@ -620,16 +942,19 @@ s_fetch (const char *address, guint64 id, int *fd, GError **error)
             int one;
 
             memcpy (&one, CMSG_DATA (cm) + i * sizeof (int), sizeof one);
-            if (n_fds < OL_SHM_MAX_RINGS)
+            if (n_fds < G_N_ELEMENTS (fds))
               fds[n_fds++] = one;
             else
               close (one);
           }
       }
   count = got >= OL_SHM_ANSWER_HEAD ? s_get32 (answer + 8) : 0;
+  flags = got >= OL_SHM_ANSWER_HEAD ? s_get32 (answer + 12) : 0;
   if (got < OL_SHM_ANSWER_HEAD || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
       || memcmp (answer, ANSWER_MAGIC, 8) != 0 || count > OL_SHM_MAX_RINGS
-      || (gsize) got != OL_SHM_ANSWER_HEAD + 16 * (gsize) count || n_fds != count)
+      || (flags & ~OL_SHM_ANSWER_LEASES) != 0
+      || (gsize) got != OL_SHM_ANSWER_HEAD + 16 * (gsize) count
+      || n_fds != count + ((flags & OL_SHM_ANSWER_LEASES) ? 1 : 0))
     {
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "the shared-memory side channel's answer is malformed");
@@ -641,8 +966,33 @@ s_fetch (const char *address, guint64 id, int *fd, GError **error)
         *fd = fds[i];
         fds[i] = -1;
       }
+  if (table != NULL && (flags & OL_SHM_ANSWER_LEASES))
+    {
+      gsize size;
+      guint8 *mem;
+
+      if (!s_check_sealed (fds[count], OL_SHM_LEASE_SIZE, &size, error))
+        goto out;
+      mem = mmap (NULL, OL_SHM_LEASE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds[count], 0);
+      if (mem == MAP_FAILED)
+        {
+          g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot map a lease table: %s",
+                       g_strerror (errno));
+          goto out;
+        }
+      *table = g_new0 (LeaseTable, 1);
+      g_atomic_ref_count_init (&(*table)->ref);
+      (*table)->table = mem;
+      (*table)->sock = sock;
+      sock = -1;
+    }
   ok = TRUE;
 out:
+  if (!ok && *fd >= 0)
+    {
+      close (*fd);
+      *fd = -1;
+    }
   for (gsize i = 0; i < n_fds; i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -655,28 +1005,15 @@ out:
 static gboolean
 s_map (OlShmReader *r, int fd, guint64 id, GError **error)
 {
-  struct stat st;
-  int seals;
+  gsize size;
   guint64 slots, slot_size, offset, total;
   const guint8 *base;
   Mapping *m;
+  guint cls = 0;
 
-  seals = fcntl (fd, F_GET_SEALS);
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || seals < 0
-      || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
-                   "the shared-memory side channel sent a file that is not a sealed memory file");
-      return FALSE;
-    }
-  if (st.st_size < OL_SHM_RING_HEADER || (guint64) st.st_size > G_MAXSIZE)
-    {
-      g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
-                   "a shared-memory ring of %" G_GINT64_FORMAT " bytes, smaller than its header",
-                   (gint64) st.st_size);
-      return FALSE;
-    }
-  base = mmap (NULL, (gsize) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (!s_check_sealed (fd, OL_SHM_RING_HEADER, &size, error))
+    return FALSE;
+  base = mmap (NULL, size, PROT_READ, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_SOCKET, "cannot map a shared-memory ring: %s",
@@ -687,13 +1024,15 @@ s_map (OlShmReader *r, int fd, guint64 id, GError **error)
   slot_size = s_get64 (base + 16);
   offset = s_get64 (base + 32);
   total = s_get64 (base + 40);
+  while (cls + 1 < OL_SHM_MAX_RINGS && (OL_SHM_MIN_SLOT_SIZE << cls) < slot_size)
+    cls++;
   if (memcmp (base, RING_MAGIC, 8) != 0 || s_get32 (base + 8) != RING_VERSION
       || s_get64 (base + 24) != id || slots < 1 || slots > OL_SHM_MAX_SLOTS
-      || slot_size < 1 || slot_size > OL_SHM_MAX_SLOT_SIZE || slot_size % OL_SHM_PAGE != 0
-      || offset != s_data_offset ((guint32) slots) || total != (guint64) st.st_size
+      || slot_size != (OL_SHM_MIN_SLOT_SIZE << cls)
+      || offset != s_data_offset ((guint32) slots) || total != (guint64) size
       || offset + slots * slot_size != total)
     {
-      munmap ((void *) base, (gsize) st.st_size);
+      munmap ((void *) base, size);
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "a shared-memory ring whose header does not match its file");
       return FALSE;
@@ -702,18 +1041,28 @@ s_map (OlShmReader *r, int fd, guint64 id, GError **error)
     {
       /* More rings than a server makes: start over. */
       char address[OL_SHM_ADDRESS_MAX + 1];
+      LeaseTable *leases = g_steal_pointer (&r->leases);
 
       g_strlcpy (address, r->address, sizeof address);
       ol__shm_reader_reset (r);
       g_strlcpy (r->address, address, sizeof r->address);
+      r->leases = leases;
     }
-  m = &r->maps[r->n_maps++];
+  m = g_new0 (Mapping, 1);
+  g_atomic_ref_count_init (&m->ref);
   m->id = id;
   m->base = base;
-  m->size = (gsize) st.st_size;
+  m->size = size;
   m->slots = (guint32) slots;
   m->slot_size = slot_size;
   m->data_offset = offset;
+  m->cls = cls;
+  if (r->leases != NULL)
+    {
+      g_atomic_ref_count_inc (&r->leases->ref);
+      m->leases = r->leases;
+    }
+  r->maps[r->n_maps++] = m;
   r->last = m;
   return TRUE;
 }
@@ -724,8 +1073,8 @@ s_find (OlShmReader *r, guint64 id)
   if (r->last != NULL && r->last->id == id)
     return r->last;
   for (guint i = 0; i < r->n_maps; i++)
-    if (r->maps[i].id == id)
-      return r->last = &r->maps[i];
+    if (r->maps[i]->id == id)
+      return r->last = r->maps[i];
   return NULL;
 }
 
@@ -744,9 +1093,14 @@ ol__shm_reader_prepare (OlShmReader *r, const OlShmDesc *d, GError **error)
     {
       int fd;
       gboolean mapped;
+      LeaseTable *table = NULL;
 
-      if (!s_fetch (d->address, d->ring, &fd, error))
+      /* The first answer of a server brings this reader's lease table. */
+      if (!s_fetch (d->address, d->ring, &fd, r->leases == NULL && r->n_maps == 0 ? &table : NULL,
+                    error))
         return OL_SHM_READ_FAILED;
+      if (table != NULL)
+        r->leases = table;
       if (fd < 0)
         return OL_SHM_READ_TORN; /* no such ring (any more): this frame is lost */
       mapped = s_map (r, fd, d->ring, error);
@@ -767,6 +1121,55 @@ ol__shm_reader_prepare (OlShmReader *r, const OlShmDesc *d, GError **error)
   return OL_SHM_READ_OK;
 }
 
+static const guint64 *
+s_reader_generation (const Mapping *m, guint32 slot)
+{
+  return (const guint64 *) (m->base + OL_SHM_RING_HEADER + (gsize) slot * OL_SHM_SLOT_HEADER);
+}
+
+OlShmRead
+ol__shm_reader_lease (OlShmReader *r, const OlShmDesc *d, OlShmLease **lease,
+                      const guint8 **data)
+{
+  Mapping *m = s_find (r, d->ring);
+  guint8 *byte;
+  OlShmLease *l;
+
+  g_return_val_if_fail (m != NULL, OL_SHM_READ_TORN);
+  /* Half the ring at most: the server always has free slots for others. */
+  if (m->leases == NULL || atomic_load (&m->held) >= MAX (1u, m->slots / 2))
+    return OL_SHM_READ_COPY;
+  byte = &m->leases->table[(gsize) m->cls * OL_SHM_MAX_SLOTS + d->slot];
+  /* The lease before the look at the generation, as the server's claim
+   * (odd generation) comes before its look at the leases. */
+  __atomic_store_n (byte, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n (s_reader_generation (m, d->slot), __ATOMIC_SEQ_CST) != d->generation)
+    {
+      __atomic_store_n (byte, 0, __ATOMIC_RELEASE);
+      return OL_SHM_READ_TORN;
+    }
+  atomic_fetch_add (&m->held, 1);
+  g_atomic_ref_count_inc (&m->ref);
+  l = g_new (OlShmLease, 1);
+  l->map = m;
+  l->slot = d->slot;
+  *lease = l;
+  *data = m->base + m->data_offset + (gsize) d->slot * m->slot_size;
+  return OL_SHM_READ_OK;
+}
+
+void
+ol__shm_lease_release (OlShmLease *l)
+{
+  Mapping *m = l->map;
+
+  __atomic_store_n (&m->leases->table[(gsize) m->cls * OL_SHM_MAX_SLOTS + l->slot], 0,
+                    __ATOMIC_RELEASE);
+  atomic_fetch_sub (&m->held, 1);
+  s_mapping_unref (m);
+  g_free (l);
+}
+
 OlShmRead
 ol__shm_reader_copy (OlShmReader *r, const OlShmDesc *d, void *out)
 {
@@ -774,7 +1177,7 @@ ol__shm_reader_copy (OlShmReader *r, const OlShmDesc *d, void *out)
   const guint64 *gen_p;
 
   g_return_val_if_fail (m != NULL, OL_SHM_READ_TORN);
-  gen_p = (const guint64 *) (m->base + OL_SHM_RING_HEADER + (gsize) d->slot * OL_SHM_SLOT_HEADER);
+  gen_p = s_reader_generation (m, d->slot);
   if (__atomic_load_n (gen_p, __ATOMIC_ACQUIRE) != d->generation)
     return OL_SHM_READ_TORN;
   memcpy (out, m->base + m->data_offset + (gsize) d->slot * m->slot_size, d->length);

@@ -13,14 +13,25 @@
  * peers of the server's own user only (SO_PEERCRED). Nothing is ever named in
  * the file system: a killed process leaves nothing behind.
  *
- * The subscriber maps a ring read-only and copies a frame out of its slot
- * when it receives the descriptor; the slot's generation, read before and
- * after the copy, tells a frame overwritten meanwhile (torn), which is
+ * A payload may also be written into a slot by the application itself
+ * (ol__shm_server_reserve, ol_stream_writer_reserve): the proxy then only
+ * describes it. The server holds a lease of its own on such a slot for as
+ * long as the payload is on its way to plain subscribers.
+ *
+ * The subscriber maps a ring read-only and reads a frame in place: it
+ * leases the slot in its own lease table (a small memory file the side
+ * channel gives it, which the server reads) and checks the slot's
+ * generation; the server never writes a slot that a live subscriber or it
+ * itself leases. A subscriber that holds too many slots of a ring, or has
+ * no lease table, copies the frame out instead, the generation read before
+ * and after the copy telling a frame overwritten meanwhile (torn), which is
  * dropped: its sequence number then counts as missed.
  *
- * Thread rules: an OlShmServer belongs to the proxy thread, an OlShmReader
- * to the receiver thread; the functions without an object are pure or read
- * the environment.
+ * Thread rules: an OlShmServer may be used from any thread (its rings and
+ * lease tables under its lock; the side channel from the proxy thread); an
+ * OlShmReader belongs to the receiver thread, its leases are released from
+ * any thread; the functions without an object are pure or read the
+ * environment.
  */
 #pragma once
 
@@ -52,6 +63,13 @@ G_BEGIN_DECLS
  * rings' file descriptors. */
 #define OL_SHM_ANSWER_HEAD 16
 #define OL_SHM_ANSWER_MAX (OL_SHM_ANSWER_HEAD + 16 * OL_SHM_MAX_RINGS)
+/* The answer's flag: the last file descriptor is the peer's lease table. */
+#define OL_SHM_ANSWER_LEASES 1u
+/* A lease table: one byte per slot of each ring, at (ring's size class) *
+ * OL_SHM_MAX_SLOTS + slot; 1 while the peer holds the slot. */
+#define OL_SHM_LEASE_SIZE 16384
+/* Lease tables a server gives out at once; later peers copy frames out. */
+#define OL_SHM_MAX_LEASERS 32
 
 typedef struct {
   guint32 slot;
@@ -103,15 +121,53 @@ int ol__shm_server_fd (OlShmServer *server);
 /* Answers every pending connection of the side channel, never blocking. */
 void ol__shm_server_serve (OlShmServer *server);
 
-/* Copies size bytes of data into the next slot of the ring of its size
- * class (made with its first frame) and describes it in desc. FALSE if it cannot (too big,
- * no memory): the caller sends the payload inline. */
+/* Copies size bytes of data into the next free slot of the ring of its
+ * size class (made with its first frame) and describes it in desc. FALSE if
+ * it cannot (too big, no memory, every slot leased): the caller sends the
+ * payload inline. Any thread. */
 gboolean ol__shm_server_write (OlShmServer *server, const void *data, gsize size,
                                OlShmDesc *desc);
+
+/* A slot taken for the application to write a payload of size bytes into
+ * (data): the slot is being written (odd generation) and leased by the
+ * server until ol__shm_server_release(). */
+typedef struct {
+  guint8 *data;
+  gsize size;
+  guint ring;                /* the size class */
+  guint32 slot;
+  guint64 generation;        /* odd: being written */
+} OlShmSlot;
+
+/* Takes a free slot of the ring of size's class; FALSE as for
+ * ol__shm_server_write. Any thread. */
+gboolean ol__shm_server_reserve (OlShmServer *server, gsize size, OlShmSlot *slot);
+
+/* Ends the writing of slot: its payload is the slot->size bytes now there
+ * (a new generation, even). The server's lease stays. */
+void ol__shm_server_commit (OlShmServer *server, const OlShmSlot *slot);
+
+/* Ends the server's lease of a slot (reserved, then committed). Any thread. */
+void ol__shm_server_release (OlShmServer *server, guint ring, guint32 slot);
+
+/* Whether size bytes at data are the payload of a committed slot that the
+ * server still leases; describes it in desc. Any thread. */
+gboolean ol__shm_server_describe (OlShmServer *server, const void *data, gsize size,
+                                  OlShmDesc *desc);
+
+/* The smallest payload the server's rings take (ol__shm_threshold() when it
+ * was made). */
+gsize ol__shm_server_threshold (OlShmServer *server);
+
+/* Peers holding a lease table now. */
+guint ol__shm_server_leasers (OlShmServer *server);
+
+OlShmServer *ol__shm_server_ref (OlShmServer *server);
 
 /* Frames written, side-channel answers given. */
 guint64 ol__shm_server_written (OlShmServer *server);
 
+/* Drops a reference: the last closes the side channel and the rings. */
 void ol__shm_server_free (OlShmServer *server);
 
 /* ------------------------------------------------------------------------ */
@@ -123,7 +179,11 @@ typedef enum {
   OL_SHM_READ_OK,
   OL_SHM_READ_TORN,          /* overwritten, or of a ring no longer there */
   OL_SHM_READ_FAILED,        /* the side channel or the ring is unusable */
+  OL_SHM_READ_COPY,          /* no lease now: the frame is to be copied out */
 } OlShmRead;
+
+/* A slot leased by a reader: its bytes stay as they are until released. */
+typedef struct OlShmLease OlShmLease;
 
 /* (transfer full) */
 OlShmReader *ol__shm_reader_new (void);
@@ -134,12 +194,23 @@ OlShmReader *ol__shm_reader_new (void);
 OlShmRead ol__shm_reader_prepare (OlShmReader *reader, const OlShmDesc *desc,
                                   GError **error);
 
+/* After a successful prepare: leases the slot of desc and gives its
+ * payload in place (desc->length bytes at *data, valid until
+ * ol__shm_lease_release): OK; TORN when the slot was written meanwhile;
+ * COPY when the reader has no lease table from the server or already holds
+ * half the ring's slots. */
+OlShmRead ol__shm_reader_lease (OlShmReader *reader, const OlShmDesc *desc,
+                                OlShmLease **lease, const guint8 **data);
+
+/* Lets the server write the slot again; the lease is freed. Any thread. */
+void ol__shm_lease_release (OlShmLease *lease);
+
 /* After a successful prepare: copies the frame of desc (desc->length
  * bytes) into out and checks that its slot was not written meanwhile:
  * OK or TORN. */
 OlShmRead ol__shm_reader_copy (OlShmReader *reader, const OlShmDesc *desc, void *out);
 
-/* Unmaps every ring. */
+/* Lets go of every ring (a ring stays mapped while a lease of it is held). */
 void ol__shm_reader_reset (OlShmReader *reader);
 
 void ol__shm_reader_free (OlShmReader *reader);

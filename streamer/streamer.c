@@ -107,7 +107,7 @@ ol__streamer_start (OlStreamer *s, const char *endpoint, GError **error)
   s->relayed = ol__relayed_new ();
   s->proxy = ol__proxy_start (s->inproc, endpoint, s->zap, s->relayed, s->plug, s->plug_data,
                               error);
-  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, error))
+  if (s->proxy == NULL || !ol__pusher_start (s->pusher, s->inproc, s->proxy, error))
     {
       ol__mutex_unlock (&s->lock);
       ol__streamer_stop (s);

@@ -88,8 +88,10 @@ ol__subscriber_malformed (OlSubscriber *s)
 }
 
 gboolean
-ol__subscriber_shm (OlSubscriber *s, guint64 *frames, guint64 *torn)
+ol__subscriber_shm (OlSubscriber *s, guint64 *frames, guint64 *torn, guint64 *copied)
 {
+  if (copied != NULL)
+    *copied = atomic_load (&s->shm_copied);
   if (frames != NULL)
     *frames = atomic_load (&s->shm_frames);
   if (torn != NULL)

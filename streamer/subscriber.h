@@ -48,7 +48,8 @@ guint64 ol__subscriber_malformed (OlSubscriber *subscriber);
  * ring now (streamer/shm.h); *frames (nullable) gets the frames it read
  * there, *torn (nullable) those overwritten before it could read them
  * (each also counts as missed in its stream). Any thread. */
-gboolean ol__subscriber_shm (OlSubscriber *subscriber, guint64 *frames, guint64 *torn);
+gboolean ol__subscriber_shm (OlSubscriber *subscriber, guint64 *frames, guint64 *torn,
+                             guint64 *copied);
 
 /* streamer/storage.c. name is a valid stream name. */
 

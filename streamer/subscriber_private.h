@@ -62,6 +62,8 @@ typedef struct {
   BlockPool *pool;           /* (nullable) (owned) block's pool */
   guint8 *block;             /* (nullable) the payload, a block of pool */
   gsize block_len;           /* the payload's size in block */
+  OlShmLease *lease;         /* (nullable) (owned) the payload is in a ring
+                                slot this lease holds */
   guint8 data[];             /* a payload of at most SUB_COPY_MAX bytes */
 } Message;
 
@@ -119,6 +121,7 @@ struct OlSubscriber {
   _Atomic guint64 malformed; /* messages dropped as malformed */
   _Atomic guint64 shm_frames; /* frames read from a shared-memory ring */
   _Atomic guint64 shm_torn;  /* frames overwritten before they were read */
+  _Atomic guint64 shm_copied; /* ring frames copied out, not read in place */
   atomic_bool shm_active;    /* the receiver uses the shared-memory topics */
 
   OlMutex lock;              /* guards everything down to dispatch */
@@ -161,6 +164,12 @@ Message *ol__message_new (const char *name, const OlHeader *h, zmq_msg_t *payloa
  * caller to fill. (transfer full) */
 Message *ol__message_new_pooled (const char *name, const OlHeader *h, gsize size,
                                  BlockPool *pool, guint8 **data);
+
+/* Makes a message whose payload is size bytes at data, in a ring slot that
+ * lease holds (the message takes it) until the message and its payload are
+ * freed. */
+Message *ol__message_new_leased (const char *name, const OlHeader *h, const guint8 *data,
+                                 gsize size, OlShmLease *lease);
 
 /* A pool of blocks, and a reference dropped; the last frees every block. */
 BlockPool *ol__block_pool_new (void);

@@ -176,7 +176,7 @@ s_client_main (int argc, char **argv)
         continue;
       ol_client_get_stream_counters (client, STREAM, &c, NULL);
       ol_client_get_stream_connection (client, &since);
-      shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn);
+      shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn, NULL);
       printf ("counts: frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %" G_GUINT64_FORMAT
               " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT " first %"
               G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " received %" G_GUINT64_FORMAT
@@ -497,7 +497,7 @@ s_take (OlClient *client, guint n, gboolean want_shm)
         continue;
       g_assert_true (s_check (m->payload, &k));
       ol_stream_message_free (m);
-      if (ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, NULL) == want_shm)
+      if (ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, NULL, NULL) == want_shm)
         got++;
     }
   g_assert_cmpint (ring > 0, ==, want_shm);
@@ -826,7 +826,7 @@ test_hostile (void)
         }
       g_assert_cmpmem (g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload),
                        "plain", 5);
-      g_assert_false (ol_client_get_stream_shm (client, NULL, NULL));
+      g_assert_false (ol_client_get_stream_shm (client, NULL, NULL, NULL));
       g_test_assert_expected_messages ();
       ol_stream_message_free (m);
       ol_client_free (&client);
@@ -877,7 +877,7 @@ test_in_process (void)
           ol_stream_message_free (m);
           got++;
         }
-      ol_client_get_stream_shm (client, &ring, NULL);
+      ol_client_get_stream_shm (client, &ring, NULL, NULL);
     }
   g_assert_cmpuint (got, >, 0);
   /* The server says which path the stream takes. */

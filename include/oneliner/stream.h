@@ -158,6 +158,66 @@ OL_API
 gboolean ol_stream_writer_push_error_at (OlStreamWriter *writer, const GError *failure,
                                          gint64 timestamp, GError **error);
 
+/**
+ * OlStreamFrame:
+ *
+ * Room for one payload that the application writes in place before it
+ * publishes it: a camera's frame read out straight into it, for example.
+ * When subscribers on this host take the stream's large payloads from the
+ * server's shared-memory ring (docs/PROTOCOL.md, "Same-host frames"), the
+ * room is a slot of that ring and the payload is never copied on its way to
+ * them; otherwise it is memory of the process, published as
+ * ol_stream_writer_push_bytes() would. Either way every subscriber gets the
+ * same message.
+ */
+typedef struct OlStreamFrame OlStreamFrame;
+
+/**
+ * ol_stream_writer_reserve:
+ * @size: the payload's size in bytes (for an image stream, exactly the
+ *   image's)
+ *
+ * Returns room for a payload of @size bytes (transfer full: give it to
+ * ol_stream_writer_push_frame() or ol_stream_frame_free()), or NULL with
+ * OL_ERROR_FAILED when there is no memory for it. Any thread; a writer
+ * may hold several frames at once. Hold a frame briefly: a ring slot a frame
+ * holds is not written again until the frame is pushed or freed, and once
+ * half of a ring is held, frames come from the process's memory instead.
+ */
+OL_API
+OlStreamFrame *ol_stream_writer_reserve (OlStreamWriter *writer, gsize size, GError **error);
+
+/* The frame's bytes, to be written by the application. */
+OL_API
+guint8 *ol_stream_frame_data (OlStreamFrame *frame);
+OL_API
+gsize ol_stream_frame_size (OlStreamFrame *frame);
+
+/* Whether the frame is a slot of the server's shared-memory ring. */
+OL_API
+gboolean ol_stream_frame_in_ring (OlStreamFrame *frame);
+
+/**
+ * ol_stream_writer_push_frame:
+ * @frame: (transfer full): from ol_stream_writer_reserve() on the same writer
+ *
+ * Publishes the frame's bytes as they are now, as ol_stream_writer_push_bytes()
+ * does (the same checks, errors and counters); the frame is freed whatever
+ * the outcome and must not be touched again.
+ */
+OL_API
+gboolean ol_stream_writer_push_frame (OlStreamWriter *writer, OlStreamFrame *frame,
+                                      GError **error);
+/* The same with the message's timestamp given, as ol_stream_writer_push_bytes_at(). */
+OL_API
+gboolean ol_stream_writer_push_frame_at (OlStreamWriter *writer, OlStreamFrame *frame,
+                                         gint64 timestamp, GError **error);
+
+/* Drops a frame that is not to be published. */
+OL_API
+void ol_stream_frame_free (OlStreamFrame *frame);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OlStreamFrame, ol_stream_frame_free)
+
 OL_API
 OlStreamWriter *ol_stream_writer_ref (OlStreamWriter *writer);
 OL_API
@@ -477,6 +537,9 @@ gboolean ol_client_set_stream_shm (OlClient *client, gboolean enabled);
  *   client could read them (or described after the ring had failed, just
  *   before the client went back to the socket); each also counts as missed
  *   in its stream
+ * @copied: (out) (optional): payloads among @frames copied out of the ring
+ *   rather than read in place (the client held half the ring's slots
+ *   already, or the server gave it no lease table)
  *
  * Whether the stream side takes large payloads from the server's
  * shared-memory ring now; FALSE when every payload comes over the socket
@@ -484,7 +547,8 @@ gboolean ol_client_set_stream_shm (OlClient *client, gboolean enabled);
  * started). The client's thread.
  */
 OL_API
-gboolean ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn);
+gboolean ol_client_get_stream_shm (OlClient *client, guint64 *frames, guint64 *torn,
+                                   guint64 *copied);
 
 /* Every stream's configuration and statistics. (transfer full) */
 OL_API
