@@ -416,8 +416,8 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", "NAME", "KIND", "HZ", "ENABLED",
                    "ENCODING");
   s_append_padded (line, "UNIT", unit_width, FALSE);
-  g_string_append_printf (line, " %10s %9s %8s %8s %7s", "RATE", "OVERRUNS", "DROPPED",
-                          "WARNINGS", "ALARMS");
+  g_string_append_printf (line, " %10s %9s %8s %8s %7s %s", "RATE", "OVERRUNS", "DROPPED",
+                          "WARNINGS", "ALARMS", "PATH");
   printf ("%s\n", line->str);
   for (guint i = 0; i < keys->len; i++)
     {
@@ -438,15 +438,19 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       g_autofree char *rate = cli_fixed (json_number_value (json_object_get (stats, "rate")), 2);
       g_autofree char *warnings = s_stat_text (stats, "warnings", limited);
       g_autofree char *alarms = s_stat_text (stats, "alarms", limited);
+      json_t *shm = json_object_get (stats, "shm");
+      /* Which path same-host subscribers take for its large payloads now:
+       * the server's shared-memory ring, or the socket ("-": not said). */
+      const char *path = !json_is_boolean (shm) ? "-" : json_is_true (shm) ? "shm" : "socket";
 
       g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", name, kind, hz_text,
                        json_is_true (json_object_get (d, "enabled")) ? "yes" : "no", encoding);
       s_append_padded (line, units->pdata[i], unit_width, FALSE);
       g_string_append_printf (line, " %8s/s %9" JSON_INTEGER_FORMAT " %8"
-                              JSON_INTEGER_FORMAT " %8s %7s", rate,
+                              JSON_INTEGER_FORMAT " %8s %7s %s", rate,
                               json_integer_value (json_object_get (stats, "overruns")),
                               json_integer_value (json_object_get (stats, "dropped")),
-                              warnings, alarms);
+                              warnings, alarms, path);
       printf ("%s\n", line->str);
     }
   g_string_free (line, TRUE);
