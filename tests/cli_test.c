@@ -720,6 +720,8 @@ test_path (TuDemo *d, gconstpointer data)
     g_autoptr (GRegex) frames = g_regex_new ("\\(([0-9]+) payloads", 0, 0, NULL);
 
     s_wait_streams_path (d, "camera/frames", "shm");
+    /* A second more of frames through the ring. */
+    g_assert_nonnull (tu_wait_line (hz, "rate: ", 20000));
     last = s_stop_hz (hz);
     if (!g_regex_match_simple (RING_LINE, last, 0, 0))
       g_error ("hz with the ring ended with \"%s\"; it printed:\n%s", last, hz->lines->str);
@@ -738,7 +740,7 @@ test_path (TuDemo *d, gconstpointer data)
     s_wait_streams_path (d, "camera/frames", "socket");
   }
   {
-    g_autofree char *out = RUN (d, 0, NULL, "hz", "camera/frames", "--duration", "1.5",
+    g_autofree char *out = RUN (d, 0, NULL, "hz", "camera/frames", "--duration", "2",
                                 "--json");
     g_autoptr (json_t) v = s_json (out);
 
