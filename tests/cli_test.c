@@ -189,6 +189,10 @@ test_json (TuDemo *d, gconstpointer data)
 
     g_assert_cmpfloat (json_real_value (json_object_get (json_object_get (v, "sensor/sine"),
                                                          "hz")), ==, 100.0);
+    /* Whether same-host subscribers take its large payloads from the ring. */
+    g_assert_true (json_is_boolean (json_object_get (json_object_get (json_object_get (v,
+                                                                      "sensor/sine"), "stats"),
+                                                     "shm")));
   }
   {
     g_autofree char *out = RUN (d, 0, NULL, "hz", "sensor/sine", "--duration", "1", "--json");
@@ -201,7 +205,14 @@ test_json (TuDemo *d, gconstpointer data)
     g_assert_true (json_is_real (json_object_get (v, "p99_jitter_us")));
     g_assert_true (json_is_real (json_object_get (v, "duration_s")));
     g_assert_true (json_is_false (json_object_get (v, "server_was_gone")));
-    g_assert_cmpuint (json_object_size (v), ==, 7);
+    /* The path of the payloads: sensor/sine's are small, none from a ring. */
+    g_assert_true (g_strv_contains ((const char *const[]) { "shm", "socket", NULL },
+                                    json_string_value (json_object_get (v, "path"))));
+    g_assert_cmpint (json_integer_value (json_object_get (v, "shm_frames")), ==, 0);
+    g_assert_cmpint (json_integer_value (json_object_get (v, "shm_torn")), ==, 0);
+    g_assert_true (json_is_integer (json_object_get (v, "shm_frames")));
+    g_assert_true (json_is_integer (json_object_get (v, "shm_torn")));
+    g_assert_cmpuint (json_object_size (v), ==, 10);
   }
 }
 
@@ -362,7 +373,10 @@ test_bw (TuDemo *d, gconstpointer data)
     g_assert_cmpfloat_with_epsilon (mean, (double) bytes / messages, 1e-6);
     g_assert_cmpint (json_integer_value (json_object_get (v, "max_size")), >=, (gint64) mean);
     g_assert_cmpfloat (json_real_value (json_object_get (v, "bytes_per_s")), >, 0);
-    g_assert_cmpuint (json_object_size (v), ==, 9);
+    g_assert_true (json_is_string (json_object_get (v, "path")));
+    g_assert_true (json_is_integer (json_object_get (v, "shm_frames")));
+    g_assert_true (json_is_integer (json_object_get (v, "shm_torn")));
+    g_assert_cmpuint (json_object_size (v), ==, 12);
   }
   {
     g_autofree char *out = RUN (d, 1, &err, "bw", "nope", "--duration", "60");
@@ -558,6 +572,200 @@ test_options_after_command (TuDemo *d, gconstpointer data)
   }
 }
 
+/* ---- the path of large payloads ------------------------------------------------- */
+
+/* The fixture with the shared-memory ring on in the server, whatever the
+ * environment of the test. */
+static void
+s_ring_setup (TuDemo *d, gconstpointer data)
+{
+  g_unsetenv ("ONELINER_SHM");
+  tu_demo_setup (d, data);
+}
+
+/* The PATH column of stream name in the table of `oneliner streams`.
+ * (transfer full) */
+static char *
+s_streams_path (TuDemo *d, const char *name)
+{
+  g_autofree char *out = RUN (d, 0, NULL, "streams");
+  g_auto (GStrv) lines = s_lines (out);
+  g_autofree char *prefix = g_strdup_printf ("%s ", name);
+
+  g_assert_true (g_regex_match_simple ("^NAME +KIND +HZ +ENABLED +ENCODING +UNIT +RATE "
+                                       "+OVERRUNS +DROPPED +WARNINGS +ALARMS +PATH$", lines[0],
+                                       0, 0));
+  for (guint i = 1; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      {
+        const char *last = strrchr (lines[i], ' ');
+
+        /* Aligned: the column starts where its header does. */
+        g_assert_cmpint (last - lines[i], ==, strstr (lines[0], " PATH") - lines[0]);
+        return g_strdup (last + 1);
+      }
+  g_error ("no stream %s in:\n%s", name, out);
+}
+
+/* Waits (at most 20 s) until the PATH of stream name is want. */
+static void
+s_wait_streams_path (TuDemo *d, const char *name, const char *want)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *path = s_streams_path (d, name);
+
+      if (strcmp (path, want) == 0)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the PATH of %s is still %s, not %s", name, path, want);
+      g_usleep (100000);
+    }
+}
+
+/* Starts `oneliner hz name --duration 120` (ONELINER_SHM=0 in its
+ * environment unless ring) and returns it once it has said its path, in
+ * *line (transfer full). */
+static TuProcess *
+s_spawn_hz (TuDemo *d, const char *name, gboolean ring, char **line)
+{
+  const char *argv[] = { "tools/oneliner", "--rpc", d->rpc, "--stream", d->stream, "hz", name,
+                         "--duration", "120", NULL };
+  TuProcess *p;
+
+  if (!ring)
+    g_setenv ("ONELINER_SHM", "0", TRUE);
+  p = tu_spawn (argv);
+  g_unsetenv ("ONELINER_SHM");
+  *line = tu_wait_line (p, "path: ", 30000);
+  if (*line == NULL)
+    g_error ("hz %s said no path; it printed:\n%s", name, p->lines->str);
+  return p;
+}
+
+/* Stops hz with Ctrl-C; returns its last line (its path at the end).
+ * (transfer full) */
+static char *
+s_stop_hz (TuProcess *p)
+{
+  int status = -1;
+  g_autofree char *average = NULL;
+  char *path;
+
+  g_assert_true (tu_kill_wait (p, SIGINT, 20000, &status));
+  g_assert_cmpint (status, ==, 0);
+  average = tu_wait_line (p, "average rate: ", 5000);
+  g_assert_nonnull (average);
+  path = tu_wait_line (p, "path: ", 5000);
+  g_assert_nonnull (path);
+  g_assert_null (tu_wait_line (p, "", 5000));
+  return path;
+}
+
+#define RING_LINE "^path: shared-memory ring \\([0-9]+ payloads from the ring, [0-9]+ " \
+                  "overwritten\\)$"
+
+static void
+test_path (TuDemo *d, gconstpointer data)
+{
+  (void) data;
+  /* camera/frames: 640x480 gray8, 307200 bytes a frame, above the 64 KiB of
+   * the ring's default threshold. */
+  {
+    g_autofree char *on = RUN (d, 0, NULL, "enable", "camera/frames");
+    (void) on;
+  }
+  /* No subscriber takes it from the ring yet. */
+  {
+    g_autofree char *path = s_streams_path (d, "camera/frames");
+    g_assert_cmpstr (path, ==, "socket");
+  }
+  /* An hz with the ring off in its environment: the socket all along, and
+   * the server says so too. */
+  {
+    g_autofree char *first = NULL;
+    g_autoptr (TuProcess) hz = s_spawn_hz (d, "camera/frames", FALSE, &first);
+    g_autofree char *path = s_streams_path (d, "camera/frames");
+    g_autofree char *last = NULL;
+
+    g_assert_cmpstr (first, ==, "path: socket");
+    g_assert_cmpstr (path, ==, "socket");
+    last = s_stop_hz (hz);
+    g_assert_cmpstr (last, ==, "path: socket");
+    g_assert_null (strstr (hz->lines->str, "ring"));
+    g_assert_true (g_regex_match_simple ("^rate: [0-9]+\\.[0-9]{2} Hz\npath: socket\n",
+                                         hz->lines->str, 0, 0));
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autoptr (json_t) v = NULL;
+
+    g_setenv ("ONELINER_SHM", "0", TRUE);
+    out = RUN (d, 0, NULL, "hz", "camera/frames", "--duration", "1.5", "--json");
+    g_unsetenv ("ONELINER_SHM");
+    v = s_json (out);
+    g_assert_cmpstr (json_string_value (json_object_get (v, "path")), ==, "socket");
+    g_assert_cmpint (json_integer_value (json_object_get (v, "shm_frames")), ==, 0);
+    g_assert_cmpint (json_integer_value (json_object_get (v, "shm_torn")), ==, 0);
+  }
+  /* An hz with the ring: it takes the frames from the ring, and while it
+   * runs the server says shm. */
+  {
+    g_autofree char *first = NULL;
+    g_autoptr (TuProcess) hz = s_spawn_hz (d, "camera/frames", TRUE, &first);
+    g_autofree char *last = NULL;
+    g_autoptr (GMatchInfo) match = NULL;
+    g_autoptr (GRegex) frames = g_regex_new ("\\(([0-9]+) payloads", 0, 0, NULL);
+
+    s_wait_streams_path (d, "camera/frames", "shm");
+    /* A second more of frames through the ring. */
+    g_assert_nonnull (tu_wait_line (hz, "rate: ", 20000));
+    last = s_stop_hz (hz);
+    if (!g_regex_match_simple (RING_LINE, last, 0, 0))
+      g_error ("hz with the ring ended with \"%s\"; it printed:\n%s", last, hz->lines->str);
+    g_assert_true (g_regex_match (frames, last, 0, &match));
+    {
+      g_autofree char *n = g_match_info_fetch (match, 1);
+      g_assert_cmpint (g_ascii_strtoll (n, NULL, 10), >, 0);
+    }
+    /* Each path said was true when said: the socket (before the ring was
+     * set up) or the ring. */
+    g_assert_true (g_regex_match_simple ("^rate: [0-9]+\\.[0-9]{2} Hz\npath: ",
+                                         hz->lines->str, 0, 0));
+    g_assert_true (g_regex_match_simple ("^path: (socket|shared-memory ring .*)$", first, 0,
+                                         0));
+    /* Gone: no same-host subscriber takes the stream from the ring. */
+    s_wait_streams_path (d, "camera/frames", "socket");
+  }
+  {
+    g_autofree char *out = RUN (d, 0, NULL, "hz", "camera/frames", "--duration", "2",
+                                "--json");
+    g_autoptr (json_t) v = s_json (out);
+
+    g_assert_cmpstr (json_string_value (json_object_get (v, "path")), ==, "shm");
+    g_assert_cmpint (json_integer_value (json_object_get (v, "shm_frames")), >, 0);
+    g_assert_true (json_is_integer (json_object_get (v, "shm_torn")));
+  }
+  {
+    g_autofree char *off = RUN (d, 0, NULL, "disable", "camera/frames");
+    (void) off;
+  }
+  /* Small payloads travel inline on the socket even with the ring: none
+   * is said to come from it. */
+  {
+    g_autofree char *out = RUN (d, 0, NULL, "hz", "sensor/sine", "--duration", "2");
+    g_auto (GStrv) lines = s_lines (out);
+    guint n = g_strv_length (lines);
+
+    g_assert_cmpuint (n, >=, 2);
+    g_assert_true (g_str_has_prefix (lines[n - 2], "average rate: "));
+    g_assert_true (g_regex_match_simple ("^path: (socket|shared-memory ring \\(0 payloads from "
+                                         "the ring, 0 overwritten\\))$", lines[n - 1], 0, 0));
+  }
+}
+
 /* ---- locale ---------------------------------------------------------------------- */
 
 /* A locale with a decimal comma: one installed, or one made here with
@@ -663,6 +871,7 @@ main (int argc, char **argv)
   g_test_add ("/cli/environment", TuDemo, NULL, tu_demo_setup, test_environment, tu_demo_teardown);
   g_test_add ("/cli/options-after-command", TuDemo, NULL, tu_demo_setup, test_options_after_command,
               tu_demo_teardown);
+  g_test_add ("/cli/path", TuDemo, NULL, s_ring_setup, test_path, tu_demo_teardown);
   g_test_add ("/cli/locale", TuDemo, NULL, tu_demo_setup, test_locale, tu_demo_teardown);
   return g_test_run ();
 }

@@ -416,8 +416,8 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
   g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", "NAME", "KIND", "HZ", "ENABLED",
                    "ENCODING");
   s_append_padded (line, "UNIT", unit_width, FALSE);
-  g_string_append_printf (line, " %10s %9s %8s %8s %7s", "RATE", "OVERRUNS", "DROPPED",
-                          "WARNINGS", "ALARMS");
+  g_string_append_printf (line, " %10s %9s %8s %8s %7s %s", "RATE", "OVERRUNS", "DROPPED",
+                          "WARNINGS", "ALARMS", "PATH");
   printf ("%s\n", line->str);
   for (guint i = 0; i < keys->len; i++)
     {
@@ -438,15 +438,19 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       g_autofree char *rate = cli_fixed (json_number_value (json_object_get (stats, "rate")), 2);
       g_autofree char *warnings = s_stat_text (stats, "warnings", limited);
       g_autofree char *alarms = s_stat_text (stats, "alarms", limited);
+      json_t *shm = json_object_get (stats, "shm");
+      /* Which path same-host subscribers take for its large payloads now:
+       * the server's shared-memory ring, or the socket ("-": not said). */
+      const char *path = !json_is_boolean (shm) ? "-" : json_is_true (shm) ? "shm" : "socket";
 
       g_string_printf (line, "%-24s %-8s %9s %-8s %-8s ", name, kind, hz_text,
                        json_is_true (json_object_get (d, "enabled")) ? "yes" : "no", encoding);
       s_append_padded (line, units->pdata[i], unit_width, FALSE);
       g_string_append_printf (line, " %8s/s %9" JSON_INTEGER_FORMAT " %8"
-                              JSON_INTEGER_FORMAT " %8s %7s", rate,
+                              JSON_INTEGER_FORMAT " %8s %7s %s", rate,
                               json_integer_value (json_object_get (stats, "overruns")),
                               json_integer_value (json_object_get (stats, "dropped")),
-                              warnings, alarms);
+                              warnings, alarms, path);
       printf ("%s\n", line->str);
     }
   g_string_free (line, TRUE);
@@ -624,9 +628,11 @@ static const Command s_commands[] = {
   { "version", "", "Print the client's and the server's versions.",
     s_cmd_version, 0, 0, NULL, NULL },
   { "streams", "", "List every stream: kind, rate, enabled, encoding, the unit of its\n"
-    "description, measured rate, overruns, dropped, and the messages sent in\n"
-    "warning and in alarm ('-': the stream has no limits). With --json, print\n"
-    "the whole reply instead: every stream's entry with its description,\n"
+    "description, measured rate, overruns, dropped, the messages sent in\n"
+    "warning and in alarm ('-': the stream has no limits), and PATH: shm when\n"
+    "subscribers on the server's host take its large payloads from the\n"
+    "server's shared-memory ring now, else socket. With --json, print the\n"
+    "whole reply instead: every stream's entry with its description,\n"
     "indented, keys sorted.", s_cmd_streams, 0, 0, NULL, NULL },
   { "echo", "NAME...", "Print every message of the streams NAME (a name, or a pattern where\n"
     "* matches any text and ? one character: 'sensor/*'): time, sequence number,\n"
@@ -641,8 +647,14 @@ static const Command s_commands[] = {
     "(lost, or not reachable within 2 s) unless --wait-server is given.",
     cli_cmd_echo, 1, G_MAXINT, cli_echo_entries, NULL },
   { "hz", "NAME", "Measure the rate of stream NAME each second, then print the average\n"
-    "rate, the messages dropped and the p99 jitter of the period. Exits 4 if\n"
-    "the stream server is gone (lost, or not reachable within 2 s) unless\n"
+    "rate, the messages dropped and the p99 jitter of the period. A line\n"
+    "'path:' says how this client takes the stream's large payloads, after\n"
+    "the first second, when that changes and at the end: 'shared-memory ring'\n"
+    "(a server on this host; with the payloads taken from the ring so far and\n"
+    "those overwritten before they could be read: payloads below the server's\n"
+    "threshold, 64 KiB by default, come over the socket all the same) or\n"
+    "'socket'. With --json: path (shm, socket), shm_frames, shm_torn. Exits 4\n"
+    "if the stream server is gone (lost, or not reachable within 2 s) unless\n"
     "--wait-server is given.",
     cli_cmd_hz, 1, 1, cli_hz_entries, NULL },
   { "bw", "NAME", "Measure the bandwidth of stream NAME each second (bytes/s, messages,\n"

@@ -762,8 +762,51 @@ s_measure_second (gboolean bw, Measure *m, double seconds)
   m->second_messages = m->second_bytes = m->second_max = 0;
 }
 
+/* The path this client's stream side takes for large payloads now (README,
+ * "Same-host frames"): TRUE for the server's shared-memory ring, with the
+ * payloads taken from it so far and those overwritten before they could be
+ * read; payloads smaller than the server's threshold travel on the socket
+ * either way. */
+static gboolean
+s_path (OlClient *client, guint64 *frames, guint64 *torn)
+{
+  *frames = *torn = 0;
+  return ol_client_get_stream_shm (client, frames, torn);
+}
+
+/* One line: "path: shared-memory ring (N payloads from the ring, T
+ * overwritten)" or "path: socket". Returns the path said (TRUE: the ring). */
+static gboolean
+s_print_path (OlClient *client)
+{
+  guint64 frames, torn;
+  gboolean shm = s_path (client, &frames, &torn);
+
+  if (shm)
+    printf ("path: shared-memory ring (%" G_GUINT64_FORMAT " payloads from the ring, %"
+            G_GUINT64_FORMAT " overwritten)\n", frames, torn);
+  else
+    printf ("path: socket\n");
+  fflush (stdout);
+  return shm;
+}
+
+/* The path as members of a --json object: "path" ("shm" or "socket"),
+ * "shm_frames", "shm_torn". */
+static void
+s_path_json (json_t *doc, OlClient *client)
+{
+  guint64 frames, torn;
+  gboolean shm = s_path (client, &frames, &torn);
+
+  json_object_set_new (doc, "path", json_string (shm ? "shm" : "socket"));
+  json_object_set_new (doc, "shm_frames", json_integer ((json_int_t) frames));
+  json_object_set_new (doc, "shm_torn", json_integer ((json_int_t) torn));
+}
+
 /* Takes the messages of stream name for --duration; returns -1 when done
- * (m filled), else the exit status. */
+ * (m filled), else the exit status. hz without --json says the path of the
+ * payloads after the first second's rate and whenever it changes. */
 static int
 s_measure (OlClient *client, const char *command, const char *name, Measure *m)
 {
@@ -773,6 +816,7 @@ s_measure (OlClient *client, const char *command, const char *name, Measure *m)
   g_autoptr (json_t) entry = NULL;
   g_autofree char *not_read = NULL;
   gboolean bw = strcmp (command, "bw") == 0;
+  int path_said = -1; /* the path last said: -1 none yet, else TRUE for the ring */
   int status;
 
   if (!(opt_hz_duration > 0) || opt_hz_duration > 24 * 3600)
@@ -794,6 +838,13 @@ s_measure (OlClient *client, const char *command, const char *name, Measure *m)
       if (now >= second)
         {
           s_measure_second (bw, m, (double) (now - second + G_USEC_PER_SEC) / G_USEC_PER_SEC);
+          if (!bw && !cli_json)
+            {
+              guint64 frames, torn;
+
+              if (path_said != s_path (client, &frames, &torn))
+                path_said = s_print_path (client);
+            }
           second += G_USEC_PER_SEC;
         }
       if (now >= end)
@@ -874,6 +925,7 @@ cli_cmd_hz (OlClient *client, int argc, char **argv)
                                           "p99_jitter_us", p99 / 1000.0,
                                           "duration_s", m.duration,
                                           "server_was_gone", m.was_gone);
+      s_path_json (doc, client);
       cli_print_json (doc);
       return EXIT_OK;
     }
@@ -885,6 +937,7 @@ cli_cmd_hz (OlClient *client, int argc, char **argv)
             rate_text, m.counters.missed + m.counters.overflowed, p99_text,
             m.was_gone ? " (the stream server was gone for a while)" : "");
   }
+  s_print_path (client);
   return EXIT_OK;
 }
 
@@ -924,6 +977,7 @@ cli_cmd_bw (OlClient *client, int argc, char **argv)
                                                                    + m.counters.overflowed),
                                           "duration_s", m.duration,
                                           "server_was_gone", m.was_gone);
+      s_path_json (doc, client);
       cli_print_json (doc);
       return EXIT_OK;
     }
