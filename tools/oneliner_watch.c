@@ -771,7 +771,7 @@ static gboolean
 s_path (OlClient *client, guint64 *frames, guint64 *torn)
 {
   *frames = *torn = 0;
-  return ol_client_get_stream_shm (client, frames, torn);
+  return ol_client_get_stream_shm (client, frames, torn, NULL);
 }
 
 /* One line: "path: shared-memory ring (N payloads from the ring, T
