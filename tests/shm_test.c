@@ -87,13 +87,15 @@ s_check (GBytes *payload, guint64 *k)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The server: --rpc R --stream S [--small] [--pause US] */
+/* The server: --rpc R --stream S [--small | --size N] [--pause US] [--reserve]
+ * (--reserve: each frame written into ol_stream_writer_reserve's room) */
 
 static int
 s_server_main (int argc, char **argv)
 {
   const char *rpc = argv[2], *stream = argv[4];
-  gboolean small = FALSE;
+  gboolean small = FALSE, reserve = FALSE;
+  gsize one_size = 0;
   gulong pause_us = 2000;
   g_autoptr (GError) error = NULL;
   g_autoptr (OlServer) server = NULL;
@@ -104,12 +106,21 @@ s_server_main (int argc, char **argv)
   for (int i = 5; i < argc; i++)
     if (strcmp (argv[i], "--small") == 0)
       small = TRUE;
+    else if (strcmp (argv[i], "--reserve") == 0)
+      reserve = TRUE;
+    else if (strcmp (argv[i], "--size") == 0 && i + 1 < argc)
+      one_size = strtoul (argv[++i], NULL, 10);
     else if (strcmp (argv[i], "--pause") == 0 && i + 1 < argc)
       pause_us = strtoul (argv[++i], NULL, 10);
   if (small)
     {
       sizes = SMALL_SIZES;
       n_sizes = G_N_ELEMENTS (SMALL_SIZES);
+    }
+  if (one_size > 0)
+    {
+      sizes = &one_size;
+      n_sizes = 1;
     }
   server = ol_server_new (rpc, stream);
   writer = ol_server_add_pushed_stream (server, STREAM, OL_ENCODING_RAW, NULL, &error);
@@ -123,22 +134,41 @@ s_server_main (int argc, char **argv)
   for (guint64 k = 1;; k++)
     {
       gsize n = sizes[k % n_sizes];
-      guint8 *p = g_malloc (n);
-      g_autoptr (GBytes) b = NULL;
 
-      s_fill (p, n, k);
-      b = g_bytes_new_take (p, n);
-      while (!ol_stream_writer_push_bytes (writer, b, NULL))
-        g_usleep (1000);
+      if (reserve)
+        {
+          OlStreamFrame *f;
+
+          do
+            {
+              f = ol_stream_writer_reserve (writer, n, &error);
+              g_assert_no_error (error);
+              s_fill (ol_stream_frame_data (f), n, k);
+            }
+          while (!ol_stream_writer_push_frame (writer, f, NULL) && (g_usleep (1000), TRUE));
+        }
+      else
+        {
+          guint8 *p = g_malloc (n);
+          g_autoptr (GBytes) b = NULL;
+
+          s_fill (p, n, k);
+          b = g_bytes_new_take (p, n);
+          while (!ol_stream_writer_push_bytes (writer, b, NULL))
+            g_usleep (1000);
+        }
       g_usleep (pause_us);
     }
   return 0;
 }
 
 /* ------------------------------------------------------------------------ */
-/* The client: --client S. Takes every frame, checks it, and prints a line
+/* The client: --client S [--hold H]. Takes every frame, checks it, and prints a line
  * "counts: frames T bad B missed M overflowed O restarts R first F last L
- * received N shm A ringframes G torn X since S" after each 10 frames taken:
+ * received N shm A ringframes G torn X since S copied C" after each 10 frames taken
+ * (C of the G copied out of the ring rather than read in place). With
+ * --hold, it keeps the first H frames read in place and never frees them,
+ * and says "held H" once it has them:
  * T taken, F the sequence number of the first taken (of this server), L the
  * last sequence number the stream's counters know of (a sequence mark
  * included), N the messages its storage received. */
@@ -149,8 +179,12 @@ s_client_main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (OlClient) client = NULL;
   guint64 frames = 0, bad = 0, first = 0, last = 0;
+  guint hold = 0;
+  GPtrArray *held = g_ptr_array_new ();
 
-  (void) argc;
+  for (int i = 3; i + 1 < argc; i++)
+    if (strcmp (argv[i], "--hold") == 0)
+      hold = (guint) atoi (argv[i + 1]);
   client = ol_client_new ("tcp://127.0.0.1:1", argv[2], &error);
   g_assert_no_error (error);
   ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 100000, &error);
@@ -159,7 +193,7 @@ s_client_main (int argc, char **argv)
     {
       OlStreamMessage *m = ol_client_get_stream (client, STREAM, 200, NULL);
       OlStreamCounters c;
-      guint64 k, ring = 0, torn = 0;
+      guint64 k, ring = 0, torn = 0, copied = 0;
       gint64 since = 0;
       gboolean shm;
 
@@ -171,18 +205,37 @@ s_client_main (int argc, char **argv)
         first = m->sequence; /* a new server: counted from its first frame */
       last = m->sequence;
       frames++;
-      ol_stream_message_free (m);
+      if (held->len < hold)
+        {
+          guint64 copied = 0;
+
+          /* Read in place: through the ring, and nothing copied out yet. */
+          if (ol_client_get_stream_shm (client, NULL, NULL, &copied) && copied == 0
+              && g_bytes_get_size (m->payload) >= 4096)
+            {
+              g_ptr_array_add (held, m);
+              if (held->len == hold)
+                {
+                  printf ("held %u\n", hold);
+                  fflush (stdout);
+                }
+              m = NULL;
+            }
+        }
+      if (m != NULL)
+        ol_stream_message_free (m);
       if (frames % 10 != 0)
         continue;
       ol_client_get_stream_counters (client, STREAM, &c, NULL);
       ol_client_get_stream_connection (client, &since);
-      shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn, NULL);
+      shm = ol__subscriber_shm (ol__client_peek_subscriber (client), &ring, &torn, &copied);
       printf ("counts: frames %" G_GUINT64_FORMAT " bad %" G_GUINT64_FORMAT " missed %" G_GUINT64_FORMAT
               " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT " first %"
               G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " received %" G_GUINT64_FORMAT
               " shm %d ringframes %" G_GUINT64_FORMAT " torn %" G_GUINT64_FORMAT " since %"
-              G_GINT64_FORMAT "\n", frames, bad, c.missed, c.overflowed, c.restarts, first,
-              c.last_sequence, c.received, shm, ring, torn, since);
+              G_GINT64_FORMAT " copied %" G_GUINT64_FORMAT "\n", frames, bad, c.missed,
+              c.overflowed, c.restarts, first, c.last_sequence, c.received, shm, ring, torn,
+              since, copied);
       fflush (stdout);
     }
   return 0;
@@ -194,6 +247,7 @@ s_client_main (int argc, char **argv)
 typedef struct {
   guint64 frames, bad, missed, overflowed, restarts, first, last, received, ringframes, torn;
   gint64 since;
+  guint64 copied;
   int shm;
 } Line;
 
@@ -204,9 +258,10 @@ s_parse (const char *line, Line *l)
                  G_GUINT64_FORMAT " overflowed %" G_GUINT64_FORMAT " restarts %" G_GUINT64_FORMAT
                  " first %" G_GUINT64_FORMAT " last %" G_GUINT64_FORMAT " received %"
                  G_GUINT64_FORMAT " shm %d ringframes %" G_GUINT64_FORMAT " torn %"
-                 G_GUINT64_FORMAT " since %" G_GINT64_FORMAT,
+                 G_GUINT64_FORMAT " since %" G_GINT64_FORMAT " copied %" G_GUINT64_FORMAT,
                  &l->frames, &l->bad, &l->missed, &l->overflowed, &l->restarts, &l->first,
-                 &l->last, &l->received, &l->shm, &l->ringframes, &l->torn, &l->since) == 12;
+                 &l->last, &l->received, &l->shm, &l->ringframes, &l->torn, &l->since,
+                 &l->copied) == 13;
 }
 
 /* Reads the client's lines until pred holds for one (within WAIT_MS). */
@@ -334,10 +389,10 @@ s_spawn_client (const char *stream, const char *const *extra)
 /* Frames of every size, through the ring above the threshold and inline
  * below it, arrive whole; nothing is lost at a rate the reader keeps up with. */
 static void
-test_sizes (void)
+test_sizes (gconstpointer reserve)
 {
   g_autofree char *stream = NULL;
-  const char *extra[] = { "--pause", "3000", NULL };
+  const char *extra[] = { "--pause", "3000", reserve ? "--reserve" : NULL, NULL };
   g_autoptr (TuProcess) server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra,
                                                  NULL, &stream);
   g_autoptr (TuProcess) client = s_spawn_client (stream, NULL);
@@ -507,11 +562,11 @@ s_take (OlClient *client, guint n, gboolean want_shm)
  * the ring) and a same-host OlClient on the same stream at once: both get
  * every frame whole. */
 static void
-test_plain_and_shm (void)
+test_plain_and_shm (gconstpointer reserve)
 {
   g_autofree char *stream = NULL;
   const char *extra[] = { "--small", "--pause", "1000", "--env", "ONELINER_SHM_THRESHOLD=4096",
-                          NULL };
+                          reserve ? "--reserve" : NULL, NULL };
   g_autoptr (TuProcess) server = NULL;
   g_autoptr (OlClient) client = NULL;
   g_autoptr (GError) error = NULL;
@@ -910,6 +965,201 @@ test_in_process (void)
   }
 }
 
+/* Two clients that hold every slot of a 4-slot ring (half each, the most a
+ * client holds) are killed with -9: the server forgets their leases and a
+ * third client reads frames in place again. While they lived, no slot was
+ * free, so nothing went through the ring. */
+static void
+test_kill_holders (void)
+{
+  g_autofree char *stream = NULL;
+  /* One size: one ring. */
+  const char *extra[] = { "--size", "100000", "--pause", "1000", "--env", "ONELINER_SHM_SLOTS=4",
+                          NULL };
+  const char *hold[] = { "--hold", "2", NULL };
+  g_autoptr (TuProcess) server = NULL;
+  g_autoptr (TuProcess) a = NULL;
+  g_autoptr (TuProcess) b = NULL;
+  g_autoptr (TuProcess) third = NULL;
+  guint shm_files = s_dev_shm_files ();
+  g_autofree char *held_a = NULL, *held_b = NULL;
+  Line l;
+
+  server = s_spawn_server ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", extra, NULL, &stream);
+  a = s_spawn_client (stream, hold);
+  held_a = tu_wait_line (a, "held 2", WAIT_MS);
+  g_assert_nonnull (held_a);
+  b = s_spawn_client (stream, hold);
+  held_b = tu_wait_line (b, "held 2", WAIT_MS);
+  g_assert_nonnull (held_b);
+  g_assert_true (tu_kill_wait (a, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (b, SIGKILL, 5000, NULL));
+  g_assert_cmpuint (s_dev_shm_files (), ==, shm_files);
+  third = s_spawn_client (stream, NULL);
+  s_client_until (third, s_ring_frames_beyond, GSIZE_TO_POINTER (30), &l);
+  g_assert_cmpuint (l.copied, <, l.ringframes);
+  g_assert_cmpuint (l.bad, ==, 0);
+  g_assert_true (tu_kill_wait (third, SIGKILL, 5000, NULL));
+  g_assert_true (tu_kill_wait (server, SIGKILL, 5000, NULL));
+}
+
+/* Takes the next message of the stream within WAIT_MS. */
+static OlStreamMessage *
+s_next_message (OlClient *client)
+{
+  OlStreamMessage *m = ol_client_get_stream (client, STREAM, WAIT_MS, NULL);
+
+  g_assert_nonnull (m);
+  return m;
+}
+
+/* Pushes frame k of n bytes through ol_stream_writer_reserve; returns
+ * whether it was written in a ring slot. */
+static gboolean
+s_push_reserved (OlStreamWriter *writer, gsize n, guint64 k)
+{
+  g_autoptr (GError) error = NULL;
+  OlStreamFrame *f = ol_stream_writer_reserve (writer, n, &error);
+  gboolean in_ring;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (ol_stream_frame_size (f), ==, n);
+  s_fill (ol_stream_frame_data (f), n, k);
+  in_ring = ol_stream_frame_in_ring (f);
+  g_assert_true (ol_stream_writer_push_frame (writer, f, &error));
+  g_assert_no_error (error);
+  return in_ring;
+}
+
+/* A message the application holds keeps its bytes while the server goes
+ * round its ring many times: its slot is leased, the writer passes it by.
+ * A client that holds half the ring gets the next frames copied out
+ * (counted), whole; once it lets go, frames are read in place again. The
+ * frame API: room in the ring only while a same-host subscriber takes the
+ * stream from it; a frame dropped is never published; a frame of another
+ * writer is refused. */
+static void
+test_held (void)
+{
+  g_autoptr (OlServer) server = NULL;
+  g_autoptr (OlStreamWriter) writer = NULL;
+  g_autoptr (OlStreamWriter) other = NULL;
+  g_autoptr (OlClient) client = NULL;
+  g_autoptr (GError) error = NULL;
+  OlStreamMessage *first, *held[4];
+  guint64 k = 1, seen, ring = 0, copied = 0, copied_then;
+  const gsize n = 100000;
+  OlStreamCounters c;
+
+  g_setenv ("ONELINER_SHM_SLOTS", "8", TRUE);
+  server = ol_server_new ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  writer = ol_server_add_pushed_stream (server, STREAM, OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  other = ol_server_add_pushed_stream (server, "other", OL_ENCODING_RAW, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ol_server_start (server, &error));
+  /* Nobody takes the stream from the ring yet: memory of the process. */
+  g_assert_false (s_push_reserved (writer, n, k++));
+  client = ol_client_new (ol_server_get_rpc_endpoint (server),
+                          ol_server_get_stream_endpoint (server), &error);
+  g_assert_no_error (error);
+  ol_client_configure_stream (client, STREAM, OL_STORAGE_QUEUE, 10000, &error);
+  g_assert_no_error (error);
+  /* Until frames come through the ring. */
+  for (int i = 0; ring == 0; i++)
+    {
+      OlStreamMessage *m;
+
+      g_assert_cmpint (i, <, WAIT_MS / 10);
+      s_push_reserved (writer, n, k++);
+      while ((m = ol_client_get_stream (client, STREAM, 10, NULL)) != NULL)
+        {
+          g_assert_true (s_check (m->payload, &seen));
+          ol_stream_message_free (m);
+        }
+      ol_client_get_stream_shm (client, &ring, NULL, NULL);
+    }
+  g_assert_true (s_push_reserved (writer, n, k++));
+  first = s_next_message (client);
+  g_assert_true (s_check (first->payload, &seen));
+  /* Ten times round the ring of 8 slots, the first message held. */
+  for (int i = 0; i < 80; i++)
+    {
+      OlStreamMessage *m;
+
+      s_push_reserved (writer, n, k++);
+      m = s_next_message (client);
+      g_assert_true (s_check (m->payload, &seen));
+      ol_stream_message_free (m);
+      g_assert_true (s_check (first->payload, &seen));
+    }
+  ol_client_get_stream_shm (client, &ring, NULL, &copied);
+  g_assert_cmpuint (copied, ==, 0);
+  /* Half the ring held (the first and three more): the next are copied. */
+  for (int i = 0; i < 3; i++)
+    {
+      s_push_reserved (writer, n, k++);
+      held[i] = s_next_message (client);
+    }
+  for (int i = 0; i < 20; i++)
+    {
+      OlStreamMessage *m;
+
+      s_push_reserved (writer, n, k++);
+      m = s_next_message (client);
+      g_assert_true (s_check (m->payload, &seen));
+      ol_stream_message_free (m);
+    }
+  ol_client_get_stream_shm (client, NULL, NULL, &copied_then);
+  g_assert_cmpuint (copied_then, >=, 20);
+  g_assert_true (s_check (first->payload, &seen));
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_true (s_check (held[i]->payload, &seen));
+      ol_stream_message_free (held[i]);
+    }
+  ol_stream_message_free (first);
+  for (int i = 0; i < 20; i++)
+    {
+      OlStreamMessage *m;
+
+      s_push_reserved (writer, n, k++);
+      m = s_next_message (client);
+      g_assert_true (s_check (m->payload, &seen));
+      ol_stream_message_free (m);
+    }
+  ol_client_get_stream_shm (client, NULL, NULL, &copied);
+  g_assert_cmpuint (copied, ==, copied_then);
+  /* Nothing lost on the way. */
+  g_assert_true (ol_client_get_stream_counters (client, STREAM, &c, NULL));
+  g_assert_cmpuint (c.missed, ==, 0);
+
+  /* A frame dropped is not published: the next one follows the last. */
+  {
+    OlStreamFrame *f = ol_stream_writer_reserve (writer, n, &error);
+    OlStreamMessage *m;
+    guint64 last = c.last_sequence;
+
+    g_assert_no_error (error);
+    ol_stream_frame_free (f);
+    s_push_reserved (writer, n, k++);
+    m = s_next_message (client);
+    g_assert_cmpuint (m->sequence, ==, last + 1);
+    g_assert_true (s_check (m->payload, &seen));
+    ol_stream_message_free (m);
+  }
+  /* A frame of another writer: refused, and freed. */
+  {
+    OlStreamFrame *f = ol_stream_writer_reserve (other, n, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (ol_stream_writer_push_frame (writer, f, &error));
+    g_assert_error (error, OL_ERROR, OL_ERROR_INVALID_ARGS);
+  }
+  ol_client_free (&client);
+  g_unsetenv ("ONELINER_SHM_SLOTS");
+}
+
 /* A child's "--env NAME=VALUE" arguments, set before any thread starts. */
 static void
 s_child_env (int argc, char **argv)
@@ -933,10 +1183,14 @@ main (int argc, char **argv)
   if (argc >= 3 && strcmp (argv[1], "--client") == 0)
     return s_client_main (argc, argv);
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/shm/sizes", test_sizes);
+  g_test_add_data_func ("/shm/sizes", NULL, test_sizes);
+  g_test_add_data_func ("/shm/sizes-reserved", GINT_TO_POINTER (1), test_sizes);
   g_test_add_func ("/shm/slow-reader", test_slow_reader);
   g_test_add_func ("/shm/kill", test_kill);
-  g_test_add_func ("/shm/plain-and-shm", test_plain_and_shm);
+  g_test_add_data_func ("/shm/plain-and-shm", NULL, test_plain_and_shm);
+  g_test_add_data_func ("/shm/plain-and-shm-reserved", GINT_TO_POINTER (1), test_plain_and_shm);
+  g_test_add_func ("/shm/held", test_held);
+  g_test_add_func ("/shm/kill-holders", test_kill_holders);
   g_test_add_func ("/shm/off", test_off);
   g_test_add_func ("/shm/hostile", test_hostile);
   g_test_add_func ("/shm/in-process", test_in_process);
