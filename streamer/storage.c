@@ -284,6 +284,7 @@ s_share_locked (const Message *msg)
   copy->has_frame = FALSE;
   copy->pool = NULL;
   copy->block = NULL;
+  copy->lease = NULL;
   return &copy->pub;
 }
 
