@@ -577,18 +577,6 @@ ol__shm_server_serve (OlShmServer *s)
     }
 }
 
-guint
-ol__shm_server_leasers (OlShmServer *s)
-{
-  guint n;
-
-  ol__mutex_lock (&s->lock);
-  s_leasers_sweep (s);
-  n = s->n_leasers;
-  ol__mutex_unlock (&s->lock);
-  return n;
-}
-
 /* Whether anyone leases slot i of ring c; a lease of a peer that is gone
  * is forgotten with its table. Under lock. */
 static gboolean

@@ -159,9 +159,6 @@ gboolean ol__shm_server_describe (OlShmServer *server, const void *data, gsize s
  * was made). */
 gsize ol__shm_server_threshold (OlShmServer *server);
 
-/* Peers holding a lease table now. */
-guint ol__shm_server_leasers (OlShmServer *server);
-
 OlShmServer *ol__shm_server_ref (OlShmServer *server);
 
 /* Frames written, side-channel answers given. */
