@@ -4,36 +4,7 @@
 #include <string.h>
 
 #include "oneliner/error.h"
-
-static void
-s_put32 (guint8 *p, guint32 v)
-{
-  v = GUINT32_TO_LE (v);
-  memcpy (p, &v, 4);
-}
-
-static void
-s_put64 (guint8 *p, guint64 v)
-{
-  v = GUINT64_TO_LE (v);
-  memcpy (p, &v, 8);
-}
-
-static guint32
-s_get32 (const guint8 *p)
-{
-  guint32 v;
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
-}
-
-static guint64
-s_get64 (const guint8 *p)
-{
-  guint64 v;
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
-}
+#include "core/le.h"
 
 void
 ol__header_encode (const OlHeader *h, guint8 out[OL_HEADER_SIZE])
@@ -43,11 +14,11 @@ ol__header_encode (const OlHeader *h, guint8 out[OL_HEADER_SIZE])
   out[1] = h->status;
   out[2] = (guint8) h->encoding;
   out[3] = (guint8) h->image.format;
-  s_put32 (out + 4, h->overruns);
-  s_put64 (out + 8, h->sequence);
-  s_put64 (out + 16, (guint64) h->timestamp);
-  s_put32 (out + 24, h->image.width);
-  s_put32 (out + 28, h->image.height);
+  ol__put32le (out + 4, h->overruns);
+  ol__put64le (out + 8, h->sequence);
+  ol__put64le (out + 16, (guint64) h->timestamp);
+  ol__put32le (out + 24, h->image.width);
+  ol__put32le (out + 28, h->image.height);
 }
 
 gboolean
@@ -70,11 +41,11 @@ ol__header_decode (const guint8 *data, gsize size, OlHeader *h, GError **error)
   h->status = data[1];
   h->encoding = (OlEncoding) data[2];
   h->image.format = (OlPixelFormat) data[3];
-  h->overruns = s_get32 (data + 4);
-  h->sequence = s_get64 (data + 8);
-  h->timestamp = (gint64) s_get64 (data + 16);
-  h->image.width = s_get32 (data + 24);
-  h->image.height = s_get32 (data + 28);
+  h->overruns = ol__get32le (data + 4);
+  h->sequence = ol__get64le (data + 8);
+  h->timestamp = (gint64) ol__get64le (data + 16);
+  h->image.width = ol__get32le (data + 24);
+  h->image.height = ol__get32le (data + 28);
   return TRUE;
 }
 

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include "oneliner/error.h"
+#include "core/le.h"
 #include "core/lock.h"
 
 #define DEFAULT_THRESHOLD 65536
@@ -33,38 +34,6 @@ static const char RING_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'R', 'N', 'G' };
 static const char ANSWER_MAGIC[8] = { 'O', 'L', 'S', 'H', 'M', 'F', 'D', '1' };
 #define RING_VERSION 1
 #define DESC_VERSION 1
-
-static void
-s_put32 (guint8 *p, guint32 v)
-{
-  v = GUINT32_TO_LE (v);
-  memcpy (p, &v, 4);
-}
-
-static void
-s_put64 (guint8 *p, guint64 v)
-{
-  v = GUINT64_TO_LE (v);
-  memcpy (p, &v, 8);
-}
-
-static guint32
-s_get32 (const guint8 *p)
-{
-  guint32 v;
-
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
-}
-
-static guint64
-s_get64 (const guint8 *p)
-{
-  guint64 v;
-
-  memcpy (&v, p, 8);
-  return GUINT64_FROM_LE (v);
-}
 
 gboolean
 ol__shm_enabled (void)
@@ -191,11 +160,11 @@ ol__shm_desc_encode (const OlShmDesc *d, guint8 *out)
 {
   gsize alen = strlen (d->address);
 
-  s_put32 (out, DESC_VERSION);
-  s_put32 (out + 4, d->slot);
-  s_put64 (out + 8, d->ring);
-  s_put64 (out + 16, d->generation);
-  s_put64 (out + 24, d->length);
+  ol__put32le (out, DESC_VERSION);
+  ol__put32le (out + 4, d->slot);
+  ol__put64le (out + 8, d->ring);
+  ol__put64le (out + 16, d->generation);
+  ol__put64le (out + 24, d->length);
   memcpy (out + OL_SHM_DESC_FIXED, d->address, alen);
   return OL_SHM_DESC_FIXED + alen;
 }
@@ -212,17 +181,17 @@ ol__shm_desc_decode (const guint8 *data, gsize size, OlShmDesc *d, GError **erro
                    size, OL_SHM_DESC_FIXED + 1, OL_SHM_DESC_MAX);
       return FALSE;
     }
-  if (s_get32 (data) != DESC_VERSION)
+  if (ol__get32le (data) != DESC_VERSION)
     {
       g_set_error (error, OL_ERROR, OL_ERROR_PROTOCOL,
                    "a shared-memory descriptor of version %" G_GUINT32_FORMAT " (1)",
-                   s_get32 (data));
+                   ol__get32le (data));
       return FALSE;
     }
-  d->slot = s_get32 (data + 4);
-  d->ring = s_get64 (data + 8);
-  d->generation = s_get64 (data + 16);
-  d->length = s_get64 (data + 24);
+  d->slot = ol__get32le (data + 4);
+  d->ring = ol__get64le (data + 8);
+  d->generation = ol__get64le (data + 16);
+  d->length = ol__get64le (data + 24);
   alen = size - OL_SHM_DESC_FIXED;
   for (gsize i = 0; i < alen; i++)
     if (data[OL_SHM_DESC_FIXED + i] < 0x21 || data[OL_SHM_DESC_FIXED + i] > 0x7e)
@@ -358,12 +327,12 @@ s_ring_new (guint64 slot_size, GError **error)
 #endif
   fcntl (r->fd, F_ADD_SEALS, F_SEAL_SEAL);
   memcpy (r->base, RING_MAGIC, 8);
-  s_put32 (r->base + 8, RING_VERSION);
-  s_put32 (r->base + 12, r->slots);
-  s_put64 (r->base + 16, r->slot_size);
-  s_put64 (r->base + 24, r->id);
-  s_put64 (r->base + 32, r->data_offset);
-  s_put64 (r->base + 40, size);
+  ol__put32le (r->base + 8, RING_VERSION);
+  ol__put32le (r->base + 12, r->slots);
+  ol__put64le (r->base + 16, r->slot_size);
+  ol__put64le (r->base + 24, r->id);
+  ol__put64le (r->base + 32, r->data_offset);
+  ol__put64le (r->base + 40, size);
   return r;
 }
 
@@ -514,8 +483,8 @@ s_answer (OlShmServer *s, int fd)
   for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
     if (s->rings[i] != NULL)
       {
-        s_put64 (answer + OL_SHM_ANSWER_HEAD + 16 * n, s->rings[i]->id);
-        s_put64 (answer + OL_SHM_ANSWER_HEAD + 16 * n + 8, s->rings[i]->size);
+        ol__put64le (answer + OL_SHM_ANSWER_HEAD + 16 * n, s->rings[i]->id);
+        ol__put64le (answer + OL_SHM_ANSWER_HEAD + 16 * n + 8, s->rings[i]->size);
         fds[n++] = s->rings[i]->fd;
       }
   table_fd = s_leaser_new (s, fd);
@@ -523,8 +492,8 @@ s_answer (OlShmServer *s, int fd)
   n_fds = n;
   if (table_fd >= 0)
     fds[n_fds++] = table_fd;
-  s_put32 (answer + 8, n);
-  s_put32 (answer + 12, table_fd >= 0 ? OL_SHM_ANSWER_LEASES : 0);
+  ol__put32le (answer + 8, n);
+  ol__put32le (answer + 12, table_fd >= 0 ? OL_SHM_ANSWER_LEASES : 0);
   iov.iov_len = OL_SHM_ANSWER_HEAD + 16 * n;
   if (n_fds > 0)
     {
@@ -936,8 +905,8 @@ s_fetch (const char *address, guint64 id, int *fd, LeaseTable **table, GError **
               close (one);
           }
       }
-  count = got >= OL_SHM_ANSWER_HEAD ? s_get32 (answer + 8) : 0;
-  flags = got >= OL_SHM_ANSWER_HEAD ? s_get32 (answer + 12) : 0;
+  count = got >= OL_SHM_ANSWER_HEAD ? ol__get32le (answer + 8) : 0;
+  flags = got >= OL_SHM_ANSWER_HEAD ? ol__get32le (answer + 12) : 0;
   if (got < OL_SHM_ANSWER_HEAD || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
       || memcmp (answer, ANSWER_MAGIC, 8) != 0 || count > OL_SHM_MAX_RINGS
       || (flags & ~OL_SHM_ANSWER_LEASES) != 0
@@ -949,7 +918,7 @@ s_fetch (const char *address, guint64 id, int *fd, LeaseTable **table, GError **
       goto out;
     }
   for (guint32 i = 0; i < count; i++)
-    if (s_get64 (answer + OL_SHM_ANSWER_HEAD + 16 * i) == id && *fd < 0)
+    if (ol__get64le (answer + OL_SHM_ANSWER_HEAD + 16 * i) == id && *fd < 0)
       {
         *fd = fds[i];
         fds[i] = -1;
@@ -1008,14 +977,14 @@ s_map (OlShmReader *r, int fd, guint64 id, GError **error)
                    g_strerror (errno));
       return FALSE;
     }
-  slots = s_get32 (base + 12);
-  slot_size = s_get64 (base + 16);
-  offset = s_get64 (base + 32);
-  total = s_get64 (base + 40);
+  slots = ol__get32le (base + 12);
+  slot_size = ol__get64le (base + 16);
+  offset = ol__get64le (base + 32);
+  total = ol__get64le (base + 40);
   while (cls + 1 < OL_SHM_MAX_RINGS && (OL_SHM_MIN_SLOT_SIZE << cls) < slot_size)
     cls++;
-  if (memcmp (base, RING_MAGIC, 8) != 0 || s_get32 (base + 8) != RING_VERSION
-      || s_get64 (base + 24) != id || slots < 1 || slots > OL_SHM_MAX_SLOTS
+  if (memcmp (base, RING_MAGIC, 8) != 0 || ol__get32le (base + 8) != RING_VERSION
+      || ol__get64le (base + 24) != id || slots < 1 || slots > OL_SHM_MAX_SLOTS
       || slot_size != (OL_SHM_MIN_SLOT_SIZE << cls)
       || offset != s_data_offset ((guint32) slots) || total != (guint64) size
       || offset + slots * slot_size != total)
