@@ -1031,6 +1031,19 @@ s_push_reserved (OlStreamWriter *writer, gsize n, guint64 k)
   return in_ring;
 }
 
+/* Pushes the next reserved frame and takes it, whole. */
+static void
+s_push_take (OlStreamWriter *writer, OlClient *client, gsize n, guint64 *k)
+{
+  OlStreamMessage *m;
+  guint64 seen;
+
+  s_push_reserved (writer, n, (*k)++);
+  m = s_next_message (client);
+  g_assert_true (s_check (m->payload, &seen));
+  ol_stream_message_free (m);
+}
+
 /* A message the application holds keeps its bytes while the server goes
  * round its ring many times: its slot is leased, the writer passes it by.
  * A client that holds half the ring gets the next frames copied out
@@ -1085,12 +1098,7 @@ test_held (void)
   /* Ten times round the ring of 8 slots, the first message held. */
   for (int i = 0; i < 80; i++)
     {
-      OlStreamMessage *m;
-
-      s_push_reserved (writer, n, k++);
-      m = s_next_message (client);
-      g_assert_true (s_check (m->payload, &seen));
-      ol_stream_message_free (m);
+      s_push_take (writer, client, n, &k);
       g_assert_true (s_check (first->payload, &seen));
     }
   ol_client_get_stream_shm (client, &ring, NULL, &copied);
@@ -1102,14 +1110,7 @@ test_held (void)
       held[i] = s_next_message (client);
     }
   for (int i = 0; i < 20; i++)
-    {
-      OlStreamMessage *m;
-
-      s_push_reserved (writer, n, k++);
-      m = s_next_message (client);
-      g_assert_true (s_check (m->payload, &seen));
-      ol_stream_message_free (m);
-    }
+    s_push_take (writer, client, n, &k);
   ol_client_get_stream_shm (client, NULL, NULL, &copied_then);
   g_assert_cmpuint (copied_then, >=, 20);
   g_assert_true (s_check (first->payload, &seen));
@@ -1120,14 +1121,7 @@ test_held (void)
     }
   ol_stream_message_free (first);
   for (int i = 0; i < 20; i++)
-    {
-      OlStreamMessage *m;
-
-      s_push_reserved (writer, n, k++);
-      m = s_next_message (client);
-      g_assert_true (s_check (m->payload, &seen));
-      ol_stream_message_free (m);
-    }
+    s_push_take (writer, client, n, &k);
   ol_client_get_stream_shm (client, NULL, NULL, &copied);
   g_assert_cmpuint (copied, ==, copied_then);
   /* Nothing lost on the way. */
