@@ -431,6 +431,8 @@ out:
   ol__relayed_close (p->relayed);
   if (p->plug != NULL)
     p->plug->close (p->plug_data);
+  if (p->shm != NULL)
+    ol__shm_server_close (p->shm);
   g_clear_pointer (&p->shm, ol__shm_server_free);
   if (p->feeder != NULL)
     zmq_close (p->feeder);

@@ -708,14 +708,23 @@ ol__shm_server_written (OlShmServer *s)
 }
 
 void
+ol__shm_server_close (OlShmServer *s)
+{
+  ol__mutex_lock (&s->lock);
+  if (s->listen_fd >= 0)
+    close (s->listen_fd);
+  s->listen_fd = -1;
+  while (s->n_leasers > 0)
+    s_leaser_drop (s, 0);
+  ol__mutex_unlock (&s->lock);
+}
+
+void
 ol__shm_server_free (OlShmServer *s)
 {
   if (s == NULL || !g_atomic_ref_count_dec (&s->ref))
     return;
-  if (s->listen_fd >= 0)
-    close (s->listen_fd);
-  while (s->n_leasers > 0)
-    s_leaser_drop (s, 0);
+  ol__shm_server_close (s);
   for (guint i = 0; i < OL_SHM_MAX_RINGS; i++)
     s_ring_free (s->rings[i]);
   ol__mutex_clear (&s->lock);

@@ -164,6 +164,10 @@ OlShmServer *ol__shm_server_ref (OlShmServer *server);
 /* Frames written, side-channel answers given. */
 guint64 ol__shm_server_written (OlShmServer *server);
 
+/* Closes the side channel and forgets every lease table: the proxy
+ * thread, when it ends (frames still on their way keep the rings). */
+void ol__shm_server_close (OlShmServer *server);
+
 /* Drops a reference: the last closes the side channel and the rings. */
 void ol__shm_server_free (OlShmServer *server);
 
