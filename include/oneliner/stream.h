@@ -181,8 +181,9 @@ typedef struct OlStreamFrame OlStreamFrame;
  * ol_stream_writer_push_frame() or ol_stream_frame_free()), or NULL with
  * OL_ERROR_FAILED when there is no memory for it. Any thread; a writer
  * may hold several frames at once. Hold a frame briefly: a ring slot a frame
- * holds is not written again until the frame is pushed or freed, and once
- * half of a ring is held, frames come from the process's memory instead.
+ * holds is not written again until the frame is pushed (and sent) or freed,
+ * and while every slot of the ring is held (by frames, or by messages
+ * clients hold), frames come from the process's memory instead.
  */
 OL_API
 OlStreamFrame *ol_stream_writer_reserve (OlStreamWriter *writer, gsize size, GError **error);
