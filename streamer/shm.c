@@ -21,6 +21,7 @@
 #include "oneliner/error.h"
 #include "core/le.h"
 #include "core/lock.h"
+#include "core/tsan.h"
 
 #define DEFAULT_THRESHOLD 65536
 /* The ring's slots take about this much memory, within 4 to 256 slots. */
@@ -1147,9 +1148,16 @@ ol__shm_reader_copy (OlShmReader *r, const OlShmDesc *d, void *out)
   if (__atomic_load_n (gen_p, __ATOMIC_ACQUIRE) != d->generation)
     return OL_SHM_READ_TORN;
   memcpy (out, m->base + m->data_offset + (gsize) d->slot * m->slot_size, d->length);
-  /* Seqlock: the copy is good only if the slot was not written meanwhile. */
+  /* Seqlock: the copy is good only if the slot was not written meanwhile.
+   * ThreadSanitizer knows no fences (and the writer is another process to
+   * it): there the second load is sequentially consistent instead. */
+#ifdef OL__TSAN
+  if (__atomic_load_n (gen_p, __ATOMIC_SEQ_CST) != d->generation)
+    return OL_SHM_READ_TORN;
+#else
   __atomic_thread_fence (__ATOMIC_ACQUIRE);
   if (__atomic_load_n (gen_p, __ATOMIC_RELAXED) != d->generation)
     return OL_SHM_READ_TORN;
+#endif
   return OL_SHM_READ_OK;
 }

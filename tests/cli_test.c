@@ -718,10 +718,12 @@ test_path (TuDemo *d, gconstpointer data)
     g_autofree char *last = NULL;
     g_autoptr (GMatchInfo) match = NULL;
     g_autoptr (GRegex) frames = g_regex_new ("\\(([0-9]+) payloads", 0, 0, NULL);
+    g_autofree char *rate = NULL;
 
     s_wait_streams_path (d, "camera/frames", "shm");
     /* A second more of frames through the ring. */
-    g_assert_nonnull (tu_wait_line (hz, "rate: ", 20000));
+    rate = tu_wait_line (hz, "rate: ", 20000);
+    g_assert_nonnull (rate);
     last = s_stop_hz (hz);
     if (!g_regex_match_simple (RING_LINE, last, 0, 0))
       g_error ("hz with the ring ended with \"%s\"; it printed:\n%s", last, hz->lines->str);
