@@ -145,6 +145,7 @@ test_cli_streams (TuDemo *d, gconstpointer data)
   {
     g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
                                   "--timeout", "300");
+    (void) o;
   }
   g_assert_cmpint (s_frames_made (d), ==, 0);
 
@@ -162,6 +163,7 @@ test_cli_streams (TuDemo *d, gconstpointer data)
                                        hz, G_REGEX_MULTILINE, 0));
   {
     g_autofree char *o = CLI_OUT (d, 0, "disable", "camera/frames");
+    (void) o;
   }
   after = s_frames_made (d);
   g_assert_cmpint (after, >, 0);
@@ -170,11 +172,13 @@ test_cli_streams (TuDemo *d, gconstpointer data)
   {
     g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
                                   "--timeout", "200");
+    (void) o;
   }
   after = s_frames_made (d);
   {
     g_autofree char *o = CLI_OUT (d, 3, "echo", "camera/frames", "--count", "1",
                                   "--timeout", "300");
+    (void) o;
   }
   g_assert_cmpint (s_frames_made (d), ==, after);
 
@@ -339,6 +343,7 @@ test_cli_echo_limits (TuDemo *d, gconstpointer data)
   kelvin = g_strdup_printf ("[%.3f]", heat);
   {
     g_autofree char *o = CLI_OUT (d, 0, "call", "sensor", "heat", kelvin);
+    (void) o;
   }
   echo = CLI_OUT_ERR (d, 0, &err, "echo", "sensor/temperature", "--count", "3");
   g_assert_true (g_regex_match_simple ("^[0-9:.]+ seq [0-9]+ [0-9.]+ degC  !! ALARM !!$", echo,
@@ -354,6 +359,7 @@ test_cli_echo_limits (TuDemo *d, gconstpointer data)
   kelvin = g_strdup_printf ("[%.3f]", -heat);
   {
     g_autofree char *o = CLI_OUT (d, 0, "call", "sensor", "heat", kelvin);
+    (void) o;
   }
   echo = CLI_OUT_ERR (d, 0, &err, "echo", "sensor/temperature", "--count", "3");
   g_assert_null (strstr (echo, "ALARM"));
@@ -643,6 +649,7 @@ test_cli_echo_forever (TuDemo *d, gconstpointer data)
     {
       g_autofree char *mm = g_strdup_printf ("[1, %d]", 10 + i);
       g_autofree char *out = CLI_OUT (d, 0, "call", "stage", "move_to", mm);
+      (void) out;
 
       line = tu_wait_line (p, "moved", 500);
       if (line == NULL)
@@ -1022,6 +1029,7 @@ test_stream_connection (void)
   g_assert_cmpint (since, ==, seen.since);
   {
     g_autoptr (OlStreamMessage) m = ol_client_get_stream (client, "sensor/sine", 10000, &error);
+    (void) m;
     g_assert_no_error (error);
   }
 
