@@ -43,7 +43,6 @@ struct OlProxy {
 
   /* The proxy thread only: same-host frames (streamer/shm.h). */
   OlShmServer *shm;      /* (owned) (nullable) NULL when ONELINER_SHM=0 */
-  gsize shm_threshold;
   GHashTable *subs;      /* (owned) stream name -> SUB_PLAIN | SUB_SHM;
                             written by the proxy thread under subs_lock,
                             read by it without, by others under subs_lock */
@@ -136,7 +135,7 @@ s_publish_shm (OlProxy *p, void *src, void *dst, zmq_msg_t *msg)
   zmq_msg_init (&head2);
   zmq_msg_init (&payload2);
   zmq_msg_copy (&head2, &head);
-  if (p->shm != NULL && zmq_msg_size (&payload) >= p->shm_threshold
+  if (p->shm != NULL && zmq_msg_size (&payload) >= ol__shm_server_threshold (p->shm)
       && zmq_msg_size (&head) == OL_HEADER_SIZE
       && !(((const guint8 *) zmq_msg_data (&head))[1] & (OL_STATUS_ERROR | OL__STATUS_MARK)))
     {
@@ -360,7 +359,6 @@ s_thread (gpointer data)
     {
       GError *shm_error = NULL;
 
-      p->shm_threshold = ol__shm_threshold ();
       if ((p->shm = ol__shm_server_new (&shm_error)) == NULL)
         {
           g_warning ("stream proxy: %s; same-host frames go through the socket",
