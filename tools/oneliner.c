@@ -99,6 +99,16 @@ s_safe (const char *text, gssize len, gboolean json)
   return g_string_free (out, FALSE);
 }
 
+/* s_safe of the string member key of obj, or of fallback when there is no
+ * such string. (transfer full) */
+static char *
+s_safe_member (json_t *obj, const char *key, const char *fallback)
+{
+  json_t *v = json_object_get (obj, key);
+
+  return s_safe (json_is_string (v) ? json_string_value (v) : fallback, -1, FALSE);
+}
+
 char *
 cli_safe (const char *text, gssize len, gboolean json)
 {
@@ -427,12 +437,8 @@ s_cmd_streams (OlClient *client, int argc, char **argv)
       g_autoptr (Desc) desc = cli_desc_parse (d, NULL);
       gboolean limited = cli_desc_limited (desc);
       g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
-      g_autofree char *kind = s_safe (json_is_string (json_object_get (d, "kind"))
-                                      ? json_string_value (json_object_get (d, "kind")) : "-",
-                                      -1, FALSE);
-      g_autofree char *encoding = s_safe (json_is_string (json_object_get (d, "encoding"))
-                                          ? json_string_value (json_object_get (d, "encoding"))
-                                          : "-", -1, FALSE);
+      g_autofree char *kind = s_safe_member (d, "kind", "-");
+      g_autofree char *encoding = s_safe_member (d, "encoding", "-");
       g_autofree char *hz_text = json_is_number (hz) ? cli_fixed (json_number_value (hz), 2)
                                                      : g_strdup ("-");
       g_autofree char *rate = cli_fixed (json_number_value (json_object_get (stats, "rate")), 2);
@@ -489,12 +495,8 @@ s_cmd_mounts (OlClient *client, int argc, char **argv)
       json_t *m = json_object_get (mounts, keys->pdata[i]);
 
       g_autofree char *name = s_safe (keys->pdata[i], -1, FALSE);
-      g_autofree char *rpc = s_safe (json_is_string (json_object_get (m, "rpc"))
-                                     ? json_string_value (json_object_get (m, "rpc")) : "?",
-                                     -1, FALSE);
-      g_autofree char *stream = s_safe (json_is_string (json_object_get (m, "stream"))
-                                        ? json_string_value (json_object_get (m, "stream"))
-                                        : "?", -1, FALSE);
+      g_autofree char *rpc = s_safe_member (m, "rpc", "?");
+      g_autofree char *stream = s_safe_member (m, "stream", "?");
 
       printf ("%-16s %-5s %10" JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT " %11"
               JSON_INTEGER_FORMAT " %10" JSON_INTEGER_FORMAT "  %s %s\n",
