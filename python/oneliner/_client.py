@@ -440,27 +440,31 @@ class Client:
     def _run(self, started: "concurrent.futures.Future[None]") -> None:
         # Both sockets connect here, so that a bad endpoint fails the
         # constructor; the stream side has no subscription until a stream
-        # is configured, so nothing flows on it before.
+        # is configured, so nothing flows on it before. Connection state
+        # comes from libzmq's socket monitors, read in this thread: each is
+        # attached before its socket connects, or a connection made at once
+        # would never be seen.
         dealer = sub = None
+        monitors: Dict[zmq.Socket, str] = {}
+        endpoint = self.rpc
         try:
-            endpoint = self.rpc
             dealer = self._socket(zmq.DEALER)
             dealer.setsockopt(zmq.IMMEDIATE, 1)
+            sub = self._socket(zmq.SUB)
+            for sock, side in ((dealer, "rpc"), (sub, "stream")):
+                monitors[sock.get_monitor_socket(zmq.EVENT_CONNECTED
+                                                 | zmq.EVENT_DISCONNECTED)] = side
             dealer.connect(endpoint)
             endpoint = self.stream_endpoint
-            sub = self._socket(zmq.SUB)
             sub.connect(endpoint)
         except BaseException as e:
+            for mon in monitors:
+                mon.close(0)
             for sock in (dealer, sub):
                 if sock is not None:
                     sock.close(0)
             started.set_exception(ValueError(f"cannot connect to {endpoint}: {e}"))
             return
-        # Connection state: libzmq's socket monitors, read in this thread.
-        monitors = {dealer.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED):
-                    "rpc",
-                    sub.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED):
-                    "stream"}
         started.set_result(None)
         poller = zmq.Poller()
         poller.register(dealer, zmq.POLLIN)
