@@ -433,7 +433,7 @@ test_slow_reader (void)
 
   /* Stopped until the server has published 200 more frames: 50 times its
    * ring. */
-  g_assert_cmpint (kill (s_pid (client), SIGSTOP), ==, 0);
+  g_assert_true (tu_stop (s_pid (client), 10000));
   for (int round = 0;; round++)
     {
       g_autoptr (json_t) list = ol_client_list_streams (control, &error);

@@ -211,6 +211,48 @@ tu_kill_wait (TuProcess *p, int signal, int timeout_ms, int *status)
   return tu_wait (p, timeout_ms, status);
 }
 
+static gboolean
+s_all_threads_stopped (pid_t pid)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *tid;
+  int threads = 0;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/stat", dir_path, tid);
+      g_autofree char *stat = NULL;
+      const char *end;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        return FALSE;
+      end = strrchr (stat, ')');          /* the name may hold anything */
+      if (end == NULL || end[1] != ' ' || end[2] != 'T')
+        return FALSE;
+      threads++;
+    }
+  return threads > 0;
+}
+
+gboolean
+tu_stop (pid_t pid, int timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  if (kill (pid, SIGSTOP) != 0)
+    return FALSE;
+  while (!s_all_threads_stopped (pid))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
 void
 tu_process_free (TuProcess *p)
 {

@@ -1,6 +1,8 @@
 /* Helpers shared by the integration tests: processes, endpoints, bounded waits. */
 #pragma once
 
+#include <sys/types.h>
+
 #include <gio/gio.h>
 #include <oneliner/oneliner.h>
 
@@ -56,6 +58,12 @@ void tu_demo_teardown (TuDemo *d, gconstpointer data);
 /* Sends signal and waits at most timeout_ms for the exit. Returns TRUE if it
  * exited; *status gets the exit status (or 128 + signal). */
 gboolean tu_kill_wait (TuProcess *p, int signal, int timeout_ms, int *status);
+
+/* SIGSTOPs pid and waits at most timeout_ms until every one of its threads
+ * is stopped (kill() returns once the signal is queued; a thread already
+ * awake may still answer until the one that takes it stops the others).
+ * Returns TRUE once all are stopped. */
+gboolean tu_stop (pid_t pid, int timeout_ms);
 
 /* Waits for exit without signalling. */
 gboolean tu_wait (TuProcess *p, int timeout_ms, int *status);

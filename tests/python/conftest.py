@@ -150,3 +150,24 @@ def wait_for(pred, timeout=30.0, what="condition"):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def stop_process(pid, timeout=10.0):
+    """SIGSTOPs pid and returns once every one of its threads is stopped.
+
+    kill() returns when the signal is queued: one thread takes it and stops
+    the others, and until then a thread already awake may still answer."""
+    os.kill(pid, signal.SIGSTOP)
+    wait_for(lambda: _all_threads_stopped(pid), timeout, what=f"process {pid} stopped")
+
+
+def _all_threads_stopped(pid):
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+        states = []
+        for tid in tids:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                states.append(f.read().rsplit(")", 1)[1].split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return bool(states) and all(st == "T" for st in states)

@@ -10,7 +10,7 @@ import pytest
 import zmq
 
 import oneliner
-from conftest import free_port, program, wait_for
+from conftest import free_port, program, stop_process, wait_for
 
 
 def test_version_list_streams(demo_client):
@@ -145,7 +145,7 @@ def test_stopped_server_times_out_and_recovers(start):
     s = start([program("OL_PYSERVER"), "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"])
     with s.client(timeout=1.0) as c:
         assert c.call(None, "add", 1, 2) == 3
-        os.kill(s.proc.pid, signal.SIGSTOP)      # alive but deaf: no reply comes
+        stop_process(s.proc.pid)                 # alive but deaf: no reply comes
         try:
             with pytest.raises(oneliner.Timeout):
                 c.call(None, "add", 1, 2)

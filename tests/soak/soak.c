@@ -648,8 +648,9 @@ main (int argc, char **argv)
         ol_client_set_timeout (cs[k], CALL_TIMEOUT_MS);
         s_call_once (cs[k], inst[k], &us, NULL);   /* connected before the stop */
       }
-    kill ((pid_t) atoi (pid), SIGSTOP);
     t_stop = g_get_monotonic_time ();
+    if (!tu_stop ((pid_t) atoi (pid), 2000))
+      s_tap (FALSE, "U %s stopped by SIGSTOP within 2 s", pid);
     while (g_get_monotonic_time () < t_stop + 5 * G_USEC_PER_SEC - 1300 * 1000)
       for (int k = 0; k < 2; k++)
         {
